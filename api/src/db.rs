@@ -1,0 +1,84 @@
+//! Connecting to PostgreSQL or the embedded SQLite file, and migrating under a lock.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    TransactionTrait,
+};
+
+use crate::config::Config;
+
+/// Arbitrary constant naming the migration advisory lock on PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x6275_746c_6572_6d67;
+
+static SQLITE_MIGRATION_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Opens the pool; for SQLite, creates the file's folder first.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url.expose().clone();
+    migration::ensure_sqlite_dir(&url).context("creating the SQLite file's folder")?;
+    let mut opts = ConnectOptions::new(url);
+    let max = if config.is_sqlite() && config.database_url.expose().contains(":memory:") {
+        1
+    } else {
+        config.db_max_connections.max(2)
+    };
+    opts.max_connections(max)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        // Statement logs could carry credentials; request spans say enough.
+        .sqlx_logging(false);
+    let db = Database::connect(opts)
+        .await
+        .context("connecting to the database (DATABASE_URL)")?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .await
+        .context("configuring SQLite")?;
+    }
+    Ok(db)
+}
+
+/// Applies pending migrations while holding a lock, so replicas starting together migrate
+/// once. Returns the names of the migrations it applied.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK_KEY.into()],
+            ))
+            .await
+            .context("taking the migration lock")?;
+            let applied = apply_pending(db).await;
+            txn.commit().await?;
+            applied
+        }
+        _ => {
+            let _guard = SQLITE_MIGRATION_LOCK.lock().await;
+            apply_pending(db).await
+        }
+    }
+}
+
+async fn apply_pending(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    let pending: Vec<String> = Migrator::get_pending_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    if !pending.is_empty() {
+        Migrator::up(db, None)
+            .await
+            .context("applying migrations")?;
+    }
+    Ok(pending)
+}

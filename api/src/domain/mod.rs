@@ -1,0 +1,3 @@
+//! Pure business rules: no I/O, no SeaORM.
+
+pub mod chains;

@@ -1,0 +1,22 @@
+//! SeaORM entities, one per table, mirroring the `migration` crate column for column.
+
+pub mod decimal;
+pub mod prelude;
+
+pub mod accounts;
+pub mod asset_contracts;
+pub mod asset_prices;
+pub mod assets;
+pub mod evm_chains;
+pub mod evm_tokens;
+pub mod job_runs;
+pub mod portfolio_accounts;
+pub mod portfolios;
+pub mod recommendations;
+pub mod snapshots;
+pub mod users;
+
+pub use decimal::DbDecimal;
+
+#[cfg(test)]
+mod tests;

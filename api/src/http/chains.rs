@@ -1,0 +1,298 @@
+//! The public list of supported chains, and the admin registry of EVM chains.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::AdminUser;
+use crate::domain::chains as rules;
+use crate::entities::evm_chains;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, FieldError};
+use crate::state::AppState;
+use crate::store::evm_chains as store;
+
+/// A chain wallets can use (no RPC URL: it may carry a provider key).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainResponse {
+    pub id: Uuid,
+    /// How accounts name the chain, e.g. `ethereum`.
+    pub chain_name: String,
+    /// The EVM chain id, e.g. 1.
+    pub chain_id: i64,
+    pub display_name: String,
+    pub native_symbol: String,
+    pub native_decimals: i32,
+}
+
+impl From<evm_chains::Model> for ChainResponse {
+    fn from(m: evm_chains::Model) -> Self {
+        Self {
+            id: m.id,
+            chain_name: m.chain_name,
+            chain_id: m.chain_id,
+            display_name: m.display_name,
+            native_symbol: m.native_symbol,
+            native_decimals: m.native_decimals,
+        }
+    }
+}
+
+/// A chain as the admin sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminChainResponse {
+    pub id: Uuid,
+    pub chain_name: String,
+    pub chain_id: i64,
+    pub display_name: String,
+    pub rpc_url: String,
+    pub native_symbol: String,
+    pub native_decimals: i32,
+    pub multicall3_address: Option<String>,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<evm_chains::Model> for AdminChainResponse {
+    fn from(m: evm_chains::Model) -> Self {
+        Self {
+            id: m.id,
+            chain_name: m.chain_name,
+            chain_id: m.chain_id,
+            display_name: m.display_name,
+            rpc_url: m.rpc_url,
+            native_symbol: m.native_symbol,
+            native_decimals: m.native_decimals,
+            multicall3_address: m.multicall3_address,
+            is_active: m.is_active,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateChainRequest {
+    /// Lowercase name, e.g. `polygon`.
+    pub chain_name: String,
+    pub chain_id: i64,
+    pub display_name: String,
+    /// http:// or https:// JSON-RPC endpoint.
+    pub rpc_url: String,
+    pub native_symbol: String,
+    pub native_decimals: i32,
+    #[serde(default)]
+    pub is_active: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateChainRequest {
+    pub display_name: Option<String>,
+    pub rpc_url: Option<String>,
+    pub native_symbol: Option<String>,
+    pub native_decimals: Option<i32>,
+    pub is_active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainStatus {
+    Active,
+    Inactive,
+    #[default]
+    All,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ChainListQuery {
+    /// `active`, `inactive` or `all` (default).
+    #[serde(default)]
+    pub status: ChainStatus,
+}
+
+/// Active chains wallets can use.
+#[utoipa::path(get, path = "/api/chains", tag = "chains",
+    responses((status = 200, description = "Active chains by chain id", body = [ChainResponse])))]
+pub async fn list_chains(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ChainResponse>>, ApiError> {
+    let chains = store::list(&state.db, Some(true)).await?;
+    Ok(Json(chains.into_iter().map(Into::into).collect()))
+}
+
+/// List EVM chains (admin).
+#[utoipa::path(get, path = "/api/admin/evm-chains", tag = "admin", params(ChainListQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Chains by chain id", body = [AdminChainResponse]),
+        (status = 400, description = "Unknown status filter", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody)))]
+pub async fn list_evm_chains(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiQuery(q): ApiQuery<ChainListQuery>,
+) -> Result<Json<Vec<AdminChainResponse>>, ApiError> {
+    let active = match q.status {
+        ChainStatus::Active => Some(true),
+        ChainStatus::Inactive => Some(false),
+        ChainStatus::All => None,
+    };
+    let chains = store::list(&state.db, active).await?;
+    Ok(Json(chains.into_iter().map(Into::into).collect()))
+}
+
+/// One EVM chain (admin).
+#[utoipa::path(get, path = "/api/admin/evm-chains/{id}", tag = "admin",
+    params(("id" = Uuid, Path, description = "Chain id (UUID)")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The chain", body = AdminChainResponse),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such chain", body = ErrorBody)))]
+pub async fn get_evm_chain(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<AdminChainResponse>, ApiError> {
+    let chain = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("chain"))?;
+    Ok(Json(chain.into()))
+}
+
+/// Add an EVM chain (admin).
+#[utoipa::path(post, path = "/api/admin/evm-chains", tag = "admin",
+    request_body = CreateChainRequest, security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Created", body = AdminChainResponse),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 409, description = "Name or chain id already used", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody)))]
+pub async fn create_evm_chain(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiJson(req): ApiJson<CreateChainRequest>,
+) -> Result<(StatusCode, Json<AdminChainResponse>), ApiError> {
+    let mut errors = Vec::new();
+    rules::check_chain_name(&req.chain_name, &mut errors);
+    rules::check_chain_id(req.chain_id, &mut errors);
+    rules::check_display_name(&req.display_name, &mut errors);
+    rules::check_rpc_url(&req.rpc_url, &mut errors);
+    rules::check_symbol("native_symbol", &req.native_symbol, &mut errors);
+    rules::check_decimals("native_decimals", req.native_decimals, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if let Some(field) = store::clash(&state.db, &req.chain_name, req.chain_id).await? {
+        return Err(ApiError::Conflict {
+            code: "chain_exists",
+            message: format!("another chain already has this {field}"),
+        });
+    }
+    let chain = store::insert(
+        &state.db,
+        store::NewChain {
+            chain_name: req.chain_name,
+            chain_id: req.chain_id,
+            display_name: req.display_name.trim().to_string(),
+            rpc_url: req.rpc_url,
+            native_symbol: req.native_symbol.trim().to_string(),
+            native_decimals: req.native_decimals,
+            is_active: req.is_active.unwrap_or(true),
+        },
+    )
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+            code: "chain_exists",
+            message: "another chain already has this chain_name or chain_id".into(),
+        },
+        _ => e.into(),
+    })?;
+    Ok((StatusCode::CREATED, Json(chain.into())))
+}
+
+/// Change an EVM chain (admin); absent fields keep their value.
+#[utoipa::path(put, path = "/api/admin/evm-chains/{id}", tag = "admin",
+    params(("id" = Uuid, Path, description = "Chain id (UUID)")),
+    request_body = UpdateChainRequest, security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Updated", body = AdminChainResponse),
+        (status = 400, description = "Malformed body or id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such chain", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody)))]
+pub async fn update_evm_chain(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<UpdateChainRequest>,
+) -> Result<Json<AdminChainResponse>, ApiError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Some(v) = &req.display_name {
+        rules::check_display_name(v, &mut errors);
+    }
+    if let Some(v) = &req.rpc_url {
+        rules::check_rpc_url(v, &mut errors);
+    }
+    if let Some(v) = &req.native_symbol {
+        rules::check_symbol("native_symbol", v, &mut errors);
+    }
+    if let Some(v) = req.native_decimals {
+        rules::check_decimals("native_decimals", v, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let chain = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("chain"))?;
+    let updated = store::update(
+        &state.db,
+        chain,
+        store::ChainChanges {
+            display_name: req.display_name.map(|s| s.trim().to_string()),
+            rpc_url: req.rpc_url,
+            native_symbol: req.native_symbol.map(|s| s.trim().to_string()),
+            native_decimals: req.native_decimals,
+            is_active: req.is_active,
+        },
+    )
+    .await?;
+    Ok(Json(updated.into()))
+}
+
+/// Delete an EVM chain and its tokens (admin).
+#[utoipa::path(delete, path = "/api/admin/evm-chains/{id}", tag = "admin",
+    params(("id" = Uuid, Path, description = "Chain id (UUID)")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such chain", body = ErrorBody)))]
+pub async fn delete_evm_chain(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    if store::delete(&state.db, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("chain"))
+    }
+}

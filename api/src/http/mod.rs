@@ -1,0 +1,62 @@
+//! HTTP routes: one module per resource, and the router every test and the server use.
+
+pub mod chains;
+pub mod health;
+pub mod me;
+pub mod migrations;
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::{require_admin, require_user};
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use crate::telemetry::request_context;
+
+/// The whole application: public routes, protected routes, admin routes, Swagger UI.
+pub fn router(state: AppState) -> Router {
+    let public = Router::new()
+        .route("/health", get(health::health))
+        .route("/health/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
+        .route("/api/chains", get(chains::list_chains));
+
+    let admin = Router::new()
+        .route(
+            "/api/admin/evm-chains",
+            get(chains::list_evm_chains).post(chains::create_evm_chain),
+        )
+        .route(
+            "/api/admin/evm-chains/{id}",
+            get(chains::get_evm_chain)
+                .put(chains::update_evm_chain)
+                .delete(chains::delete_evm_chain),
+        )
+        .route("/api/migrations", post(migrations::run_migrations))
+        .route_layer(from_fn(require_admin));
+
+    let protected = Router::new()
+        .route("/api/me", get(me::get_me))
+        .merge(admin)
+        .route_layer(from_fn_with_state(state.clone(), require_user));
+
+    Router::new()
+        .merge(public)
+        .merge(protected)
+        .merge(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", ApiDoc::openapi()))
+        .fallback(unknown_route)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(CatchPanicLayer::new())
+        .layer(from_fn_with_state(state.clone(), request_context))
+        .with_state(state)
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}

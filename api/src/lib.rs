@@ -1,0 +1,16 @@
+//! Crypto Pocket Butler's API: a self-hosted crypto portfolio manager.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod openapi;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+
+pub use http::router;

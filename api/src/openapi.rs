@@ -1,0 +1,48 @@
+//! The OpenAPI document served at `/api-docs/openapi.json`.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::http;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Crypto Pocket Butler API",
+        description = "Self-hosted crypto portfolio manager. Decimal numbers travel as strings; ids are UUIDs; every error has the shape {error:{code,message,fields?},request_id}."
+    ),
+    paths(
+        http::health::health,
+        http::health::ready,
+        http::health::metrics,
+        http::me::get_me,
+        http::chains::list_chains,
+        http::chains::list_evm_chains,
+        http::chains::get_evm_chain,
+        http::chains::create_evm_chain,
+        http::chains::update_evm_chain,
+        http::chains::delete_evm_chain,
+        http::migrations::run_migrations,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness, readiness, metrics"),
+        (name = "users", description = "The signed-in user"),
+        (name = "chains", description = "Supported chains"),
+        (name = "admin", description = "Admin-only registry and operations"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        scheme.description = Some("A Keycloak access token whose aud includes the API's client id. Not needed in local mode.".into());
+        components.add_security_scheme("bearer_auth", SecurityScheme::Http(scheme));
+    }
+}

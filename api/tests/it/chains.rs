@@ -1,0 +1,147 @@
+//! The seeded chains, the public list and the admin registry.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn the_five_default_chains_are_listed_without_their_rpc_urls() {
+    let app = TestApp::local().await;
+    let r = app.get("/api/chains", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let chains = r.json();
+    let got: Vec<(String, i64, String)> = chains
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["chain_name"].as_str().unwrap().to_string(),
+                c["chain_id"].as_i64().unwrap(),
+                c["native_symbol"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("ethereum", 1, "ETH"),
+        ("optimism", 10, "ETH"),
+        ("bsc", 56, "BNB"),
+        ("base", 8453, "ETH"),
+        ("arbitrum", 42161, "ETH"),
+    ];
+    assert_eq!(
+        got,
+        expected
+            .iter()
+            .map(|(n, i, s)| (n.to_string(), *i, s.to_string()))
+            .collect::<Vec<_>>()
+    );
+    assert!(!r.text().contains("rpc_url"));
+}
+
+#[tokio::test]
+async fn an_admin_changes_a_chains_rpc_url_and_deactivates_it() {
+    let app = TestApp::local().await;
+    let all = app.get("/api/admin/evm-chains", None).await.json();
+    let base = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["chain_name"] == "base")
+        .unwrap()
+        .clone();
+    assert!(base["rpc_url"].as_str().unwrap().starts_with("https://"));
+    let id = base["id"].as_str().unwrap();
+    let path = format!("/api/admin/evm-chains/{id}");
+    let r = app
+        .send(
+            Method::PUT,
+            &path,
+            None,
+            Some(json!({"rpc_url": "http://127.0.0.1:8545", "is_active": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["rpc_url"], "http://127.0.0.1:8545");
+    assert_eq!(app.get(&path, None).await.json()["is_active"], false);
+    let public = app.get("/api/chains", None).await.json();
+    assert!(public
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["chain_name"] != "base"));
+    let inactive = app
+        .get("/api/admin/evm-chains?status=inactive", None)
+        .await
+        .json();
+    assert_eq!(inactive.as_array().unwrap().len(), 1);
+    let bad = app
+        .send(
+            Method::PUT,
+            &path,
+            None,
+            Some(json!({"rpc_url": "wss://x"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.get(&path, None).await.json()["rpc_url"],
+        "http://127.0.0.1:8545"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_adds_and_deletes_a_chain_and_duplicates_are_409() {
+    let app = TestApp::local().await;
+    let body = json!({
+        "chain_name": "polygon", "chain_id": 137, "display_name": "Polygon PoS",
+        "rpc_url": "https://polygon-rpc.com", "native_symbol": "POL", "native_decimals": 18
+    });
+    let r = app
+        .send(
+            Method::POST,
+            "/api/admin/evm-chains",
+            None,
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let again = app
+        .send(Method::POST, "/api/admin/evm-chains", None, Some(body))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.error_code(), "chain_exists");
+    let mut same_id = json!({
+        "chain_name": "matic", "chain_id": 1, "display_name": "Dup",
+        "rpc_url": "https://x.example", "native_symbol": "X", "native_decimals": 18
+    });
+    let r = app
+        .send(
+            Method::POST,
+            "/api/admin/evm-chains",
+            None,
+            Some(same_id.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    same_id["chain_id"] = json!(2);
+    assert_eq!(
+        app.send(Method::POST, "/api/admin/evm-chains", None, Some(same_id))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(app.count("evm_chains", "1 = 1").await, 7);
+    let path = format!("/api/admin/evm-chains/{id}");
+    assert_eq!(
+        app.send(Method::DELETE, &path, None, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.send(Method::DELETE, &path, None, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
+}

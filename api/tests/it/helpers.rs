@@ -1,0 +1,265 @@
+//! TestApp: the router on a fresh database, and request helpers.
+
+use std::collections::HashMap;
+
+use api::config::Config;
+use api::state::AppState;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::Value;
+use tower::ServiceExt;
+
+const TEMPLATE_DB: &str = "butler_test_tpl";
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+static CREATE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A database made for one test, removed when the test ends.
+pub struct TestDb {
+    pub url: String,
+    pg: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    if let Ok(db) = Database::connect(&admin).await {
+                        let _ = db
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = db.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+fn with_database(admin: &str, name: &str) -> String {
+    let (base, query) = match admin.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin, None),
+    };
+    let root = &base[..base.rfind('/').expect("a postgres URL has a path")];
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+async fn admin_exec(admin: &DatabaseConnection, sql: &str) {
+    admin
+        .execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Migrates a template database once per test run; each test copies it.
+async fn template(admin_url: &str) -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let admin = Database::connect(admin_url)
+                .await
+                .expect("TEST_DATABASE_URL connects");
+            let stale = admin
+                .query_all(Statement::from_string(
+                    admin.get_database_backend(),
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'butler_test_%'",
+                ))
+                .await
+                .expect("list databases");
+            for row in stale {
+                let name: String = row.try_get("", "datname").expect("datname");
+                admin_exec(
+                    &admin,
+                    &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                )
+                .await;
+            }
+            admin_exec(&admin, &format!("CREATE DATABASE \"{TEMPLATE_DB}\"")).await;
+            let tpl_url = with_database(admin_url, TEMPLATE_DB);
+            let tpl = Database::connect(&tpl_url)
+                .await
+                .expect("template connects");
+            api::db::migrate(&tpl).await.expect("template migrates");
+            tpl.close().await.expect("close template");
+            let _ = admin.close().await;
+            TEMPLATE_DB.to_string()
+        })
+        .await
+        .clone()
+}
+
+pub async fn fresh_db() -> TestDb {
+    match postgres_admin_url() {
+        Some(admin_url) => {
+            let tpl = template(&admin_url).await;
+            let name = format!("butler_test_{}", uuid::Uuid::new_v4().simple());
+            {
+                let _guard = CREATE_LOCK.lock().await;
+                let admin = Database::connect(&admin_url).await.expect("admin connects");
+                admin_exec(
+                    &admin,
+                    &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{tpl}\""),
+                )
+                .await;
+                let _ = admin.close().await;
+            }
+            TestDb {
+                url: with_database(&admin_url, &name),
+                pg: Some((admin_url, name)),
+                _dir: None,
+            }
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+            TestDb {
+                url,
+                pg: None,
+                _dir: Some(dir),
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: DatabaseConnection,
+    _test_db: TestDb,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}), status {}: {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The error code of an error answer, after checking the shared error shape.
+    pub fn error_code(&self) -> String {
+        let v = self.json();
+        let rid = v["request_id"].as_str().expect("request_id in error body");
+        assert!(!rid.is_empty(), "empty request_id: {v}");
+        assert_eq!(
+            self.headers["x-request-id"].to_str().unwrap(),
+            rid,
+            "x-request-id header and body differ"
+        );
+        assert!(v["error"]["message"].is_string(), "no message: {v}");
+        v["error"]["code"].as_str().expect("error.code").to_string()
+    }
+}
+
+impl TestApp {
+    /// Local single-user mode.
+    pub async fn local() -> Self {
+        Self::with_vars(&[]).await
+    }
+
+    pub async fn with_vars(vars: &[(&str, &str)]) -> Self {
+        let test_db = fresh_db().await;
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.insert("DATABASE_URL".into(), test_db.url.clone());
+        map.entry("DB_MAX_CONNECTIONS".into())
+            .or_insert_with(|| "5".into());
+        let config = Config::from_vars(&map).expect("test config is valid");
+        let db = api::db::connect(&config).await.expect("db connects");
+        api::db::migrate(&db).await.expect("migrations apply");
+        let state = AppState::new(config, db.clone());
+        Self {
+            router: api::router(state),
+            db,
+            _test_db: test_db,
+        }
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> TestResponse {
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(v) => b
+                .header("content-type", "application/json")
+                .body(Body::from(v.to_string())),
+            None => b.body(Body::empty()),
+        }
+        .expect("request builds");
+        self.request(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn count(&self, table: &str, where_sql: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {where_sql}");
+        let row = self
+            .db
+            .query_one(Statement::from_string(self.db.get_database_backend(), sql))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}

@@ -1,0 +1,66 @@
+//! Database migrations for Crypto Pocket Butler (PostgreSQL and SQLite).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_users;
+mod m20261122_000002_create_assets;
+mod m20261122_000003_create_asset_contracts;
+mod m20261122_000004_create_asset_prices;
+mod m20261122_000005_create_evm_chains;
+mod m20261122_000006_create_evm_tokens;
+mod m20261122_000007_create_accounts;
+mod m20261122_000008_create_portfolios;
+mod m20261122_000009_create_portfolio_accounts;
+mod m20261122_000010_create_snapshots;
+mod m20261122_000011_create_recommendations;
+mod m20261122_000012_create_job_runs;
+mod m20261122_000013_seed_evm_chains;
+pub mod util;
+
+pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
+pub use m20261122_000013_seed_evm_chains::{DefaultChain, DEFAULT_CHAINS, MULTICALL3_ADDRESS};
+
+/// Default database URL when `DATABASE_URL` is unset.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/butler.db?mode=rwc";
+
+/// All migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_users::Migration),
+            Box::new(m20261122_000002_create_assets::Migration),
+            Box::new(m20261122_000003_create_asset_contracts::Migration),
+            Box::new(m20261122_000004_create_asset_prices::Migration),
+            Box::new(m20261122_000005_create_evm_chains::Migration),
+            Box::new(m20261122_000006_create_evm_tokens::Migration),
+            Box::new(m20261122_000007_create_accounts::Migration),
+            Box::new(m20261122_000008_create_portfolios::Migration),
+            Box::new(m20261122_000009_create_portfolio_accounts::Migration),
+            Box::new(m20261122_000010_create_snapshots::Migration),
+            Box::new(m20261122_000011_create_recommendations::Migration),
+            Box::new(m20261122_000012_create_job_runs::Migration),
+            Box::new(m20261122_000013_seed_evm_chains::Migration),
+        ]
+    }
+}
+
+/// Creates the parent directory of a SQLite file URL (`sqlite://path?...`), if any.
+pub fn ensure_sqlite_dir(url: &str) -> std::io::Result<()> {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return Ok(());
+    };
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Ok(());
+    }
+    match std::path::Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
+        _ => Ok(()),
+    }
+}
