@@ -1,0 +1,589 @@
+//! The HTTP client every market-data connector shares: a timeout, a token-bucket rate limiter,
+//! retries with exponential backoff and full jitter, `Retry-After` on 429, a circuit breaker and
+//! the `upstream_*` metrics. Errors name the request path, never a URL with a query or a key.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+
+use super::{ConnectorError, Provider};
+use crate::config::{ProviderConfig, Secret};
+use crate::metrics::Metrics;
+
+/// Looks at a 2xx body and, when it is really an error, says which HTTP status it stands for
+/// and with what message (CoinGecko answers some rate limits with HTTP 200).
+pub type ErrorInOk = fn(&[u8]) -> Option<(u16, String)>;
+
+/// Longest `Retry-After` waited out by default; a longer one is returned as `RateLimited`.
+pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
+
+/// A rate-limited, retrying, circuit-broken HTTP client for one provider.
+pub struct UpstreamClient {
+    provider: Provider,
+    base_url: String,
+    http: reqwest::Client,
+    headers: HeaderMap,
+    secret: Option<Secret<String>>,
+    limiter: TokenBucket,
+    breaker: CircuitBreaker,
+    max_retries: u32,
+    backoff_base: Duration,
+    backoff_max: Duration,
+    retry_after_cap: Duration,
+    error_in_ok: Option<ErrorInOk>,
+    metrics: Arc<Metrics>,
+}
+
+impl UpstreamClient {
+    /// A client for `cfg.base_url` with the configured timeout, rate, retries and breaker. The
+    /// key is not sent until a provider adds it with [`UpstreamClient::with_secret_header`].
+    pub fn new(provider: Provider, cfg: &ProviderConfig, metrics: Arc<Metrics>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("crypto-pocket-butler/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds");
+        Self {
+            provider,
+            base_url: cfg.base_url.trim_end_matches('/').to_string(),
+            http,
+            headers: HeaderMap::new(),
+            secret: None,
+            limiter: TokenBucket::new(cfg.rate_per_minute, cfg.burst),
+            breaker: CircuitBreaker::new(provider, cfg.breaker_failures, cfg.breaker_cooldown),
+            max_retries: cfg.max_retries,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(20),
+            retry_after_cap: DEFAULT_RETRY_AFTER_CAP,
+            error_in_ok: None,
+            metrics,
+        }
+    }
+
+    /// Sends the key in this header on every request; the header is marked sensitive and the
+    /// key is scrubbed from every error message.
+    pub fn with_secret_header(mut self, name: HeaderName, key: &Secret<String>) -> Self {
+        match HeaderValue::from_str(key.expose()) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                self.headers.insert(name, value);
+                self.secret = Some(key.clone());
+            }
+            Err(_) => tracing::warn!(
+                provider = self.provider.as_str(),
+                "the API key has characters a header cannot carry; sending no key"
+            ),
+        }
+        self
+    }
+
+    /// Classifies 2xx bodies that are really errors.
+    pub fn with_error_in_ok(mut self, check: ErrorInOk) -> Self {
+        self.error_in_ok = Some(check);
+        self
+    }
+
+    /// The longest `Retry-After` waited out before retrying (default 60 s).
+    pub fn with_retry_after_cap(mut self, cap: Duration) -> Self {
+        self.retry_after_cap = cap;
+        self
+    }
+
+    /// Backoff before retry `n` is uniform in `0..=min(max, base × 2^n)` (default 500 ms, 20 s).
+    pub fn with_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff_base = base;
+        self.backoff_max = max;
+        self
+    }
+
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// `GET base_url + path` with the query, decoded as JSON.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ConnectorError> {
+        let body = self.get_bytes(path, query).await?;
+        serde_json::from_slice(&body).map_err(|e| self.decode_error(path, &e))
+    }
+
+    fn decode_error(&self, path: &str, err: &dyn std::fmt::Display) -> ConnectorError {
+        ConnectorError::Decode {
+            provider: self.provider.as_str(),
+            message: self.redact(format!("GET {path}: {err}")),
+        }
+    }
+
+    /// `GET base_url + path` with the query: the body of the first successful attempt.
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let permit = match self.breaker.enter() {
+            Ok(p) => p,
+            Err(e) => {
+                self.count("circuit_open");
+                return Err(e);
+            }
+        };
+        let result = self.with_retries(path, query).await;
+        permit.finish(match &result {
+            Ok(_) => true,
+            Err(e) => !counts_against_breaker(e),
+        });
+        result
+    }
+
+    async fn with_retries(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let url = format!("{}{}", self.base_url, path);
+        let mut attempt = 0;
+        loop {
+            self.limiter.acquire().await;
+            let started = Instant::now();
+            let result = self.attempt(&url, path, query).await;
+            self.metrics
+                .upstream_duration
+                .with_label_values(&[self.provider.as_str()])
+                .observe(started.elapsed().as_secs_f64());
+            let failure = match result {
+                Ok(body) => {
+                    self.count("ok");
+                    return Ok(body);
+                }
+                Err(f) => f,
+            };
+            self.count(failure.outcome);
+            let wait = match failure.retry {
+                Retry::No => return Err(failure.error),
+                _ if attempt >= self.max_retries => return Err(failure.error),
+                Retry::After(d) => d,
+                Retry::Backoff => self.backoff(attempt),
+            };
+            tracing::warn!(
+                provider = self.provider.as_str(),
+                path,
+                attempt = attempt + 1,
+                wait_ms = wait.as_millis() as u64,
+                error = %failure.error,
+                "upstream call failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        url: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<u8>, Failure> {
+        let mut request = self.http.get(url).headers(self.headers.clone());
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        let response = request.send().await.map_err(|e| self.transport(path, e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = match response.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) if (200..300).contains(&status) => return Err(self.transport(path, e)),
+            Err(_) => Vec::new(),
+        };
+        if (200..300).contains(&status) {
+            return match self.error_in_ok.and_then(|check| check(&body)) {
+                None => Ok(body),
+                Some((status, message)) => Err(self.classify(path, status, None, message)),
+            };
+        }
+        let message = upstream_message(&body);
+        Err(self.classify(path, status, retry_after, message))
+    }
+
+    fn classify(
+        &self,
+        path: &str,
+        status: u16,
+        retry_after: Option<Duration>,
+        message: String,
+    ) -> Failure {
+        let provider = self.provider.as_str();
+        match status {
+            429 => {
+                let retry = match retry_after {
+                    Some(d) if d > self.retry_after_cap => Retry::No,
+                    Some(d) => Retry::After(d),
+                    None => Retry::Backoff,
+                };
+                Failure {
+                    error: ConnectorError::RateLimited {
+                        provider,
+                        retry_after,
+                    },
+                    retry,
+                    outcome: "rate_limited",
+                }
+            }
+            401 | 403 => Failure {
+                error: ConnectorError::Unauthorized { provider },
+                retry: Retry::No,
+                outcome: "unauthorized",
+            },
+            _ => {
+                let server = (500..600).contains(&status);
+                Failure {
+                    error: ConnectorError::Upstream {
+                        provider,
+                        status,
+                        message: self.redact(format!("GET {path}: {message}")),
+                    },
+                    retry: if server { Retry::Backoff } else { Retry::No },
+                    outcome: if server {
+                        "server_error"
+                    } else {
+                        "client_error"
+                    },
+                }
+            }
+        }
+    }
+
+    fn transport(&self, path: &str, err: reqwest::Error) -> Failure {
+        let provider = self.provider.as_str();
+        if err.is_timeout() {
+            return Failure {
+                error: ConnectorError::Timeout { provider },
+                retry: Retry::Backoff,
+                outcome: "timeout",
+            };
+        }
+        // reqwest's own message names the URL; the path and the causes say enough.
+        let err = err.without_url();
+        let mut message = format!("GET {path}: {err}");
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Failure {
+            error: ConnectorError::Network {
+                provider,
+                message: self.redact(message),
+            },
+            retry: Retry::Backoff,
+            outcome: "network",
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(self.backoff_max);
+        ceiling.mul_f64(rand::thread_rng().gen::<f64>())
+    }
+
+    fn count(&self, outcome: &str) {
+        self.metrics
+            .upstream_requests
+            .with_label_values(&[self.provider.as_str(), outcome])
+            .inc();
+    }
+
+    fn redact(&self, message: String) -> String {
+        match &self.secret {
+            Some(key) if !key.expose().is_empty() => message.replace(key.expose(), "[redacted]"),
+            _ => message,
+        }
+    }
+}
+
+struct Failure {
+    error: ConnectorError,
+    retry: Retry,
+    outcome: &'static str,
+}
+
+enum Retry {
+    No,
+    Backoff,
+    After(Duration),
+}
+
+/// Failures that say the provider is unwell or refusing us; a 4xx about our request does not.
+fn counts_against_breaker(err: &ConnectorError) -> bool {
+    match err {
+        ConnectorError::Timeout { .. }
+        | ConnectorError::Network { .. }
+        | ConnectorError::RateLimited { .. } => true,
+        ConnectorError::Upstream { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+/// `Retry-After` as delay-seconds or an HTTP-date (a date in the past is zero).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let delta = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// The human part of an error body: `error`, `error.message`, `status.error_message` or
+/// `message` of a JSON body, else the start of the text.
+fn upstream_message(body: &[u8]) -> String {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        let found = [
+            v.get("error"),
+            v.get("error").and_then(|e| e.get("message")),
+            v.get("status").and_then(|s| s.get("error_message")),
+            v.get("message"),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|m| m.as_str());
+        if let Some(m) = found {
+            return truncate(m);
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    if text.trim().is_empty() {
+        "(empty body)".into()
+    } else {
+        truncate(text.trim())
+    }
+}
+
+fn truncate(s: &str) -> String {
+    let mut out: String = s.chars().take(200).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Tokens refill at `rate_per_minute`, up to `burst`. A caller takes a token, going into debt
+/// when none is left, and sleeps until its token would have arrived, so waiters stay in order.
+struct TokenBucket {
+    per_second: f64,
+    capacity: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl TokenBucket {
+    fn new(rate_per_minute: u32, burst: u32) -> Self {
+        let capacity = f64::from(burst.max(1));
+        Self {
+            per_second: f64::from(rate_per_minute.max(1)) / 60.0,
+            capacity,
+            state: Mutex::new((capacity, Instant::now())),
+        }
+    }
+
+    async fn acquire(&self) {
+        let wait = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let (tokens, last) = &mut *state;
+            let now = Instant::now();
+            *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.per_second)
+                .min(self.capacity);
+            *last = now;
+            *tokens -= 1.0;
+            if *tokens >= 0.0 {
+                Duration::ZERO
+            } else {
+                Duration::from_secs_f64(-*tokens / self.per_second)
+            }
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Opens after `threshold` consecutive failed calls; after `cooldown` one trial call goes
+/// through (half-open), and its outcome closes or reopens the circuit.
+struct CircuitBreaker {
+    provider: Provider,
+    threshold: u32,
+    cooldown: Duration,
+    state: Mutex<BreakerState>,
+}
+
+#[derive(Default)]
+struct BreakerState {
+    failures: u32,
+    open_until: Option<Instant>,
+    trial_in_flight: bool,
+}
+
+impl CircuitBreaker {
+    fn new(provider: Provider, threshold: u32, cooldown: Duration) -> Self {
+        Self {
+            provider,
+            threshold: threshold.max(1),
+            cooldown,
+            state: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn enter(&self) -> Result<Permit<'_>, ConnectorError> {
+        let provider = self.provider.as_str();
+        let mut s = self.lock();
+        let Some(until) = s.open_until else {
+            return Ok(Permit {
+                breaker: self,
+                trial: false,
+                finished: false,
+            });
+        };
+        let now = Instant::now();
+        if now < until {
+            return Err(ConnectorError::CircuitOpen {
+                provider,
+                retry_in: until - now,
+            });
+        }
+        if s.trial_in_flight {
+            return Err(ConnectorError::CircuitOpen {
+                provider,
+                retry_in: self.cooldown.min(Duration::from_secs(1)),
+            });
+        }
+        s.trial_in_flight = true;
+        Ok(Permit {
+            breaker: self,
+            trial: true,
+            finished: false,
+        })
+    }
+}
+
+/// One call's passage through the breaker; dropping it unfinished (a cancelled call) frees the
+/// half-open trial slot.
+struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    trial: bool,
+    finished: bool,
+}
+
+impl Permit<'_> {
+    fn finish(mut self, healthy: bool) {
+        self.finished = true;
+        let mut s = self.breaker.lock();
+        if self.trial {
+            s.trial_in_flight = false;
+        }
+        if healthy {
+            s.failures = 0;
+            s.open_until = None;
+        } else {
+            s.failures = s.failures.saturating_add(1);
+            if self.trial || s.failures >= self.breaker.threshold {
+                s.open_until = Some(Instant::now() + self.breaker.cooldown);
+                tracing::warn!(
+                    provider = self.breaker.provider.as_str(),
+                    failures = s.failures,
+                    cooldown_ms = self.breaker.cooldown.as_millis() as u64,
+                    "upstream circuit opened"
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if self.trial && !self.finished {
+            self.breaker.lock().trial_in_flight = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after(" 0 "), Some(Duration::ZERO));
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(30))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        let d = parse_retry_after(&later).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-3"), None);
+    }
+
+    #[test]
+    fn error_messages_come_from_known_body_shapes() {
+        assert_eq!(
+            upstream_message(br#"{"error": "you have reached maximum request limit"}"#),
+            "you have reached maximum request limit"
+        );
+        assert_eq!(
+            upstream_message(br#"{"status":{"error_code":429,"error_message":"slow down"}}"#),
+            "slow down"
+        );
+        assert_eq!(
+            upstream_message(b"<html>Bad gateway</html>"),
+            "<html>Bad gateway</html>"
+        );
+        assert_eq!(upstream_message(b""), "(empty body)");
+        assert_eq!(
+            upstream_message("x".repeat(500).as_bytes()).chars().count(),
+            201
+        );
+    }
+
+    #[test]
+    fn breaker_opens_after_threshold_and_admits_one_trial_after_cooldown() {
+        let b = CircuitBreaker::new(Provider::CoinGecko, 2, Duration::from_millis(30));
+        b.enter().unwrap().finish(false);
+        b.enter().unwrap().finish(false);
+        assert!(matches!(b.enter(), Err(ConnectorError::CircuitOpen { .. })));
+        std::thread::sleep(Duration::from_millis(40));
+        let trial = b.enter().unwrap();
+        assert!(b.enter().is_err(), "only one trial at a time");
+        trial.finish(false);
+        assert!(b.enter().is_err(), "a failed trial reopens the circuit");
+        std::thread::sleep(Duration::from_millis(40));
+        drop(b.enter().unwrap());
+        b.enter().unwrap().finish(true);
+        b.enter().unwrap().finish(false);
+        assert!(b.enter().is_ok(), "one failure after closing stays closed");
+    }
+}
