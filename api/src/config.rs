@@ -59,6 +59,45 @@ pub struct KeycloakConfig {
     pub http_retries: u32,
 }
 
+/// How the Butler talks to one HTTP provider.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    pub base_url: String,
+    pub api_key: Option<Secret<String>>,
+    /// CoinGecko: `demo` (header `x-cg-demo-api-key`) or `pro` (`x-cg-pro-api-key`).
+    pub tier: String,
+    /// Token bucket: sustained requests per minute, and the burst size.
+    pub rate_per_minute: u32,
+    pub burst: u32,
+    pub timeout: Duration,
+    /// Retries after 5xx, timeouts and 429 (with backoff and jitter).
+    pub max_retries: u32,
+    /// Consecutive failed calls that open the circuit breaker, and how long it stays open.
+    pub breaker_failures: u32,
+    pub breaker_cooldown: Duration,
+}
+
+/// One scheduled job: enabled flag and six-field cron schedule (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSchedule {
+    pub enabled: bool,
+    pub schedule: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MarketConfig {
+    pub coingecko: ProviderConfig,
+    pub coinpaprika: ProviderConfig,
+    pub fetch_all_coins: JobSchedule,
+    pub price_collection: JobSchedule,
+    /// How many top assets `price_collection` prices.
+    pub price_top_n: usize,
+    /// Time-to-live of the "latest price of this asset" cache.
+    pub price_cache_ttl: Duration,
+    /// CoinPaprika `/coins/{id}` calls per `fetch_all_coins` run (its free tier is small).
+    pub paprika_contract_lookups: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: Secret<String>,
@@ -73,6 +112,7 @@ pub struct Config {
     pub rust_log: String,
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
+    pub market: MarketConfig,
 }
 
 /// Every problem found in the environment.
@@ -208,6 +248,24 @@ impl Config {
             })
             .unwrap_or_default();
 
+        let market = MarketConfig {
+            coingecko: r.provider("COINGECKO", "https://api.coingecko.com/api/v3", 25),
+            coinpaprika: r.provider("COINPAPRIKA", "https://api.coinpaprika.com/v1", 50),
+            fetch_all_coins: r.job("FETCH_ALL_COINS", "0 0 0 * * *"),
+            price_collection: r.job("PRICE_COLLECTION", "0 */15 * * * *"),
+            price_top_n: r.parse_in("PRICE_COLLECTION_TOP_N", 500usize, 1..=20_000),
+            price_cache_ttl: Duration::from_secs(r.parse_in(
+                "PRICE_CACHE_TTL_SECS",
+                60u64,
+                0..=3_600,
+            )),
+            paprika_contract_lookups: r.parse_in(
+                "COINPAPRIKA_CONTRACT_LOOKUPS_PER_RUN",
+                25usize,
+                0..=10_000,
+            ),
+        };
+
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -222,6 +280,7 @@ impl Config {
             rust_log,
             log_format,
             max_body_bytes,
+            market,
         })
     }
 
@@ -273,6 +332,84 @@ impl Reader<'_> {
                     .push(format!("{name} must be {expected}, got {raw:?}"));
                 None
             }
+        }
+    }
+
+    fn bool(&mut self, name: &str, default: bool) -> bool {
+        match self.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => default,
+            Some("true" | "1" | "yes" | "on") => true,
+            Some("false" | "0" | "no" | "off") => false,
+            Some(other) => {
+                self.errors
+                    .push(format!("{name} must be true or false, got {other:?}"));
+                default
+            }
+        }
+    }
+
+    /// `{PREFIX}_ENABLED` and `{PREFIX}_SCHEDULE` (six fields with seconds, UTC).
+    fn job(&mut self, prefix: &str, default_schedule: &str) -> JobSchedule {
+        let enabled = self.bool(&format!("{prefix}_ENABLED"), true);
+        let name = format!("{prefix}_SCHEDULE");
+        let schedule = self.get(&name).unwrap_or_else(|| default_schedule.into());
+        if schedule.split_whitespace().count() != 6 {
+            self.errors.push(format!(
+                "{name} must have six fields (sec min hour day month weekday), got {schedule:?}"
+            ));
+        }
+        JobSchedule { enabled, schedule }
+    }
+
+    /// `{PREFIX}_BASE_URL`, `_API_KEY`, `_API_TIER`, `_RATE_PER_MIN`, `_BURST`,
+    /// `_TIMEOUT_SECS`, `_MAX_RETRIES`, `_BREAKER_FAILURES`, `_BREAKER_COOLDOWN_SECS`.
+    fn provider(&mut self, prefix: &str, default_url: &str, default_rate: u32) -> ProviderConfig {
+        let base_url = self
+            .get(&format!("{prefix}_BASE_URL"))
+            .unwrap_or_else(|| default_url.into())
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            self.errors.push(format!(
+                "{prefix}_BASE_URL must be an http:// or https:// URL"
+            ));
+        }
+        let api_key = self.get(&format!("{prefix}_API_KEY")).map(Secret::new);
+        let default_tier = if base_url.contains("pro-api") {
+            "pro"
+        } else {
+            "demo"
+        };
+        let tier = self
+            .get(&format!("{prefix}_API_TIER"))
+            .unwrap_or_else(|| default_tier.into());
+        if !matches!(tier.as_str(), "demo" | "pro") {
+            self.errors.push(format!(
+                "{prefix}_API_TIER must be demo or pro, got {tier:?}"
+            ));
+        }
+        ProviderConfig {
+            base_url,
+            api_key,
+            tier,
+            rate_per_minute: self.parse_in(
+                &format!("{prefix}_RATE_PER_MIN"),
+                default_rate,
+                1..=100_000,
+            ),
+            burst: self.parse_in(&format!("{prefix}_BURST"), 5u32, 1..=10_000),
+            timeout: Duration::from_secs(self.parse_in(
+                &format!("{prefix}_TIMEOUT_SECS"),
+                20u64,
+                1..=600,
+            )),
+            max_retries: self.parse_in(&format!("{prefix}_MAX_RETRIES"), 3u32, 0..=10),
+            breaker_failures: self.parse_in(&format!("{prefix}_BREAKER_FAILURES"), 5u32, 1..=1_000),
+            breaker_cooldown: Duration::from_secs(self.parse_in(
+                &format!("{prefix}_BREAKER_COOLDOWN_SECS"),
+                120u64,
+                1..=86_400,
+            )),
         }
     }
 

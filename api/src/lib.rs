@@ -2,11 +2,13 @@
 
 pub mod auth;
 pub mod config;
+pub mod connectors;
 pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod state;

@@ -43,6 +43,7 @@ async fn run() -> anyhow::Result<()> {
             );
         }
     }
+    let _scheduler = api::jobs::scheduler::spawn(state.clone()).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("binding {bind}"))?;

@@ -8,6 +8,14 @@ pub struct Metrics {
     registry: Registry,
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
+    /// Calls to upstream providers by provider and outcome (`ok`, `rate_limited`, `error`, …).
+    pub upstream_requests: IntCounterVec,
+    pub upstream_duration: HistogramVec,
+    /// Job runs by job and final status.
+    pub job_runs: IntCounterVec,
+    pub job_duration: HistogramVec,
+    /// Items each job processed, summed over runs.
+    pub job_items: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -35,16 +43,56 @@ impl Metrics {
             &["route", "method"],
         )
         .expect("valid metric");
-        registry
-            .register(Box::new(http_requests.clone()))
-            .expect("registers once");
-        registry
-            .register(Box::new(http_duration.clone()))
-            .expect("registers once");
+        let upstream_requests = IntCounterVec::new(
+            Opts::new("upstream_requests_total", "Requests to upstream providers"),
+            &["provider", "outcome"],
+        )
+        .expect("valid metric");
+        let upstream_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "upstream_request_duration_seconds",
+                "Time an upstream provider took to answer",
+            )
+            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+            &["provider"],
+        )
+        .expect("valid metric");
+        let job_runs = IntCounterVec::new(
+            Opts::new("job_runs_total", "Finished job runs"),
+            &["job", "status"],
+        )
+        .expect("valid metric");
+        let job_duration = HistogramVec::new(
+            HistogramOpts::new("job_run_duration_seconds", "Wall time of job runs")
+                .buckets(vec![0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0]),
+            &["job"],
+        )
+        .expect("valid metric");
+        let job_items = IntCounterVec::new(
+            Opts::new("job_items_processed_total", "Items processed by job runs"),
+            &["job"],
+        )
+        .expect("valid metric");
+        for c in [
+            Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(http_duration.clone()),
+            Box::new(upstream_requests.clone()),
+            Box::new(upstream_duration.clone()),
+            Box::new(job_runs.clone()),
+            Box::new(job_duration.clone()),
+            Box::new(job_items.clone()),
+        ] {
+            registry.register(c).expect("registers once");
+        }
         Self {
             registry,
             http_requests,
             http_duration,
+            upstream_requests,
+            upstream_duration,
+            job_runs,
+            job_duration,
+            job_items,
         }
     }
 

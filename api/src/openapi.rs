@@ -23,6 +23,11 @@ use crate::http;
         http::chains::update_evm_chain,
         http::chains::delete_evm_chain,
         http::migrations::run_migrations,
+        http::jobs::list_jobs,
+        http::jobs::trigger_job,
+        http::jobs::get_job_run,
+        http::assets::list_assets,
+        http::assets::get_asset,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
     modifiers(&BearerAuth),
@@ -31,6 +36,8 @@ use crate::http;
         (name = "users", description = "The signed-in user"),
         (name = "chains", description = "Supported chains"),
         (name = "admin", description = "Admin-only registry and operations"),
+        (name = "jobs", description = "Background jobs (admin)"),
+        (name = "assets", description = "The asset registry and USD prices"),
     )
 )]
 pub struct ApiDoc;

@@ -1,7 +1,9 @@
 //! HTTP routes: one module per resource, and the router every test and the server use.
 
+pub mod assets;
 pub mod chains;
 pub mod health;
+pub mod jobs;
 pub mod me;
 pub mod migrations;
 
@@ -39,10 +41,15 @@ pub fn router(state: AppState) -> Router {
                 .delete(chains::delete_evm_chain),
         )
         .route("/api/migrations", post(migrations::run_migrations))
+        .route("/api/jobs", get(jobs::list_jobs))
+        .route("/api/jobs/{name}", post(jobs::trigger_job))
+        .route("/api/jobs/runs/{id}", get(jobs::get_job_run))
         .route_layer(from_fn(require_admin));
 
     let protected = Router::new()
         .route("/api/me", get(me::get_me))
+        .route("/api/assets", get(assets::list_assets))
+        .route("/api/assets/{id}", get(assets::get_asset))
         .merge(admin)
         .route_layer(from_fn_with_state(state.clone(), require_user));
 

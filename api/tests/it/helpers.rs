@@ -2,8 +2,12 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
 use api::config::Config;
-use api::state::AppState;
+use api::connectors::fake::FakeMarket;
+use api::connectors::Provider;
+use api::state::{AppState, MarketConnectors};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
@@ -141,8 +145,37 @@ pub async fn fresh_db() -> TestDb {
     }
 }
 
+/// In-memory market-data providers every TestApp uses: no test reaches the internet.
+#[derive(Clone)]
+pub struct Fakes {
+    pub gecko: Arc<FakeMarket>,
+    pub paprika: Arc<FakeMarket>,
+}
+
+impl Fakes {
+    pub fn new() -> Self {
+        Self {
+            gecko: Arc::new(FakeMarket::new(Provider::CoinGecko)),
+            paprika: Arc::new(FakeMarket::new(Provider::CoinPaprika)),
+        }
+    }
+
+    pub fn connectors(&self) -> MarketConnectors {
+        MarketConnectors {
+            gecko_catalog: self.gecko.clone(),
+            gecko_platforms: self.gecko.clone(),
+            gecko_prices: self.gecko.clone(),
+            paprika_catalog: self.paprika.clone(),
+            paprika_contracts: self.paprika.clone(),
+            paprika_prices: self.paprika.clone(),
+        }
+    }
+}
+
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
+    pub fakes: Fakes,
     pub db: DatabaseConnection,
     _test_db: TestDb,
 }
@@ -190,7 +223,20 @@ impl TestApp {
     }
 
     pub async fn with_vars(vars: &[(&str, &str)]) -> Self {
-        let test_db = fresh_db().await;
+        Self::on_db(fresh_db().await, vars).await
+    }
+
+    /// A second app ("replica") on the same database as `self`.
+    pub async fn replica(&self, vars: &[(&str, &str)]) -> TestApp {
+        let shared = TestDb {
+            url: self._test_db.url.clone(),
+            pg: None,
+            _dir: None,
+        };
+        Self::on_db(shared, vars).await
+    }
+
+    async fn on_db(test_db: TestDb, vars: &[(&str, &str)]) -> Self {
         let mut map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -201,9 +247,17 @@ impl TestApp {
         let config = Config::from_vars(&map).expect("test config is valid");
         let db = api::db::connect(&config).await.expect("db connects");
         api::db::migrate(&db).await.expect("migrations apply");
-        let state = AppState::new(config, db.clone());
+        let fakes = Fakes::new();
+        let state = AppState::with_parts(
+            config,
+            db.clone(),
+            Arc::new(api::metrics::Metrics::new()),
+            fakes.connectors(),
+        );
         Self {
-            router: api::router(state),
+            router: api::router(state.clone()),
+            state,
+            fakes,
             db,
             _test_db: test_db,
         }

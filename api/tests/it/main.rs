@@ -8,5 +8,7 @@ mod auth;
 mod chains;
 mod errors;
 mod health;
+mod market_connectors;
+mod market_jobs;
 mod openapi;
 mod startup;

@@ -1,0 +1,322 @@
+//! Background jobs: one file per job, a registry, and the runner that guarantees a job never
+//! overlaps itself (in one process or across replicas) and records every run in `job_runs`.
+
+pub mod fetch_all_coins;
+pub mod price_collection;
+pub mod scheduler;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, TransactionTrait,
+};
+use serde_json::json;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use uuid::Uuid;
+
+use crate::config::{Config, JobSchedule};
+use crate::entities::job_runs;
+use crate::state::AppState;
+use crate::store::job_runs as runs;
+
+/// What a run achieved. Failures of parts of the work (a provider down, a page that did not
+/// load) are listed here; the run then ends as `partial` rather than `failed`.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub items_processed: i64,
+    pub failures: Vec<String>,
+    pub details: serde_json::Value,
+}
+
+#[async_trait::async_trait]
+pub trait Job: Send + Sync {
+    /// The kebab-case name used in URLs, `GET /api/jobs` and `job_runs`.
+    fn name(&self) -> &'static str;
+    fn schedule<'a>(&self, config: &'a Config) -> &'a JobSchedule;
+    /// Does the work; idempotent, callable from tests directly.
+    async fn run(&self, state: &AppState) -> anyhow::Result<Outcome>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Manual,
+    Scheduled,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Scheduled => "scheduled",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("no job is named {0}")]
+    Unknown(String),
+    #[error("{0} is already running")]
+    AlreadyRunning(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// The jobs this process knows, with one in-process lock each.
+pub struct JobRegistry {
+    jobs: Vec<Arc<dyn Job>>,
+    locks: HashMap<&'static str, Arc<Mutex<()>>>,
+}
+
+impl JobRegistry {
+    pub fn new(jobs: Vec<Arc<dyn Job>>) -> Self {
+        let locks = jobs
+            .iter()
+            .map(|j| (j.name(), Arc::new(Mutex::new(()))))
+            .collect();
+        Self { jobs, locks }
+    }
+
+    /// Every job of the Butler.
+    pub fn standard() -> Self {
+        Self::new(vec![
+            Arc::new(fetch_all_coins::FetchAllCoins),
+            Arc::new(price_collection::PriceCollection),
+        ])
+    }
+
+    pub fn jobs(&self) -> &[Arc<dyn Job>] {
+        &self.jobs
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Job>> {
+        self.jobs.iter().find(|j| j.name() == name).cloned()
+    }
+
+    /// Whether this process is running the job now.
+    pub fn is_running_here(&self, name: &str) -> bool {
+        self.locks.get(name).is_some_and(|l| l.try_lock().is_err())
+    }
+}
+
+/// Holds a job's locks for the length of one run.
+struct RunLock {
+    _local: OwnedMutexGuard<()>,
+    cluster: Option<DatabaseTransaction>,
+}
+
+impl RunLock {
+    async fn release(self) {
+        if let Some(txn) = self.cluster {
+            let _ = txn.commit().await;
+        }
+    }
+}
+
+/// A stable advisory-lock key per job name (FNV-1a).
+fn lock_key(name: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+/// Takes the in-process lock, and on PostgreSQL a transaction-scoped advisory lock so that
+/// only one replica runs the job; `None` when someone else holds either.
+async fn try_lock(state: &AppState, name: &str) -> Result<Option<RunLock>, DbErr> {
+    let Some(local) = state.jobs.locks.get(name).cloned() else {
+        return Ok(None);
+    };
+    let Ok(local) = local.try_lock_owned() else {
+        return Ok(None);
+    };
+    if state.db.get_database_backend() != DbBackend::Postgres {
+        return Ok(Some(RunLock {
+            _local: local,
+            cluster: None,
+        }));
+    }
+    let txn = state.db.begin().await?;
+    let row = txn
+        .query_one(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock($1) AS locked",
+            [lock_key(name).into()],
+        ))
+        .await?;
+    let locked = row
+        .map(|r| r.try_get::<bool>("", "locked"))
+        .transpose()?
+        .unwrap_or(false);
+    if !locked {
+        let _ = txn.rollback().await;
+        return Ok(None);
+    }
+    Ok(Some(RunLock {
+        _local: local,
+        cluster: Some(txn),
+    }))
+}
+
+/// A run that has started in the background.
+pub struct StartedRun {
+    pub id: Uuid,
+    pub handle: tokio::task::JoinHandle<Option<job_runs::Model>>,
+}
+
+/// Starts a run of `name` in the background and returns its id at once.
+pub async fn start(
+    state: &AppState,
+    name: &str,
+    trigger: Trigger,
+) -> Result<StartedRun, StartError> {
+    let job = state
+        .jobs
+        .get(name)
+        .ok_or_else(|| StartError::Unknown(name.to_string()))?;
+    let lock = try_lock(state, name)
+        .await?
+        .ok_or_else(|| StartError::AlreadyRunning(name.to_string()))?;
+    let abandoned = runs::abandon_running(&state.db, name).await?;
+    if abandoned > 0 {
+        tracing::warn!(
+            job = name,
+            abandoned,
+            "marked runs left by a stopped process as abandoned"
+        );
+    }
+    let run = runs::insert_running(&state.db, name, trigger.as_str()).await?;
+    let id = run.id;
+    let state = state.clone();
+    let handle = tokio::spawn(async move { execute(state, job, id, lock).await });
+    Ok(StartedRun { id, handle })
+}
+
+/// Runs `name` now and waits for it to finish (tests, and the CLI of later issues).
+pub async fn run_to_end(
+    state: &AppState,
+    name: &str,
+    trigger: Trigger,
+) -> Result<job_runs::Model, StartError> {
+    let started = start(state, name, trigger).await?;
+    let id = started.id;
+    match started.handle.await.ok().flatten() {
+        Some(run) => Ok(run),
+        None => runs::get(&state.db, id)
+            .await?
+            .ok_or_else(|| StartError::Db(DbErr::RecordNotFound(format!("job run {id}")))),
+    }
+}
+
+async fn execute(
+    state: AppState,
+    job: Arc<dyn Job>,
+    id: Uuid,
+    lock: RunLock,
+) -> Option<job_runs::Model> {
+    let name = job.name();
+    let started = Instant::now();
+    tracing::info!(job = name, run_id = %id, "job started");
+    let work = {
+        let state = state.clone();
+        let job = job.clone();
+        tokio::spawn(async move { job.run(&state).await })
+    };
+    let (status, items, error, details) = match work.await {
+        Ok(Ok(outcome)) if outcome.failures.is_empty() => (
+            runs::SUCCEEDED,
+            outcome.items_processed,
+            None,
+            outcome.details,
+        ),
+        Ok(Ok(outcome)) => {
+            let summary = format!(
+                "{} part(s) failed: {}",
+                outcome.failures.len(),
+                outcome.failures.join("; ")
+            );
+            let mut details = outcome.details;
+            if let Some(obj) = details.as_object_mut() {
+                obj.insert("failures".into(), json!(outcome.failures));
+            }
+            (
+                runs::PARTIAL,
+                outcome.items_processed,
+                Some(summary),
+                details,
+            )
+        }
+        Ok(Err(e)) => (runs::FAILED, 0, Some(format!("{e:#}")), json!({})),
+        Err(join) => {
+            let why = if join.is_panic() {
+                "the job panicked"
+            } else {
+                "the job was cancelled"
+            };
+            (runs::FAILED, 0, Some(why.to_string()), json!({}))
+        }
+    };
+    let elapsed = started.elapsed();
+    if let Err(e) = runs::finish(&state.db, id, status, items, error.clone(), details).await {
+        tracing::error!(job = name, run_id = %id, error = %e, "could not record the end of a job run");
+    }
+    lock.release().await;
+    let m = &state.metrics;
+    m.job_runs.with_label_values(&[name, status]).inc();
+    m.job_duration
+        .with_label_values(&[name])
+        .observe(elapsed.as_secs_f64());
+    m.job_items
+        .with_label_values(&[name])
+        .inc_by(u64::try_from(items).unwrap_or(0));
+    match status {
+        runs::SUCCEEDED => {
+            tracing::info!(job = name, run_id = %id, items, ms = elapsed.as_millis() as u64, "job finished")
+        }
+        _ => {
+            tracing::warn!(job = name, run_id = %id, status, items, error = error.as_deref().unwrap_or(""), "job finished with problems")
+        }
+    }
+    runs::get(&state.db, id).await.ok().flatten()
+}
+
+/// The next time a six-field UTC cron expression fires after now.
+pub fn next_fire(schedule: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    parse_schedule(schedule)
+        .ok()?
+        .find_next_occurrence(&chrono::Utc::now(), false)
+        .ok()
+}
+
+/// Parses a six-field expression the way the scheduler does.
+pub fn parse_schedule(schedule: &str) -> Result<croner::Cron, croner::errors::CronError> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(schedule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_keys_differ_per_job_and_are_stable() {
+        assert_ne!(lock_key("fetch-all-coins"), lock_key("price-collection"));
+        assert_eq!(lock_key("eod-snapshot"), lock_key("eod-snapshot"));
+    }
+
+    #[test]
+    fn six_field_schedules_give_a_next_run() {
+        assert!(next_fire("0 */15 * * * *").is_some());
+        assert!(
+            parse_schedule("*/15 * * * *").is_err(),
+            "five fields are rejected"
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! `price-collection`: USD price, volume, market cap and rank of the top N assets, from
+//! CoinGecko, with CoinPaprika for what CoinGecko could not deliver. Batched writes.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use rust_decimal::Decimal;
+use sea_orm::Set;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Job, Outcome};
+use crate::config::{Config, JobSchedule};
+use crate::connectors::{MarketQuote, Provider};
+use crate::entities::assets;
+use crate::state::AppState;
+use crate::store::assets as asset_store;
+use crate::store::prices::{self, NewPrice};
+
+pub struct PriceCollection;
+
+pub const NAME: &str = "price-collection";
+
+#[async_trait::async_trait]
+impl Job for PriceCollection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn schedule<'a>(&self, config: &'a Config) -> &'a JobSchedule {
+        &config.market.price_collection
+    }
+
+    async fn run(&self, state: &AppState) -> anyhow::Result<Outcome> {
+        let db = &state.db;
+        let n = state.config.market.price_top_n;
+        let now = Utc::now().trunc_subsecs(0);
+        let mut failures = Vec::new();
+        let mut invalid = 0usize;
+
+        let gecko = state.market.gecko_prices.top_quotes(n).await;
+        failures.extend(gecko.failures.iter().map(|e| format!("coingecko: {e}")));
+        let gecko_quotes: Vec<MarketQuote> = gecko
+            .items
+            .into_iter()
+            .filter(|q| {
+                sane(q) || {
+                    invalid += 1;
+                    false
+                }
+            })
+            .collect();
+
+        let gecko_ids: Vec<String> = gecko_quotes.iter().map(|q| q.provider_id.clone()).collect();
+        let mut by_gecko = asset_store::ids_by_coingecko(db, &gecko_ids).await?;
+        let missing: Vec<&MarketQuote> = gecko_quotes
+            .iter()
+            .filter(|q| !by_gecko.contains_key(&q.provider_id))
+            .collect();
+        let created = missing.len();
+        if !missing.is_empty() {
+            asset_store::insert_many(db, missing.iter().map(|q| new_asset(q, now)).collect())
+                .await?;
+            by_gecko = asset_store::ids_by_coingecko(db, &gecko_ids).await?;
+        }
+
+        let mut rows: Vec<NewPrice> = Vec::new();
+        let mut priced: HashSet<Uuid> = HashSet::new();
+        let mut ranks: HashMap<Uuid, i32> = HashMap::new();
+        for q in &gecko_quotes {
+            if let Some(&asset_id) = by_gecko.get(&q.provider_id) {
+                if priced.insert(asset_id) {
+                    rows.push(price_row(asset_id, q, now));
+                    if let Some(r) = q.rank {
+                        ranks.insert(asset_id, r);
+                    }
+                }
+            }
+        }
+        let from_gecko = rows.len();
+
+        // CoinPaprika fills in: the whole top list when CoinGecko fell short, else only the
+        // top-ranked assets CoinGecko did not price this run.
+        let top = asset_store::top_ranked(db, n as u64).await?;
+        let lacking: Vec<&assets::Model> = top
+            .iter()
+            .filter(|a| !priced.contains(&a.id) && a.coinpaprika_id.is_some())
+            .collect();
+        let paprika = if gecko_quotes.len() < n {
+            Some(state.market.paprika_prices.top_quotes(n).await)
+        } else if !lacking.is_empty() {
+            let ids: Vec<String> = lacking
+                .iter()
+                .filter_map(|a| a.coinpaprika_id.clone())
+                .collect();
+            Some(state.market.paprika_prices.quotes_for(&ids).await)
+        } else {
+            None
+        };
+        if let Some(p) = paprika {
+            failures.extend(p.failures.iter().map(|e| format!("coinpaprika: {e}")));
+            let paprika_ids: Vec<String> = p.items.iter().map(|q| q.provider_id.clone()).collect();
+            let by_paprika = asset_store::ids_by_coinpaprika(db, &paprika_ids).await?;
+            for q in &p.items {
+                if !sane(q) {
+                    invalid += 1;
+                    continue;
+                }
+                if let Some(&asset_id) = by_paprika.get(&q.provider_id) {
+                    if priced.insert(asset_id) {
+                        rows.push(price_row(asset_id, q, now));
+                    }
+                }
+            }
+        }
+        let from_paprika = rows.len() - from_gecko;
+
+        if rows.is_empty() && !failures.is_empty() {
+            anyhow::bail!("no prices delivered: {}", failures.join("; "));
+        }
+        let statements = prices::insert_batched(db, &rows).await?;
+        let reranked = update_ranks(state, &ranks).await?;
+        state.price_cache.invalidate_all();
+
+        Ok(Outcome {
+            items_processed: rows.len() as i64,
+            failures,
+            details: json!({
+                "coingecko_prices": from_gecko,
+                "coinpaprika_prices": from_paprika,
+                "assets_created": created,
+                "ranks_updated": reranked,
+                "invalid_quotes_skipped": invalid,
+                "price_statements": statements,
+            }),
+        })
+    }
+}
+
+/// A quote is only stored when its price is positive and its optional numbers not negative.
+fn sane(q: &MarketQuote) -> bool {
+    q.price_usd > Decimal::ZERO
+        && q.market_cap_usd.is_none_or(|m| m >= Decimal::ZERO)
+        && q.volume_24h_usd.is_none_or(|v| v >= Decimal::ZERO)
+}
+
+fn price_row(asset_id: Uuid, q: &MarketQuote, now: DateTime<Utc>) -> NewPrice {
+    NewPrice {
+        asset_id,
+        // The provider's own update time, so a re-run before it changes stores nothing new.
+        timestamp: q.last_updated.map(|t| t.trunc_subsecs(0)).unwrap_or(now),
+        price_usd: q.price_usd,
+        volume_24h_usd: q.volume_24h_usd,
+        market_cap_usd: q.market_cap_usd,
+        rank: q.rank,
+        source: q.provider.as_str(),
+    }
+}
+
+fn new_asset(q: &MarketQuote, now: DateTime<Utc>) -> assets::ActiveModel {
+    let stable = crate::domain::catalog::is_stablecoin(Provider::CoinGecko, &q.provider_id);
+    assets::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        symbol: Set(q.symbol.trim().to_uppercase()),
+        name: Set(q.name.trim().to_string()),
+        asset_type: Set(if stable {
+            "stablecoin"
+        } else {
+            "cryptocurrency"
+        }
+        .to_string()),
+        coingecko_id: Set(Some(q.provider_id.clone())),
+        coinpaprika_id: Set(None),
+        coinmarketcap_id: Set(None),
+        is_stablecoin: Set(stable),
+        logo_url: Set(None),
+        market_cap_rank: Set(q.rank),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+async fn update_ranks(state: &AppState, ranks: &HashMap<Uuid, i32>) -> anyhow::Result<usize> {
+    let ids: Vec<Uuid> = ranks.keys().copied().collect();
+    let current = asset_store::ranks_of(&state.db, &ids).await?;
+    let now = Utc::now();
+    let rows = ranks
+        .iter()
+        .filter(|(id, r)| current.get(id).copied().flatten() != Some(**r))
+        .map(|(id, r)| assets::ActiveModel {
+            id: Set(*id),
+            market_cap_rank: Set(Some(*r)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    Ok(asset_store::update_each(&state.db, rows).await?)
+}

@@ -1,0 +1,216 @@
+//! The asset registry: coins, their contracts per chain, and look-ups by provider id.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, OnConflict, Order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::entities::{asset_contracts, assets};
+
+/// Rows per multi-row INSERT.
+pub const WRITE_CHUNK: usize = 1_000;
+
+/// Assets whose symbol is `term` or whose name contains it (case-insensitive), best rank
+/// first; all assets by rank without a term.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    term: Option<&str>,
+    limit: u64,
+) -> Result<Vec<assets::Model>, DbErr> {
+    let mut q = assets::Entity::find().filter(assets::Column::IsActive.eq(true));
+    if let Some(t) = term.map(str::trim).filter(|t| !t.is_empty()) {
+        let lower = t.to_lowercase();
+        let escaped = lower
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q = q.filter(
+            Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(assets::Column::Symbol))).eq(lower.clone()))
+                .add(
+                    Expr::expr(Func::lower(Expr::col(assets::Column::Name)))
+                        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+                ),
+        );
+    }
+    q.order_by_with_nulls(
+        assets::Column::MarketCapRank,
+        Order::Asc,
+        NullOrdering::Last,
+    )
+    .order_by_asc(assets::Column::Symbol)
+    .order_by_asc(assets::Column::Id)
+    .limit(limit)
+    .all(db)
+    .await
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<assets::Model>, DbErr> {
+    assets::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn contracts_of(
+    db: &impl ConnectionTrait,
+    asset_id: Uuid,
+) -> Result<Vec<asset_contracts::Model>, DbErr> {
+    asset_contracts::Entity::find()
+        .filter(asset_contracts::Column::AssetId.eq(asset_id))
+        .order_by_asc(asset_contracts::Column::Chain)
+        .all(db)
+        .await
+}
+
+/// Every asset and every contract.
+pub async fn all_with_contracts(
+    db: &impl ConnectionTrait,
+) -> Result<(Vec<assets::Model>, Vec<asset_contracts::Model>), DbErr> {
+    let assets = assets::Entity::find().all(db).await?;
+    let contracts = asset_contracts::Entity::find().all(db).await?;
+    Ok((assets, contracts))
+}
+
+/// Inserts new assets in multi-row statements; returns the number of statements.
+pub async fn insert_many(
+    db: &impl ConnectionTrait,
+    rows: Vec<assets::ActiveModel>,
+) -> Result<usize, DbErr> {
+    let mut statements = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(WRITE_CHUNK).collect();
+        match assets::Entity::insert_many(chunk)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(db)
+            .await
+        {
+            Ok(_) | Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e),
+        }
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// Updates changed assets, one statement each (only rows that really changed are passed).
+pub async fn update_each(
+    db: &impl ConnectionTrait,
+    rows: Vec<assets::ActiveModel>,
+) -> Result<usize, DbErr> {
+    let n = rows.len();
+    for row in rows {
+        row.update(db).await?;
+    }
+    Ok(n)
+}
+
+/// Inserts contracts in multi-row statements; a (chain, address) already stored is kept.
+pub async fn insert_contracts(
+    db: &impl ConnectionTrait,
+    rows: Vec<asset_contracts::ActiveModel>,
+) -> Result<usize, DbErr> {
+    let mut statements = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(WRITE_CHUNK).collect();
+        match asset_contracts::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    asset_contracts::Column::Chain,
+                    asset_contracts::Column::ContractAddress,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await
+        {
+            Ok(_) | Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e),
+        }
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// Updates changed contracts, one statement each.
+pub async fn update_contracts(
+    db: &impl ConnectionTrait,
+    rows: Vec<asset_contracts::ActiveModel>,
+) -> Result<usize, DbErr> {
+    let n = rows.len();
+    for row in rows {
+        row.update(db).await?;
+    }
+    Ok(n)
+}
+
+/// Asset ids by CoinGecko id, for the ids given.
+pub async fn ids_by_coingecko(
+    db: &impl ConnectionTrait,
+    coingecko_ids: &[String],
+) -> Result<HashMap<String, Uuid>, DbErr> {
+    ids_by(db, assets::Column::CoingeckoId, coingecko_ids).await
+}
+
+/// Asset ids by CoinPaprika id, for the ids given.
+pub async fn ids_by_coinpaprika(
+    db: &impl ConnectionTrait,
+    coinpaprika_ids: &[String],
+) -> Result<HashMap<String, Uuid>, DbErr> {
+    ids_by(db, assets::Column::CoinpaprikaId, coinpaprika_ids).await
+}
+
+async fn ids_by(
+    db: &impl ConnectionTrait,
+    column: assets::Column,
+    values: &[String],
+) -> Result<HashMap<String, Uuid>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in values.chunks(500) {
+        let rows: Vec<(Uuid, Option<String>)> = assets::Entity::find()
+            .select_only()
+            .column(assets::Column::Id)
+            .column(column)
+            .filter(column.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().filter_map(|(id, v)| v.map(|v| (v, id))));
+    }
+    Ok(out)
+}
+
+/// The stored market-cap rank of each given asset.
+pub async fn ranks_of(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Option<i32>>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(Uuid, Option<i32>)> = assets::Entity::find()
+            .select_only()
+            .column(assets::Column::Id)
+            .column(assets::Column::MarketCapRank)
+            .filter(assets::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The `n` best-ranked active assets.
+pub async fn top_ranked(db: &impl ConnectionTrait, n: u64) -> Result<Vec<assets::Model>, DbErr> {
+    assets::Entity::find()
+        .filter(assets::Column::IsActive.eq(true))
+        .filter(assets::Column::MarketCapRank.is_not_null())
+        .order_by_asc(assets::Column::MarketCapRank)
+        .limit(n)
+        .all(db)
+        .await
+}

@@ -1,0 +1,211 @@
+//! USD prices: batched writes, latest-price look-ups, and the short-lived cache in front of them.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::entities::{asset_prices, DbDecimal};
+
+/// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
+pub const WRITE_CHUNK: usize = 1_000;
+
+/// A price to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPrice {
+    pub asset_id: Uuid,
+    pub timestamp: DateTime<Utc>,
+    pub price_usd: Decimal,
+    pub volume_24h_usd: Option<Decimal>,
+    pub market_cap_usd: Option<Decimal>,
+    pub rank: Option<i32>,
+    pub source: &'static str,
+}
+
+fn active(p: &NewPrice, now: DateTime<Utc>) -> asset_prices::ActiveModel {
+    use sea_orm::Set;
+    asset_prices::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        asset_id: Set(p.asset_id),
+        timestamp: Set(p.timestamp),
+        price_usd: Set(DbDecimal(p.price_usd)),
+        volume_24h_usd: Set(p.volume_24h_usd.map(DbDecimal)),
+        market_cap_usd: Set(p.market_cap_usd.map(DbDecimal)),
+        rank: Set(p.rank),
+        source: Set(p.source.to_string()),
+        created_at: Set(now),
+    }
+}
+
+fn conflict() -> OnConflict {
+    OnConflict::columns([
+        asset_prices::Column::AssetId,
+        asset_prices::Column::Timestamp,
+        asset_prices::Column::Source,
+    ])
+    .do_nothing()
+    .to_owned()
+}
+
+/// Writes prices in multi-row statements; a price already stored for the same asset, time and
+/// source is kept as it is. Returns the number of statements sent.
+pub async fn insert_batched(
+    db: &impl ConnectionTrait,
+    prices: &[NewPrice],
+) -> Result<usize, DbErr> {
+    let now = Utc::now();
+    let mut statements = 0;
+    for chunk in prices.chunks(WRITE_CHUNK) {
+        let res = asset_prices::Entity::insert_many(chunk.iter().map(|p| active(p, now)))
+            .on_conflict(conflict())
+            .exec_without_returning(db)
+            .await;
+        match res {
+            Ok(_) | Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e),
+        }
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// The same writes one row per statement: only for the benchmark's comparison.
+pub async fn insert_row_by_row(
+    db: &impl ConnectionTrait,
+    prices: &[NewPrice],
+) -> Result<usize, DbErr> {
+    let now = Utc::now();
+    for p in prices {
+        match asset_prices::Entity::insert(active(p, now))
+            .on_conflict(conflict())
+            .exec_without_returning(db)
+            .await
+        {
+            Ok(_) | Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(prices.len())
+}
+
+/// The newest price of each asset (any source; CoinGecko first on a tie).
+pub async fn latest_for_assets(
+    db: &impl ConnectionTrait,
+    asset_ids: &[Uuid],
+) -> Result<HashMap<Uuid, asset_prices::Model>, DbErr> {
+    let mut out: HashMap<Uuid, asset_prices::Model> = HashMap::new();
+    for ids in asset_ids.chunks(500) {
+        let p2 = Alias::new("p2");
+        let newest = Query::select()
+            .expr(Expr::col((p2.clone(), asset_prices::Column::Timestamp)).max())
+            .from_as(asset_prices::Entity, p2.clone())
+            .and_where(
+                Expr::col((p2.clone(), asset_prices::Column::AssetId))
+                    .equals((asset_prices::Entity, asset_prices::Column::AssetId)),
+            )
+            .to_owned();
+        let rows = asset_prices::Entity::find()
+            .filter(asset_prices::Column::AssetId.is_in(ids.iter().copied()))
+            .filter(
+                Expr::col((asset_prices::Entity, asset_prices::Column::Timestamp))
+                    .in_subquery(newest),
+            )
+            .all(db)
+            .await?;
+        for row in rows {
+            let keep = match out.get(&row.asset_id) {
+                None => true,
+                Some(cur) => {
+                    row.timestamp > cur.timestamp
+                        || (row.timestamp == cur.timestamp && row.source == "coingecko")
+                }
+            };
+            if keep {
+                out.insert(row.asset_id, row);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The newest price of one asset from each source.
+pub async fn latest_per_source(
+    db: &impl ConnectionTrait,
+    asset_id: Uuid,
+) -> Result<Vec<asset_prices::Model>, DbErr> {
+    let mut latest: Vec<asset_prices::Model> = Vec::new();
+    for source in ["coingecko", "coinpaprika"] {
+        if let Some(p) = asset_prices::Entity::find()
+            .filter(asset_prices::Column::AssetId.eq(asset_id))
+            .filter(asset_prices::Column::Source.eq(source))
+            .order_by_desc(asset_prices::Column::Timestamp)
+            .limit(1)
+            .one(db)
+            .await?
+        {
+            latest.push(p);
+        }
+    }
+    Ok(latest)
+}
+
+/// A price as the rest of the Butler uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestPrice {
+    pub price_usd: Decimal,
+    pub source: String,
+    pub timestamp: DateTime<Utc>,
+}
+
+impl From<asset_prices::Model> for LatestPrice {
+    fn from(m: asset_prices::Model) -> Self {
+        Self {
+            price_usd: m.price_usd.0,
+            source: m.source,
+            timestamp: m.timestamp,
+        }
+    }
+}
+
+/// "Latest price of this asset", cached for a short TTL; emptied after each price collection.
+#[derive(Clone)]
+pub struct PriceCache {
+    cache: moka::future::Cache<Uuid, Option<LatestPrice>>,
+}
+
+impl PriceCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            cache: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build(),
+        }
+    }
+
+    pub async fn latest(
+        &self,
+        db: &impl ConnectionTrait,
+        asset_id: Uuid,
+    ) -> Result<Option<LatestPrice>, DbErr> {
+        if let Some(hit) = self.cache.get(&asset_id).await {
+            return Ok(hit);
+        }
+        let found = latest_for_assets(db, &[asset_id])
+            .await?
+            .remove(&asset_id)
+            .map(LatestPrice::from);
+        self.cache.insert(asset_id, found.clone()).await;
+        Ok(found)
+    }
+
+    pub fn invalidate_all(&self) {
+        self.cache.invalidate_all();
+    }
+}
