@@ -14,7 +14,7 @@ if [ "${1:-}" = "--clean-build" ]; then
   rm -rf "$scratch"
 fi
 
-cargo build -p api --release --locked >/dev/null 2>&1
+cargo build -p api --release --locked 2>&1 | tail -n 3
 bin="$PWD/target/release/api"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 runs=${RUNS:-5}

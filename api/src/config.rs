@@ -98,6 +98,50 @@ pub struct MarketConfig {
     pub paprika_contract_lookups: usize,
 }
 
+/// Exchanges the Butler reads balances from.
+#[derive(Debug, Clone)]
+pub struct ExchangeConfig {
+    /// OKX's REST API. Credentials are per account (stored encrypted), so `api_key` is unused.
+    /// The default rate, 300/min with a burst of 5, is client-wide: at most 5 calls a second
+    /// in all, so no key can pass OKX's per-key limits of account/balance (10 per 2 s) or
+    /// asset/balances and savings/balance (6 per s); account/config (5 per 2 s) is called
+    /// once per key and sync.
+    pub okx: ProviderConfig,
+    /// Sends `x-simulated-trading: 1`: OKX's demo-trading environment and its keys.
+    pub okx_demo_trading: bool,
+}
+
+/// How EVM chains are read over JSON-RPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvmConfig {
+    /// `balanceOf` calls per Multicall3 `aggregate3` request.
+    pub multicall_chunk_size: usize,
+    /// Deadline of one JSON-RPC request.
+    pub rpc_timeout: Duration,
+    /// Retries after a transport error, a timeout, HTTP 429 or 5xx (with backoff).
+    pub rpc_retries: u32,
+}
+
+impl Default for EvmConfig {
+    fn default() -> Self {
+        Self {
+            multicall_chunk_size: 200,
+            rpc_timeout: Duration::from_secs(15),
+            rpc_retries: 2,
+        }
+    }
+}
+
+/// Account syncs.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    pub account_sync: JobSchedule,
+    /// Accounts synced at once by the job and by sync-all.
+    pub concurrency: usize,
+    /// Priced holdings worth less than this (USD) are marked as dust.
+    pub dust_threshold_usd: rust_decimal::Decimal,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: Secret<String>,
@@ -113,6 +157,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
     pub market: MarketConfig,
+    pub evm: EvmConfig,
+    pub exchange: ExchangeConfig,
+    pub sync: SyncConfig,
 }
 
 /// Every problem found in the environment.
@@ -266,6 +313,34 @@ impl Config {
             ),
         };
 
+        let exchange = ExchangeConfig {
+            okx: r.provider("OKX", "https://www.okx.com", 300),
+            okx_demo_trading: r.bool("OKX_DEMO_TRADING", false),
+        };
+
+        let evm = EvmConfig {
+            multicall_chunk_size: r.parse_in("EVM_MULTICALL_CHUNK_SIZE", 200usize, 1..=5_000),
+            rpc_timeout: Duration::from_secs(r.parse_in("EVM_RPC_TIMEOUT_SECS", 15u64, 1..=600)),
+            rpc_retries: r.parse_in("EVM_RPC_RETRIES", 2u32, 0..=10),
+        };
+
+        let sync = SyncConfig {
+            account_sync: r.job("ACCOUNT_SYNC", "0 0 * * * *"),
+            concurrency: r.parse_in("ACCOUNT_SYNC_CONCURRENCY", 4usize, 1..=64),
+            dust_threshold_usd: match r.get("DUST_THRESHOLD_USD") {
+                None => rust_decimal::Decimal::ONE,
+                Some(v) => match v.parse::<rust_decimal::Decimal>() {
+                    Ok(d) if d >= rust_decimal::Decimal::ZERO => d,
+                    _ => {
+                        r.errors.push(format!(
+                            "DUST_THRESHOLD_USD must be a non-negative decimal such as 1.00, got {v:?}"
+                        ));
+                        rust_decimal::Decimal::ONE
+                    }
+                },
+            },
+        };
+
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -281,6 +356,9 @@ impl Config {
             log_format,
             max_body_bytes,
             market,
+            evm,
+            exchange,
+            sync,
         })
     }
 
@@ -356,6 +434,10 @@ impl Reader<'_> {
         if schedule.split_whitespace().count() != 6 {
             self.errors.push(format!(
                 "{name} must have six fields (sec min hour day month weekday), got {schedule:?}"
+            ));
+        } else if let Err(e) = crate::jobs::parse_schedule(&schedule) {
+            self.errors.push(format!(
+                "{name} is not a valid cron expression ({e}): {schedule:?}"
             ));
         }
         JobSchedule { enabled, schedule }
@@ -461,6 +543,8 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("ENCRYPTION_MASTER_KEY", "abc"),
             ("KEYCLOAK_SERVER", "http://kc:8080"),
+            ("PRICE_COLLECTION_SCHEDULE", "0 99 * * * *"),
+            ("DUST_THRESHOLD_USD", "-1"),
         ]))
         .unwrap_err();
         let text = err.to_string();
@@ -471,10 +555,12 @@ mod tests {
             "ENCRYPTION_MASTER_KEY",
             "KEYCLOAK_REALM",
             "KEYCLOAK_AUDIENCE",
+            "PRICE_COLLECTION_SCHEDULE",
+            "DUST_THRESHOLD_USD",
         ] {
             assert!(text.contains(needle), "{needle} missing from:\n{text}");
         }
-        assert_eq!(err.0.len(), 6, "{text}");
+        assert_eq!(err.0.len(), 8, "{text}");
     }
 
     #[test]
@@ -493,6 +579,26 @@ mod tests {
             AuthMode::Local => panic!("expected keycloak mode"),
         }
         assert!(Config::from_vars(&vars(&[("BIND_ADDR", "[::1]:3000")])).is_ok());
+    }
+
+    #[test]
+    fn okx_defaults_to_the_live_site_and_reads_demo_trading() {
+        let c = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(c.exchange.okx.base_url, "https://www.okx.com");
+        assert_eq!(
+            (c.exchange.okx.rate_per_minute, c.exchange.okx.burst),
+            (300, 5)
+        );
+        assert!(!c.exchange.okx_demo_trading);
+        let c = Config::from_vars(&vars(&[
+            ("OKX_BASE_URL", "http://127.0.0.1:9/"),
+            ("OKX_DEMO_TRADING", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(c.exchange.okx.base_url, "http://127.0.0.1:9");
+        assert!(c.exchange.okx_demo_trading);
+        let err = Config::from_vars(&vars(&[("OKX_DEMO_TRADING", "maybe")])).unwrap_err();
+        assert!(err.to_string().contains("OKX_DEMO_TRADING"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod config;
 pub mod connectors;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod entities;
@@ -13,6 +14,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod state;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 pub use http::router;

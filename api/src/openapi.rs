@@ -26,6 +26,13 @@ use crate::http;
         http::jobs::list_jobs,
         http::jobs::trigger_job,
         http::jobs::get_job_run,
+        http::accounts::list_accounts,
+        http::accounts::get_account,
+        http::accounts::create_account,
+        http::accounts::update_account,
+        http::accounts::delete_account,
+        http::accounts::sync_account,
+        http::accounts::sync_all_accounts,
         http::assets::list_assets,
         http::assets::get_asset,
     ),
@@ -38,6 +45,7 @@ use crate::http;
         (name = "admin", description = "Admin-only registry and operations"),
         (name = "jobs", description = "Background jobs (admin)"),
         (name = "assets", description = "The asset registry and USD prices"),
+        (name = "accounts", description = "Exchange accounts and wallets of the signed-in user"),
     )
 )]
 pub struct ApiDoc;

@@ -8,10 +8,17 @@ use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::connectors::coingecko::CoinGeckoClient;
 use crate::connectors::coinpaprika::CoinPaprikaClient;
-use crate::connectors::{CoinCatalog, ContractLookup, PlatformDirectory, PriceFeed};
+use crate::connectors::evm::EvmClient;
+use crate::connectors::okx::OkxClient;
+use crate::connectors::{
+    ChainBalances, CoinCatalog, ContractLookup, ExchangeBalances, PlatformDirectory, PriceFeed,
+};
+use crate::crypto::Cipher;
 use crate::jobs::JobRegistry;
 use crate::metrics::Metrics;
+use crate::store::assets::AssetIndexCache;
 use crate::store::prices::PriceCache;
+use crate::sync::SyncGuard;
 
 /// The market-data connectors, one per capability.
 #[derive(Clone)]
@@ -46,6 +53,29 @@ impl MarketConnectors {
     }
 }
 
+/// Every upstream the Butler talks to.
+#[derive(Clone)]
+pub struct Connectors {
+    pub market: MarketConnectors,
+    pub exchange: Arc<dyn ExchangeBalances>,
+    pub chains: Arc<dyn ChainBalances>,
+}
+
+impl Connectors {
+    /// The real clients, configured from the environment.
+    pub fn real(config: &Config, metrics: &Arc<Metrics>) -> Self {
+        Self {
+            market: MarketConnectors::real(config, metrics),
+            exchange: Arc::new(OkxClient::new(
+                &config.exchange.okx,
+                config.exchange.okx_demo_trading,
+                metrics.clone(),
+            )),
+            chains: Arc::new(EvmClient::new(&config.evm, metrics.clone())),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -53,16 +83,21 @@ pub struct AppState {
     pub auth: Authenticator,
     pub metrics: Arc<Metrics>,
     pub market: MarketConnectors,
+    pub exchange: Arc<dyn ExchangeBalances>,
+    pub chains: Arc<dyn ChainBalances>,
+    pub cipher: Arc<Cipher>,
     pub price_cache: PriceCache,
+    pub asset_index: AssetIndexCache,
+    pub syncing: SyncGuard,
     pub jobs: Arc<JobRegistry>,
 }
 
 impl AppState {
     /// Builds the state for a connected, migrated database, with the real connectors.
-    pub fn new(config: Config, db: DatabaseConnection) -> Self {
+    pub fn new(config: Config, db: DatabaseConnection, cipher: Cipher) -> Self {
         let metrics = Arc::new(Metrics::new());
-        let market = MarketConnectors::real(&config, &metrics);
-        Self::with_parts(config, db, metrics, market)
+        let connectors = Connectors::real(&config, &metrics);
+        Self::with_parts(config, db, metrics, connectors, cipher)
     }
 
     /// Builds the state with the given connectors (tests pass fakes).
@@ -70,7 +105,8 @@ impl AppState {
         config: Config,
         db: DatabaseConnection,
         metrics: Arc<Metrics>,
-        market: MarketConnectors,
+        connectors: Connectors,
+        cipher: Cipher,
     ) -> Self {
         let auth = match &config.auth {
             crate::config::AuthMode::Local => Authenticator::Local,
@@ -80,11 +116,16 @@ impl AppState {
         };
         Self {
             price_cache: PriceCache::new(config.market.price_cache_ttl),
+            asset_index: AssetIndexCache::new(std::time::Duration::from_secs(600)),
+            syncing: SyncGuard::default(),
             db,
             config: Arc::new(config),
             auth,
             metrics,
-            market,
+            market: connectors.market,
+            exchange: connectors.exchange,
+            chains: connectors.chains,
+            cipher: Arc::new(cipher),
             jobs: Arc::new(JobRegistry::standard()),
         }
     }

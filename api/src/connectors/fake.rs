@@ -1,5 +1,5 @@
-//! `FakeMarket`: an in-memory market-data provider for handler, domain and job tests, with
-//! injectable failures and call counters.
+//! `FakeMarket`: an in-memory market-data provider, and `FakeExchange`: an in-memory exchange
+//! account, for handler, domain and job tests, with injectable failures and call counters.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use rust_decimal::Decimal;
 
 use super::{
-    AssetPlatform, CoinCatalog, CoinListing, ConnectorError, ContractLookup, Fetched, MarketQuote,
+    AssetPlatform, CoinCatalog, CoinListing, ConnectorError, ContractLookup, ExchangeBalance,
+    ExchangeBalances, ExchangeCredentials, ExchangeLocation, Fetched, KeyPermissions, MarketQuote,
     PlatformAddress, PlatformDirectory, PriceFeed, Provider,
 };
 
@@ -259,9 +260,167 @@ impl PriceFeed for FakeMarket {
     }
 }
 
+/// `FakeExchange`'s calls, for per-method failures and counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FakeExchangeCall {
+    Balances,
+    KeyPermissions,
+}
+
+/// Implements `ExchangeBalances` from in-memory data: the same balances and permissions for
+/// every key, unless a key has its own. Share it as `Arc<FakeExchange>` and change it between
+/// calls.
+pub struct FakeExchange {
+    state: Mutex<ExchangeState>,
+}
+
+struct ExchangeState {
+    balances: Vec<ExchangeBalance>,
+    permissions: KeyPermissions,
+    by_key: HashMap<String, (Vec<ExchangeBalance>, KeyPermissions)>,
+    fail_all: Option<ConnectorError>,
+    fail: HashMap<FakeExchangeCall, ConnectorError>,
+    calls: HashMap<FakeExchangeCall, usize>,
+    keys_seen: Vec<String>,
+}
+
+impl Default for FakeExchange {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeExchange {
+    /// An empty account behind a read-only key.
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(ExchangeState {
+                balances: Vec::new(),
+                permissions: KeyPermissions {
+                    read: true,
+                    trade: false,
+                    withdraw: false,
+                },
+                by_key: HashMap::new(),
+                fail_all: None,
+                fail: HashMap::new(),
+                calls: HashMap::new(),
+                keys_seen: Vec::new(),
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ExchangeState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Replaces the balances every key without its own sees.
+    pub fn set_balances(&self, balances: Vec<ExchangeBalance>) {
+        self.state().balances = balances;
+    }
+
+    /// Replaces the permissions every key without its own has.
+    pub fn set_permissions(&self, permissions: KeyPermissions) {
+        self.state().permissions = permissions;
+    }
+
+    /// Gives the account behind `api_key` its own balances and permissions.
+    pub fn set_account(
+        &self,
+        api_key: &str,
+        balances: Vec<ExchangeBalance>,
+        permissions: KeyPermissions,
+    ) {
+        self.state()
+            .by_key
+            .insert(api_key.to_string(), (balances, permissions));
+    }
+
+    /// Makes every call fail with this error (`None` heals); per-call failures still apply.
+    pub fn fail_with(&self, error: Option<ConnectorError>) {
+        self.state().fail_all = error;
+    }
+
+    /// Makes one kind of call fail with this error (`None` heals it).
+    pub fn fail_call(&self, call: FakeExchangeCall, error: Option<ConnectorError>) {
+        let mut s = self.state();
+        match error {
+            Some(e) => s.fail.insert(call, e),
+            None => s.fail.remove(&call),
+        };
+    }
+
+    /// How many times this kind of call was made, failed ones included.
+    pub fn calls(&self, call: FakeExchangeCall) -> usize {
+        self.state().calls.get(&call).copied().unwrap_or(0)
+    }
+
+    /// All calls made, failed ones included.
+    pub fn total_calls(&self) -> usize {
+        self.state().calls.values().sum()
+    }
+
+    /// The API key of every call, in order (to check the decrypted key reached the connector).
+    pub fn keys_seen(&self) -> Vec<String> {
+        self.state().keys_seen.clone()
+    }
+
+    /// Counts the call and returns its injected failure, if any, else the key's account.
+    fn enter(
+        &self,
+        call: FakeExchangeCall,
+        creds: &ExchangeCredentials,
+    ) -> Result<(Vec<ExchangeBalance>, KeyPermissions), ConnectorError> {
+        let mut s = self.state();
+        *s.calls.entry(call).or_default() += 1;
+        let key = creds.api_key.expose().clone();
+        s.keys_seen.push(key.clone());
+        if let Some(e) = s.fail.get(&call).or(s.fail_all.as_ref()) {
+            return Err(e.clone());
+        }
+        Ok(s.by_key
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| (s.balances.clone(), s.permissions)))
+    }
+}
+
+/// A balance for tests.
+pub fn balance(
+    currency: &str,
+    location: ExchangeLocation,
+    total: Decimal,
+    free: Option<Decimal>,
+) -> ExchangeBalance {
+    ExchangeBalance {
+        currency: currency.to_string(),
+        location,
+        total,
+        free,
+    }
+}
+
+#[async_trait::async_trait]
+impl ExchangeBalances for FakeExchange {
+    async fn balances(
+        &self,
+        creds: &ExchangeCredentials,
+    ) -> Result<Vec<ExchangeBalance>, ConnectorError> {
+        Ok(self.enter(FakeExchangeCall::Balances, creds)?.0)
+    }
+
+    async fn key_permissions(
+        &self,
+        creds: &ExchangeCredentials,
+    ) -> Result<KeyPermissions, ConnectorError> {
+        Ok(self.enter(FakeExchangeCall::KeyPermissions, creds)?.1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Secret;
 
     fn market() -> FakeMarket {
         let m = FakeMarket::new(Provider::CoinGecko);
@@ -326,5 +485,235 @@ mod tests {
             m.coin_contracts("nope").await,
             Err(ConnectorError::Upstream { status: 404, .. })
         ));
+    }
+
+    fn creds(key: &str) -> ExchangeCredentials {
+        ExchangeCredentials {
+            api_key: Secret::new(key.into()),
+            api_secret: Secret::new("secret".into()),
+            passphrase: Secret::new("pass".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_fake_exchange_answers_per_key_and_fails_on_demand() {
+        let x = FakeExchange::new();
+        let btc = balance("BTC", ExchangeLocation::Trading, Decimal::ONE, None);
+        x.set_balances(vec![btc.clone()]);
+        let trader = KeyPermissions {
+            read: true,
+            trade: true,
+            withdraw: false,
+        };
+        x.set_account("other", vec![], trader);
+        assert_eq!(x.balances(&creds("k1")).await, Ok(vec![btc]));
+        assert_eq!(x.balances(&creds("other")).await, Ok(vec![]));
+        assert_eq!(x.key_permissions(&creds("other")).await, Ok(trader));
+        assert!(!x.key_permissions(&creds("k1")).await.unwrap().trade);
+        let refused = ConnectorError::Refused {
+            provider: "okx",
+            reason: "the passphrase is wrong".into(),
+        };
+        x.fail_call(FakeExchangeCall::Balances, Some(refused.clone()));
+        assert_eq!(x.balances(&creds("k1")).await, Err(refused));
+        assert!(x.key_permissions(&creds("k1")).await.is_ok());
+        x.fail_call(FakeExchangeCall::Balances, None);
+        assert!(x.balances(&creds("k1")).await.is_ok());
+        assert_eq!(x.calls(FakeExchangeCall::Balances), 4);
+        assert_eq!(x.total_calls(), 7);
+        assert_eq!(x.keys_seen()[..2], ["k1", "other"]);
+    }
+}
+
+use super::{ChainBalances, ChainReading, ChainTarget, RawAmount};
+
+/// Implements `ChainBalances` from in-memory data, with an injectable failure per chain and a
+/// call counter. Unset native balances read `"0"`; unset token balances read `"0"` too (an
+/// ERC-20 answers 0 for a wallet it never saw), except tokens marked with
+/// [`FakeChains::set_no_balance`], which read `None`. Chains and wallets match by name and by
+/// lowercase address. Share it as `Arc<FakeChains>` and change it between calls.
+#[derive(Default)]
+pub struct FakeChains {
+    state: Mutex<ChainsState>,
+}
+
+#[derive(Default)]
+struct ChainsState {
+    native: HashMap<(String, String), RawAmount>,
+    tokens: HashMap<(String, String, String), RawAmount>,
+    no_balance: std::collections::HashSet<(String, String)>,
+    fail: HashMap<String, ConnectorError>,
+    calls: HashMap<String, usize>,
+    reads: Vec<(String, String)>,
+}
+
+impl FakeChains {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ChainsState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sets a wallet's native balance on a chain (raw digits).
+    pub fn set_native(&self, chain: &str, wallet: &str, raw: &str) {
+        self.state().native.insert(
+            (chain.to_string(), wallet.to_ascii_lowercase()),
+            raw.to_string(),
+        );
+    }
+
+    /// Sets a wallet's balance of a token on a chain (raw digits).
+    pub fn set_token(&self, chain: &str, wallet: &str, token: &str, raw: &str) {
+        self.state().tokens.insert(
+            (
+                chain.to_string(),
+                wallet.to_ascii_lowercase(),
+                token.to_ascii_lowercase(),
+            ),
+            raw.to_string(),
+        );
+    }
+
+    /// Makes a token read `None` for every wallet (no code, reverts, or short data).
+    pub fn set_no_balance(&self, chain: &str, token: &str) {
+        self.state()
+            .no_balance
+            .insert((chain.to_string(), token.to_ascii_lowercase()));
+    }
+
+    /// Makes every read of this chain fail with this error (`None` heals it).
+    pub fn fail_chain(&self, chain: &str, error: Option<ConnectorError>) {
+        let mut s = self.state();
+        match error {
+            Some(e) => s.fail.insert(chain.to_string(), e),
+            None => s.fail.remove(chain),
+        };
+    }
+
+    /// Reads of this chain, failed ones included.
+    pub fn calls(&self, chain: &str) -> usize {
+        self.state().calls.get(chain).copied().unwrap_or(0)
+    }
+
+    /// Reads of every chain, failed ones included.
+    pub fn total_calls(&self) -> usize {
+        self.state().calls.values().sum()
+    }
+
+    /// Every `(chain, wallet)` read, in order, failed ones included.
+    pub fn reads(&self) -> Vec<(String, String)> {
+        self.state().reads.clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl ChainBalances for FakeChains {
+    /// Reports `1 + ceil(tokens / 200)` requests, as a warm `EvmClient` with Multicall3 would.
+    async fn read(
+        &self,
+        chain: &ChainTarget,
+        wallet: &str,
+    ) -> Result<ChainReading, ConnectorError> {
+        let mut s = self.state();
+        let name = chain.chain_name.clone();
+        let wallet = wallet.to_ascii_lowercase();
+        *s.calls.entry(name.clone()).or_default() += 1;
+        s.reads.push((name.clone(), wallet.clone()));
+        if let Some(e) = s.fail.get(&name) {
+            return Err(e.clone());
+        }
+        let native = s
+            .native
+            .get(&(name.clone(), wallet.clone()))
+            .cloned()
+            .unwrap_or_else(|| "0".into());
+        let tokens = chain
+            .tokens
+            .iter()
+            .map(|t| {
+                let token = t.address.to_ascii_lowercase();
+                let balance = if s.no_balance.contains(&(name.clone(), token.clone())) {
+                    None
+                } else {
+                    Some(
+                        s.tokens
+                            .get(&(name.clone(), wallet.clone(), token))
+                            .cloned()
+                            .unwrap_or_else(|| "0".into()),
+                    )
+                };
+                (t.address.clone(), balance)
+            })
+            .collect();
+        Ok(ChainReading {
+            chain_name: name,
+            native,
+            tokens,
+            requests: 1 + chain.tokens.len().div_ceil(200),
+        })
+    }
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use super::*;
+    use crate::connectors::TokenTarget;
+
+    fn chain(name: &str, tokens: &[&str]) -> ChainTarget {
+        ChainTarget {
+            chain_name: name.into(),
+            chain_id: 1,
+            rpc_url: "http://127.0.0.1:1".into(),
+            native_symbol: "ETH".into(),
+            native_decimals: 18,
+            tokens: tokens
+                .iter()
+                .map(|a| TokenTarget {
+                    address: a.to_string(),
+                    symbol: "TST".into(),
+                    decimals: 18,
+                })
+                .collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn fake_chains_answer_from_memory_and_fail_per_chain_until_healed() {
+        let f = FakeChains::new();
+        let (usdc, dead) = ("0xa0b8", "0xdead");
+        f.set_native("ethereum", "0xABC", "5");
+        f.set_token("ethereum", "0xabc", usdc, "1000000");
+        f.set_no_balance("ethereum", dead);
+        let got = f
+            .read(&chain("ethereum", &[usdc, dead, "0xbeef"]), "0xAbC")
+            .await
+            .unwrap();
+        assert_eq!(got.native, "5");
+        assert_eq!(
+            got.tokens,
+            vec![
+                (usdc.to_string(), Some("1000000".to_string())),
+                (dead.to_string(), None),
+                ("0xbeef".to_string(), Some("0".to_string())),
+            ]
+        );
+        assert_eq!(got.requests, 2);
+
+        let down = ConnectorError::Timeout {
+            provider: "evm:base",
+        };
+        f.fail_chain("base", Some(down.clone()));
+        assert_eq!(f.read(&chain("base", &[]), "0xabc").await, Err(down));
+        assert!(f.read(&chain("ethereum", &[]), "0xabc").await.is_ok());
+        f.fail_chain("base", None);
+        assert_eq!(
+            f.read(&chain("base", &[]), "0xabc").await.unwrap().native,
+            "0"
+        );
+        assert_eq!(f.calls("base"), 2);
+        assert_eq!(f.total_calls(), 4);
+        assert_eq!(f.reads()[0], ("ethereum".to_string(), "0xabc".to_string()));
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP client every market-data connector shares: a timeout, a token-bucket rate limiter,
 //! retries with exponential backoff and full jitter, `Retry-After` on 429, a circuit breaker and
 //! the `upstream_*` metrics. Errors name the request path, never a URL with a query or a key.
+//! Signed requests (OKX) get their headers from a [`SignRequest`] on every attempt.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,12 +18,40 @@ use crate::metrics::Metrics;
 /// and with what message (CoinGecko answers some rate limits with HTTP 200).
 pub type ErrorInOk = fn(&[u8]) -> Option<(u16, String)>;
 
+/// A provider's own reading of any answer (HTTP status and body), made before the generic one;
+/// `None` leaves the answer to the generic rules (OKX answers errors with HTTP 200 and a code).
+pub type AnswerCheck = fn(u16, &[u8]) -> Option<Verdict>;
+
+/// What an [`AnswerCheck`] makes of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Handle it as an answer with this HTTP status and message (429 and 5xx are retried).
+    As(u16, String),
+    /// The provider understood and refused the request: not retried, and not held against the
+    /// provider's circuit breaker.
+    Refused(String),
+}
+
+/// Computes the headers of each attempt of a signed request, so a retry carries a fresh
+/// timestamp.
+pub trait SignRequest: Send + Sync {
+    /// Headers for `method` on `request_path` (the URL's path and `?query`, exactly as sent)
+    /// with this body.
+    fn headers(&self, method: &str, request_path: &str, body: &[u8]) -> HeaderMap;
+
+    /// Removes the credentials from a text before it goes into an error or a log line.
+    fn redact(&self, text: &str) -> String {
+        text.to_string()
+    }
+}
+
 /// Longest `Retry-After` waited out by default; a longer one is returned as `RateLimited`.
 pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
 /// A rate-limited, retrying, circuit-broken HTTP client for one provider.
 pub struct UpstreamClient {
-    provider: Provider,
+    provider: Option<Provider>,
+    name: &'static str,
     base_url: String,
     http: reqwest::Client,
     headers: HeaderMap,
@@ -34,6 +63,7 @@ pub struct UpstreamClient {
     backoff_max: Duration,
     retry_after_cap: Duration,
     error_in_ok: Option<ErrorInOk>,
+    answer_check: Option<AnswerCheck>,
     metrics: Arc<Metrics>,
 }
 
@@ -41,6 +71,14 @@ impl UpstreamClient {
     /// A client for `cfg.base_url` with the configured timeout, rate, retries and breaker. The
     /// key is not sent until a provider adds it with [`UpstreamClient::with_secret_header`].
     pub fn new(provider: Provider, cfg: &ProviderConfig, metrics: Arc<Metrics>) -> Self {
+        let mut client = Self::named(provider.as_str(), cfg, metrics);
+        client.provider = Some(provider);
+        client
+    }
+
+    /// A client for an upstream that is not a market-data [`Provider`] (e.g. `okx`); `name`
+    /// labels its errors, logs and metrics.
+    pub fn named(name: &'static str, cfg: &ProviderConfig, metrics: Arc<Metrics>) -> Self {
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
@@ -48,18 +86,20 @@ impl UpstreamClient {
             .build()
             .expect("the HTTP client builds");
         Self {
-            provider,
+            provider: None,
+            name,
             base_url: cfg.base_url.trim_end_matches('/').to_string(),
             http,
             headers: HeaderMap::new(),
             secret: None,
             limiter: TokenBucket::new(cfg.rate_per_minute, cfg.burst),
-            breaker: CircuitBreaker::new(provider, cfg.breaker_failures, cfg.breaker_cooldown),
+            breaker: CircuitBreaker::new(name, cfg.breaker_failures, cfg.breaker_cooldown),
             max_retries: cfg.max_retries,
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(20),
             retry_after_cap: DEFAULT_RETRY_AFTER_CAP,
             error_in_ok: None,
+            answer_check: None,
             metrics,
         }
     }
@@ -74,7 +114,7 @@ impl UpstreamClient {
                 self.secret = Some(key.clone());
             }
             Err(_) => tracing::warn!(
-                provider = self.provider.as_str(),
+                provider = self.name,
                 "the API key has characters a header cannot carry; sending no key"
             ),
         }
@@ -84,6 +124,12 @@ impl UpstreamClient {
     /// Classifies 2xx bodies that are really errors.
     pub fn with_error_in_ok(mut self, check: ErrorInOk) -> Self {
         self.error_in_ok = Some(check);
+        self
+    }
+
+    /// Reads every answer, whatever its status, with this check before the generic rules.
+    pub fn with_answer_check(mut self, check: AnswerCheck) -> Self {
+        self.answer_check = Some(check);
         self
     }
 
@@ -100,8 +146,18 @@ impl UpstreamClient {
         self
     }
 
+    /// The market-data provider of a client made with [`UpstreamClient::new`].
+    ///
+    /// # Panics
+    /// For a client made with [`UpstreamClient::named`].
     pub fn provider(&self) -> Provider {
         self.provider
+            .expect("a client made with UpstreamClient::named has no market-data provider")
+    }
+
+    /// The label of errors, logs and metrics (`coingecko`, `okx`, …).
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     /// `GET base_url + path` with the query, decoded as JSON.
@@ -114,9 +170,56 @@ impl UpstreamClient {
         serde_json::from_slice(&body).map_err(|e| self.decode_error(path, &e))
     }
 
+    /// `GET base_url + path_and_query` with the headers `signer` computes for each attempt, the
+    /// query sent exactly as given (percent-encode it first), decoded as JSON.
+    pub async fn get_json_signed<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+        signer: &dyn SignRequest,
+    ) -> Result<T, ConnectorError> {
+        let body = self.get_bytes_signed(path_and_query, signer).await?;
+        let path = path_only(path_and_query);
+        serde_json::from_slice(&body).map_err(|e| match self.decode_error(path, &e) {
+            ConnectorError::Decode { provider, message } => ConnectorError::Decode {
+                provider,
+                message: signer.redact(&message),
+            },
+            other => other,
+        })
+    }
+
+    /// `GET base_url + path_and_query`, signed by `signer` on each attempt: the body of the first
+    /// successful attempt.
+    pub async fn get_bytes_signed(
+        &self,
+        path_and_query: &str,
+        signer: &dyn SignRequest,
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let path = path_only(path_and_query);
+        let url = match reqwest::Url::parse(&format!("{}{}", self.base_url, path_and_query)) {
+            Ok(url) => url,
+            Err(e) => {
+                return Err(ConnectorError::Network {
+                    provider: self.name,
+                    message: format!("GET {path}: not a valid URL: {e}"),
+                })
+            }
+        };
+        // Sign what goes on the wire: URL parsing may percent-encode what the caller did not.
+        let request_path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        let signed = Signed {
+            signer,
+            request_path,
+        };
+        self.guarded(url.as_str(), path, &[], Some(&signed)).await
+    }
+
     fn decode_error(&self, path: &str, err: &dyn std::fmt::Display) -> ConnectorError {
         ConnectorError::Decode {
-            provider: self.provider.as_str(),
+            provider: self.name,
             message: self.redact(format!("GET {path}: {err}")),
         }
     }
@@ -127,6 +230,17 @@ impl UpstreamClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Vec<u8>, ConnectorError> {
+        let url = format!("{}{}", self.base_url, path);
+        self.guarded(&url, path, query, None).await
+    }
+
+    async fn guarded(
+        &self,
+        url: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        signed: Option<&Signed<'_>>,
+    ) -> Result<Vec<u8>, ConnectorError> {
         let permit = match self.breaker.enter() {
             Ok(p) => p,
             Err(e) => {
@@ -134,7 +248,7 @@ impl UpstreamClient {
                 return Err(e);
             }
         };
-        let result = self.with_retries(path, query).await;
+        let result = self.with_retries(url, path, query, signed).await;
         permit.finish(match &result {
             Ok(_) => true,
             Err(e) => !counts_against_breaker(e),
@@ -144,18 +258,19 @@ impl UpstreamClient {
 
     async fn with_retries(
         &self,
+        url: &str,
         path: &str,
         query: &[(&str, &str)],
+        signed: Option<&Signed<'_>>,
     ) -> Result<Vec<u8>, ConnectorError> {
-        let url = format!("{}{}", self.base_url, path);
         let mut attempt = 0;
         loop {
             self.limiter.acquire().await;
             let started = Instant::now();
-            let result = self.attempt(&url, path, query).await;
+            let result = self.attempt(url, path, query, signed).await;
             self.metrics
                 .upstream_duration
-                .with_label_values(&[self.provider.as_str()])
+                .with_label_values(&[self.name])
                 .observe(started.elapsed().as_secs_f64());
             let failure = match result {
                 Ok(body) => {
@@ -163,6 +278,10 @@ impl UpstreamClient {
                     return Ok(body);
                 }
                 Err(f) => f,
+            };
+            let failure = match signed {
+                Some(s) => failure.redacted(|m| s.signer.redact(m)),
+                None => failure,
             };
             self.count(failure.outcome);
             let wait = match failure.retry {
@@ -172,7 +291,7 @@ impl UpstreamClient {
                 Retry::Backoff => self.backoff(attempt),
             };
             tracing::warn!(
-                provider = self.provider.as_str(),
+                provider = self.name,
                 path,
                 attempt = attempt + 1,
                 wait_ms = wait.as_millis() as u64,
@@ -189,10 +308,14 @@ impl UpstreamClient {
         url: &str,
         path: &str,
         query: &[(&str, &str)],
+        signed: Option<&Signed<'_>>,
     ) -> Result<Vec<u8>, Failure> {
         let mut request = self.http.get(url).headers(self.headers.clone());
         if !query.is_empty() {
             request = request.query(query);
+        }
+        if let Some(s) = signed {
+            request = request.headers(s.signer.headers("GET", &s.request_path, b""));
         }
         let response = request.send().await.map_err(|e| self.transport(path, e))?;
         let status = response.status().as_u16();
@@ -206,6 +329,19 @@ impl UpstreamClient {
             Err(e) if (200..300).contains(&status) => return Err(self.transport(path, e)),
             Err(_) => Vec::new(),
         };
+        if let Some(verdict) = self.answer_check.and_then(|check| check(status, &body)) {
+            return Err(match verdict {
+                Verdict::As(status, message) => self.classify(path, status, retry_after, message),
+                Verdict::Refused(reason) => Failure {
+                    error: ConnectorError::Refused {
+                        provider: self.name,
+                        reason: self.redact(reason),
+                    },
+                    retry: Retry::No,
+                    outcome: "refused",
+                },
+            });
+        }
         if (200..300).contains(&status) {
             return match self.error_in_ok.and_then(|check| check(&body)) {
                 None => Ok(body),
@@ -223,7 +359,7 @@ impl UpstreamClient {
         retry_after: Option<Duration>,
         message: String,
     ) -> Failure {
-        let provider = self.provider.as_str();
+        let provider = self.name;
         match status {
             429 => {
                 let retry = match retry_after {
@@ -265,7 +401,7 @@ impl UpstreamClient {
     }
 
     fn transport(&self, path: &str, err: reqwest::Error) -> Failure {
-        let provider = self.provider.as_str();
+        let provider = self.name;
         if err.is_timeout() {
             return Failure {
                 error: ConnectorError::Timeout { provider },
@@ -303,7 +439,7 @@ impl UpstreamClient {
     fn count(&self, outcome: &str) {
         self.metrics
             .upstream_requests
-            .with_label_values(&[self.provider.as_str(), outcome])
+            .with_label_values(&[self.name, outcome])
             .inc();
     }
 
@@ -321,10 +457,42 @@ struct Failure {
     outcome: &'static str,
 }
 
+impl Failure {
+    fn redacted(mut self, redact: impl Fn(&str) -> String) -> Self {
+        match &mut self.error {
+            ConnectorError::Upstream { message, .. }
+            | ConnectorError::Decode { message, .. }
+            | ConnectorError::Network { message, .. } => *message = redact(message),
+            ConnectorError::Refused { reason, .. } => *reason = redact(reason),
+            _ => {}
+        }
+        self
+    }
+}
+
+/// A signed request: its signer and the path and query it signs.
+struct Signed<'a> {
+    signer: &'a dyn SignRequest,
+    request_path: String,
+}
+
+/// The path of a path with a query, for errors and logs (which never carry a query).
+fn path_only(path_and_query: &str) -> &str {
+    path_and_query
+        .split_once('?')
+        .map_or(path_and_query, |(path, _)| path)
+}
+
 enum Retry {
     No,
     Backoff,
     After(Duration),
+}
+
+impl From<Provider> for &'static str {
+    fn from(provider: Provider) -> Self {
+        provider.as_str()
+    }
 }
 
 /// Failures that say the provider is unwell or refusing us; a 4xx about our request does not.
@@ -424,7 +592,7 @@ impl TokenBucket {
 /// Opens after `threshold` consecutive failed calls; after `cooldown` one trial call goes
 /// through (half-open), and its outcome closes or reopens the circuit.
 struct CircuitBreaker {
-    provider: Provider,
+    name: &'static str,
     threshold: u32,
     cooldown: Duration,
     state: Mutex<BreakerState>,
@@ -438,9 +606,9 @@ struct BreakerState {
 }
 
 impl CircuitBreaker {
-    fn new(provider: Provider, threshold: u32, cooldown: Duration) -> Self {
+    fn new(name: impl Into<&'static str>, threshold: u32, cooldown: Duration) -> Self {
         Self {
-            provider,
+            name: name.into(),
             threshold: threshold.max(1),
             cooldown,
             state: Mutex::default(),
@@ -452,7 +620,7 @@ impl CircuitBreaker {
     }
 
     fn enter(&self) -> Result<Permit<'_>, ConnectorError> {
-        let provider = self.provider.as_str();
+        let provider = self.name;
         let mut s = self.lock();
         let Some(until) = s.open_until else {
             return Ok(Permit {
@@ -506,7 +674,7 @@ impl Permit<'_> {
             if self.trial || s.failures >= self.breaker.threshold {
                 s.open_until = Some(Instant::now() + self.breaker.cooldown);
                 tracing::warn!(
-                    provider = self.breaker.provider.as_str(),
+                    provider = self.breaker.name,
                     failures = s.failures,
                     cooldown_ms = self.breaker.cooldown.as_millis() as u64,
                     "upstream circuit opened"

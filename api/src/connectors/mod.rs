@@ -3,9 +3,11 @@
 
 pub mod coingecko;
 pub mod coinpaprika;
+pub mod evm;
 pub mod fake;
 pub mod http;
 pub mod numbers;
+pub mod okx;
 
 use std::time::Duration;
 
@@ -56,6 +58,13 @@ pub enum ConnectorError {
     Network {
         provider: &'static str,
         message: String,
+    },
+    /// The upstream understood the request and refused it, with its reason in words
+    /// (e.g. OKX 50105: wrong passphrase).
+    #[error("{provider} refused the request: {reason}")]
+    Refused {
+        provider: &'static str,
+        reason: String,
     },
     #[error("{provider} is paused for {retry_in:?} after repeated failures")]
     CircuitOpen {
@@ -149,4 +158,106 @@ pub trait PriceFeed: Send + Sync {
     /// Quotes for these provider ids (CoinGecko: `/simple/price`, batched; CoinPaprika:
     /// `/tickers` filtered). Ids the provider does not know are simply absent.
     async fn quotes_for(&self, provider_ids: &[String]) -> Fetched<MarketQuote>;
+}
+
+/// Read-only exchange credentials, decrypted only for the length of a call.
+#[derive(Clone)]
+pub struct ExchangeCredentials {
+    pub api_key: crate::config::Secret<String>,
+    pub api_secret: crate::config::Secret<String>,
+    pub passphrase: crate::config::Secret<String>,
+}
+
+/// Where a balance sits on an exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExchangeLocation {
+    Trading,
+    Funding,
+    Earn,
+}
+
+impl ExchangeLocation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeLocation::Trading => "trading",
+            ExchangeLocation::Funding => "funding",
+            ExchangeLocation::Earn => "earn",
+        }
+    }
+}
+
+/// One currency's balance in one place of an exchange account, exact from the exchange's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeBalance {
+    /// The exchange's currency code, e.g. `BTC`.
+    pub currency: String,
+    pub location: ExchangeLocation,
+    pub total: Decimal,
+    /// Available to trade or withdraw, where the exchange says.
+    pub free: Option<Decimal>,
+}
+
+/// What an API key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyPermissions {
+    pub read: bool,
+    pub trade: bool,
+    pub withdraw: bool,
+}
+
+/// Balances of an exchange account (OKX).
+#[async_trait::async_trait]
+pub trait ExchangeBalances: Send + Sync {
+    /// Every non-empty balance of the trading, funding and earn accounts.
+    async fn balances(
+        &self,
+        creds: &ExchangeCredentials,
+    ) -> Result<Vec<ExchangeBalance>, ConnectorError>;
+    /// The key's permissions (OKX: `/api/v5/account/config`, field `perm`).
+    async fn key_permissions(
+        &self,
+        creds: &ExchangeCredentials,
+    ) -> Result<KeyPermissions, ConnectorError>;
+}
+
+/// A token of a chain's registry to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenTarget {
+    /// Lowercase `0x` + 40 hex.
+    pub address: String,
+    pub symbol: String,
+    pub decimals: u8,
+}
+
+/// One chain to read a wallet on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainTarget {
+    pub chain_name: String,
+    pub chain_id: i64,
+    pub rpc_url: String,
+    pub native_symbol: String,
+    pub native_decimals: u8,
+    pub tokens: Vec<TokenTarget>,
+}
+
+/// A raw on-chain amount: base-10 digits of an unsigned integer up to 2^256 - 1.
+pub type RawAmount = String;
+
+/// What one chain said about one wallet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReading {
+    pub chain_name: String,
+    pub native: RawAmount,
+    /// One entry per requested token, in request order; `None` when the call reverted or
+    /// returned no data ("no balance", which is neither zero nor a failure of the wallet).
+    pub tokens: Vec<(String, Option<RawAmount>)>,
+    /// JSON-RPC requests this reading took.
+    pub requests: usize,
+}
+
+/// Native and token balances of a wallet on EVM chains.
+#[async_trait::async_trait]
+pub trait ChainBalances: Send + Sync {
+    async fn read(&self, chain: &ChainTarget, wallet: &str)
+        -> Result<ChainReading, ConnectorError>;
 }

@@ -1,6 +1,8 @@
 //! Pure business rules: no I/O, no SeaORM.
 
+pub mod amounts;
 pub mod catalog;
 pub mod chains;
 pub mod evm_address;
+pub mod holdings;
 pub mod identity;

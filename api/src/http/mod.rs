@@ -1,5 +1,6 @@
 //! HTTP routes: one module per resource, and the router every test and the server use.
 
+pub mod accounts;
 pub mod assets;
 pub mod chains;
 pub mod health;
@@ -48,6 +49,18 @@ pub fn router(state: AppState) -> Router {
 
     let protected = Router::new()
         .route("/api/me", get(me::get_me))
+        .route(
+            "/api/accounts",
+            get(accounts::list_accounts).post(accounts::create_account),
+        )
+        .route("/api/accounts/sync-all", post(accounts::sync_all_accounts))
+        .route(
+            "/api/accounts/{id}",
+            get(accounts::get_account)
+                .put(accounts::update_account)
+                .delete(accounts::delete_account),
+        )
+        .route("/api/accounts/{id}/sync", post(accounts::sync_account))
         .route("/api/assets", get(assets::list_assets))
         .route("/api/assets/{id}", get(assets::get_asset))
         .merge(admin)

@@ -67,6 +67,7 @@ impl Job for FetchAllCoins {
         let plan = catalog::merge(&existing, &gecko, &paprika, &paprika_contracts, &chains);
 
         let writes = apply(state, &plan, &rows, &contract_rows).await?;
+        state.asset_index.invalidate().await;
         let (new, updated, unchanged) = plan.counts();
         Ok(Outcome {
             items_processed: (gecko.len() + paprika.len()) as i64,

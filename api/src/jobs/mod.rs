@@ -1,6 +1,7 @@
 //! Background jobs: one file per job, a registry, and the runner that guarantees a job never
 //! overlaps itself (in one process or across replicas) and records every run in `job_runs`.
 
+pub mod account_sync;
 pub mod fetch_all_coins;
 pub mod price_collection;
 pub mod scheduler;
@@ -84,6 +85,7 @@ impl JobRegistry {
         Self::new(vec![
             Arc::new(fetch_all_coins::FetchAllCoins),
             Arc::new(price_collection::PriceCollection),
+            Arc::new(account_sync::AccountSync),
         ])
     }
 

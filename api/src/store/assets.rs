@@ -214,3 +214,72 @@ pub async fn top_ranked(db: &impl ConnectionTrait, n: u64) -> Result<Vec<assets:
         .all(db)
         .await
 }
+
+/// Everything identity resolution needs about every active asset.
+pub async fn index_inputs(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<crate::domain::identity::IndexedAsset>, DbErr> {
+    let (rows, contracts) = all_with_contracts(db).await?;
+    let mut by_asset: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
+    for c in contracts {
+        by_asset
+            .entry(c.asset_id)
+            .or_default()
+            .push((c.chain, c.contract_address));
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|a| a.is_active)
+        .map(|a| crate::domain::identity::IndexedAsset {
+            contracts: by_asset.remove(&a.id).unwrap_or_default(),
+            id: a.id,
+            symbol: a.symbol,
+            name: a.name,
+            market_cap_rank: a.market_cap_rank,
+            market_cap_usd: None,
+            is_stablecoin: a.is_stablecoin,
+        })
+        .collect())
+}
+
+type IndexSlot = Option<(
+    std::time::Instant,
+    std::sync::Arc<crate::domain::identity::AssetIndex>,
+)>;
+
+/// The identity index, rebuilt at most once per `ttl` and after each registry update.
+#[derive(Clone)]
+pub struct AssetIndexCache {
+    ttl: std::time::Duration,
+    slot: std::sync::Arc<tokio::sync::Mutex<IndexSlot>>,
+}
+
+impl AssetIndexCache {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            slot: Default::default(),
+        }
+    }
+
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<std::sync::Arc<crate::domain::identity::AssetIndex>, DbErr> {
+        let mut slot = self.slot.lock().await;
+        if let Some((at, index)) = slot.as_ref() {
+            if at.elapsed() < self.ttl {
+                return Ok(index.clone());
+            }
+        }
+        let index = std::sync::Arc::new(crate::domain::identity::AssetIndex::build(
+            &index_inputs(db).await?,
+        ));
+        *slot = Some((std::time::Instant::now(), index.clone()));
+        Ok(index)
+    }
+
+    pub async fn invalidate(&self) {
+        *self.slot.lock().await = None;
+    }
+}

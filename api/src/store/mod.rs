@@ -1,7 +1,10 @@
 //! SeaORM queries, one module per aggregate. Functions take `&impl ConnectionTrait`.
 
+pub mod accounts;
 pub mod assets;
+pub mod credentials;
 pub mod evm_chains;
+pub mod evm_tokens;
 pub mod job_runs;
 pub mod prices;
 pub mod users;

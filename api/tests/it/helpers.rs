@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use api::config::Config;
-use api::connectors::fake::FakeMarket;
+use api::connectors::fake::{FakeChains, FakeExchange, FakeMarket};
 use api::connectors::Provider;
-use api::state::{AppState, MarketConnectors};
+use api::state::{AppState, Connectors, MarketConnectors};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
@@ -150,6 +150,8 @@ pub async fn fresh_db() -> TestDb {
 pub struct Fakes {
     pub gecko: Arc<FakeMarket>,
     pub paprika: Arc<FakeMarket>,
+    pub exchange: Arc<FakeExchange>,
+    pub chains: Arc<FakeChains>,
 }
 
 impl Fakes {
@@ -157,19 +159,33 @@ impl Fakes {
         Self {
             gecko: Arc::new(FakeMarket::new(Provider::CoinGecko)),
             paprika: Arc::new(FakeMarket::new(Provider::CoinPaprika)),
+            exchange: Arc::new(FakeExchange::new()),
+            chains: Arc::new(FakeChains::new()),
         }
     }
 
-    pub fn connectors(&self) -> MarketConnectors {
-        MarketConnectors {
-            gecko_catalog: self.gecko.clone(),
-            gecko_platforms: self.gecko.clone(),
-            gecko_prices: self.gecko.clone(),
-            paprika_catalog: self.paprika.clone(),
-            paprika_contracts: self.paprika.clone(),
-            paprika_prices: self.paprika.clone(),
+    pub fn connectors(&self) -> Connectors {
+        Connectors {
+            market: MarketConnectors {
+                gecko_catalog: self.gecko.clone(),
+                gecko_platforms: self.gecko.clone(),
+                gecko_prices: self.gecko.clone(),
+                paprika_catalog: self.paprika.clone(),
+                paprika_contracts: self.paprika.clone(),
+                paprika_prices: self.paprika.clone(),
+            },
+            exchange: self.exchange.clone(),
+            chains: self.chains.clone(),
         }
     }
+}
+
+/// A fresh random 32-byte key for each test app.
+pub fn test_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    key
 }
 
 pub struct TestApp {
@@ -253,6 +269,7 @@ impl TestApp {
             db.clone(),
             Arc::new(api::metrics::Metrics::new()),
             fakes.connectors(),
+            api::crypto::Cipher::new(test_key(), Vec::new()),
         );
         Self {
             router: api::router(state.clone()),

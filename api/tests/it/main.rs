@@ -1,14 +1,19 @@
 //! Integration tests: the real router, a fresh database per test (SQLite, or PostgreSQL when
 //! `TEST_DATABASE_URL` names a server), and a real OIDC issuer for the auth tests.
 
+mod anvil;
 mod helpers;
 mod issuer;
 
+mod accounts;
 mod auth;
 mod chains;
+mod crypto;
 mod errors;
+mod evm_connector;
 mod health;
 mod market_connectors;
 mod market_jobs;
+mod okx_connector;
 mod openapi;
 mod startup;

@@ -1,0 +1,745 @@
+//! `EvmClient`: a wallet's native and ERC-20 balances on EVM chains over JSON-RPC.
+//!
+//! Native balance: `eth_getBalance`. Tokens: `balanceOf(wallet)` batched through Multicall3's
+//! `aggregate3` (`allowFailure = true`) in chunks, or one `eth_call` per token on chains
+//! without Multicall3. Whether a chain has Multicall3 (`eth_getCode` at its canonical address
+//! returns code) is remembered per `(chain_id, rpc_url)`, so a warm reading takes
+//! `ceil(tokens / chunk) + 1` requests. A call that reverts, fails or returns fewer than 32
+//! bytes is "no balance" (`None`): Multicall3 reports a call to an address without code as a
+//! success with empty data, which is not zero.
+//!
+//! Every request has a deadline and is retried with backoff after connection errors,
+//! timeouts, HTTP 429 and 5xx. Errors and metrics name the provider `evm:<chain_name>`; RPC
+//! URLs often carry a key in their path or query, so errors show only scheme, host and port.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task;
+use std::time::{Duration, Instant};
+
+use alloy::eips::BlockId;
+use alloy::network::{Ethereum, Network, TransactionBuilder};
+use alloy::primitives::{address, Address, Bytes, U256};
+use alloy::providers::{Provider, RootProvider};
+use alloy::rpc::client::ClientBuilder;
+use alloy::rpc::json_rpc::{ErrorPayload, RequestPacket, ResponsePacket};
+use alloy::sol_types::SolCall;
+use alloy::transports::{RpcError, TransportError, TransportErrorKind, TransportFut};
+use rand::Rng;
+use tokio::task::JoinSet;
+
+use super::{ChainBalances, ChainReading, ChainTarget, ConnectorError, RawAmount};
+use crate::config::EvmConfig;
+use crate::metrics::Metrics;
+
+/// Multicall3's address, the same on every chain that has it.
+pub const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
+
+/// Requests of one reading in flight at once: enough to overlap round trips, few enough for
+/// public RPCs' rate limits when a chain lacks Multicall3 and every token is one request.
+const MAX_IN_FLIGHT: usize = 4;
+
+mod abi {
+    alloy::sol! {
+        struct Call3 {
+            address target;
+            bool allowFailure;
+            bytes callData;
+        }
+        struct Result3 {
+            bool success;
+            bytes returnData;
+        }
+        function aggregate3(Call3[] calls) external payable returns (Result3[] returnData);
+        function balanceOf(address owner) external view returns (uint256);
+    }
+}
+
+/// Reads wallets on EVM chains. One client serves every chain; share it as `Arc<EvmClient>`.
+pub struct EvmClient {
+    http: reqwest::Client,
+    chunk_size: usize,
+    timeout: Duration,
+    retries: u32,
+    backoff_base: Duration,
+    use_multicall: bool,
+    metrics: Arc<Metrics>,
+    has_multicall: Mutex<HashMap<(i64, String), bool>>,
+}
+
+impl EvmClient {
+    /// A client with the configured chunk size, per-request deadline and retries.
+    pub fn new(cfg: &EvmConfig, metrics: Arc<Metrics>) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(cfg.rpc_timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("crypto-pocket-butler/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds");
+        Self {
+            http,
+            chunk_size: cfg.multicall_chunk_size.max(1),
+            timeout: cfg.rpc_timeout,
+            retries: cfg.rpc_retries,
+            backoff_base: Duration::from_millis(100),
+            use_multicall: true,
+            metrics,
+            has_multicall: Mutex::default(),
+        }
+    }
+
+    /// Reads tokens with one `eth_call` each even where Multicall3 exists (for benchmarks and
+    /// for diagnosing a chain whose Multicall3 misbehaves).
+    pub fn without_multicall(mut self) -> Self {
+        self.use_multicall = false;
+        self
+    }
+
+    /// Backoff before retry `n` is uniform in `0..=min(2 s, base × 2^n)` (default 100 ms).
+    pub fn with_backoff_base(mut self, base: Duration) -> Self {
+        self.backoff_base = base;
+        self
+    }
+
+    fn cached_multicall(&self, key: &(i64, String)) -> Option<bool> {
+        let cache = self.has_multicall.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(key).copied()
+    }
+
+    fn remember_multicall(&self, key: (i64, String), present: bool) {
+        let mut cache = self.has_multicall.lock().unwrap_or_else(|e| e.into_inner());
+        cache.insert(key, present);
+    }
+
+    async fn chain_has_multicall(
+        &self,
+        rpc: &Rpc,
+        chain: &ChainTarget,
+    ) -> Result<bool, ConnectorError> {
+        let key = (chain.chain_id, chain.rpc_url.clone());
+        if let Some(present) = self.cached_multicall(&key) {
+            return Ok(present);
+        }
+        let code = rpc
+            .provider
+            .get_code_at(MULTICALL3)
+            .block_id(BlockId::latest())
+            .await
+            .map_err(|e| rpc.error("eth_getCode", e))?;
+        let present = !code.is_empty();
+        self.remember_multicall(key, present);
+        Ok(present)
+    }
+}
+
+#[async_trait::async_trait]
+impl ChainBalances for EvmClient {
+    async fn read(
+        &self,
+        chain: &ChainTarget,
+        wallet: &str,
+    ) -> Result<ChainReading, ConnectorError> {
+        let label = provider_label(&chain.chain_name);
+        let owner: Address = wallet.parse().map_err(|_| ConnectorError::Refused {
+            provider: label,
+            reason: "the wallet is not an EVM address (0x and 40 hex digits)".into(),
+        })?;
+        let rpc = Rpc::connect(self, label, &chain.rpc_url)?;
+        let multicall = self.use_multicall && self.chain_has_multicall(&rpc, chain).await?;
+
+        let targets: Vec<Option<Address>> = chain
+            .tokens
+            .iter()
+            .map(|t| match t.address.parse::<Address>() {
+                Ok(a) => Some(a),
+                Err(_) => {
+                    tracing::warn!(
+                        provider = label,
+                        token = %t.address,
+                        "token address is not an EVM address; reading it as no balance"
+                    );
+                    None
+                }
+            })
+            .collect();
+        let valid: Vec<Address> = targets.iter().flatten().copied().collect();
+
+        let native = async {
+            rpc.provider
+                .get_balance(owner)
+                .block_id(BlockId::latest())
+                .await
+                .map_err(|e| rpc.error("eth_getBalance", e))
+        };
+        let tokens = async {
+            if valid.is_empty() {
+                Ok(Vec::new())
+            } else if multicall {
+                read_batched(&rpc, owner, &valid, self.chunk_size).await
+            } else {
+                read_one_by_one(&rpc, owner, &valid).await
+            }
+        };
+        let (native, balances) = tokio::try_join!(native, tokens)?;
+
+        let mut balances = balances.into_iter();
+        let tokens = chain
+            .tokens
+            .iter()
+            .zip(&targets)
+            .map(|(t, target)| {
+                let balance = target.and_then(|_| balances.next().flatten());
+                (t.address.clone(), balance)
+            })
+            .collect();
+        Ok(ChainReading {
+            chain_name: chain.chain_name.clone(),
+            native: native.to_string(),
+            tokens,
+            requests: rpc.transport.shared.requests.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// `balanceOf` for every token through `aggregate3`, `chunk` calls per request.
+async fn read_batched(
+    rpc: &Rpc,
+    owner: Address,
+    tokens: &[Address],
+    chunk: usize,
+) -> Result<Vec<Option<RawAmount>>, ConnectorError> {
+    let call_data: Bytes = abi::balanceOfCall { owner }.abi_encode().into();
+    let jobs: Vec<Vec<Address>> = tokens.chunks(chunk).map(<[Address]>::to_vec).collect();
+    let rpc2 = rpc.clone();
+    let chunks = bounded(jobs, MAX_IN_FLIGHT, move |targets: Vec<Address>| {
+        let rpc = rpc2.clone();
+        let call_data = call_data.clone();
+        async move {
+            let calls: Vec<abi::Call3> = targets
+                .iter()
+                .map(|&target| abi::Call3 {
+                    target,
+                    allowFailure: true,
+                    callData: call_data.clone(),
+                })
+                .collect();
+            let input = abi::aggregate3Call { calls }.abi_encode();
+            let tx = <Ethereum as Network>::TransactionRequest::default()
+                .with_to(MULTICALL3)
+                .with_input(input);
+            let out = rpc
+                .provider
+                .call(tx)
+                .block(BlockId::latest())
+                .await
+                .map_err(|e| rpc.error("eth_call aggregate3", e))?;
+            let results = abi::aggregate3Call::abi_decode_returns(&out).map_err(|e| {
+                ConnectorError::Decode {
+                    provider: rpc.label,
+                    message: format!("eth_call aggregate3: {e}"),
+                }
+            })?;
+            if results.len() != targets.len() {
+                return Err(ConnectorError::Decode {
+                    provider: rpc.label,
+                    message: format!(
+                        "eth_call aggregate3: {} results for {} calls",
+                        results.len(),
+                        targets.len()
+                    ),
+                });
+            }
+            Ok(results
+                .into_iter()
+                .map(|r| {
+                    if r.success {
+                        balance_word(&r.returnData)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<_>>())
+        }
+    })
+    .await?;
+    Ok(chunks.into_iter().flatten().collect())
+}
+
+/// `balanceOf` for every token, one `eth_call` each.
+async fn read_one_by_one(
+    rpc: &Rpc,
+    owner: Address,
+    tokens: &[Address],
+) -> Result<Vec<Option<RawAmount>>, ConnectorError> {
+    let call_data: Bytes = abi::balanceOfCall { owner }.abi_encode().into();
+    let rpc2 = rpc.clone();
+    bounded(tokens.to_vec(), MAX_IN_FLIGHT, move |token: Address| {
+        let rpc = rpc2.clone();
+        let tx = <Ethereum as Network>::TransactionRequest::default()
+            .with_to(token)
+            .with_input(call_data.clone());
+        async move {
+            match rpc.provider.call(tx).block(BlockId::latest()).await {
+                Ok(out) => Ok(balance_word(&out)),
+                Err(RpcError::ErrorResp(e)) if is_execution_failure(&e) => Ok(None),
+                Err(e) => Err(rpc.error("eth_call balanceOf", e)),
+            }
+        }
+    })
+    .await
+}
+
+/// The balance in a `balanceOf` answer: its first 32-byte word; `None` when shorter.
+fn balance_word(data: &[u8]) -> Option<RawAmount> {
+    (data.len() >= 32).then(|| U256::from_be_slice(&data[..32]).to_string())
+}
+
+/// Whether a JSON-RPC error of an `eth_call` says the call itself failed in the EVM (a revert
+/// or a halt), which is "no balance", rather than that the node could not serve it.
+fn is_execution_failure(e: &ErrorPayload) -> bool {
+    let message = e.message.to_ascii_lowercase();
+    e.code == 3
+        || [
+            "revert",
+            "invalid opcode",
+            "out of gas",
+            "evm error",
+            "stack underflow",
+        ]
+        .iter()
+        .any(|needle| message.contains(needle))
+}
+
+/// Runs `f` over `jobs` with at most `limit` in flight; results in job order. The first error
+/// cancels the rest.
+async fn bounded<T, R, F, Fut>(jobs: Vec<T>, limit: usize, f: F) -> Result<Vec<R>, ConnectorError>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<R, ConnectorError>> + Send + 'static,
+{
+    let total = jobs.len();
+    let mut results: Vec<Option<R>> = (0..total).map(|_| None).collect();
+    let mut pending = jobs.into_iter().enumerate();
+    let mut running = JoinSet::new();
+    for (i, job) in pending.by_ref().take(limit.max(1)) {
+        let fut = f(job);
+        running.spawn(async move { (i, fut.await) });
+    }
+    while let Some(joined) = running.join_next().await {
+        let (i, result) = match joined {
+            Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("a balance read was cancelled: {e}"),
+        };
+        results[i] = Some(result?);
+        if let Some((i, job)) = pending.next() {
+            let fut = f(job);
+            running.spawn(async move { (i, fut.await) });
+        }
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every job ran"))
+        .collect())
+}
+
+/// The provider label of a chain, `evm:<chain_name>`.
+pub fn provider_label(chain_name: &str) -> &'static str {
+    // `ConnectorError` carries `&'static str` providers; chains are a short list of
+    // configured rows, so each label is leaked once and reused.
+    static LABELS: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut labels = LABELS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(label) = labels.get(chain_name) {
+        return label;
+    }
+    let label: &'static str = Box::leak(format!("evm:{chain_name}").into_boxed_str());
+    labels.insert(chain_name.to_string(), label);
+    label
+}
+
+/// One reading's connection to a chain: a provider over a counting, retrying transport.
+#[derive(Clone)]
+struct Rpc {
+    label: &'static str,
+    provider: RootProvider<Ethereum>,
+    transport: RpcTransport,
+}
+
+impl Rpc {
+    fn connect(
+        client: &EvmClient,
+        label: &'static str,
+        rpc_url: &str,
+    ) -> Result<Self, ConnectorError> {
+        let url = reqwest::Url::parse(rpc_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .ok_or_else(|| ConnectorError::Network {
+                provider: label,
+                message: "the RPC URL is not an http:// or https:// URL".into(),
+            })?;
+        let redactor = Redactor::new(rpc_url, &url);
+        let transport = RpcTransport {
+            shared: Arc::new(TransportShared {
+                http: client.http.clone(),
+                url,
+                label,
+                redactor,
+                timeout: client.timeout,
+                retries: client.retries,
+                backoff_base: client.backoff_base,
+                metrics: client.metrics.clone(),
+                requests: AtomicUsize::new(0),
+            }),
+        };
+        let provider =
+            RootProvider::new(ClientBuilder::default().transport(transport.clone(), false));
+        Ok(Self {
+            label,
+            provider,
+            transport,
+        })
+    }
+
+    /// A `ConnectorError` for a failed call, without the URL's path or query.
+    fn error(&self, what: &str, e: TransportError) -> ConnectorError {
+        let provider = self.label;
+        let redact = |s: String| self.transport.shared.redactor.redact(&s);
+        match e {
+            RpcError::Transport(TransportErrorKind::Custom(inner)) => {
+                match inner.downcast_ref::<Failure>() {
+                    Some(Failure::Timeout) => ConnectorError::Timeout { provider },
+                    Some(Failure::Network(message)) => ConnectorError::Network {
+                        provider,
+                        message: redact(format!("{what}: {message}")),
+                    },
+                    None => ConnectorError::Network {
+                        provider,
+                        message: redact(format!("{what}: {inner}")),
+                    },
+                }
+            }
+            RpcError::Transport(TransportErrorKind::HttpError(h)) => match h.status {
+                429 => ConnectorError::RateLimited {
+                    provider,
+                    retry_after: None,
+                },
+                401 | 403 => ConnectorError::Unauthorized { provider },
+                status => ConnectorError::Upstream {
+                    provider,
+                    status,
+                    message: redact(format!("{what}: {}", snippet(&h.body))),
+                },
+            },
+            RpcError::ErrorResp(p) if p.code == -32005 || p.code == 429 => {
+                ConnectorError::RateLimited {
+                    provider,
+                    retry_after: None,
+                }
+            }
+            RpcError::ErrorResp(p) => ConnectorError::Upstream {
+                provider,
+                status: 200,
+                message: redact(format!(
+                    "{what}: JSON-RPC error {}: {}",
+                    p.code,
+                    snippet(&p.message)
+                )),
+            },
+            RpcError::DeserError { err, .. } => ConnectorError::Decode {
+                provider,
+                message: format!("{what}: {err}"),
+            },
+            other => ConnectorError::Decode {
+                provider,
+                message: redact(format!("{what}: {other}")),
+            },
+        }
+    }
+}
+
+/// At most 200 characters of an upstream's text, on one line.
+fn snippet(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
+/// Replaces an RPC URL in text by `scheme://host[:port]`, and its path, query and
+/// credentials (where keys live) by `[redacted]`.
+#[derive(Debug)]
+struct Redactor {
+    origin: String,
+    urls: Vec<String>,
+    parts: Vec<String>,
+}
+
+impl Redactor {
+    fn new(raw: &str, url: &reqwest::Url) -> Self {
+        let origin = url.origin().ascii_serialization();
+        let mut urls = vec![raw.to_string(), url.as_str().to_string()];
+        let mut parts: Vec<String> = [
+            Some(url.path()).filter(|p| p.len() > 1),
+            url.query().filter(|q| !q.is_empty()),
+            Some(url.username()).filter(|u| !u.is_empty()),
+            url.password(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+        // Longest first, so nothing is left half-replaced.
+        for list in [&mut urls, &mut parts] {
+            list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            list.dedup();
+        }
+        Self {
+            origin,
+            urls,
+            parts,
+        }
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for url in &self.urls {
+            out = out.replace(url.as_str(), &self.origin);
+        }
+        for part in &self.parts {
+            out = out.replace(part.as_str(), "[redacted]");
+        }
+        out
+    }
+}
+
+/// Why an HTTP exchange failed before an answer; carried inside `TransportErrorKind::Custom`.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("no answer in time")]
+    Timeout,
+    #[error("{0}")]
+    Network(String),
+}
+
+struct TransportShared {
+    http: reqwest::Client,
+    url: reqwest::Url,
+    label: &'static str,
+    redactor: Redactor,
+    timeout: Duration,
+    retries: u32,
+    backoff_base: Duration,
+    metrics: Arc<Metrics>,
+    /// HTTP requests sent, retries included.
+    requests: AtomicUsize,
+}
+
+/// alloy's transport for one reading: JSON-RPC over HTTP with a deadline per request,
+/// retries, a request counter and the `upstream_*` metrics. Unlike alloy's own HTTP transport,
+/// it never puts the URL into errors or tracing spans.
+#[derive(Clone)]
+struct RpcTransport {
+    shared: Arc<TransportShared>,
+}
+
+impl tower::Service<RequestPacket> for RpcTransport {
+    type Response = ResponsePacket;
+    type Error = TransportError;
+    type Future = TransportFut<'static>;
+
+    fn poll_ready(&mut self, _cx: &mut task::Context<'_>) -> task::Poll<Result<(), Self::Error>> {
+        task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: RequestPacket) -> Self::Future {
+        let shared = self.shared.clone();
+        Box::pin(async move { shared.send(req).await })
+    }
+}
+
+/// One failed attempt: the error, whether to retry, and the metrics outcome.
+struct Attempt {
+    error: TransportError,
+    retry: bool,
+    outcome: &'static str,
+}
+
+impl TransportShared {
+    async fn send(&self, req: RequestPacket) -> Result<ResponsePacket, TransportError> {
+        let body = serde_json::to_vec(&req).map_err(TransportError::ser_err)?;
+        let method = req.method_names().next().unwrap_or("batch").to_string();
+        let mut attempt = 0u32;
+        loop {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let result = tokio::time::timeout(self.timeout, self.post(body.clone())).await;
+            self.metrics
+                .upstream_duration
+                .with_label_values(&[self.label])
+                .observe(started.elapsed().as_secs_f64());
+            let failed = match result {
+                Err(_) => Attempt {
+                    error: TransportErrorKind::custom(Failure::Timeout),
+                    retry: true,
+                    outcome: "timeout",
+                },
+                Ok(Err(e)) if e.is_timeout() => Attempt {
+                    error: TransportErrorKind::custom(Failure::Timeout),
+                    retry: true,
+                    outcome: "timeout",
+                },
+                Ok(Err(e)) => Attempt {
+                    error: TransportErrorKind::custom(Failure::Network(self.describe(e))),
+                    retry: true,
+                    outcome: "network",
+                },
+                Ok(Ok((status, bytes))) if (200..300).contains(&status) => {
+                    return match serde_json::from_slice::<ResponsePacket>(&bytes) {
+                        Ok(packet) => {
+                            self.count(if packet.is_error() { "rpc_error" } else { "ok" });
+                            Ok(packet)
+                        }
+                        Err(e) => {
+                            self.count("decode");
+                            Err(TransportError::deser_err(e, ""))
+                        }
+                    };
+                }
+                Ok(Ok((status, bytes))) => {
+                    let (retry, outcome) = match status {
+                        429 => (true, "rate_limited"),
+                        500..=599 => (true, "server_error"),
+                        _ => (false, "client_error"),
+                    };
+                    Attempt {
+                        error: TransportErrorKind::http_error(
+                            status,
+                            String::from_utf8_lossy(&bytes).into_owned(),
+                        ),
+                        retry,
+                        outcome,
+                    }
+                }
+            };
+            self.count(failed.outcome);
+            if !failed.retry || attempt >= self.retries {
+                return Err(failed.error);
+            }
+            let wait = self.backoff(attempt);
+            tracing::warn!(
+                provider = self.label,
+                method = %method,
+                attempt = attempt + 1,
+                wait_ms = wait.as_millis() as u64,
+                outcome = failed.outcome,
+                "JSON-RPC request failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn post(&self, body: Vec<u8>) -> Result<(u16, Vec<u8>), reqwest::Error> {
+        let response = self
+            .http
+            .post(self.url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.bytes().await?.to_vec()))
+    }
+
+    /// A reqwest error's causes, without the URL reqwest would print.
+    fn describe(&self, e: reqwest::Error) -> String {
+        let e = e.without_url();
+        let mut message = format!("{} {}: {e}", "POST", self.redactor.origin);
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        self.redactor.redact(&message)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(Duration::from_secs(2));
+        ceiling.mul_f64(rand::thread_rng().gen::<f64>())
+    }
+
+    fn count(&self, outcome: &str) {
+        self.metrics
+            .upstream_requests
+            .with_label_values(&[self.label, outcome])
+            .inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balances_are_the_first_word_and_short_data_is_no_balance() {
+        assert_eq!(balance_word(&[]), None);
+        assert_eq!(balance_word(&[0u8; 31]), None);
+        let mut word = [0u8; 32];
+        word[31] = 1;
+        assert_eq!(balance_word(&word).as_deref(), Some("1"));
+        assert_eq!(balance_word(&[0xff; 64]).unwrap(), U256::MAX.to_string());
+    }
+
+    #[test]
+    fn redaction_keeps_scheme_host_and_port_only() {
+        let raw = "https://user:pw@rpc.example.org:8545/v3/KEYPATH?apikey=SECRET";
+        let url = reqwest::Url::parse(raw).unwrap();
+        let r = Redactor::new(raw, &url);
+        let text = format!(
+            "failed {raw} and {} and /v3/KEYPATH and apikey=SECRET",
+            url.as_str()
+        );
+        let out = r.redact(&text);
+        for leaked in ["KEYPATH", "SECRET", "pw@", "user"] {
+            assert!(!out.contains(leaked), "{leaked} leaked in {out}");
+        }
+        assert!(out.contains("https://rpc.example.org:8545"), "{out}");
+    }
+
+    #[test]
+    fn provider_labels_are_interned() {
+        let a = provider_label("base");
+        let b = provider_label("base");
+        assert_eq!(a, "evm:base");
+        assert!(std::ptr::eq(a, b));
+    }
+
+    #[test]
+    fn reverts_and_halts_are_execution_failures_but_node_errors_are_not() {
+        let payload = |code: i64, message: &'static str| ErrorPayload {
+            code,
+            message: message.into(),
+            data: None,
+        };
+        assert!(is_execution_failure(&payload(3, "execution reverted")));
+        assert!(is_execution_failure(&payload(-32000, "execution reverted")));
+        assert!(is_execution_failure(&payload(
+            -32603,
+            "EVM error InvalidFEOpcode"
+        )));
+        assert!(!is_execution_failure(&payload(-32000, "header not found")));
+        assert!(!is_execution_failure(&payload(-32005, "limit exceeded")));
+    }
+}

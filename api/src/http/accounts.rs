@@ -1,0 +1,590 @@
+//! Exchange accounts and wallets of the signed-in user: CRUD and sync.
+
+use std::collections::BTreeSet;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::Set;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::config::Secret;
+use crate::connectors::{ConnectorError, ExchangeCredentials};
+use crate::domain::evm_address::{self, AddressError};
+use crate::domain::holdings::{self, Holding};
+use crate::entities::accounts;
+use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody, FieldError};
+use crate::state::AppState;
+use crate::store::{accounts as store, credentials, evm_chains};
+use crate::sync::{self, SyncError};
+
+/// Exchanges the Butler can read.
+pub const EXCHANGES: [&str; 1] = ["okx"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountType {
+    Exchange,
+    Wallet,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub account_type: AccountType,
+    pub exchange_name: Option<String>,
+    /// A masked hint of the API key (e.g. `ab12…yz89`); the key itself is never returned.
+    pub api_key_hint: Option<String>,
+    pub wallet_address: Option<String>,
+    /// Chain names the wallet is read on.
+    pub enabled_chains: Vec<String>,
+    pub is_active: bool,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// `ok`, `partial` (some chains failed and kept their previous holdings), `error`, or
+    /// null before the first sync.
+    pub last_sync_status: Option<String>,
+    pub last_sync_error: Option<String>,
+    /// Set when the API key can do more than read (it can trade).
+    pub permission_warning: Option<String>,
+    /// Sum of priced holdings; unpriced ones are left out.
+    #[schema(value_type = String)]
+    pub total_value_usd: Decimal,
+    pub holdings: Vec<Holding>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn response(a: accounts::Model) -> AccountResponse {
+    let holdings = sync::stored_holdings(&a);
+    AccountResponse {
+        total_value_usd: holdings::total_value(&holdings),
+        enabled_chains: sync::enabled_chains(&a),
+        account_type: if a.account_type == "exchange" {
+            AccountType::Exchange
+        } else {
+            AccountType::Wallet
+        },
+        id: a.id,
+        name: a.name,
+        exchange_name: a.exchange_name,
+        api_key_hint: a.api_key_hint,
+        wallet_address: a.wallet_address,
+        is_active: a.is_active,
+        last_synced_at: a.last_synced_at,
+        last_sync_status: a.last_sync_status,
+        last_sync_error: a.last_sync_error,
+        permission_warning: a.permission_warning,
+        holdings,
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccountRequest {
+    pub name: String,
+    pub account_type: AccountType,
+    /// `okx` for exchange accounts.
+    pub exchange_name: Option<String>,
+    /// Read-only API key, secret and passphrase (exchange accounts); stored encrypted.
+    pub api_key: Option<String>,
+    pub api_secret: Option<String>,
+    pub passphrase: Option<String>,
+    /// `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum (wallets).
+    pub wallet_address: Option<String>,
+    /// Active chain names, e.g. `["ethereum", "base"]` (wallets).
+    pub enabled_chains: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccountRequest {
+    pub name: Option<String>,
+    pub is_active: Option<bool>,
+    pub enabled_chains: Option<Vec<String>>,
+    /// Replace the credentials: all three together.
+    pub api_key: Option<String>,
+    pub api_secret: Option<String>,
+    pub passphrase: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncAllItem {
+    pub account_id: Uuid,
+    pub name: String,
+    /// `ok`, `partial`, `error` or `skipped` (already syncing).
+    pub status: String,
+    pub error: Option<String>,
+}
+
+fn check_name(name: &str, errors: &mut Vec<FieldError>) {
+    if name.trim().is_empty() || name.chars().count() > 64 {
+        errors.push(FieldError::new("name", "must be 1-64 characters"));
+    }
+}
+
+fn required(v: &Option<String>, field: &str, errors: &mut Vec<FieldError>) {
+    if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        errors.push(FieldError::new(field, "is required for exchange accounts"));
+    }
+}
+
+fn forbidden(present: bool, field: &str, kind: &str, errors: &mut Vec<FieldError>) {
+    if present {
+        errors.push(FieldError::new(
+            field,
+            format!("does not apply to {kind} accounts"),
+        ));
+    }
+}
+
+/// Checks chain names against the active chains; returns them de-duplicated, in order.
+async fn check_chains(
+    state: &AppState,
+    chains: Option<&Vec<String>>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<String>, ApiError> {
+    let Some(chains) = chains.filter(|c| !c.is_empty()) else {
+        errors.push(FieldError::new(
+            "enabled_chains",
+            "list at least one chain, e.g. [\"ethereum\"]",
+        ));
+        return Ok(Vec::new());
+    };
+    let active: BTreeSet<String> = evm_chains::list(&state.db, Some(true))
+        .await?
+        .into_iter()
+        .map(|c| c.chain_name)
+        .collect();
+    let mut out = Vec::new();
+    for (i, c) in chains.iter().enumerate() {
+        if !active.contains(c) {
+            errors.push(FieldError::new(
+                format!("enabled_chains[{i}]"),
+                format!("{c:?} is not an active chain (see GET /api/chains)"),
+            ));
+        } else if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Asks the exchange what the key may do: refuses keys that can withdraw or that the
+/// exchange rejects; returns the warning for keys that can trade.
+async fn vet_key(
+    state: &AppState,
+    creds: &ExchangeCredentials,
+) -> Result<Option<String>, ApiError> {
+    match state.exchange.key_permissions(creds).await {
+        Ok(p) if p.withdraw => Err(ApiError::validation(vec![FieldError::new(
+            "api_key",
+            "this key can withdraw funds; create a read-only key",
+        )])),
+        Ok(p) => Ok(p.trade.then(|| sync::TRADE_WARNING.to_string())),
+        Err(ConnectorError::Refused { reason, .. }) => {
+            let field = if reason.contains("passphrase") {
+                "passphrase"
+            } else if reason.contains("signature") || reason.contains("secret") {
+                "api_secret"
+            } else if reason.contains("key") {
+                "api_key"
+            } else {
+                "credentials"
+            };
+            Err(ApiError::validation(vec![FieldError::new(
+                field,
+                format!("OKX refused it: {reason}"),
+            )]))
+        }
+        Err(ConnectorError::Unauthorized { .. }) => {
+            Err(ApiError::validation(vec![FieldError::new(
+                "api_key",
+                "OKX refused these credentials",
+            )]))
+        }
+        Err(e) => Err(ApiError::Unavailable {
+            code: "exchange_unavailable",
+            message: format!("the key could not be checked, nothing was stored: {e}"),
+        }),
+    }
+}
+
+fn secret(v: &Option<String>) -> Secret<String> {
+    Secret::new(v.as_deref().unwrap_or_default().trim().to_string())
+}
+
+/// Encrypts the three credentials of `account_id` into the row, with the key's hint.
+fn seal_credentials(
+    state: &AppState,
+    account_id: Uuid,
+    creds: &ExchangeCredentials,
+    row: &mut accounts::ActiveModel,
+) {
+    let plain = credentials::Credentials {
+        api_key: Some(creds.api_key.clone()),
+        api_secret: Some(creds.api_secret.clone()),
+        passphrase: Some(creds.passphrase.clone()),
+    };
+    credentials::encrypt_credentials(&state.cipher, account_id, &plain).apply(row);
+    row.api_key_hint = Set(Some(crate::crypto::mask_api_key(creds.api_key.expose())));
+}
+
+/// The user's accounts with their holdings and last sync.
+#[utoipa::path(get, path = "/api/accounts", tag = "accounts", security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The user's accounts", body = [AccountResponse]),
+        (status = 401, description = "No valid token", body = ErrorBody)))]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Vec<AccountResponse>>, ApiError> {
+    let rows = store::list_for_user(&state.db, user.id).await?;
+    Ok(Json(rows.into_iter().map(response).collect()))
+}
+
+/// One of the user's accounts.
+#[utoipa::path(get, path = "/api/accounts/{id}", tag = "accounts",
+    params(("id" = Uuid, Path, description = "Account id")), security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountResponse),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such account of this user", body = ErrorBody)))]
+pub async fn get_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<AccountResponse>, ApiError> {
+    let a = store::get_for_user(&state.db, user.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    Ok(Json(response(a)))
+}
+
+/// Add an OKX account (read-only key) or an EVM wallet.
+#[utoipa::path(post, path = "/api/accounts", tag = "accounts", request_body = CreateAccountRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Created", body = AccountResponse),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 409, description = "This wallet is already an account", body = ErrorBody),
+        (status = 422, description = "Invalid fields, or the exchange refused the key", body = ErrorBody),
+        (status = 503, description = "The exchange could not be reached to check the key", body = ErrorBody)))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<CreateAccountRequest>,
+) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
+    let mut errors = Vec::new();
+    check_name(&req.name, &mut errors);
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    let mut row = accounts::ActiveModel {
+        id: Set(id),
+        user_id: Set(user.id),
+        name: Set(req.name.trim().to_string()),
+        account_type: Set(match req.account_type {
+            AccountType::Exchange => "exchange",
+            AccountType::Wallet => "wallet",
+        }
+        .to_string()),
+        exchange_name: Set(None),
+        api_key_encrypted: Set(None),
+        api_secret_encrypted: Set(None),
+        passphrase_encrypted: Set(None),
+        encryption_key_version: Set(None),
+        api_key_hint: Set(None),
+        wallet_address: Set(None),
+        enabled_chains: Set(None),
+        holdings: Set(None),
+        last_synced_at: Set(None),
+        last_sync_started_at: Set(None),
+        last_sync_status: Set(None),
+        last_sync_error: Set(None),
+        permission_warning: Set(None),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match req.account_type {
+        AccountType::Exchange => {
+            match req.exchange_name.as_deref().map(str::to_lowercase) {
+                Some(e) if EXCHANGES.contains(&e.as_str()) => row.exchange_name = Set(Some(e)),
+                _ => errors.push(FieldError::new(
+                    "exchange_name",
+                    "unknown exchange; supported: okx",
+                )),
+            }
+            required(&req.api_key, "api_key", &mut errors);
+            required(&req.api_secret, "api_secret", &mut errors);
+            required(&req.passphrase, "passphrase", &mut errors);
+            forbidden(
+                req.wallet_address.is_some(),
+                "wallet_address",
+                "exchange",
+                &mut errors,
+            );
+            forbidden(
+                req.enabled_chains.is_some(),
+                "enabled_chains",
+                "exchange",
+                &mut errors,
+            );
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
+            }
+            let creds = ExchangeCredentials {
+                api_key: secret(&req.api_key),
+                api_secret: secret(&req.api_secret),
+                passphrase: secret(&req.passphrase),
+            };
+            let warning = vet_key(&state, &creds).await?;
+            row.permission_warning = Set(warning);
+            seal_credentials(&state, id, &creds, &mut row);
+        }
+        AccountType::Wallet => {
+            forbidden(
+                req.exchange_name.is_some(),
+                "exchange_name",
+                "wallet",
+                &mut errors,
+            );
+            forbidden(req.api_key.is_some(), "api_key", "wallet", &mut errors);
+            forbidden(
+                req.api_secret.is_some(),
+                "api_secret",
+                "wallet",
+                &mut errors,
+            );
+            forbidden(
+                req.passphrase.is_some(),
+                "passphrase",
+                "wallet",
+                &mut errors,
+            );
+            let address = match req
+                .wallet_address
+                .as_deref()
+                .map(evm_address::validate_user_address)
+            {
+                Some(Ok(a)) => Some(a),
+                Some(Err(AddressError::BadChecksum)) => {
+                    errors.push(FieldError::new(
+                        "wallet_address",
+                        "the mixed-case checksum (EIP-55) is wrong: check for a typo",
+                    ));
+                    None
+                }
+                Some(Err(_)) => {
+                    errors.push(FieldError::new(
+                        "wallet_address",
+                        "must be 0x followed by 40 hex characters",
+                    ));
+                    None
+                }
+                None => {
+                    errors.push(FieldError::new("wallet_address", "is required for wallets"));
+                    None
+                }
+            };
+            let chains = check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?;
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
+            }
+            let address = address.expect("validated");
+            if store::wallet_exists(&state.db, user.id, &address, None).await? {
+                return Err(ApiError::Conflict {
+                    code: "account_exists",
+                    message: "you already added this wallet".into(),
+                });
+            }
+            row.wallet_address = Set(Some(address));
+            row.enabled_chains = Set(Some(serde_json::json!(chains)));
+        }
+    }
+    let created = store::insert(&state.db, row).await?;
+    tracing::info!(account_id = %created.id, user_id = %user.id, account_type = %created.account_type, "account added");
+    Ok((StatusCode::CREATED, Json(response(created))))
+}
+
+/// Change an account: name, active flag, chains (wallets) or credentials (exchanges).
+#[utoipa::path(put, path = "/api/accounts/{id}", tag = "accounts", request_body = UpdateAccountRequest,
+    params(("id" = Uuid, Path, description = "Account id")), security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Updated", body = AccountResponse),
+        (status = 400, description = "Malformed body or id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such account of this user", body = ErrorBody),
+        (status = 422, description = "Invalid fields, or the exchange refused the key", body = ErrorBody),
+        (status = 503, description = "The exchange could not be reached to check the key", body = ErrorBody)))]
+pub async fn update_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<UpdateAccountRequest>,
+) -> Result<Json<AccountResponse>, ApiError> {
+    let account = store::get_for_user(&state.db, user.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    let is_exchange = account.account_type == "exchange";
+    let mut errors = Vec::new();
+    let mut row = accounts::ActiveModel {
+        id: Set(id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(name) = &req.name {
+        check_name(name, &mut errors);
+        row.name = Set(name.trim().to_string());
+    }
+    if let Some(active) = req.is_active {
+        row.is_active = Set(active);
+    }
+    let creds_given = req.api_key.is_some() || req.api_secret.is_some() || req.passphrase.is_some();
+    if is_exchange {
+        forbidden(
+            req.enabled_chains.is_some(),
+            "enabled_chains",
+            "exchange",
+            &mut errors,
+        );
+        if creds_given {
+            required(&req.api_key, "api_key", &mut errors);
+            required(&req.api_secret, "api_secret", &mut errors);
+            required(&req.passphrase, "passphrase", &mut errors);
+        }
+    } else {
+        for (present, field) in [
+            (req.api_key.is_some(), "api_key"),
+            (req.api_secret.is_some(), "api_secret"),
+            (req.passphrase.is_some(), "passphrase"),
+        ] {
+            forbidden(present, field, "wallet", &mut errors);
+        }
+        if req.enabled_chains.is_some() {
+            let chains = check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?;
+            row.enabled_chains = Set(Some(serde_json::json!(chains)));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if is_exchange && creds_given {
+        let creds = ExchangeCredentials {
+            api_key: secret(&req.api_key),
+            api_secret: secret(&req.api_secret),
+            passphrase: secret(&req.passphrase),
+        };
+        let warning = vet_key(&state, &creds).await?;
+        row.permission_warning = Set(warning);
+        seal_credentials(&state, id, &creds, &mut row);
+    }
+    let updated = store::update(&state.db, row).await?;
+    Ok(Json(response(updated)))
+}
+
+/// Delete an account and its stored credentials.
+#[utoipa::path(delete, path = "/api/accounts/{id}", tag = "accounts",
+    params(("id" = Uuid, Path, description = "Account id")), security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such account of this user", body = ErrorBody)))]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    if store::delete_for_user(&state.db, user.id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("account"))
+    }
+}
+
+fn sync_error(e: SyncError) -> ApiError {
+    match e {
+        SyncError::InProgress => ApiError::Conflict {
+            code: "sync_in_progress",
+            message: "this account is already syncing".into(),
+        },
+        SyncError::Db(e) => e.into(),
+        SyncError::Other(e) => ApiError::Internal(e),
+    }
+}
+
+/// Sync an account now; answers the account as stored afterwards (a failed sync keeps the
+/// previous holdings and says why in `last_sync_status` / `last_sync_error`).
+#[utoipa::path(post, path = "/api/accounts/{id}/sync", tag = "accounts",
+    params(("id" = Uuid, Path, description = "Account id")), security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The account after the sync", body = AccountResponse),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such account of this user", body = ErrorBody),
+        (status = 409, description = "Already syncing", body = ErrorBody)))]
+pub async fn sync_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<AccountResponse>, ApiError> {
+    let account = store::get_for_user(&state.db, user.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    let synced = sync::sync_account(&state, account)
+        .await
+        .map_err(sync_error)?;
+    Ok(Json(response(synced)))
+}
+
+/// Sync all of the user's active accounts.
+#[utoipa::path(post, path = "/api/accounts/sync-all", tag = "accounts", security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "One result per active account", body = [SyncAllItem]),
+        (status = 401, description = "No valid token", body = ErrorBody)))]
+pub async fn sync_all_accounts(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Vec<SyncAllItem>>, ApiError> {
+    let accounts: Vec<_> = store::list_for_user(&state.db, user.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.is_active)
+        .collect();
+    let results = crate::jobs::account_sync::sync_many(&state, accounts).await;
+    Ok(Json(
+        results
+            .into_iter()
+            .map(|(account, outcome)| match outcome {
+                Ok(a) => SyncAllItem {
+                    account_id: a.id,
+                    name: a.name,
+                    status: a.last_sync_status.unwrap_or_default(),
+                    error: a.last_sync_error,
+                },
+                Err(SyncError::InProgress) => SyncAllItem {
+                    account_id: account.0,
+                    name: account.1,
+                    status: "skipped".into(),
+                    error: Some("already syncing".into()),
+                },
+                Err(e) => SyncAllItem {
+                    account_id: account.0,
+                    name: account.1,
+                    status: "error".into(),
+                    error: Some(e.to_string()),
+                },
+            })
+            .collect(),
+    ))
+}

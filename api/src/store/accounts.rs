@@ -1,0 +1,135 @@
+//! Exchange accounts and wallets, always scoped to their owner.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+use uuid::Uuid;
+
+use crate::entities::accounts;
+
+/// The user's accounts, oldest first.
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<accounts::Model>, DbErr> {
+    accounts::Entity::find()
+        .filter(accounts::Column::UserId.eq(user_id))
+        .order_by_asc(accounts::Column::CreatedAt)
+        .order_by_asc(accounts::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The account if it belongs to the user; another user's account is `None`, as if absent.
+pub async fn get_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find_by_id(id)
+        .filter(accounts::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+/// Every active account of every user (for the sync job).
+pub async fn list_active(db: &impl ConnectionTrait) -> Result<Vec<accounts::Model>, DbErr> {
+    accounts::Entity::find()
+        .filter(accounts::Column::IsActive.eq(true))
+        .order_by_asc(accounts::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Whether the user already has a wallet account with this (lowercase) address.
+pub async fn wallet_exists(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    address: &str,
+    except: Option<Uuid>,
+) -> Result<bool, DbErr> {
+    let mut q = accounts::Entity::find()
+        .filter(accounts::Column::UserId.eq(user_id))
+        .filter(accounts::Column::WalletAddress.eq(address));
+    if let Some(id) = except {
+        q = q.filter(accounts::Column::Id.ne(id));
+    }
+    Ok(q.one(db).await?.is_some())
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    row: accounts::ActiveModel,
+) -> Result<accounts::Model, DbErr> {
+    row.insert(db).await
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    row: accounts::ActiveModel,
+) -> Result<accounts::Model, DbErr> {
+    row.update(db).await
+}
+
+/// Deletes the user's account (its credentials go with the row); false when not theirs.
+pub async fn delete_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    let r = accounts::Entity::delete_many()
+        .filter(accounts::Column::Id.eq(id))
+        .filter(accounts::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+pub async fn mark_sync_started(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    accounts::Entity::update_many()
+        .col_expr(accounts::Column::LastSyncStartedAt, Expr::value(at))
+        .filter(accounts::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// The outcome of a sync. `holdings: None` keeps the stored holdings (the sync got nothing).
+pub struct SyncRecord {
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub holdings: Option<serde_json::Value>,
+    pub synced_at: Option<DateTime<Utc>>,
+    pub permission_warning: Option<Option<String>>,
+}
+
+pub async fn record_sync(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    rec: SyncRecord,
+) -> Result<accounts::Model, DbErr> {
+    let mut am = accounts::ActiveModel {
+        id: Set(id),
+        last_sync_status: Set(Some(rec.status.to_string())),
+        last_sync_error: Set(rec.error),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(h) = rec.holdings {
+        am.holdings = Set(Some(h));
+    }
+    if let Some(at) = rec.synced_at {
+        am.last_synced_at = Set(Some(at));
+    }
+    if let Some(w) = rec.permission_warning {
+        am.permission_warning = Set(w);
+    }
+    am.update(db).await
+}
