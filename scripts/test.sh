@@ -19,6 +19,9 @@ ensure_postgres() {
   return 1
 }
 
+echo "== anvil (real EVM node for the wallet tests)"
+bash scripts/install-anvil.sh
+
 echo "== tests on SQLite"
 env -u TEST_DATABASE_URL cargo test --workspace --locked
 

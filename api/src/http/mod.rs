@@ -1,6 +1,7 @@
 //! HTTP routes: one module per resource, and the router every test and the server use.
 
 pub mod accounts;
+pub mod admin_tokens;
 pub mod assets;
 pub mod chains;
 pub mod health;
@@ -40,6 +41,16 @@ pub fn router(state: AppState) -> Router {
             get(chains::get_evm_chain)
                 .put(chains::update_evm_chain)
                 .delete(chains::delete_evm_chain),
+        )
+        .route(
+            "/api/admin/evm-tokens",
+            get(admin_tokens::list_evm_tokens).post(admin_tokens::create_evm_token),
+        )
+        .route(
+            "/api/admin/evm-tokens/{id}",
+            get(admin_tokens::get_evm_token)
+                .put(admin_tokens::update_evm_token)
+                .delete(admin_tokens::delete_evm_token),
         )
         .route("/api/migrations", post(migrations::run_migrations))
         .route("/api/jobs", get(jobs::list_jobs))

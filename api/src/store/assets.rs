@@ -283,3 +283,17 @@ impl AssetIndexCache {
         *self.slot.lock().await = None;
     }
 }
+
+/// The asset a contract on a chain belongs to, if the registry knows it.
+pub async fn by_contract(
+    db: &impl ConnectionTrait,
+    chain: &str,
+    address: &str,
+) -> Result<Option<Uuid>, DbErr> {
+    Ok(asset_contracts::Entity::find()
+        .filter(asset_contracts::Column::Chain.eq(chain))
+        .filter(asset_contracts::Column::ContractAddress.eq(address))
+        .one(db)
+        .await?
+        .map(|c| c.asset_id))
+}

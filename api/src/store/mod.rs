@@ -6,5 +6,8 @@ pub mod credentials;
 pub mod evm_chains;
 pub mod evm_tokens;
 pub mod job_runs;
+pub mod portfolios;
 pub mod prices;
+pub mod recommendations;
+pub mod snapshots;
 pub mod users;

@@ -205,6 +205,37 @@ impl PriceCache {
         Ok(found)
     }
 
+    /// The latest price of each asset, from the cache where it has them and one batched query
+    /// for the rest.
+    pub async fn latest_many(
+        &self,
+        db: &impl ConnectionTrait,
+        asset_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, LatestPrice>, DbErr> {
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        for id in asset_ids {
+            match self.cache.get(id).await {
+                Some(Some(p)) => {
+                    out.insert(*id, p);
+                }
+                Some(None) => {}
+                None => missing.push(*id),
+            }
+        }
+        if !missing.is_empty() {
+            let mut found = latest_for_assets(db, &missing).await?;
+            for id in missing {
+                let p = found.remove(&id).map(LatestPrice::from);
+                self.cache.insert(id, p.clone()).await;
+                if let Some(p) = p {
+                    out.insert(id, p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub fn invalidate_all(&self) {
         self.cache.invalidate_all();
     }

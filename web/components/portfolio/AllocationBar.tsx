@@ -1,0 +1,52 @@
+import { formatPct, toNumber } from "@/lib/format";
+import { colorAt } from "./palette";
+
+export interface AllocationBarLine {
+  key: string;
+  symbol: string;
+  currentPct: string | number;
+  targetPct?: string | number | null;
+  bandLowPct?: string | number | null;
+  bandHighPct?: string | number | null;
+}
+
+const clamp = (n: number) => Math.max(0, Math.min(100, n));
+
+/** One horizontal bar per asset: its current share, with its target and band marked. */
+export function AllocationBar({ lines }: { lines: AllocationBarLine[] }) {
+  return (
+    <ul className="space-y-3" aria-label="Allocation by asset">
+      {lines.map((l, i) => {
+        const current = clamp(toNumber(l.currentPct));
+        const hasTarget = l.targetPct !== null && l.targetPct !== undefined;
+        const target = clamp(toNumber(l.targetPct));
+        const low = l.bandLowPct !== null && l.bandLowPct !== undefined ? clamp(toNumber(l.bandLowPct)) : null;
+        const high = l.bandHighPct !== null && l.bandHighPct !== undefined ? clamp(toNumber(l.bandHighPct)) : null;
+        return (
+          <li key={l.key} data-testid="allocation-bar-line" data-symbol={l.symbol}>
+            <div className="mb-1 flex justify-between text-sm">
+              <span className="font-medium">{l.symbol}</span>
+              <span className="tabular text-slate-600 dark:text-slate-400">
+                {formatPct(l.currentPct)}
+                {hasTarget && <> / target {formatPct(l.targetPct)}</>}
+              </span>
+            </div>
+            <div className="relative h-3 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-700">
+              {low !== null && high !== null && (
+                <div
+                  data-testid="band"
+                  className="absolute inset-y-0 bg-emerald-300/50 dark:bg-emerald-700/50"
+                  style={{ left: `${low}%`, width: `${Math.max(0, high - low)}%` }}
+                />
+              )}
+              <div data-testid="current" className="absolute inset-y-0 left-0 rounded-full" style={{ width: `${current}%`, backgroundColor: colorAt(i) }} />
+              {hasTarget && (
+                <div data-testid="target" aria-hidden className="absolute inset-y-0 w-0.5 bg-slate-900 dark:bg-white" style={{ left: `${target}%` }} />
+              )}
+            </div>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,167 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { HoldingsTable, type HoldingRow } from "@/components/portfolio/HoldingsTable";
+import { EmptyState, QueryState } from "@/components/states";
+import { Badge, Button, Card, Field, FieldError, Input, PageHeader } from "@/components/ui";
+import { useChains } from "@/features/chains/api/get-chains";
+import { errorFor, fieldErrorsOf } from "@/lib/api/field-errors";
+import type { Account } from "@/lib/api/types";
+import { formatDateTime, formatUsd } from "@/lib/format";
+import { useAccount } from "../api/get-account";
+import { useDeleteAccount } from "../api/delete-account";
+import { useUpdateAccount } from "../api/update-account";
+import { LastSync, SyncStatusBadge } from "./SyncStatus";
+import { SyncButton } from "./SyncButton";
+
+export function holdingRows(a: Account): HoldingRow[] {
+  return a.holdings.map((h, i) => ({
+    key: `${h.symbol}-${h.location}-${h.contract_address ?? ""}-${i}`,
+    symbol: h.symbol,
+    location: h.location,
+    quantity: h.quantity,
+    priceUsd: h.price_usd ?? null,
+    valueUsd: h.value_usd ?? null,
+    note: h.is_dust ? "dust" : undefined,
+  }));
+}
+
+function EditAccount({ account }: { account: Account }) {
+  const update = useUpdateAccount();
+  const chains = useChains();
+  const [name, setName] = useState(account.name);
+  const [active, setActive] = useState(account.is_active);
+  const [enabled, setEnabled] = useState<string[]>(account.enabled_chains);
+  const errors = fieldErrorsOf(update.error);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    update.mutate({
+      id: account.id,
+      body: { name: name.trim(), is_active: active, ...(account.account_type === "wallet" ? { enabled_chains: enabled } : {}) },
+    });
+  };
+  return (
+    <form onSubmit={submit} className="space-y-4" noValidate>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="Name" htmlFor="edit-name" error={errorFor(errors, "name")}>
+          <Input id="edit-name" value={name} onChange={(e) => setName(e.target.value)} invalid={!!errorFor(errors, "name")} />
+        </Field>
+        <label className="flex items-center gap-2 self-end pb-2 text-sm">
+          <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} /> Active (included in syncs and portfolios)
+        </label>
+      </div>
+      {account.account_type === "wallet" && (
+        <fieldset>
+          <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">Chains</legend>
+          <div className="mt-2 flex flex-wrap gap-2">
+            {chains.data?.map((c) => (
+              <label key={c.id} className="inline-flex items-center gap-2 rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-600">
+                <input
+                  type="checkbox"
+                  checked={enabled.includes(c.chain_name)}
+                  onChange={() => setEnabled((xs) => (xs.includes(c.chain_name) ? xs.filter((x) => x !== c.chain_name) : [...xs, c.chain_name]))}
+                />
+                {c.display_name}
+              </label>
+            ))}
+          </div>
+          <FieldError message={errorFor(errors, "enabled_chains")} />
+        </fieldset>
+      )}
+      {update.error && Object.keys(errors).length === 0 && <FieldError message={update.error.message} />}
+      <Button type="submit" busy={update.isPending}>
+        Save
+      </Button>
+    </form>
+  );
+}
+
+export function AccountDetail({ id }: { id: string }) {
+  const account = useAccount(id);
+  const del = useDeleteAccount();
+  const router = useRouter();
+  const [editing, setEditing] = useState(false);
+
+  return (
+    <QueryState query={account} loadingLabel="Loading account…">
+      {(a) => (
+        <>
+          <nav className="mb-2 text-sm">
+            <Link href="/accounts" className="text-indigo-600 hover:underline dark:text-indigo-400">
+              ← Accounts
+            </Link>
+          </nav>
+          <PageHeader
+            title={a.name}
+            subtitle={a.wallet_address ? <span className="break-all font-mono">{a.wallet_address}</span> : `${(a.exchange_name ?? "").toUpperCase()} · key ${a.api_key_hint ?? "—"}`}
+            actions={
+              <>
+                <SyncButton accountId={a.id} name={a.name} disabled={!a.is_active} />
+                <Button variant="secondary" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
+                  {editing ? "Close" : "Edit"}
+                </Button>
+                <Button
+                  variant="danger"
+                  busy={del.isPending}
+                  onClick={() => {
+                    if (window.confirm(`Delete “${a.name}” and its stored credentials?`)) del.mutate(a.id, { onSuccess: () => router.push("/accounts") });
+                  }}
+                >
+                  Delete
+                </Button>
+              </>
+            }
+          />
+          <div className="mb-6 grid gap-4 sm:grid-cols-3">
+            <Card>
+              <p className="text-sm text-slate-500">Total value</p>
+              <p className="tabular mt-1 text-2xl font-bold" data-testid="account-total">
+                {formatUsd(a.total_value_usd)}
+              </p>
+            </Card>
+            <Card>
+              <p className="text-sm text-slate-500">Last sync</p>
+              <div className="mt-1 flex flex-wrap items-center gap-2">
+                <SyncStatusBadge status={a.last_sync_status} />
+                <LastSync account={a} />
+              </div>
+              <p className="mt-1 text-xs text-slate-500">{formatDateTime(a.last_synced_at)}</p>
+            </Card>
+            <Card>
+              <p className="text-sm text-slate-500">Type</p>
+              <div className="mt-1 flex flex-wrap gap-2">
+                <Badge tone="blue">{a.account_type === "wallet" ? "EVM wallet" : "Exchange"}</Badge>
+                {!a.is_active && <Badge>Inactive</Badge>}
+                {a.enabled_chains.map((c) => (
+                  <Badge key={c}>{c}</Badge>
+                ))}
+              </div>
+            </Card>
+          </div>
+          {a.last_sync_error && (
+            <p role="alert" className="mb-4 rounded-md bg-rose-50 p-3 text-sm text-rose-900 dark:bg-rose-950 dark:text-rose-200" data-testid="sync-error">
+              Last sync: {a.last_sync_error}
+            </p>
+          )}
+          {a.permission_warning && <p className="mb-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">⚠ {a.permission_warning}</p>}
+          {editing && (
+            <Card title="Edit account" className="mb-6">
+              <EditAccount account={a} />
+            </Card>
+          )}
+          <Card title="Holdings">
+            {a.holdings.length === 0 ? (
+              <EmptyState title={a.last_synced_at ? "No holdings" : "Not synced yet"}>
+                {a.last_synced_at ? "The last sync found nothing on this account." : "Sync the account to load its holdings."}
+              </EmptyState>
+            ) : (
+              <HoldingsTable rows={holdingRows(a)} csvFilename={`holdings-${a.name.replace(/[^\w.-]+/g, "_")}.csv`} caption={`Holdings of ${a.name}`} />
+            )}
+          </Card>
+        </>
+      )}
+    </QueryState>
+  );
+}

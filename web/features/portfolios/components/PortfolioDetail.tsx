@@ -1,0 +1,118 @@
+"use client";
+
+import Link from "next/link";
+import { AllocationBar } from "@/components/portfolio/AllocationBar";
+import { AllocationPie } from "@/components/portfolio/AllocationPie";
+import { HoldingsTable, type HoldingRow } from "@/components/portfolio/HoldingsTable";
+import { EmptyState, QueryState } from "@/components/states";
+import { Button, Card } from "@/components/ui";
+import type { Allocation, Portfolio } from "@/lib/api/types";
+import { formatPct, formatQuantity, formatUsd, toNumber } from "@/lib/format";
+import { useAllocation } from "../api/get-allocation";
+import { PortfolioFrame } from "./PortfolioHeader";
+
+export function allocationRows(a: Allocation): HoldingRow[] {
+  return a.lines.map((l) => ({
+    key: l.asset_id ?? `sym:${l.symbol}`,
+    symbol: l.symbol,
+    quantity: l.quantity,
+    valueUsd: l.value_usd,
+    currentPct: l.current_pct,
+    targetPct: l.target_pct ?? null,
+    status: l.status,
+    driftPoints: l.drift_pct_points ?? null,
+  }));
+}
+
+function AllocationView({ portfolio }: { portfolio: Portfolio }) {
+  const allocation = useAllocation(portfolio.id);
+  if (portfolio.account_ids.length === 0) {
+    return (
+      <EmptyState
+        title="No accounts linked"
+        action={
+          <Link href={`/portfolios/${portfolio.id}/settings`}>
+            <Button>Link accounts</Button>
+          </Link>
+        }
+      >
+        Link exchange accounts or wallets to this portfolio to see its allocation.
+      </EmptyState>
+    );
+  }
+  return (
+    <QueryState
+      query={allocation}
+      loadingLabel="Loading allocation…"
+      isEmpty={(a) => a.lines.length === 0 && a.unpriced.length === 0}
+      empty={
+        <EmptyState title="Nothing held yet" action={<Link href="/accounts"><Button variant="secondary">Go to accounts</Button></Link>}>
+          The linked accounts have no holdings. Sync them to load their balances.
+        </EmptyState>
+      }
+    >
+      {(a) => {
+        const outOfBand = a.lines.filter((l) => l.status === "over" || l.status === "under").length;
+        return (
+          <div className="space-y-6">
+            <div className="grid gap-4 sm:grid-cols-3">
+              <Card>
+                <p className="text-sm text-slate-500">Total value</p>
+                <p className="tabular mt-1 text-2xl font-bold" data-testid="portfolio-total">
+                  {formatUsd(a.total_value_usd)}
+                </p>
+              </Card>
+              <Card>
+                <p className="text-sm text-slate-500">Out of band</p>
+                <p className="mt-1 text-2xl font-bold" data-testid="out-of-band">
+                  {outOfBand} <span className="text-base font-normal text-slate-500">of {a.lines.length}</span>
+                </p>
+              </Card>
+              <Card>
+                <p className="text-sm text-slate-500">Without target</p>
+                <p className="tabular mt-1 text-2xl font-bold">{formatPct(a.unallocated_current_pct ?? "0")}</p>
+                {toNumber(a.unallocated_pct) > 0 && <p className="text-xs text-slate-500">{formatPct(a.unallocated_pct)} of the plan has no target</p>}
+              </Card>
+            </div>
+            <div className="grid gap-6 lg:grid-cols-2">
+              <Card title="Allocation">
+                <AllocationPie slices={a.lines.map((l) => ({ key: l.asset_id ?? l.symbol, symbol: l.symbol, valueUsd: l.value_usd, pct: l.current_pct }))} />
+              </Card>
+              <Card title="Current vs target">
+                <AllocationBar
+                  lines={a.lines.map((l) => ({
+                    key: l.asset_id ?? l.symbol,
+                    symbol: l.symbol,
+                    currentPct: l.current_pct,
+                    targetPct: l.target_pct,
+                    bandLowPct: l.band_low_pct,
+                    bandHighPct: l.band_high_pct,
+                  }))}
+                />
+              </Card>
+            </div>
+            <Card title="Holdings">
+              <HoldingsTable rows={allocationRows(a)} csvFilename={`portfolio-${portfolio.name.replace(/[^\w.-]+/g, "_")}-holdings.csv`} caption="Portfolio holdings" />
+            </Card>
+            {a.unpriced.length > 0 && (
+              <Card title="Without a price">
+                <p className="mb-2 text-sm text-slate-500">These holdings have no USD price yet and are left out of the total.</p>
+                <ul className="text-sm">
+                  {a.unpriced.map((u) => (
+                    <li key={u.asset_id ?? u.symbol}>
+                      {u.symbol}: {formatQuantity(u.quantity)}
+                    </li>
+                  ))}
+                </ul>
+              </Card>
+            )}
+          </div>
+        );
+      }}
+    </QueryState>
+  );
+}
+
+export function PortfolioDetail({ id }: { id: string }) {
+  return <PortfolioFrame id={id}>{(p) => <AllocationView portfolio={p} />}</PortfolioFrame>;
+}

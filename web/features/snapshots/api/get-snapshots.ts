@@ -1,0 +1,13 @@
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import { apiRequest } from "@/lib/api/client";
+import type { Snapshot } from "@/lib/api/types";
+import { portfolioKeys, portfolioPath } from "@/features/portfolios/api/keys";
+
+export type DateRange = { from?: string; to?: string };
+
+export const getSnapshots = (id: string, range: DateRange = {}) => apiRequest<Snapshot[]>(`${portfolioPath(id)}/snapshots`, { query: range });
+
+export const snapshotsQueryOptions = (id: string, range: DateRange = {}) =>
+  queryOptions({ queryKey: portfolioKeys.snapshots(id, range), queryFn: () => getSnapshots(id, range) });
+
+export const useSnapshots = (id: string, range: DateRange = {}) => useQuery(snapshotsQueryOptions(id, range));
