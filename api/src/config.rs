@@ -136,6 +136,8 @@ impl Default for EvmConfig {
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
     pub account_sync: JobSchedule,
+    /// End-of-day snapshots of every portfolio (daily at 23:00 UTC by default).
+    pub eod_snapshot: JobSchedule,
     /// Accounts synced at once by the job and by sync-all.
     pub concurrency: usize,
     /// Priced holdings worth less than this (USD) are marked as dust.
@@ -326,6 +328,7 @@ impl Config {
 
         let sync = SyncConfig {
             account_sync: r.job("ACCOUNT_SYNC", "0 0 * * * *"),
+            eod_snapshot: r.job("EOD_SNAPSHOT", "0 0 23 * * *"),
             concurrency: r.parse_in("ACCOUNT_SYNC_CONCURRENCY", 4usize, 1..=64),
             dust_threshold_usd: match r.get("DUST_THRESHOLD_USD") {
                 None => rust_decimal::Decimal::ONE,

@@ -12,6 +12,7 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod portfolio;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Logo } from "@/components/Logo";
 import { auth } from "@/lib/auth/auth";
 import { getAuthMode } from "@/lib/auth/mode";
 
@@ -19,7 +20,7 @@ export default async function HomePage() {
     <main className="min-h-screen bg-gradient-to-b from-indigo-50 to-white dark:from-slate-900 dark:to-slate-950">
       <div className="mx-auto max-w-4xl px-4 py-16 sm:py-24">
         <div className="flex items-center gap-3">
-          <span aria-hidden className="grid h-12 w-12 place-items-center rounded-xl bg-indigo-600 text-2xl text-white">₿</span>
+          <Logo className="h-12 w-12" />
           <h1 className="text-3xl font-bold sm:text-4xl">Crypto Pocket Butler</h1>
         </div>
         <p className="mt-4 max-w-2xl text-lg text-slate-700 dark:text-slate-300">

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
 import { useMe } from "@/features/me/api/get-me";
+import { Logo } from "./Logo";
 import { cx } from "./ui";
 
 const links = [
@@ -45,7 +46,7 @@ export function AppShell({ children }: { children: ReactNode }) {
       <header className="sticky top-0 z-40 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-4 px-4">
           <Link href="/dashboard" className="flex shrink-0 items-center gap-2 font-bold text-slate-900 dark:text-white">
-            <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-indigo-600 text-sm text-white">₿</span>
+            <Logo />
             <span className="hidden sm:inline">Pocket Butler</span>
           </Link>
           <nav aria-label="Main" className="hidden flex-1 items-center gap-1 md:flex">

@@ -3,7 +3,8 @@
 //! Rules:
 //! - A target is `{asset, target_pct}`: each 0–100, together at most 100 (the rest is
 //!   unallocated), no asset or symbol twice, every asset resolving. `CASH` is all stablecoins
-//!   as one line; it needs `stablecoins_as_cash`, which in turn forbids targeting one stablecoin.
+//!   as one line; it needs `stablecoins_as_cash`, which in turn forbids targeting a single
+//!   stablecoin.
 //! - Holdings of all linked accounts merge per asset, and all stablecoins into one `CASH` line
 //!   when the portfolio treats them as cash. Unpriced holdings are listed apart and left out of
 //!   the total and the weights. A target nothing is held of is a line worth 0. Held assets
@@ -115,7 +116,10 @@ impl Guardrails {
             }
         }
         if self.min_trade_usd < Decimal::ZERO {
-            errors.push(("min_trade_usd".to_string(), "must be at least 0".to_string()));
+            errors.push((
+                "min_trade_usd".to_string(),
+                "must be at least 0".to_string(),
+            ));
         }
         for (i, s) in self.never_sell.iter().enumerate() {
             if s.trim().is_empty() {
@@ -207,9 +211,10 @@ pub fn validate_targets(
         };
         match resolved {
             Ok((asset_id, symbol)) => {
-                if let Some(j) = out.iter().position(|t| {
-                    t.asset_id == asset_id || t.symbol.eq_ignore_ascii_case(&symbol)
-                }) {
+                if let Some(j) = out
+                    .iter()
+                    .position(|t| t.asset_id == asset_id || t.symbol.eq_ignore_ascii_case(&symbol))
+                {
                     errors.push((
                         field("asset"),
                         format!(
@@ -232,7 +237,10 @@ pub fn validate_targets(
     if sum > HUNDRED {
         errors.push((
             "target_allocation".to_string(),
-            format!("targets add up to {}%; at most 100% can be allocated", sum.normalize()),
+            format!(
+                "targets add up to {}%; at most 100% can be allocated",
+                sum.normalize()
+            ),
         ));
     }
     if errors.is_empty() {
@@ -256,7 +264,11 @@ pub fn band(target_pct: Decimal, guardrails: &Guardrails) -> (Decimal, Decimal) 
 
 /// The band of a target in USD of a portfolio worth `total`: each edge `pct × total / 100`.
 /// Every band decision compares a USD value with these.
-pub fn band_usd(target_pct: Decimal, guardrails: &Guardrails, total: Decimal) -> (Decimal, Decimal) {
+pub fn band_usd(
+    target_pct: Decimal,
+    guardrails: &Guardrails,
+    total: Decimal,
+) -> (Decimal, Decimal) {
     let (low, high) = band(target_pct, guardrails);
     (low * total / HUNDRED, high * total / HUNDRED)
 }
@@ -294,7 +306,7 @@ pub struct AllocationLine {
     /// For `CASH`, the stablecoins' units added up.
     #[schema(value_type = String)]
     pub quantity: Decimal,
-    /// The price held positions share; their value-weighted average when they differ.
+    /// The price the positions share; when they differ, their average (value / quantity).
     #[schema(value_type = Option<String>)]
     pub price_usd: Option<Decimal>,
     /// Exact sum of the positions' values.
@@ -516,5 +528,567 @@ pub fn compute(
         unpriced,
         unallocated_pct: HUNDRED - targets.iter().map(|t| t.target_pct).sum::<Decimal>(),
         unallocated_current_pct: round_pct(pct_of(unallocated_value)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::holdings::value_usd;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    const BTC: Uuid = Uuid::from_u128(1);
+    const ETH: Uuid = Uuid::from_u128(2);
+    const USDC: Uuid = Uuid::from_u128(3);
+    const USDT: Uuid = Uuid::from_u128(4);
+    const OTHER_BTC: Uuid = Uuid::from_u128(5);
+    const ACC1: Uuid = Uuid::from_u128(101);
+    const ACC2: Uuid = Uuid::from_u128(102);
+
+    fn resolve(s: &str) -> Result<(Option<Uuid>, String), String> {
+        let known = [
+            (BTC, "BTC"),
+            (ETH, "ETH"),
+            (USDC, "USDC"),
+            (USDT, "USDT"),
+            (OTHER_BTC, "BTC"),
+        ];
+        if let Ok(id) = Uuid::parse_str(s) {
+            return known
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map(|(k, sym)| (Some(*k), sym.to_string()))
+                .ok_or_else(|| format!("no asset has the id {s}"));
+        }
+        known
+            .iter()
+            .find(|(_, sym)| sym.eq_ignore_ascii_case(s))
+            .map(|(k, sym)| (Some(*k), sym.to_string()))
+            .ok_or_else(|| format!("no asset has the symbol {s}"))
+    }
+
+    fn is_stable(id: Uuid) -> bool {
+        id == USDC || id == USDT
+    }
+
+    fn item(asset: &str, pct: &str) -> TargetItem {
+        TargetItem {
+            asset: asset.into(),
+            target_pct: d(pct),
+        }
+    }
+
+    fn target(asset_id: Option<Uuid>, symbol: &str, pct: &str) -> ResolvedTarget {
+        ResolvedTarget {
+            asset_id,
+            symbol: symbol.into(),
+            target_pct: d(pct),
+        }
+    }
+
+    fn pos(id: Uuid, symbol: &str, qty: &str, price: Option<&str>, account: Uuid) -> PositionInput {
+        let price = price.map(d);
+        PositionInput {
+            asset_id: Some(id),
+            symbol: symbol.into(),
+            quantity: d(qty),
+            value_usd: price.and_then(|p| value_usd(d(qty), p)),
+            price_usd: price,
+            is_stablecoin: is_stable(id),
+            accounts: vec![account],
+        }
+    }
+
+    fn fields(errors: &[(String, String)]) -> Vec<&str> {
+        errors.iter().map(|(f, _)| f.as_str()).collect()
+    }
+
+    #[test]
+    fn targets_resolve_by_symbol_id_and_cash() {
+        let items = [
+            item("btc", "50"),
+            item(&ETH.to_string(), "30"),
+            item("Cash", "20"),
+        ];
+        let out = validate_targets(&items, resolve, is_stable, true).unwrap();
+        assert_eq!(
+            out,
+            vec![
+                target(Some(BTC), "BTC", "50"),
+                target(Some(ETH), "ETH", "30"),
+                target(None, "CASH", "20"),
+            ]
+        );
+        assert_eq!(validate_targets(&[], resolve, is_stable, false), Ok(vec![]));
+    }
+
+    #[test]
+    fn target_errors_name_their_field() {
+        let items = [
+            item("BTC", "-1"),
+            item("ETH", "101"),
+            item("NOPE", "1"),
+            item(" ", "1"),
+            item("CASH", "1"),
+        ];
+        let errors = validate_targets(&items, resolve, is_stable, false).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                (
+                    "target_allocation[0].target_pct".to_string(),
+                    "must be at least 0".to_string()
+                ),
+                (
+                    "target_allocation[1].target_pct".to_string(),
+                    "must be at most 100".to_string()
+                ),
+                (
+                    "target_allocation[2].asset".to_string(),
+                    "no asset has the symbol NOPE".to_string()
+                ),
+                (
+                    "target_allocation[3].asset".to_string(),
+                    "asset is required".to_string()
+                ),
+                (
+                    "target_allocation[4].asset".to_string(),
+                    "set stablecoins_as_cash to use CASH".to_string()
+                ),
+                (
+                    "target_allocation".to_string(),
+                    "targets add up to 103%; at most 100% can be allocated".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn targets_may_add_up_to_exactly_100() {
+        let items = [item("BTC", "60.5"), item("ETH", "39.5")];
+        assert!(validate_targets(&items, resolve, is_stable, false).is_ok());
+        let items = [item("BTC", "60.5"), item("ETH", "39.5000001")];
+        let errors = validate_targets(&items, resolve, is_stable, false).unwrap_err();
+        assert_eq!(fields(&errors), vec!["target_allocation"]);
+    }
+
+    #[test]
+    fn duplicates_by_asset_or_symbol_are_refused() {
+        // BTC by symbol and by id; the other BTC shares the symbol.
+        let items = [
+            item("BTC", "10"),
+            item(&BTC.to_string(), "10"),
+            item(&OTHER_BTC.to_string(), "10"),
+            item("CASH", "10"),
+            item("cash", "10"),
+        ];
+        let errors = validate_targets(&items, resolve, is_stable, true).unwrap_err();
+        assert_eq!(
+            fields(&errors),
+            vec![
+                "target_allocation[1].asset",
+                "target_allocation[2].asset",
+                "target_allocation[4].asset"
+            ]
+        );
+        assert_eq!(
+            errors[0].1,
+            "BTC is already targeted by target_allocation[0]"
+        );
+    }
+
+    #[test]
+    fn stablecoins_are_targeted_one_by_one_or_as_cash() {
+        let items = [item("USDC", "10")];
+        assert_eq!(
+            validate_targets(&items, resolve, is_stable, false).unwrap(),
+            vec![target(Some(USDC), "USDC", "10")]
+        );
+        let errors = validate_targets(&items, resolve, is_stable, true).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![(
+                "target_allocation[0].asset".to_string(),
+                "USDC is a stablecoin and stablecoins count as CASH: target CASH instead"
+                    .to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn target_items_read_percentages_as_strings() {
+        let item: TargetItem =
+            serde_json::from_str(r#"{"asset": "BTC", "target_pct": "50.5"}"#).unwrap();
+        assert_eq!(item.target_pct, d("50.5"));
+        assert_eq!(serde_json::to_value(&item).unwrap()["target_pct"], "50.5");
+    }
+
+    #[test]
+    fn guardrails_default_validate_and_read_partial_json() {
+        let g = Guardrails::default();
+        assert_eq!(g.drift_band_abs_pct, d("5"));
+        assert_eq!(g.drift_band_rel_pct, d("25"));
+        assert_eq!(g.min_trade_usd, d("10"));
+        assert_eq!(g.max_turnover_pct, d("100"));
+        assert!(g.allow_cash_funding);
+        assert!(g.validate().is_empty());
+
+        let parsed: Guardrails =
+            serde_json::from_str(r#"{"min_trade_usd": "25.5", "never_sell": ["BTC"]}"#).unwrap();
+        assert_eq!(parsed.min_trade_usd, d("25.5"));
+        assert_eq!(parsed.drift_band_abs_pct, d("5"));
+        assert_eq!(parsed.never_sell, vec!["BTC".to_string()]);
+        let json = serde_json::to_value(&parsed).unwrap();
+        assert_eq!(json["min_trade_usd"], "25.5");
+
+        let bad = Guardrails {
+            drift_band_abs_pct: d("-1"),
+            drift_band_rel_pct: d("100.01"),
+            min_trade_usd: d("-0.01"),
+            max_turnover_pct: d("101"),
+            never_sell: vec!["".into()],
+            ..Guardrails::default()
+        };
+        assert_eq!(
+            fields(&bad.validate()),
+            vec![
+                "drift_band_abs_pct",
+                "drift_band_rel_pct",
+                "max_turnover_pct",
+                "min_trade_usd",
+                "never_sell[0]"
+            ]
+        );
+    }
+
+    #[test]
+    fn never_sell_resolves_and_protects_by_id_or_symbol() {
+        let mut g = Guardrails {
+            never_sell: vec![ETH.to_string(), "usdc".into(), "CASH".into(), "NOPE".into()],
+            ..Guardrails::default()
+        };
+        let errors = g.resolve_never_sell(resolve);
+        assert_eq!(fields(&errors), vec!["never_sell[3]"]);
+        assert_eq!(g.never_sell_ids, vec![ETH, USDC]);
+        assert!(g.protects(Some(ETH), "ETH"));
+        assert!(g.protects(Some(USDC), "USDC"));
+        assert!(g.protects(None, "CASH"));
+        assert!(!g.protects(Some(BTC), "BTC"));
+        // A symbol covers every asset with it; an id only its asset.
+        let by_symbol = Guardrails {
+            never_sell: vec!["btc".into()],
+            ..Guardrails::default()
+        };
+        assert!(by_symbol.protects(Some(OTHER_BTC), "BTC"));
+        let by_id = Guardrails {
+            never_sell: vec![BTC.to_string()],
+            ..Guardrails::default()
+        };
+        assert!(by_id.protects(Some(BTC), "BTC"));
+        assert!(!by_id.protects(Some(OTHER_BTC), "BTC"));
+    }
+
+    #[test]
+    fn band_is_the_stricter_of_the_absolute_and_relative_limits() {
+        let g = Guardrails::default();
+        // 50 × 25% = 12.5 points, so the 5-point limit applies.
+        assert_eq!(band(d("50"), &g), (d("45"), d("55")));
+        // 10 × 25% = 2.5 points, stricter than 5.
+        assert_eq!(band(d("10"), &g), (d("7.5"), d("12.5")));
+        assert_eq!(band(d("0"), &g), (d("0"), d("0")));
+        assert_eq!(band(d("100"), &g), (d("95"), d("100")));
+        let abs_only = Guardrails {
+            drift_band_rel_pct: d("100"),
+            ..g.clone()
+        };
+        assert_eq!(band(d("3"), &abs_only), (d("0"), d("6")));
+        assert_eq!(band_usd(d("10"), &g, d("2000")), (d("150"), d("250")));
+    }
+
+    #[test]
+    fn holdings_merge_per_asset_and_stablecoins_into_cash() {
+        let positions = [
+            pos(BTC, "BTC", "0.5", Some("60000"), ACC1),
+            pos(BTC, "BTC", "0.5", Some("60000"), ACC2),
+            pos(ETH, "ETH", "10", Some("2500"), ACC1),
+            pos(USDC, "USDC", "10000", Some("1"), ACC1),
+            pos(USDT, "USDT", "5000", Some("1.0002"), ACC2),
+            pos(OTHER_BTC, "BTC", "7", None, ACC2),
+        ];
+        let targets = [
+            target(Some(BTC), "BTC", "50"),
+            target(None, "CASH", "20"),
+            target(Some(OTHER_BTC), "BTC", "5"),
+        ];
+        let a = compute(&positions, &targets, &Guardrails::default(), true);
+        assert_eq!(a.total_value_usd, d("100001.0000"));
+        assert_eq!(a.unallocated_pct, d("25"));
+        let syms: Vec<&str> = a.lines.iter().map(|l| l.symbol.as_str()).collect();
+        assert_eq!(syms, vec!["BTC", "ETH", "CASH", "BTC"]);
+
+        let btc = &a.lines[0];
+        assert_eq!(btc.asset_id, Some(BTC));
+        assert_eq!(btc.quantity, d("1.0"));
+        assert_eq!(btc.price_usd, Some(d("60000")));
+        assert_eq!(btc.accounts, vec![ACC1, ACC2]);
+        // 60000 / 100001 = 59.99940000599…%
+        assert_eq!(btc.current_pct, d("59.9994"));
+        assert_eq!(btc.drift_pct_points, Some(d("9.9994")));
+        assert_eq!(btc.drift_relative_pct, Some(d("19.9988")));
+        assert_eq!(
+            (btc.band_low_pct, btc.band_high_pct),
+            (Some(d("45")), Some(d("55")))
+        );
+        assert_eq!(btc.status, LineStatus::Over);
+
+        let eth = &a.lines[1];
+        assert_eq!(eth.status, LineStatus::Unallocated);
+        assert_eq!(eth.target_pct, None);
+        assert_eq!(eth.drift_pct_points, None);
+        assert_eq!(a.unallocated_current_pct, d("24.9998"));
+
+        let cash = &a.lines[2];
+        assert!(cash.is_cash);
+        assert_eq!(cash.asset_id, None);
+        assert_eq!(cash.quantity, d("15000"));
+        assert_eq!(cash.price_usd, None);
+        assert_eq!(cash.value_usd, d("15001"));
+        assert_eq!(cash.accounts, vec![ACC1, ACC2]);
+        assert_eq!(cash.status, LineStatus::Ok);
+
+        // Held only unpriced: a line worth 0, and the holding listed apart.
+        let other = &a.lines[3];
+        assert_eq!(other.asset_id, Some(OTHER_BTC));
+        assert_eq!(other.value_usd, d("0"));
+        assert_eq!(other.status, LineStatus::Under);
+        assert_eq!(
+            a.unpriced,
+            vec![UnpricedLine {
+                asset_id: Some(OTHER_BTC),
+                symbol: "BTC".into(),
+                quantity: d("7"),
+                accounts: vec![ACC2],
+            }]
+        );
+    }
+
+    #[test]
+    fn without_cash_stablecoins_are_assets_and_cash_targets_hold_nothing() {
+        let positions = [
+            pos(USDC, "USDC", "100", Some("1"), ACC1),
+            pos(USDT, "USDT", "100", Some("1"), ACC1),
+        ];
+        let a = compute(
+            &positions,
+            &[target(Some(USDC), "USDC", "50")],
+            &Guardrails::default(),
+            false,
+        );
+        assert_eq!(a.lines.len(), 2);
+        assert!(a.lines.iter().all(|l| !l.is_cash));
+        assert_eq!(a.lines[0].status, LineStatus::Ok);
+        assert_eq!(a.lines[1].status, LineStatus::Unallocated);
+    }
+
+    #[test]
+    fn differing_prices_of_one_asset_average_by_value() {
+        let positions = [
+            pos(ETH, "ETH", "1", Some("2000"), ACC1),
+            pos(ETH, "ETH", "3", Some("2100"), ACC2),
+        ];
+        let a = compute(&positions, &[], &Guardrails::default(), false);
+        assert_eq!(a.lines[0].value_usd, d("8300"));
+        assert_eq!(a.lines[0].price_usd, Some(d("2075")));
+    }
+
+    #[test]
+    fn a_zero_target_puts_anything_held_over() {
+        let positions = [
+            pos(BTC, "BTC", "1", Some("100"), ACC1),
+            pos(ETH, "ETH", "0.00000001", Some("1"), ACC1),
+        ];
+        let targets = [
+            target(Some(BTC), "BTC", "100"),
+            target(Some(ETH), "ETH", "0"),
+        ];
+        let a = compute(&positions, &targets, &Guardrails::default(), false);
+        let eth = a.lines.iter().find(|l| l.symbol == "ETH").unwrap();
+        assert_eq!(eth.status, LineStatus::Over);
+        assert_eq!(
+            (eth.band_low_pct, eth.band_high_pct),
+            (Some(d("0")), Some(d("0")))
+        );
+        assert_eq!(eth.drift_relative_pct, None, "no relative drift from 0");
+        assert_eq!(eth.current_pct, d("0"), "displayed 0.00000001% rounds to 0");
+        assert_eq!(a.lines[0].status, LineStatus::Ok);
+    }
+
+    #[test]
+    fn band_decisions_use_exact_values_not_displayed_ones() {
+        // BTC at 55.00004%: displayed 55 (the band edge), yet over.
+        let positions = [
+            pos(BTC, "BTC", "5500004", Some("1"), ACC1),
+            pos(ETH, "ETH", "4499996", Some("1"), ACC1),
+        ];
+        let targets = [
+            target(Some(BTC), "BTC", "50"),
+            target(Some(ETH), "ETH", "50"),
+        ];
+        let a = compute(&positions, &targets, &Guardrails::default(), false);
+        assert_eq!(a.lines[0].current_pct, d("55"));
+        assert_eq!(a.lines[0].status, LineStatus::Over);
+        // The edge itself is inside.
+        let positions = [
+            pos(BTC, "BTC", "55", Some("1"), ACC1),
+            pos(ETH, "ETH", "45", Some("1"), ACC1),
+        ];
+        let a = compute(&positions, &targets, &Guardrails::default(), false);
+        assert!(a.lines.iter().all(|l| l.status == LineStatus::Ok));
+    }
+
+    #[test]
+    fn displayed_percentages_round_half_even_to_four_places() {
+        assert_eq!(round_pct(d("0.00005")), d("0"));
+        assert_eq!(round_pct(d("0.00015")), d("0.0002"));
+        assert_eq!(round_pct(d("33.333333")), d("33.3333"));
+        assert_eq!(round_pct(d("12.50000")).to_string(), "12.5");
+        // 15 of 10,000,000 is 0.00015%.
+        let positions = [
+            pos(BTC, "BTC", "15", Some("1"), ACC1),
+            pos(ETH, "ETH", "9999985", Some("1"), ACC1),
+        ];
+        let a = compute(&positions, &[], &Guardrails::default(), false);
+        assert_eq!(a.lines[1].current_pct, d("0.0002"));
+    }
+
+    #[test]
+    fn a_worthless_portfolio_has_no_weights() {
+        let positions = [
+            pos(BTC, "BTC", "1", None, ACC1),
+            pos(ETH, "ETH", "0", Some("2000"), ACC1),
+        ];
+        let targets = [
+            target(Some(BTC), "BTC", "60"),
+            target(Some(ETH), "ETH", "40"),
+        ];
+        let a = compute(&positions, &targets, &Guardrails::default(), false);
+        assert_eq!(a.total_value_usd, d("0"));
+        assert_eq!(a.lines.len(), 2);
+        for l in &a.lines {
+            assert_eq!(l.status, LineStatus::Ok);
+            assert_eq!(l.current_pct, d("0"));
+            assert_eq!(l.drift_pct_points, None);
+            assert_eq!(l.drift_relative_pct, None);
+        }
+        assert_eq!(a.unpriced.len(), 1);
+        assert_eq!(a.unallocated_current_pct, d("0"));
+        assert_eq!(
+            compute(&[], &[], &Guardrails::default(), true),
+            Allocation {
+                unallocated_pct: d("100"),
+                ..Allocation::default()
+            }
+        );
+    }
+
+    #[test]
+    fn lines_serialize_decimals_as_strings() {
+        let a = compute(
+            &[pos(BTC, "BTC", "0.5", Some("60000.5"), ACC1)],
+            &[target(Some(BTC), "BTC", "100")],
+            &Guardrails::default(),
+            false,
+        );
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["total_value_usd"], "30000.25");
+        assert_eq!(json["lines"][0]["current_pct"], "100");
+        assert_eq!(json["lines"][0]["status"], "ok");
+        assert_eq!(json["lines"][0]["price_usd"], "60000.5");
+    }
+
+    prop_compose! {
+        fn arb_position()(
+            asset in 0u128..6,
+            qty in (0i64..=1_000_000_000, 0u32..=8),
+            price in prop::option::weighted(0.8, (1i64..=100_000_000, 0u32..=8)),
+            account in 0u128..3,
+        ) -> PositionInput {
+            let quantity = Decimal::new(qty.0, qty.1);
+            let price = price.map(|(m, s)| Decimal::new(m, s));
+            PositionInput {
+                asset_id: (asset < 5).then(|| Uuid::from_u128(asset + 1)),
+                symbol: format!("A{}", asset % 4),
+                quantity,
+                value_usd: price.and_then(|p| value_usd(quantity, p)),
+                price_usd: price,
+                is_stablecoin: asset == 3 || asset == 4,
+                accounts: vec![Uuid::from_u128(100 + account)],
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_priced_position_is_counted_once(
+            positions in prop::collection::vec(arb_position(), 0..12),
+            cash in any::<bool>(),
+            targeted in prop::collection::vec(0u128..6, 0..4),
+        ) {
+            let targets: Vec<ResolvedTarget> = targeted
+                .iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                // Validation keeps single stablecoins out of the targets with cash.
+                .filter(|&&n| !(cash && (n == 3 || n == 4)))
+                .map(|&n| ResolvedTarget {
+                    asset_id: (n < 5).then(|| Uuid::from_u128(n + 1)),
+                    symbol: if n < 5 { format!("A{n}") } else { CASH.to_string() },
+                    target_pct: Decimal::from(10),
+                })
+                .collect();
+            let a = compute(&positions, &targets, &Guardrails::default(), cash);
+            let priced: Decimal = positions.iter().filter_map(|p| p.value_usd).sum();
+            prop_assert_eq!(a.total_value_usd, priced);
+            prop_assert_eq!(a.lines.iter().map(|l| l.value_usd).sum::<Decimal>(), priced);
+            let unpriced_qty: Decimal = positions
+                .iter()
+                .filter(|p| p.value_usd.is_none())
+                .map(|p| p.quantity)
+                .sum();
+            prop_assert_eq!(a.unpriced.iter().map(|u| u.quantity).sum::<Decimal>(), unpriced_qty);
+            for t in &targets {
+                let cash_target = t.asset_id.is_none();
+                prop_assert!(a.lines.iter().any(|l| l.asset_id == t.asset_id
+                    && l.is_cash == cash_target
+                    && l.target_pct == Some(t.target_pct)));
+            }
+            if cash {
+                for p in positions.iter().filter(|p| p.is_stablecoin && p.value_usd.is_some()) {
+                    prop_assert!(!a.lines.iter().any(|l| !l.is_cash && l.asset_id == p.asset_id));
+                }
+            }
+            prop_assert!(a.lines.iter().filter(|l| l.is_cash).count() <= 1);
+            if a.total_value_usd > Decimal::ZERO {
+                let sum: Decimal = a.lines.iter().map(|l| l.current_pct).sum();
+                let slack = Decimal::new(5, 5) * Decimal::from(a.lines.len());
+                prop_assert!((sum - HUNDRED).abs() <= slack, "weights add up to {}", sum);
+            }
+            for l in &a.lines {
+                let (lo, hi) = l.target_pct.map_or((Decimal::ZERO, HUNDRED), |t| {
+                    band_usd(t, &Guardrails::default(), a.total_value_usd)
+                });
+                let inside = l.value_usd >= lo && l.value_usd <= hi;
+                match l.status {
+                    LineStatus::Unallocated => prop_assert!(l.target_pct.is_none()),
+                    LineStatus::Ok => prop_assert!(inside || a.total_value_usd.is_zero()),
+                    LineStatus::Over => prop_assert!(l.value_usd > hi),
+                    LineStatus::Under => prop_assert!(l.value_usd < lo),
+                }
+            }
+        }
     }
 }

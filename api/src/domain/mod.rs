@@ -1,8 +1,10 @@
 //! Pure business rules: no I/O, no SeaORM.
 
+pub mod allocation;
 pub mod amounts;
 pub mod catalog;
 pub mod chains;
 pub mod evm_address;
 pub mod holdings;
 pub mod identity;
+pub mod rebalance;

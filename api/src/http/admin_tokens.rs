@@ -84,7 +84,9 @@ pub struct TokenListQuery {
     pub chain_id: Option<Uuid>,
 }
 
-async fn chain_names(state: &AppState) -> Result<std::collections::HashMap<Uuid, String>, ApiError> {
+async fn chain_names(
+    state: &AppState,
+) -> Result<std::collections::HashMap<Uuid, String>, ApiError> {
     Ok(evm_chains::list(&state.db, None)
         .await?
         .into_iter()
@@ -132,8 +134,13 @@ pub async fn get_evm_token(
     _admin: AdminUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let t = store::get(&state.db, id).await?.ok_or_else(|| ApiError::not_found("token"))?;
-    let name = chain_names(&state).await?.remove(&t.chain_id).unwrap_or_default();
+    let t = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("token"))?;
+    let name = chain_names(&state)
+        .await?
+        .remove(&t.chain_id)
+        .unwrap_or_default();
     Ok(Json(response(t, name)))
 }
 
@@ -162,11 +169,17 @@ pub async fn create_evm_token(
     let address = match evm_address::validate_user_address(&req.contract_address) {
         Ok(a) => Some(a),
         Err(AddressError::BadChecksum) => {
-            errors.push(FieldError::new("contract_address", "the mixed-case checksum (EIP-55) is wrong"));
+            errors.push(FieldError::new(
+                "contract_address",
+                "the mixed-case checksum (EIP-55) is wrong",
+            ));
             None
         }
         Err(_) => {
-            errors.push(FieldError::new("contract_address", "must be 0x followed by 40 hex characters"));
+            errors.push(FieldError::new(
+                "contract_address",
+                "must be 0x followed by 40 hex characters",
+            ));
             None
         }
     };
@@ -187,7 +200,10 @@ pub async fn create_evm_token(
         id: Set(Uuid::new_v4()),
         chain_id: Set(chain.id),
         symbol: Set(req.symbol.trim().to_string()),
-        name: Set(req.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty())),
+        name: Set(req
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())),
         contract_address: Set(address.clone()),
         decimals: Set(req.decimals),
         logo_url: Set(req.logo_url),
@@ -196,11 +212,16 @@ pub async fn create_evm_token(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let saved = store::save(&state.db, row, true).await.map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => conflict(),
-        _ => e.into(),
-    })?;
-    Ok((StatusCode::CREATED, Json(response(saved, chain.chain_name.clone()))))
+    let saved = store::save(&state.db, row, true)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => conflict(),
+            _ => e.into(),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(response(saved, chain.chain_name.clone())),
+    ))
 }
 
 /// Change a registry token (admin); the chain and address stay.
@@ -229,7 +250,9 @@ pub async fn update_evm_token(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let t = store::get(&state.db, id).await?.ok_or_else(|| ApiError::not_found("token"))?;
+    let t = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("token"))?;
     let chain_id = t.chain_id;
     let mut row: evm_tokens::ActiveModel = t.into();
     if let Some(s) = req.symbol {
@@ -249,7 +272,10 @@ pub async fn update_evm_token(
     }
     row.updated_at = Set(Utc::now());
     let saved = store::save(&state.db, row, false).await?;
-    let name = chain_names(&state).await?.remove(&chain_id).unwrap_or_default();
+    let name = chain_names(&state)
+        .await?
+        .remove(&chain_id)
+        .unwrap_or_default();
     Ok(Json(response(saved, name)))
 }
 

@@ -8,6 +8,9 @@ pub mod health;
 pub mod jobs;
 pub mod me;
 pub mod migrations;
+pub mod portfolios;
+pub mod recommendations;
+pub mod snapshots;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -72,6 +75,40 @@ pub fn router(state: AppState) -> Router {
                 .delete(accounts::delete_account),
         )
         .route("/api/accounts/{id}/sync", post(accounts::sync_account))
+        .route(
+            "/api/portfolios",
+            get(portfolios::list_portfolios).post(portfolios::create_portfolio),
+        )
+        .route(
+            "/api/portfolios/{id}",
+            get(portfolios::get_portfolio)
+                .put(portfolios::update_portfolio)
+                .delete(portfolios::delete_portfolio),
+        )
+        .route(
+            "/api/portfolios/{id}/accounts",
+            post(portfolios::link_account),
+        )
+        .route(
+            "/api/portfolios/{id}/accounts/{account_id}",
+            axum::routing::delete(portfolios::unlink_account),
+        )
+        .route(
+            "/api/portfolios/{id}/allocation",
+            get(portfolios::get_allocation),
+        )
+        .route(
+            "/api/portfolios/{id}/snapshots",
+            get(snapshots::list_snapshots).post(snapshots::create_snapshot),
+        )
+        .route(
+            "/api/portfolios/{id}/snapshots/timeline",
+            get(snapshots::get_timeline),
+        )
+        .route(
+            "/api/portfolios/{id}/recommendations",
+            get(recommendations::list_recommendations).post(recommendations::create_recommendation),
+        )
         .route("/api/assets", get(assets::list_assets))
         .route("/api/assets/{id}", get(assets::get_asset))
         .merge(admin)

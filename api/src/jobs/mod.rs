@@ -2,6 +2,7 @@
 //! overlaps itself (in one process or across replicas) and records every run in `job_runs`.
 
 pub mod account_sync;
+pub mod eod_snapshot;
 pub mod fetch_all_coins;
 pub mod price_collection;
 pub mod scheduler;
@@ -86,6 +87,7 @@ impl JobRegistry {
             Arc::new(fetch_all_coins::FetchAllCoins),
             Arc::new(price_collection::PriceCollection),
             Arc::new(account_sync::AccountSync),
+            Arc::new(eod_snapshot::EodSnapshot),
         ])
     }
 

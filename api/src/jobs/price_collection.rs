@@ -184,16 +184,12 @@ fn new_asset(q: &MarketQuote, now: DateTime<Utc>) -> assets::ActiveModel {
 async fn update_ranks(state: &AppState, ranks: &HashMap<Uuid, i32>) -> anyhow::Result<usize> {
     let ids: Vec<Uuid> = ranks.keys().copied().collect();
     let current = asset_store::ranks_of(&state.db, &ids).await?;
-    let now = Utc::now();
-    let rows = ranks
+    let mut changed: Vec<(Uuid, i32)> = ranks
         .iter()
         .filter(|(id, r)| current.get(id).copied().flatten() != Some(**r))
-        .map(|(id, r)| assets::ActiveModel {
-            id: Set(*id),
-            market_cap_rank: Set(Some(*r)),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .map(|(id, r)| (*id, *r))
         .collect();
-    Ok(asset_store::update_each(&state.db, rows).await?)
+    changed.sort();
+    asset_store::update_ranks(&state.db, &changed).await?;
+    Ok(changed.len())
 }

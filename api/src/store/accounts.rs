@@ -133,3 +133,20 @@ pub async fn record_sync(
     }
     am.update(db).await
 }
+
+/// Accounts by id (any owner: callers pass ids they got from the owner's links).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<accounts::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            accounts::Entity::find()
+                .filter(accounts::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}

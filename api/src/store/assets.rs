@@ -297,3 +297,60 @@ pub async fn by_contract(
         .await?
         .map(|c| c.asset_id))
 }
+
+/// Sets market-cap ranks in a few statements: one `UPDATE … FROM UNNEST` on PostgreSQL, a
+/// `CASE` per chunk of 500 on SQLite. Returns the number of statements sent.
+pub async fn update_ranks(
+    db: &impl ConnectionTrait,
+    ranks: &[(Uuid, i32)],
+) -> Result<usize, DbErr> {
+    use sea_orm::{DbBackend, Statement, Value};
+    let now = chrono::Utc::now();
+    let mut statements = 0;
+    if db.get_database_backend() == DbBackend::Postgres {
+        for chunk in ranks.chunks(10_000) {
+            let arr = |f: &dyn Fn(&(Uuid, i32)) -> String| {
+                Value::Array(
+                    sea_orm::sea_query::ArrayType::String,
+                    Some(Box::new(
+                        chunk
+                            .iter()
+                            .map(|r| Value::String(Some(Box::new(f(r)))))
+                            .collect(),
+                    )),
+                )
+            };
+            db.execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE assets AS a SET market_cap_rank = v.rank::int, updated_at = $3::timestamptz \
+                 FROM UNNEST($1::text[], $2::text[]) AS v(id, rank) WHERE a.id = v.id::uuid",
+                [arr(&|r| r.0.to_string()), arr(&|r| r.1.to_string()), Value::String(Some(Box::new(now.to_rfc3339())))],
+            ))
+            .await?;
+            statements += 1;
+        }
+        return Ok(statements);
+    }
+    for chunk in ranks.chunks(500) {
+        let mut sql = String::from("UPDATE assets SET market_cap_rank = CASE id");
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3 + 1);
+        for (id, rank) in chunk {
+            sql.push_str(" WHEN ? THEN ?");
+            values.push((*id).into());
+            values.push((*rank).into());
+        }
+        sql.push_str(" END, updated_at = ? WHERE id IN (");
+        values.push(now.into());
+        sql.push_str(&vec!["?"; chunk.len()].join(", "));
+        sql.push(')');
+        values.extend(chunk.iter().map(|(id, _)| Value::from(*id)));
+        db.execute(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
+        statements += 1;
+    }
+    Ok(statements)
+}

@@ -65,5 +65,9 @@ pub async fn save(
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
-    Ok(evm_tokens::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+    Ok(evm_tokens::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
 }

@@ -132,7 +132,10 @@ pub async fn delete_for_user(
 }
 
 /// Ids of the accounts linked to a portfolio, in link order.
-pub async fn account_ids(db: &impl ConnectionTrait, portfolio_id: Uuid) -> Result<Vec<Uuid>, DbErr> {
+pub async fn account_ids(
+    db: &impl ConnectionTrait,
+    portfolio_id: Uuid,
+) -> Result<Vec<Uuid>, DbErr> {
     Ok(portfolio_accounts::Entity::find()
         .filter(portfolio_accounts::Column::PortfolioId.eq(portfolio_id))
         .order_by_asc(portfolio_accounts::Column::AddedAt)
@@ -180,7 +183,11 @@ pub async fn linked_accounts(
 }
 
 /// Links an account; linking it twice is not an error. False when it was already linked.
-pub async fn link(db: &impl ConnectionTrait, portfolio_id: Uuid, account_id: Uuid) -> Result<bool, DbErr> {
+pub async fn link(
+    db: &impl ConnectionTrait,
+    portfolio_id: Uuid,
+    account_id: Uuid,
+) -> Result<bool, DbErr> {
     let exists = portfolio_accounts::Entity::find()
         .filter(portfolio_accounts::Column::PortfolioId.eq(portfolio_id))
         .filter(portfolio_accounts::Column::AccountId.eq(account_id))
@@ -206,7 +213,11 @@ pub async fn link(db: &impl ConnectionTrait, portfolio_id: Uuid, account_id: Uui
 }
 
 /// Unlinks an account; false when it was not linked.
-pub async fn unlink(db: &impl ConnectionTrait, portfolio_id: Uuid, account_id: Uuid) -> Result<bool, DbErr> {
+pub async fn unlink(
+    db: &impl ConnectionTrait,
+    portfolio_id: Uuid,
+    account_id: Uuid,
+) -> Result<bool, DbErr> {
     let r = portfolio_accounts::Entity::delete_many()
         .filter(portfolio_accounts::Column::PortfolioId.eq(portfolio_id))
         .filter(portfolio_accounts::Column::AccountId.eq(account_id))

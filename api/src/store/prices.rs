@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::ArrayType;
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -53,13 +55,20 @@ fn conflict() -> OnConflict {
     .to_owned()
 }
 
-/// Writes prices in multi-row statements; a price already stored for the same asset, time and
-/// source is kept as it is. Returns the number of statements sent.
+/// Rows per statement on PostgreSQL, where the rows travel as arrays (one bind per column).
+pub const PG_WRITE_CHUNK: usize = 10_000;
+
+/// Writes prices in a few statements; a price already stored for the same asset, time and
+/// source is kept as it is. Returns the number of statements sent. On PostgreSQL the rows go
+/// as column arrays through `UNNEST`; on SQLite as multi-row `VALUES`.
 pub async fn insert_batched(
     db: &impl ConnectionTrait,
     prices: &[NewPrice],
 ) -> Result<usize, DbErr> {
     let now = Utc::now();
+    if db.get_database_backend() == DbBackend::Postgres {
+        return insert_unnest(db, prices, now).await;
+    }
     let mut statements = 0;
     for chunk in prices.chunks(WRITE_CHUNK) {
         let res = asset_prices::Entity::insert_many(chunk.iter().map(|p| active(p, now)))
@@ -70,6 +79,54 @@ pub async fn insert_batched(
             Ok(_) | Err(DbErr::RecordNotInserted) => {}
             Err(e) => return Err(e),
         }
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+async fn insert_unnest(
+    db: &impl ConnectionTrait,
+    prices: &[NewPrice],
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    const SQL: &str = r#"INSERT INTO asset_prices
+        (id, asset_id, "timestamp", price_usd, volume_24h_usd, market_cap_usd, rank, source, created_at)
+        SELECT v.id::uuid, v.asset_id::uuid, v.ts::timestamptz, v.price, NULLIF(v.vol, ''),
+               NULLIF(v.cap, ''), NULLIF(v.rank, '')::int, v.source, $9::timestamptz
+        FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                    $7::text[], $8::text[]) AS v(id, asset_id, ts, price, vol, cap, rank, source)
+        ON CONFLICT (asset_id, "timestamp", source) DO NOTHING"#;
+    let mut statements = 0;
+    for chunk in prices.chunks(PG_WRITE_CHUNK) {
+        let col = |f: &dyn Fn(&NewPrice) -> String| -> Value {
+            Value::Array(
+                ArrayType::String,
+                Some(Box::new(
+                    chunk
+                        .iter()
+                        .map(|p| Value::String(Some(Box::new(f(p)))))
+                        .collect(),
+                )),
+            )
+        };
+        let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+        let values = vec![
+            col(&|_| Uuid::new_v4().to_string()),
+            col(&|p| p.asset_id.to_string()),
+            col(&|p| p.timestamp.to_rfc3339()),
+            col(&|p| p.price_usd.to_string()),
+            col(&|p| opt(p.volume_24h_usd)),
+            col(&|p| opt(p.market_cap_usd)),
+            col(&|p| p.rank.map(|r| r.to_string()).unwrap_or_default()),
+            col(&|p| p.source.to_string()),
+            Value::String(Some(Box::new(now.to_rfc3339()))),
+        ];
+        db.execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            SQL,
+            values,
+        ))
+        .await?;
         statements += 1;
     }
     Ok(statements)

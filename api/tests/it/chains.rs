@@ -150,28 +150,74 @@ async fn an_admin_adds_and_deletes_a_chain_and_duplicates_are_409() {
 async fn an_admin_manages_the_token_registry_with_validation() {
     let app = TestApp::local().await;
     let chains = app.get("/api/admin/evm-chains", None).await.json();
-    let eth = chains.as_array().unwrap().iter().find(|c| c["chain_name"] == "ethereum").unwrap()["id"].as_str().unwrap().to_string();
+    let eth = chains
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["chain_name"] == "ethereum")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let body = json!({"chain_id": eth, "symbol": "USDC", "name": "USD Coin", "contract_address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "decimals": 6});
-    let r = app.send(Method::POST, "/api/admin/evm-tokens", None, Some(body.clone())).await;
+    let r = app
+        .send(
+            Method::POST,
+            "/api/admin/evm-tokens",
+            None,
+            Some(body.clone()),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let t = r.json();
-    assert_eq!(t["contract_address"], "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48");
+    assert_eq!(
+        t["contract_address"],
+        "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
+    );
     assert_eq!(t["chain_name"], "ethereum");
-    let again = app.send(Method::POST, "/api/admin/evm-tokens", None, Some(body)).await;
-    assert_eq!((again.status, again.error_code().as_str()), (StatusCode::CONFLICT, "token_exists"));
+    let again = app
+        .send(Method::POST, "/api/admin/evm-tokens", None, Some(body))
+        .await;
+    assert_eq!(
+        (again.status, again.error_code().as_str()),
+        (StatusCode::CONFLICT, "token_exists")
+    );
 
     let bad = json!({"chain_id": uuid::Uuid::new_v4(), "symbol": "", "contract_address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB4B", "decimals": 37});
-    let r = app.send(Method::POST, "/api/admin/evm-tokens", None, Some(bad)).await;
+    let r = app
+        .send(Method::POST, "/api/admin/evm-tokens", None, Some(bad))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<String> = r.json()["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect();
-    assert_eq!(fields, ["chain_id", "symbol", "decimals", "contract_address"]);
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        fields,
+        ["chain_id", "symbol", "decimals", "contract_address"]
+    );
 
     let id = t["id"].as_str().unwrap();
     let path = format!("/api/admin/evm-tokens/{id}");
-    let r = app.send(Method::PUT, &path, None, Some(json!({"is_active": false, "decimals": 6}))).await;
+    let r = app
+        .send(
+            Method::PUT,
+            &path,
+            None,
+            Some(json!({"is_active": false, "decimals": 6})),
+        )
+        .await;
     assert_eq!(r.json()["is_active"], false);
-    let listed = app.get(&format!("/api/admin/evm-tokens?chain_id={eth}"), None).await.json();
+    let listed = app
+        .get(&format!("/api/admin/evm-tokens?chain_id={eth}"), None)
+        .await
+        .json();
     assert_eq!(listed.as_array().unwrap().len(), 1);
-    assert_eq!(app.send(Method::DELETE, &path, None, None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.send(Method::DELETE, &path, None, None).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
 }

@@ -16,4 +16,6 @@ mod market_connectors;
 mod market_jobs;
 mod okx_connector;
 mod openapi;
+mod portfolios;
+mod realm;
 mod startup;

@@ -32,14 +32,15 @@ export function AllocationBar({ lines }: { lines: AllocationBarLine[] }) {
               </span>
             </div>
             <div className="relative h-3 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-700">
+              <div data-testid="current" className="absolute inset-y-0 left-0 rounded-full" style={{ width: `${current}%`, backgroundColor: colorAt(i) }} />
               {low !== null && high !== null && (
                 <div
                   data-testid="band"
-                  className="absolute inset-y-0 bg-emerald-300/50 dark:bg-emerald-700/50"
+                  title={`Band ${formatPct(l.bandLowPct)} – ${formatPct(l.bandHighPct)}`}
+                  className="absolute inset-y-0 border-x-2 border-emerald-600 bg-emerald-300/40 dark:border-emerald-400 dark:bg-emerald-500/30"
                   style={{ left: `${low}%`, width: `${Math.max(0, high - low)}%` }}
                 />
               )}
-              <div data-testid="current" className="absolute inset-y-0 left-0 rounded-full" style={{ width: `${current}%`, backgroundColor: colorAt(i) }} />
               {hasTarget && (
                 <div data-testid="target" aria-hidden className="absolute inset-y-0 w-0.5 bg-slate-900 dark:bg-white" style={{ left: `${target}%` }} />
               )}

@@ -19,7 +19,7 @@ export function AllocationPie({ slices }: { slices: PieSlice[] }) {
     <div className="h-64 w-full" data-testid="allocation-pie" role="img" aria-label={`Allocation: ${data.map((d) => `${d.symbol} ${formatPct(d.pct)}`).join(", ")}`}>
       <ResponsiveContainer width="100%" height="100%">
         <PieChart>
-          <Pie data={data} dataKey="value" nameKey="symbol" innerRadius="55%" outerRadius="85%" paddingAngle={1} isAnimationActive={false}>
+          <Pie data={data} dataKey="value" nameKey="symbol" innerRadius="55%" outerRadius="85%" paddingAngle={data.length > 1 ? 1 : 0} isAnimationActive={false}>
             {data.map((d) => (
               <Cell key={d.key} fill={d.color} />
             ))}

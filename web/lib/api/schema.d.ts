@@ -115,6 +115,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/evm-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List registry tokens (admin). */
+        get: operations["list_evm_tokens"];
+        put?: never;
+        /** Add a token to a chain's registry (admin). */
+        post: operations["create_evm_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/evm-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One registry token (admin). */
+        get: operations["get_evm_token"];
+        /** Change a registry token (admin); the chain and address stay. */
+        put: operations["update_evm_token"];
+        post?: never;
+        /** Remove a token from the registry (admin). */
+        delete: operations["delete_evm_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/assets": {
         parameters: {
             query?: never;
@@ -251,6 +288,153 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portfolios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's portfolios, oldest first. */
+        get: operations["list_portfolios"];
+        put?: never;
+        /** Create a portfolio with optional targets and guardrails. */
+        post: operations["create_portfolio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the user's portfolios. */
+        get: operations["get_portfolio"];
+        /** Change a portfolio: name, description, default, cash line, targets, guardrails. */
+        put: operations["update_portfolio"];
+        post?: never;
+        /** Delete a portfolio with its snapshots and recommendations (its accounts stay). */
+        delete: operations["delete_portfolio"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{id}/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link one of the user's accounts to the portfolio. */
+        post: operations["link_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{id}/accounts/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink an account from the portfolio. */
+        delete: operations["unlink_account"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{id}/allocation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current allocation against the targets: per-asset value, weight, drift and band. */
+        get: operations["get_allocation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{id}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Past recommendations, newest first (at most 50). */
+        get: operations["list_recommendations"];
+        put?: never;
+        /**
+         * Compute and store the trades that bring every asset back inside its band, within the
+         *     guardrails; what a guardrail prevents is listed in `blocked`.
+         */
+        post: operations["create_recommendation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Snapshots between two dates, newest first. */
+        get: operations["list_snapshots"];
+        put?: never;
+        /** Take a snapshot of the portfolio now (type `manual`); a second one the same day replaces it. */
+        post: operations["create_snapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{id}/snapshots/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Total value per day for a chart: the end-of-day snapshot, or the manual one on days
+         *     without it; oldest first.
+         */
+        get: operations["get_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -357,6 +541,51 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A portfolio against its targets. */
+        Allocation: {
+            /** @description Largest value first; targets nothing is held of last. */
+            lines: components["schemas"]["AllocationLine"][];
+            /** @description Priced holdings only. */
+            total_value_usd: string;
+            /** @description The current weight of held assets without a target. */
+            unallocated_current_pct: string;
+            /** @description 100 − the targets' sum: the part of the plan left unallocated. */
+            unallocated_pct: string;
+            /** @description By symbol. */
+            unpriced: components["schemas"]["UnpricedLine"][];
+        };
+        /** @description One asset (or `CASH`) of the portfolio, priced. */
+        AllocationLine: {
+            /** @description The accounts holding it, sorted. */
+            accounts: string[];
+            /** Format: uuid */
+            asset_id?: string | null;
+            band_high_pct?: string | null;
+            band_low_pct?: string | null;
+            current_pct: string;
+            /** @description Current − target, in points. */
+            drift_pct_points?: string | null;
+            /** @description (current − target) / target × 100; absent for a target of 0. */
+            drift_relative_pct?: string | null;
+            /** @description The line of all stablecoins (symbol `CASH`, no asset id, no price). */
+            is_cash: boolean;
+            /** @description The price held positions share; their value-weighted average when they differ. */
+            price_usd?: string | null;
+            /** @description For `CASH`, the stablecoins' units added up. */
+            quantity: string;
+            status: components["schemas"]["LineStatus"];
+            symbol: string;
+            /** @description As given (not rounded). */
+            target_pct?: string | null;
+            /** @description Exact sum of the positions' values. */
+            value_usd: string;
+        };
+        AllocationResponse: components["schemas"]["Allocation"] & {
+            /** Format: date-time */
+            as_of: string;
+            /** Format: uuid */
+            portfolio_id: string;
+        };
         AssetDetailResponse: components["schemas"]["AssetResponse"] & {
             contracts: components["schemas"]["ContractResponse"][];
             /** @description The newest price from each source. */
@@ -378,6 +607,19 @@ export interface components {
         };
         /** @enum {string} */
         AuthModeName: "keycloak" | "local";
+        /**
+         * @description What kept a line outside its band.
+         * @enum {string}
+         */
+        BlockReason: "never_sell" | "min_trade_usd" | "max_turnover_pct" | "insufficient_funding" | "no_price" | "allow_cash_funding" | "unallocated" | "quantity_precision";
+        /** @description A targeted line the trades leave outside its band. */
+        Blocked: {
+            /** Format: uuid */
+            asset_id?: string | null;
+            guardrail: components["schemas"]["BlockReason"];
+            message: string;
+            symbol: string;
+        };
         /** @description A chain wallets can use (no RPC URL: it may carry a provider key). */
         ChainResponse: {
             /**
@@ -431,6 +673,34 @@ export interface components {
             /** @description http:// or https:// JSON-RPC endpoint. */
             rpc_url: string;
         };
+        CreatePortfolioRequest: {
+            description?: string | null;
+            guardrails?: null | components["schemas"]["Guardrails"];
+            /** @description Make it the default (the user's first portfolio always is). */
+            is_default?: boolean | null;
+            name: string;
+            stablecoins_as_cash?: boolean | null;
+            /** @description `[{asset: "BTC" | "<asset id>" | "CASH", target_pct: "50"}]`; each ≥ 0, sum ≤ 100. */
+            target_allocation?: components["schemas"]["TargetItem"][] | null;
+        };
+        CreateTokenRequest: {
+            /**
+             * Format: uuid
+             * @description The `evm_chains` row id (see GET /api/admin/evm-chains).
+             */
+            chain_id: string;
+            /** @description `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum. */
+            contract_address: string;
+            /**
+             * Format: int32
+             * @description 0–36.
+             */
+            decimals: number;
+            is_active?: boolean | null;
+            logo_url?: string | null;
+            name?: string | null;
+            symbol: string;
+        };
         /** @description The body of every error answer. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -448,6 +718,45 @@ export interface components {
             /** @description Path of the field, e.g. `target_allocation[1].target_pct`. */
             field: string;
             message: string;
+        };
+        /** @description Limits on what a rebalance may recommend. */
+        Guardrails: {
+            /**
+             * @description Whether cash (the `CASH` line) may fund buys beyond what sells raise.
+             * @default true
+             */
+            allow_cash_funding: boolean;
+            /**
+             * @description Allowed drift in percentage points.
+             * @default 5
+             */
+            drift_band_abs_pct: string;
+            /**
+             * @description Allowed drift in percent of the target.
+             * @default 25
+             */
+            drift_band_rel_pct: string;
+            /**
+             * @description Cap on total sells and, separately, total buys, in percent of the portfolio's value.
+             * @default 100
+             */
+            max_turnover_pct: string;
+            /**
+             * @description Smallest trade worth making.
+             * @default 10
+             */
+            min_trade_usd: string;
+            /**
+             * @description Symbols or asset ids never to sell (`CASH`: never spend cash). A symbol covers every
+             *     asset with that symbol.
+             * @default []
+             */
+            never_sell: string[];
+            /**
+             * @description The assets of `never_sell`, as [`Guardrails::resolve_never_sell`] found them.
+             * @default []
+             */
+            never_sell_ids: string[];
         };
         HealthResponse: {
             /** @description Always `ok` while the process serves requests. */
@@ -512,6 +821,15 @@ export interface components {
             /** @description `manual` or `scheduled`. */
             trigger: string;
         };
+        /**
+         * @description Where a line stands against its band.
+         * @enum {string}
+         */
+        LineStatus: "ok" | "over" | "under" | "unallocated";
+        LinkAccountRequest: {
+            /** Format: uuid */
+            account_id: string;
+        };
         MeResponse: {
             /** @description `keycloak`, or `local` for a single-user install without sign-in. */
             auth_mode: components["schemas"]["AuthModeName"];
@@ -525,6 +843,23 @@ export interface components {
         MigrationsResponse: {
             /** @description Names of the migrations this call applied; empty when the schema was current. */
             applied: string[];
+        };
+        PortfolioResponse: {
+            account_ids: string[];
+            /** Format: date-time */
+            created_at: string;
+            description?: string | null;
+            guardrails: components["schemas"]["Guardrails"];
+            /** Format: uuid */
+            id: string;
+            /** @description Exactly one portfolio of each user is the default. */
+            is_default: boolean;
+            name: string;
+            /** @description All stablecoins count as one `CASH` line. */
+            stablecoins_as_cash: boolean;
+            target_allocation: components["schemas"]["ResolvedTarget"][];
+            /** Format: date-time */
+            updated_at: string;
         };
         PriceResponse: {
             market_cap_usd?: string | null;
@@ -549,6 +884,57 @@ export interface components {
             /** @description `ready` or `not_ready`. */
             status: string;
         };
+        /** @description The trades to make, and what stays out of band. */
+        Recommendation: {
+            blocked: components["schemas"]["Blocked"][];
+            total_buy_usd: string;
+            total_sell_usd: string;
+            /** @description Sells, then buys, each largest first. */
+            trades: components["schemas"]["Trade"][];
+            /** @description The larger of total sells and total buys, in percent of the portfolio's value. */
+            turnover_pct: string;
+        };
+        RecommendationResponse: components["schemas"]["Recommendation"] & {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            portfolio_id: string;
+            /** @description `proposed`; the Butler never trades. */
+            status: string;
+            /** @description Portfolio value the trades were computed on. */
+            total_value_usd: string;
+        };
+        /** @description A validated target. */
+        ResolvedTarget: {
+            /**
+             * Format: uuid
+             * @description `None` for `CASH`.
+             */
+            asset_id?: string | null;
+            symbol: string;
+            target_pct: string;
+        };
+        /** @enum {string} */
+        Side: "buy" | "sell";
+        SnapshotResponse: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description Allocation lines at snapshot time: quantity, price, value, weights. */
+            holdings: Record<string, never>;
+            /** Format: uuid */
+            id: string;
+            /** @description Unpriced holdings, each price's source and time, each account's last good sync. */
+            metadata: Record<string, never>;
+            /** Format: uuid */
+            portfolio_id: string;
+            /** Format: date */
+            snapshot_date: string;
+            /** @description `eod` or `manual`. */
+            snapshot_type: string;
+            total_value_usd: string;
+        };
         StartedJobResponse: {
             job_name: string;
             /** Format: uuid */
@@ -562,6 +948,66 @@ export interface components {
             name: string;
             /** @description `ok`, `partial`, `error` or `skipped` (already syncing). */
             status: string;
+        };
+        /** @description A target as the user gives it. */
+        TargetItem: {
+            /** @description A symbol, an asset id, or `CASH`. */
+            asset: string;
+            target_pct: string;
+        };
+        TimelinePoint: {
+            /** Format: date */
+            date: string;
+            /** @description Which snapshot the point comes from: `eod`, or `manual` on days without one. */
+            snapshot_type: string;
+            total_value_usd: string;
+        };
+        TokenResponse: {
+            /**
+             * Format: uuid
+             * @description The registry asset its balances are priced as, when known.
+             */
+            asset_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The `evm_chains` row this token lives on.
+             */
+            chain_id: string;
+            chain_name: string;
+            /** @description Lowercase `0x` + 40 hex. */
+            contract_address: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int32 */
+            decimals: number;
+            /** Format: uuid */
+            id: string;
+            is_active: boolean;
+            logo_url?: string | null;
+            name?: string | null;
+            symbol: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description One recommended trade. */
+        Trade: {
+            /** @description The accounts holding the asset. */
+            accounts: string[];
+            /** Format: uuid */
+            asset_id?: string | null;
+            quantity: string;
+            reason: string;
+            side: components["schemas"]["Side"];
+            symbol: string;
+            usd_amount: string;
+        };
+        /** @description Holdings without a price, per asset. */
+        UnpricedLine: {
+            accounts: string[];
+            /** Format: uuid */
+            asset_id?: string | null;
+            quantity: string;
+            symbol: string;
         };
         UpdateAccountRequest: {
             /** @description Replace the credentials: all three together. */
@@ -579,6 +1025,23 @@ export interface components {
             native_decimals?: number | null;
             native_symbol?: string | null;
             rpc_url?: string | null;
+        };
+        UpdatePortfolioRequest: {
+            description?: string | null;
+            guardrails?: null | components["schemas"]["Guardrails"];
+            /** @description `true` makes it the default (atomically); the default cannot be unset directly. */
+            is_default?: boolean | null;
+            name?: string | null;
+            stablecoins_as_cash?: boolean | null;
+            target_allocation?: components["schemas"]["TargetItem"][] | null;
+        };
+        UpdateTokenRequest: {
+            /** Format: int32 */
+            decimals?: number | null;
+            is_active?: boolean | null;
+            logo_url?: string | null;
+            name?: string | null;
+            symbol?: string | null;
         };
     };
     responses: never;
@@ -1261,6 +1724,313 @@ export interface operations {
             };
         };
     };
+    list_evm_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Only this chain's tokens (`evm_chains` row id). */
+                chain_id: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tokens by chain and symbol */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"][];
+                };
+            };
+            /** @description Malformed query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_evm_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The chain already lists this address */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_evm_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Token id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_evm_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Token id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Malformed body or id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_evm_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Token id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_assets: {
         parameters: {
             query?: never;
@@ -1615,6 +2385,677 @@ export interface operations {
             };
             /** @description A migration failed */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_portfolios: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's portfolios */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortfolioResponse"][];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_portfolio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePortfolioRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortfolioResponse"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_portfolio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The portfolio */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortfolioResponse"];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_portfolio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePortfolioRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortfolioResponse"];
+                };
+            };
+            /** @description Malformed body or id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_portfolio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; the oldest remaining portfolio becomes the default */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description The portfolio with the account linked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortfolioResponse"];
+                };
+            };
+            /** @description Malformed body or id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio or account of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlink_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+                /** @description Account id */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio, or the account is not linked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_allocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The allocation; unpriced holdings listed apart */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationResponse"];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_recommendations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recommendations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationResponse"][];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_recommendation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recommendation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationResponse"];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_snapshots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+                /** @description First day (YYYY-MM-DD), inclusive. */
+                from: string | null;
+                /** @description Last day (YYYY-MM-DD), inclusive. */
+                to: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Snapshots */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotResponse"][];
+                };
+            };
+            /** @description Malformed id or dates */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description from after to */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_snapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotResponse"];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_timeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
+                /** @description First day (YYYY-MM-DD), inclusive. */
+                from: string | null;
+                /** @description Last day (YYYY-MM-DD), inclusive. */
+                to: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One point per day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelinePoint"][];
+                };
+            };
+            /** @description Malformed id or dates */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such portfolio of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description from after to */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

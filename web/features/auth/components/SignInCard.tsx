@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Logo } from "@/components/Logo";
 
 const messages: Record<string, string> = {
   Configuration: "Sign-in is not configured correctly on the server (check AUTH_KEYCLOAK_* and AUTH_SECRET).",
@@ -21,7 +22,7 @@ export function SignInCard({
     <main className="grid min-h-screen place-items-center bg-slate-50 px-4 dark:bg-slate-950">
       <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-800 dark:bg-slate-900">
         <div className="mb-6 flex items-center gap-3">
-          <span aria-hidden className="grid h-10 w-10 place-items-center rounded-lg bg-indigo-600 text-lg text-white">₿</span>
+          <Logo className="h-10 w-10" />
           <div>
             <h1 className="text-xl font-bold">Sign in</h1>
             <p className="text-sm text-slate-600 dark:text-slate-400">Crypto Pocket Butler</p>

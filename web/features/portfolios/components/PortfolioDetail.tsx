@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { AllocationBar } from "@/components/portfolio/AllocationBar";
-import { AllocationPie } from "@/components/portfolio/AllocationPie";
+import { AllocationPie } from "@/components/portfolio/charts";
 import { HoldingsTable, type HoldingRow } from "@/components/portfolio/HoldingsTable";
 import { EmptyState, QueryState } from "@/components/states";
 import { Button, Card } from "@/components/ui";

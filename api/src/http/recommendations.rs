@@ -1,0 +1,107 @@
+//! Rebalancing recommendations.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use sea_orm::Set;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::domain::rebalance::{self, Recommendation};
+use crate::entities::{recommendations, DbDecimal};
+use crate::error::{ApiError, ApiPath, ErrorBody};
+use crate::http::portfolios::owned_portfolio;
+use crate::portfolio as service;
+use crate::state::AppState;
+use crate::store::{portfolios as portfolio_store, recommendations as store};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationResponse {
+    pub id: Uuid,
+    pub portfolio_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// `proposed`; the Butler never trades.
+    pub status: String,
+    /// Portfolio value the trades were computed on.
+    #[schema(value_type = String)]
+    pub total_value_usd: rust_decimal::Decimal,
+    #[serde(flatten)]
+    pub recommendation: Recommendation,
+}
+
+fn response(m: recommendations::Model) -> RecommendationResponse {
+    let summary = m.summary.unwrap_or_default();
+    let recommendation = Recommendation {
+        trades: serde_json::from_value(m.trades).unwrap_or_default(),
+        blocked: serde_json::from_value(summary["blocked"].clone()).unwrap_or_default(),
+        total_buy_usd: m.total_buy_usd.0,
+        total_sell_usd: m.total_sell_usd.0,
+        turnover_pct: serde_json::from_value(summary["turnover_pct"].clone()).unwrap_or_default(),
+    };
+    RecommendationResponse {
+        id: m.id,
+        portfolio_id: m.portfolio_id,
+        created_at: m.created_at,
+        status: m.status,
+        total_value_usd: serde_json::from_value(summary["total_value_usd"].clone())
+            .unwrap_or_default(),
+        recommendation,
+    }
+}
+
+/// Compute and store the trades that bring every asset back inside its band, within the
+/// guardrails; what a guardrail prevents is listed in `blocked`.
+#[utoipa::path(post, path = "/api/portfolios/{id}/recommendations", tag = "recommendations",
+    params(("id" = Uuid, Path, description = "Portfolio id")), security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "The recommendation", body = RecommendationResponse),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such portfolio of this user", body = ErrorBody)))]
+pub async fn create_recommendation(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<(StatusCode, Json<RecommendationResponse>), ApiError> {
+    let p = owned_portfolio(&state, &user, id).await?;
+    let accounts = portfolio_store::linked_accounts(&state.db, id).await?;
+    let (alloc, _) = service::allocation(&state, &p, &accounts).await?;
+    let rec = rebalance::recommend(&alloc, &service::guardrails_of(&p));
+    let row = recommendations::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        portfolio_id: Set(id),
+        status: Set("proposed".into()),
+        trades: Set(serde_json::to_value(&rec.trades).map_err(anyhow::Error::from)?),
+        summary: Set(Some(serde_json::json!({
+            "blocked": rec.blocked,
+            "turnover_pct": rec.turnover_pct,
+            "total_value_usd": alloc.total_value_usd,
+        }))),
+        total_buy_usd: Set(DbDecimal(rec.total_buy_usd)),
+        total_sell_usd: Set(DbDecimal(rec.total_sell_usd)),
+        created_at: Set(Utc::now()),
+    };
+    let saved = store::insert(&state.db, row).await?;
+    Ok((StatusCode::CREATED, Json(response(saved))))
+}
+
+/// Past recommendations, newest first (at most 50).
+#[utoipa::path(get, path = "/api/portfolios/{id}/recommendations", tag = "recommendations",
+    params(("id" = Uuid, Path, description = "Portfolio id")), security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Recommendations", body = [RecommendationResponse]),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such portfolio of this user", body = ErrorBody)))]
+pub async fn list_recommendations(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Vec<RecommendationResponse>>, ApiError> {
+    owned_portfolio(&state, &user, id).await?;
+    let rows = store::list(&state.db, id, 50).await?;
+    Ok(Json(rows.into_iter().map(response).collect()))
+}

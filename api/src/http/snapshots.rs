@@ -1,0 +1,167 @@
+//! Portfolio snapshots and the value timeline.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::entities::snapshots;
+use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody, FieldError};
+use crate::http::portfolios::owned_portfolio;
+use crate::portfolio as service;
+use crate::state::AppState;
+use crate::store::{portfolios as portfolio_store, snapshots as store};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SnapshotResponse {
+    pub id: Uuid,
+    pub portfolio_id: Uuid,
+    pub snapshot_date: NaiveDate,
+    /// `eod` or `manual`.
+    pub snapshot_type: String,
+    #[schema(value_type = String)]
+    pub total_value_usd: Decimal,
+    /// Allocation lines at snapshot time: quantity, price, value, weights.
+    #[schema(value_type = Object)]
+    pub holdings: serde_json::Value,
+    /// Unpriced holdings, each price's source and time, each account's last good sync.
+    #[schema(value_type = Object)]
+    pub metadata: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<snapshots::Model> for SnapshotResponse {
+    fn from(s: snapshots::Model) -> Self {
+        Self {
+            id: s.id,
+            portfolio_id: s.portfolio_id,
+            snapshot_date: s.snapshot_date,
+            snapshot_type: s.snapshot_type,
+            total_value_usd: s.total_value_usd.0,
+            holdings: s.holdings,
+            metadata: s.metadata,
+            created_at: s.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelinePoint {
+    pub date: NaiveDate,
+    #[schema(value_type = String)]
+    pub total_value_usd: Decimal,
+    /// Which snapshot the point comes from: `eod`, or `manual` on days without one.
+    pub snapshot_type: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DateRange {
+    /// First day (YYYY-MM-DD), inclusive.
+    pub from: Option<NaiveDate>,
+    /// Last day (YYYY-MM-DD), inclusive.
+    pub to: Option<NaiveDate>,
+}
+
+fn check_range(r: &DateRange) -> Result<(), ApiError> {
+    match (r.from, r.to) {
+        (Some(f), Some(t)) if f > t => Err(ApiError::validation(vec![FieldError::new(
+            "from",
+            "must not be after to",
+        )])),
+        _ => Ok(()),
+    }
+}
+
+/// Take a snapshot of the portfolio now (type `manual`); a second one the same day replaces it.
+#[utoipa::path(post, path = "/api/portfolios/{id}/snapshots", tag = "snapshots",
+    params(("id" = Uuid, Path, description = "Portfolio id")), security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "The snapshot", body = SnapshotResponse),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such portfolio of this user", body = ErrorBody)))]
+pub async fn create_snapshot(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<(StatusCode, Json<SnapshotResponse>), ApiError> {
+    let p = owned_portfolio(&state, &user, id).await?;
+    let accounts = portfolio_store::linked_accounts(&state.db, id).await?;
+    let (alloc, prices) = service::allocation(&state, &p, &accounts).await?;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let row = service::snapshot_row(id, today, "manual", &alloc, &prices, &accounts, now);
+    store::upsert_many(&state.db, vec![row]).await?;
+    let saved = store::find(&state.db, id, today, "manual")
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("snapshot vanished after upsert")))?;
+    Ok((StatusCode::CREATED, Json(saved.into())))
+}
+
+/// Snapshots between two dates, newest first.
+#[utoipa::path(get, path = "/api/portfolios/{id}/snapshots", tag = "snapshots",
+    params(("id" = Uuid, Path, description = "Portfolio id"), DateRange), security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Snapshots", body = [SnapshotResponse]),
+        (status = 400, description = "Malformed id or dates", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such portfolio of this user", body = ErrorBody),
+        (status = 422, description = "from after to", body = ErrorBody)))]
+pub async fn list_snapshots(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(range): ApiQuery<DateRange>,
+) -> Result<Json<Vec<SnapshotResponse>>, ApiError> {
+    owned_portfolio(&state, &user, id).await?;
+    check_range(&range)?;
+    let rows = store::list(&state.db, id, range.from, range.to).await?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// Total value per day for a chart: the end-of-day snapshot, or the manual one on days
+/// without it; oldest first.
+#[utoipa::path(get, path = "/api/portfolios/{id}/snapshots/timeline", tag = "snapshots",
+    params(("id" = Uuid, Path, description = "Portfolio id"), DateRange), security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "One point per day", body = [TimelinePoint]),
+        (status = 400, description = "Malformed id or dates", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such portfolio of this user", body = ErrorBody),
+        (status = 422, description = "from after to", body = ErrorBody)))]
+pub async fn get_timeline(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(range): ApiQuery<DateRange>,
+) -> Result<Json<Vec<TimelinePoint>>, ApiError> {
+    owned_portfolio(&state, &user, id).await?;
+    check_range(&range)?;
+    let rows = store::list(&state.db, id, range.from, range.to).await?;
+    let mut by_day: std::collections::BTreeMap<NaiveDate, &snapshots::Model> = Default::default();
+    for s in &rows {
+        by_day
+            .entry(s.snapshot_date)
+            .and_modify(|cur| {
+                if cur.snapshot_type != "eod" && s.snapshot_type == "eod" {
+                    *cur = s;
+                }
+            })
+            .or_insert(s);
+    }
+    Ok(Json(
+        by_day
+            .into_iter()
+            .map(|(date, s)| TimelinePoint {
+                date,
+                total_value_usd: s.total_value_usd.0,
+                snapshot_type: s.snapshot_type.clone(),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,5 @@
+import { Loading } from "@/components/states";
+
+export default function AppLoading() {
+  return <Loading />;
+}

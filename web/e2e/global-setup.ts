@@ -1,0 +1,139 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Server } from "node:http";
+import { startFakeMarket } from "./support/market";
+import { freePort, waitForHttp } from "./support/net";
+import { startIssuer } from "./support/oidc";
+import { assertRunning, startProcess } from "./support/processes";
+import { ADMIN, USER } from "./users";
+
+const web = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(web, "..");
+const logDir = join(web, "test-results", "logs");
+
+function psql(sql: string) {
+  const url = process.env.E2E_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  execFileSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+function anvilBin(): string {
+  const candidates = [process.env.ANVIL_BIN, join(root, ".tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")].filter(Boolean) as string[];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error("anvil not found: run scripts/install-anvil.sh or set ANVIL_BIN");
+  return found;
+}
+
+/**
+ * Starts everything the journey needs, on loopback: a fresh PostgreSQL database, anvil, a fake
+ * market-data server, an OpenID provider in Keycloak's layout, the API (debug build) and the web
+ * app's production build on :3001. Returns the teardown.
+ */
+export default async function globalSetup() {
+  const stops: { name: string; stop: () => Promise<void> | void }[] = [];
+  const teardown = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s.stop();
+      } catch (e) {
+        console.warn(`teardown of ${s.name} failed: ${(e as Error).message}`);
+      }
+    }
+  };
+  try {
+    mkdirSync(logDir, { recursive: true });
+    const apiBin = process.env.E2E_API_BIN ?? join(root, "target/debug/api");
+    if (!existsSync(apiBin)) throw new Error(`${apiBin} is missing: run cargo build -p api`);
+    if (!existsSync(join(web, ".next/BUILD_ID"))) throw new Error("web/.next is missing: run npm run build");
+    const anvil = anvilBin();
+
+    const webPort = Number(process.env.E2E_WEB_PORT ?? 3001);
+    const webUrl = `http://localhost:${webPort}`;
+    const [apiPort, oidcPort, marketPort, anvilPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+
+    const db = `butler_e2e_${Date.now()}_${process.pid}`;
+    psql(`CREATE DATABASE "${db}"`);
+    stops.push({ name: "database", stop: () => psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`) });
+
+    const anvilProc = startProcess("anvil", anvil, ["--host", "127.0.0.1", "--port", String(anvilPort), "--chain-id", "31337", "--silent"], { logDir });
+    stops.push({ name: "anvil", stop: anvilProc.stop });
+
+    const market: Server = await startFakeMarket(marketPort);
+    stops.push({ name: "market", stop: () => new Promise<void>((r) => market.close(() => r())) });
+
+    const accessTokenTtl = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? 75);
+    const oidc = await startIssuer({
+      port: oidcPort,
+      realm: "butler",
+      audience: "butler-api",
+      clientId: "butler-web",
+      clientSecret: "butler-web-secret",
+      webUrl,
+      users: [ADMIN, USER],
+      accessTokenTtl,
+    });
+    stops.push({ name: "oidc", stop: oidc.close });
+
+    const dataDir = mkdtempSync(join(tmpdir(), "butler-e2e-"));
+    stops.push({ name: "data dir", stop: () => rmSync(dataDir, { recursive: true, force: true }) });
+    const apiEnv: Record<string, string | undefined> = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}`,
+      DATA_DIR: dataDir,
+      BIND_ADDR: `127.0.0.1:${apiPort}`,
+      KEYCLOAK_SERVER: `http://127.0.0.1:${oidcPort}`,
+      KEYCLOAK_REALM: "butler",
+      KEYCLOAK_AUDIENCE: "butler-api",
+      KEYCLOAK_ISSUER: oidc.issuer,
+      ENCRYPTION_MASTER_KEY: randomBytes(32).toString("hex"),
+      COINGECKO_BASE_URL: `http://127.0.0.1:${marketPort}`,
+      COINPAPRIKA_BASE_URL: `http://127.0.0.1:${marketPort}`,
+      FETCH_ALL_COINS_ENABLED: "false",
+      PRICE_COLLECTION_ENABLED: "false",
+      ACCOUNT_SYNC_ENABLED: "false",
+      EOD_SNAPSHOT_ENABLED: "false",
+      EVM_RPC_RETRIES: "0",
+      RUST_LOG: "info",
+      LOG_FORMAT: "pretty",
+    };
+    const api = startProcess("api", apiBin, [], { env: apiEnv, cwd: dataDir, logDir });
+    stops.push({ name: "api", stop: api.stop });
+    await waitForHttp(`http://127.0.0.1:${apiPort}/health/ready`, 60_000, (s) => s === 200).catch((e) => {
+      assertRunning(api);
+      throw e;
+    });
+
+    const webEnv: Record<string, string | undefined> = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      API_URL: `http://127.0.0.1:${apiPort}`,
+      AUTH_URL: webUrl,
+      AUTH_SECRET: randomBytes(32).toString("base64url"),
+      AUTH_TRUST_HOST: "true",
+      AUTH_KEYCLOAK_ID: "butler-web",
+      AUTH_KEYCLOAK_SECRET: "butler-web-secret",
+      AUTH_KEYCLOAK_ISSUER: oidc.issuer,
+    };
+    const next = startProcess("web", join(web, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(webPort)], { env: webEnv, cwd: web, logDir });
+    stops.push({ name: "web", stop: next.stop });
+    await waitForHttp(`http://127.0.0.1:${webPort}/`, 60_000).catch((e) => {
+      assertRunning(next);
+      throw e;
+    });
+
+    process.env.E2E_WEB_URL = webUrl;
+    process.env.E2E_API_URL = `http://127.0.0.1:${apiPort}`;
+    process.env.E2E_ANVIL_URL = `http://127.0.0.1:${anvilPort}`;
+    process.env.E2E_OIDC_STATS = `http://127.0.0.1:${oidcPort}/realms/butler/__e2e/stats`;
+    return teardown;
+  } catch (e) {
+    await teardown();
+    throw e;
+  }
+}

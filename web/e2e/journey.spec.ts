@@ -1,0 +1,254 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expectErrorToast, expectToast, resultsDir, screenshot, signIn } from "./helpers";
+import { ADMIN, ANVIL_ACCOUNT_0, USER } from "./users";
+
+test.describe.configure({ mode: "serial" });
+
+const metrics: Record<string, number> = {};
+
+async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ acceptDownloads: true });
+  return context.newPage();
+}
+
+let admin: Page;
+let user: Page;
+
+test.afterAll(async () => {
+  writeFileSync(join(resultsDir, "e2e-metrics.json"), JSON.stringify(metrics, null, 2));
+  for (const [k, v] of Object.entries(metrics)) console.log(`e2e metric ${k}: ${v} ms`);
+  await admin?.context().close();
+  await user?.context().close();
+});
+
+test("an admin adds the anvil chain and collects prices", async ({ browser }) => {
+  admin = await newPage(browser);
+  metrics.admin_signin_to_dashboard_total_ms = await signIn(admin, ADMIN);
+  await expect(admin.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toBeVisible();
+
+  await admin.goto("/admin/evm-chains");
+  await expect(admin.getByTestId("chain-row").first()).toBeVisible();
+  await admin.getByRole("button", { name: "Add chain" }).click();
+  await admin.getByLabel("Name", { exact: true }).fill("anvil");
+  await admin.getByLabel("Chain id").fill("31337");
+  await admin.getByLabel("Display name").fill("Anvil");
+  await admin.getByLabel("RPC URL").fill("ftp://not-an-rpc");
+  await admin.getByRole("button", { name: "Add chain" }).last().click();
+  await expect(admin.locator("#chain-rpc_url-error")).toBeVisible();
+  await expectErrorToast(admin, "Could not add the chain");
+
+  await admin.getByLabel("RPC URL").fill(process.env.E2E_ANVIL_URL!);
+  await admin.getByRole("button", { name: "Add chain" }).last().click();
+  await expectToast(admin, "Chain Anvil added");
+  await expect(admin.locator('[data-testid="chain-row"][data-chain="anvil"]')).toBeVisible();
+  await screenshot(admin, "admin-evm-chains");
+
+  await admin.goto("/admin");
+  const job = admin.locator('[data-testid="job-row"][data-job="price-collection"]');
+  await job.getByRole("button", { name: "Run price-collection" }).click();
+  await expectToast(admin, "Started price-collection");
+  await expect(job.getByTestId("job-run-status")).toHaveText("succeeded", { timeout: 30_000 });
+  await screenshot(admin, "admin-jobs");
+});
+
+test("a user adds an anvil wallet, builds a portfolio and gets recommendations", async ({ browser }) => {
+  user = await newPage(browser);
+  metrics.signin_to_dashboard_total_ms = await signIn(user, USER);
+  const nav = user.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Accounts" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Admin" })).toHaveCount(0);
+
+  // Add the wallet: the API's validation error shows next to the field first.
+  await user.goto("/accounts");
+  await expect(user.getByText("No accounts yet")).toBeVisible();
+  await user.getByRole("button", { name: "Add account" }).first().click();
+  await user.getByLabel("Name").fill("Anvil wallet");
+  await user.getByLabel("Wallet address").fill("0x1234");
+  await user.getByLabel("Anvil").check();
+  await user.getByRole("button", { name: "Add wallet" }).click();
+  await expect(user.locator("#wallet-address-error")).toBeVisible();
+  await expect(user.getByLabel("Wallet address")).toHaveAttribute("aria-invalid", "true");
+  await user.getByLabel("Wallet address").fill(ANVIL_ACCOUNT_0);
+  await user.getByRole("button", { name: "Add wallet" }).click();
+  await expectToast(user, "Account “Anvil wallet” added");
+
+  const row = user.locator('[data-testid="account-row"][data-account-name="Anvil wallet"]');
+  await expect(row.getByTestId("sync-status")).toHaveText("Never synced");
+  await row.getByRole("button", { name: "Sync Anvil wallet" }).click();
+  await expectToast(user, "“Anvil wallet” synced");
+  await expect(row.getByTestId("sync-status")).toHaveText("Synced");
+  await expect(row.getByTestId("account-value")).toHaveText("$30,000,000.00");
+  await expect(row.getByTestId("last-synced")).toHaveText("Last sync just now");
+  await screenshot(user, "accounts");
+
+  // Holdings with CSV export.
+  await row.getByRole("link", { name: "Anvil wallet" }).click();
+  await expect(user.locator('[data-testid="holding-row"][data-symbol="ETH"]')).toBeVisible();
+  const [csv] = await Promise.all([user.waitForEvent("download"), user.getByRole("button", { name: "Export CSV" }).click()]);
+  const csvText = readFileSync((await csv.path())!, "utf8");
+  expect(csvText.split("\r\n")[0]).toBe("symbol,location,quantity,price_usd,value_usd");
+  expect(csvText).toContain("ETH,anvil,10000");
+  await screenshot(user, "account-detail");
+
+  // Portfolio: create, link the account, set targets (a bad one first).
+  await user.goto("/portfolios");
+  await expect(user.getByText("No portfolios yet")).toBeVisible();
+  await user.getByRole("button", { name: "New portfolio" }).click();
+  await user.getByLabel("Name").fill("Main");
+  await user.getByRole("button", { name: "Create portfolio" }).click();
+  await expectToast(user, "Portfolio “Main” created");
+  await expect(user).toHaveURL(/\/portfolios\/[0-9a-f-]+\/settings$/);
+  const portfolioUrl = user.url().replace(/\/settings$/, "");
+
+  await user.getByLabel("Link Anvil wallet").click();
+  await expectToast(user, "Account linked");
+  await expect(user.getByLabel("Link Anvil wallet")).toBeChecked();
+
+  await user.getByLabel("Asset 1", { exact: true }).fill("ETH");
+  await user.getByLabel("Target % of asset 1").fill("-5");
+  await user.getByRole("button", { name: "Add CASH" }).click();
+  await user.getByLabel("Target % of asset 2").fill("40");
+  await user.getByRole("button", { name: "Save settings" }).click();
+  await expect(user.locator("#target-pct-0-error")).toBeVisible();
+  await expectErrorToast(user, "check the highlighted fields");
+  await user.getByLabel("Target % of asset 1").fill("60");
+  await expect(user.getByTestId("targets-sum")).toHaveText("Total 100%");
+  await user.getByRole("button", { name: "Save settings" }).click();
+  await expectToast(user, "Portfolio saved");
+
+  // Allocation chart and drift.
+  await user.goto(portfolioUrl);
+  await expect(user.getByTestId("portfolio-total")).toHaveText("$30,000,000.00");
+  await expect(user.getByTestId("allocation-pie")).toBeVisible();
+  const ethBar = user.locator('[data-testid="allocation-bar-line"][data-symbol="ETH"]');
+  await expect(ethBar.getByTestId("current")).toHaveAttribute("style", /width: 100%/);
+  await expect(ethBar.getByTestId("target")).toHaveAttribute("style", /left: 60%/);
+  const ethRow = user.locator('[data-testid="holding-row"][data-symbol="ETH"]');
+  await expect(ethRow.getByTestId("drift-badge")).toHaveText(/Over \+40\.0 pts/);
+  await expect(user.locator('[data-testid="holding-row"][data-symbol="CASH"]').getByTestId("drift-badge")).toHaveText(/Under −40\.0 pts/);
+  await screenshot(user, "portfolio-detail");
+
+  // Snapshot and its CSV.
+  await user.getByRole("link", { name: "Snapshots" }).click();
+  await expect(user.getByText("No snapshots in this range")).toBeVisible();
+  await user.getByRole("button", { name: "Take snapshot" }).click();
+  await expectToast(user, "Snapshot taken");
+  await expect(user.getByTestId("snapshot-row")).toHaveCount(1);
+  await expect(user.getByTestId("value-history-chart")).toBeVisible();
+  const [snapCsv] = await Promise.all([user.waitForEvent("download"), user.getByRole("button", { name: "Export CSV" }).click()]);
+  const snapText = readFileSync((await snapCsv.path())!, "utf8");
+  expect(snapText.split("\r\n")[0]).toBe("date,type,total_value_usd,symbol,quantity,price_usd,value_usd");
+  expect(snapText).toContain("ETH");
+  await screenshot(user, "snapshots");
+
+  // Recommendations.
+  await user.getByRole("link", { name: "Recommendations" }).click();
+  await expect(user.getByText("No recommendations yet")).toBeVisible();
+  await user.getByRole("button", { name: "Generate recommendations" }).click();
+  await expectToast(user, /trades? recommended/);
+  const sell = user.locator('[data-testid="trade-row"][data-side="sell"][data-symbol="ETH"]');
+  await expect(sell).toBeVisible();
+  await expect(sell).toContainText("Anvil wallet");
+  await screenshot(user, "recommendations");
+
+  // The dashboard follows the default portfolio.
+  const loadStarted = Date.now();
+  await user.goto("/dashboard");
+  await expect(user.getByTestId("total-value")).toHaveText("$30,000,000.00");
+  metrics.dashboard_navigation_to_total_ms = Date.now() - loadStarted;
+  await expect(user.getByTestId("value-history-chart")).toBeVisible();
+  await expect(user.getByTestId("drift-badge").first()).toBeVisible();
+  await screenshot(user, "dashboard");
+
+  // Phone width: the nav collapses and nothing overflows sideways.
+  await user.setViewportSize({ width: 390, height: 844 });
+  const portfolioPath = portfolioUrl.replace(/^https?:\/\/[^/]+/, "");
+  for (const path of ["/dashboard", "/accounts", portfolioPath, `${portfolioPath}/settings`, `${portfolioPath}/snapshots`, `${portfolioPath}/recommendations`]) {
+    await user.goto(path);
+    await expect(user.getByRole("button", { name: "Open menu" })).toBeVisible();
+    await expect(user.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+    await user.waitForLoadState("networkidle");
+    const overflow = await user.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+  }
+  await user.goto("/dashboard");
+  await user.getByRole("button", { name: "Open menu" }).click();
+  await expect(user.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Portfolios" })).toBeVisible();
+  await screenshot(user, "dashboard-phone");
+  await user.setViewportSize({ width: 1280, height: 900 });
+
+  // Themes: the system's dark preference, then an explicit choice in the settings.
+  await user.emulateMedia({ colorScheme: "dark" });
+  await user.goto("/dashboard");
+  await expect(user.locator("html")).toHaveClass(/dark/);
+  await expect(user.getByTestId("value-history-chart")).toBeVisible();
+  await screenshot(user, "dashboard-dark");
+  await user.goto("/settings");
+  await expect(user.getByTestId("settings-username")).toHaveText("bob");
+  await user.getByRole("radio", { name: "Light" }).click();
+  await expectToast(user, "Theme: light");
+  await expect(user.locator("html")).not.toHaveClass(/dark/);
+  await user.reload();
+  await expect(user.locator("html")).not.toHaveClass(/dark/);
+  await user.getByRole("radio", { name: "System" }).click();
+  await expect(user.locator("html")).toHaveClass(/dark/);
+  await user.emulateMedia({ colorScheme: "light" });
+});
+
+test("a non-admin cannot reach admin pages", async () => {
+  for (const path of ["/admin", "/admin/evm-chains", "/admin/evm-tokens"]) {
+    await user.goto(path);
+    await expect(user.getByTestId("admin-forbidden")).toBeVisible();
+  }
+  const res = await user.request.get("/api/backend/admin/evm-chains");
+  expect(res.status()).toBe(403);
+  const jobs = await user.request.post("/api/backend/jobs/price-collection");
+  expect(jobs.status()).toBe(403);
+});
+
+test("an admin adds a token", async () => {
+  await admin.goto("/admin/evm-tokens");
+  await expect(admin.getByText("No tokens")).toBeVisible();
+  await admin.getByRole("button", { name: "Add token" }).click();
+  await admin.getByLabel("Chain", { exact: true }).last().selectOption({ label: "Anvil" });
+  await admin.getByLabel("Symbol").fill("TST");
+  await admin.getByLabel("Name").fill("Test token");
+  await admin.getByLabel("Contract address").fill("0x5FbDB2315678afecb367f032d93F642f64180aa3");
+  await admin.getByLabel("Decimals").fill("18");
+  await admin.getByRole("button", { name: "Add token" }).last().click();
+  await expectToast(admin, "Token TST added");
+  await expect(admin.locator('[data-testid="token-row"][data-symbol="TST"]')).toBeVisible();
+  await screenshot(admin, "admin-evm-tokens");
+});
+
+test("tokens were refreshed during the run, and a lost session leads back to sign-in", async () => {
+  const stats = (await (await fetch(process.env.E2E_OIDC_STATS!)).json()) as { refreshGrants: number; grantErrors: number };
+  console.log(`e2e oidc: ${JSON.stringify(stats)}`);
+  expect(stats.grantErrors).toBe(0);
+  expect(stats.refreshGrants).toBeGreaterThan(0);
+
+  const res = await user.request.get("/api/backend/me");
+  expect(res.status()).toBe(200);
+  await user.context().clearCookies();
+  const anon = await user.request.get("/api/backend/me");
+  expect(anon.status()).toBe(401);
+  await user.goto("/accounts");
+  await expect(user).toHaveURL(/\/auth\/signin\?callbackUrl=%2Faccounts/);
+  await expect(user.getByRole("button", { name: "Sign in with Keycloak" })).toBeVisible();
+});
+
+test("signing out ends the session here and at the identity provider", async () => {
+  await admin.goto("/settings");
+  await admin.getByRole("main").getByRole("button", { name: "Sign out" }).click();
+  // oidc-provider asks before ending its session (Keycloak does too when only client_id is sent).
+  const confirm = admin.getByRole("button", { name: /sign me out/i });
+  if (await confirm.isVisible({ timeout: 10_000 }).catch(() => false)) await confirm.click();
+  await expect(admin).toHaveURL(/localhost:\d+\/$/);
+  await expect(admin.getByRole("link", { name: "Sign in" })).toBeVisible();
+  expect((await admin.request.get("/api/backend/me")).status()).toBe(401);
+  await admin.goto("/dashboard");
+  await admin.getByRole("button", { name: "Sign in with Keycloak" }).click();
+  await expect(admin.locator("#kc-form-login")).toBeVisible();
+});

@@ -1,0 +1,68 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { jsonResponse, mockBackend, wrapperWithClient } from "@/test/utils";
+import { account } from "@/test/fixtures";
+import { AddAccountForm } from "./AddAccountForm";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const chains = [{ id: "c1", chain_name: "ethereum", chain_id: 1, display_name: "Ethereum", native_symbol: "ETH", native_decimals: 18 }];
+
+describe("AddAccountForm", () => {
+  it("shows the API's validation errors next to their fields", async () => {
+    mockBackend({
+      "GET /chains": () => jsonResponse(chains),
+      "POST /accounts": () =>
+        jsonResponse(
+          {
+            error: {
+              code: "validation_failed",
+              message: "invalid",
+              fields: [
+                { field: "wallet_address", message: "not an EIP-55 checksum" },
+                { field: "enabled_chains", message: "pick at least one chain" },
+              ],
+            },
+            request_id: "r",
+          },
+          422,
+        ),
+    });
+    const { wrapper: Wrapper } = wrapperWithClient();
+    render(<AddAccountForm />, { wrapper: Wrapper });
+    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "W" } });
+    fireEvent.change(screen.getByLabelText("Wallet address"), { target: { value: "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266" } });
+    fireEvent.click(screen.getByRole("button", { name: "Add wallet" }));
+    await waitFor(() => expect(screen.getByText("not an EIP-55 checksum")).toBeTruthy());
+    expect(screen.getByLabelText("Wallet address").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByLabelText("Wallet address").getAttribute("aria-describedby")).toBe("wallet-address-error");
+    expect(document.getElementById("wallet-address-error")?.textContent).toBe("not an EIP-55 checksum");
+    expect(document.getElementById("enabled-chains-error")?.textContent).toBe("pick at least one chain");
+  });
+
+  it("sends an OKX account with its key, secret and passphrase", async () => {
+    const fetch = mockBackend({
+      "GET /chains": () => jsonResponse(chains),
+      "POST /accounts": () => jsonResponse(account({ name: "OKX", account_type: "exchange" }), 201),
+    });
+    const onDone = vi.fn();
+    const { wrapper: Wrapper } = wrapperWithClient();
+    render(<AddAccountForm onDone={onDone} />, { wrapper: Wrapper });
+    fireEvent.click(screen.getByRole("radio", { name: "OKX exchange" }));
+    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "OKX" } });
+    fireEvent.change(screen.getByLabelText("API key"), { target: { value: " key " } });
+    fireEvent.change(screen.getByLabelText("API secret"), { target: { value: "secret" } });
+    fireEvent.change(screen.getByLabelText("Passphrase"), { target: { value: "pass phrase" } });
+    fireEvent.click(screen.getByRole("button", { name: "Add OKX account" }));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    const post = fetch.mock.calls.find((c) => c[1]?.method === "POST")!;
+    expect(JSON.parse(String(post[1]?.body))).toEqual({
+      name: "OKX",
+      account_type: "exchange",
+      exchange_name: "okx",
+      api_key: "key",
+      api_secret: "secret",
+      passphrase: "pass phrase",
+    });
+  });
+});

@@ -1,0 +1,185 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { EmptyState, QueryState } from "@/components/states";
+import { Badge, Button, Card, Field, FieldError, Input, TableWrap, td, th } from "@/components/ui";
+import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import type { AdminChain } from "@/lib/api/types";
+import { useCreateChain } from "../api/create-evm-chain";
+import { useDeleteChain } from "../api/delete-evm-chain";
+import { useAdminChains } from "../api/get-evm-chains";
+import { useUpdateChain } from "../api/update-evm-chain";
+import { AdminFrame } from "./AdminFrame";
+
+function AddChainForm({ onDone }: { onDone: () => void }) {
+  const create = useCreateChain();
+  const [f, setF] = useState({ chain_name: "", chain_id: "", display_name: "", rpc_url: "", native_symbol: "ETH", native_decimals: "18" });
+  const errors = fieldErrorsOf(create.error);
+  const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement>) => setF((x) => ({ ...x, [k]: e.target.value }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate(
+      {
+        chain_name: f.chain_name.trim(),
+        chain_id: Number(f.chain_id),
+        display_name: f.display_name.trim(),
+        rpc_url: f.rpc_url.trim(),
+        native_symbol: f.native_symbol.trim(),
+        native_decimals: Number(f.native_decimals),
+      },
+      { onSuccess: onDone },
+    );
+  };
+  const fields: [keyof typeof f, string, string?][] = [
+    ["chain_name", "Name", "Lowercase, e.g. polygon"],
+    ["chain_id", "Chain id"],
+    ["display_name", "Display name"],
+    ["rpc_url", "RPC URL", "http:// or https://"],
+    ["native_symbol", "Native symbol"],
+    ["native_decimals", "Native decimals"],
+  ];
+  const rest = otherErrors(errors, fields.map(([k]) => k));
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4" aria-label="Add chain">
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        {fields.map(([k, label, hint]) => (
+          <Field key={k} label={label} htmlFor={`chain-${k}`} error={errorFor(errors, k)} hint={hint}>
+            <Input
+              id={`chain-${k}`}
+              value={f[k]}
+              onChange={set(k)}
+              inputMode={k === "chain_id" || k === "native_decimals" ? "numeric" : undefined}
+              invalid={!!errorFor(errors, k)}
+            />
+          </Field>
+        ))}
+      </div>
+      {rest.map((m) => (
+        <FieldError key={m} message={m} />
+      ))}
+      {create.error && Object.keys(errors).length === 0 && <FieldError message={create.error.message} />}
+      <Button type="submit" busy={create.isPending}>
+        Add chain
+      </Button>
+    </form>
+  );
+}
+
+function ChainRow({ chain }: { chain: AdminChain }) {
+  const update = useUpdateChain();
+  const del = useDeleteChain();
+  const [editing, setEditing] = useState(false);
+  const [rpc, setRpc] = useState(chain.rpc_url);
+  const errors = fieldErrorsOf(update.error);
+  return (
+    <tr data-testid="chain-row" data-chain={chain.chain_name}>
+      <td className={td}>
+        <div className="font-medium">{chain.display_name}</div>
+        <div className="text-xs text-slate-500">
+          {chain.chain_name} · id {chain.chain_id}
+        </div>
+      </td>
+      <td className={`${td} max-w-xs`}>
+        {editing ? (
+          <form
+            className="flex flex-col gap-1"
+            onSubmit={(e) => {
+              e.preventDefault();
+              update.mutate({ id: chain.id, body: { rpc_url: rpc.trim() } }, { onSuccess: () => setEditing(false) });
+            }}
+          >
+            <label className="sr-only" htmlFor={`rpc-${chain.id}`}>RPC URL of {chain.display_name}</label>
+            <Input id={`rpc-${chain.id}`} value={rpc} onChange={(e) => setRpc(e.target.value)} invalid={!!errorFor(errors, "rpc_url")} />
+            <FieldError message={errorFor(errors, "rpc_url") ?? (update.error && !Object.keys(errors).length ? update.error.message : undefined)} />
+            <div className="flex gap-2">
+              <Button type="submit" busy={update.isPending}>Save</Button>
+              <Button variant="ghost" onClick={() => { setEditing(false); setRpc(chain.rpc_url); update.reset(); }}>Cancel</Button>
+            </div>
+          </form>
+        ) : (
+          <button type="button" className="block max-w-full truncate text-left font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-400" title="Change the RPC URL" onClick={() => setEditing(true)}>
+            {chain.rpc_url}
+          </button>
+        )}
+      </td>
+      <td className={td}>
+        {chain.native_symbol} <span className="text-xs text-slate-500">({chain.native_decimals})</span>
+      </td>
+      <td className={td}>{chain.multicall3_address ? <Badge tone="green">yes</Badge> : <Badge>no</Badge>}</td>
+      <td className={td}>
+        <label className="inline-flex items-center gap-2 text-sm">
+          <input
+            type="checkbox"
+            checked={chain.is_active}
+            disabled={update.isPending}
+            onChange={(e) => update.mutate({ id: chain.id, body: { is_active: e.target.checked } })}
+            aria-label={`${chain.display_name} active`}
+          />
+          {chain.is_active ? "active" : "inactive"}
+        </label>
+      </td>
+      <td className={`${td} text-right`}>
+        <Button
+          variant="ghost"
+          busy={del.isPending}
+          aria-label={`Delete ${chain.display_name}`}
+          onClick={() => window.confirm(`Delete the chain ${chain.display_name}? Wallets lose it.`) && del.mutate(chain.id)}
+        >
+          Delete
+        </Button>
+      </td>
+    </tr>
+  );
+}
+
+export function ChainsView() {
+  return (
+    <AdminFrame title="EVM chains" subtitle="The chains wallets can be read on, and their RPC endpoints">
+      <ChainsBody />
+    </AdminFrame>
+  );
+}
+
+function ChainsBody() {
+  const chains = useAdminChains();
+  const [adding, setAdding] = useState(false);
+  return (
+    <div className="space-y-6">
+      <div className="flex justify-end">
+        <Button onClick={() => setAdding((a) => !a)} aria-expanded={adding}>
+          {adding ? "Close" : "Add chain"}
+        </Button>
+      </div>
+      {adding && (
+        <Card title="Add a chain">
+          <AddChainForm onDone={() => setAdding(false)} />
+        </Card>
+      )}
+      <Card>
+        <QueryState query={chains} loadingLabel="Loading chains…" isEmpty={(d) => d.length === 0} empty={<EmptyState title="No chains" />}>
+          {(list) => (
+            <TableWrap>
+              <table className="min-w-full divide-y divide-slate-200 dark:divide-slate-800">
+                <thead>
+                  <tr>
+                    <th className={th}>Chain</th>
+                    <th className={th}>RPC URL</th>
+                    <th className={th}>Native</th>
+                    <th className={th}>Multicall3</th>
+                    <th className={th}>Status</th>
+                    <th className={th} />
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+                  {list.map((c) => (
+                    <ChainRow key={c.id} chain={c} />
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          )}
+        </QueryState>
+      </Card>
+    </div>
+  );
+}

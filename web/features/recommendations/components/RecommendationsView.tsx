@@ -1,0 +1,113 @@
+"use client";
+
+import { EmptyState, QueryState } from "@/components/states";
+import { Badge, Button, Card, TableWrap, td, th } from "@/components/ui";
+import { useAccounts } from "@/features/accounts/api/get-accounts";
+import { PortfolioFrame } from "@/features/portfolios/components/PortfolioHeader";
+import type { Portfolio, Recommendation } from "@/lib/api/types";
+import { formatDateTime, formatQuantity, formatUsd } from "@/lib/format";
+import { useCreateRecommendation } from "../api/create-recommendation";
+import { useRecommendations } from "../api/get-recommendations";
+
+function RecommendationCard({ r, accountName, latest }: { r: Recommendation; accountName: (id: string) => string; latest: boolean }) {
+  return (
+    <Card
+      title={
+        <span className="flex flex-wrap items-center gap-2">
+          {formatDateTime(r.created_at)}
+          {latest && <Badge tone="blue">Latest</Badge>}
+        </span>
+      }
+      actions={
+        <span className="tabular text-sm text-slate-600 dark:text-slate-400">
+          Sell {formatUsd(r.total_sell_usd)} · Buy {formatUsd(r.total_buy_usd)}
+        </span>
+      }
+    >
+      <div data-testid="recommendation">
+        {r.trades.length === 0 ? (
+          <p className="text-sm text-slate-600 dark:text-slate-400">No trades: every asset is within its band.</p>
+        ) : (
+          <TableWrap>
+            <table className="min-w-full divide-y divide-slate-200 dark:divide-slate-800">
+              <thead>
+                <tr>
+                  <th className={th}>Side</th>
+                  <th className={th}>Asset</th>
+                  <th className={`${th} text-right`}>Quantity</th>
+                  <th className={`${th} text-right`}>Amount</th>
+                  <th className={th}>Where</th>
+                  <th className={th}>Why</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+                {r.trades.map((t, i) => (
+                  <tr key={`${t.symbol}-${i}`} data-testid="trade-row" data-side={t.side} data-symbol={t.symbol}>
+                    <td className={td}>
+                      <Badge tone={t.side === "sell" ? "red" : "green"}>{t.side === "sell" ? "Sell" : "Buy"}</Badge>
+                    </td>
+                    <td className={`${td} font-medium`}>{t.symbol}</td>
+                    <td className={`${td} tabular text-right`}>{formatQuantity(t.quantity)}</td>
+                    <td className={`${td} tabular text-right`}>{formatUsd(t.usd_amount)}</td>
+                    <td className={`${td} text-slate-500`}>{t.accounts.map(accountName).join(", ") || "—"}</td>
+                    <td className={`${td} text-slate-600 dark:text-slate-400`}>{t.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+        {r.blocked.length > 0 && (
+          <div className="mt-4">
+            <h3 className="text-sm font-semibold">Held back by guardrails</h3>
+            <ul className="mt-1 space-y-1 text-sm text-amber-800 dark:text-amber-300">
+              {r.blocked.map((b, i) => (
+                <li key={`${b.symbol}-${i}`}>
+                  <span className="font-medium">{b.symbol}</span> ({b.guardrail}): {b.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+function RecommendationsBody({ portfolio }: { portfolio: Portfolio }) {
+  const recs = useRecommendations(portfolio.id);
+  const generate = useCreateRecommendation();
+  const accounts = useAccounts();
+  const accountName = (id: string) => accounts.data?.find((a) => a.id === id)?.name ?? id.slice(0, 8);
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Trades that bring out-of-band assets back to the edge of their band, within the portfolio&apos;s guardrails. Nothing is traded for you.
+        </p>
+        <Button busy={generate.isPending} onClick={() => generate.mutate(portfolio.id)} disabled={portfolio.target_allocation.length === 0}>
+          Generate recommendations
+        </Button>
+      </div>
+      {portfolio.target_allocation.length === 0 && <p className="text-sm text-amber-700 dark:text-amber-400">Set target allocations in the settings first.</p>}
+      <QueryState
+        query={recs}
+        loadingLabel="Loading recommendations…"
+        isEmpty={(d) => d.length === 0}
+        empty={<EmptyState title="No recommendations yet">Generate one to see which trades would rebalance this portfolio.</EmptyState>}
+      >
+        {(list) => (
+          <div className="space-y-4">
+            {list.map((r, i) => (
+              <RecommendationCard key={r.id} r={r} accountName={accountName} latest={i === 0} />
+            ))}
+          </div>
+        )}
+      </QueryState>
+    </div>
+  );
+}
+
+export function RecommendationsView({ id }: { id: string }) {
+  return <PortfolioFrame id={id}>{(p) => <RecommendationsBody portfolio={p} />}</PortfolioFrame>;
+}
