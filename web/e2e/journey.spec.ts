@@ -117,6 +117,7 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   await expect(user.getByTestId("targets-sum")).toHaveText("Total 100%");
   await user.getByRole("button", { name: "Save settings" }).click();
   await expectToast(user, "Portfolio saved");
+  await screenshot(user, "portfolio-settings");
 
   // Allocation chart and drift.
   await user.goto(portfolioUrl);

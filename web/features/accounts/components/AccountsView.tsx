@@ -61,7 +61,7 @@ export function AccountsView() {
     <>
       <PageHeader
         title="Accounts"
-        subtitle={accounts.data && accounts.data.length > 0 ? `${accounts.data.length} accounts · ${formatUsd(total)}` : "Exchange accounts and wallets"}
+        subtitle={accounts.data && accounts.data.length > 0 ? `${accounts.data.length} account${accounts.data.length === 1 ? "" : "s"} · ${formatUsd(total)}` : "Exchange accounts and wallets"}
         actions={
           <>
             {accounts.data && accounts.data.length > 0 && (

@@ -33,7 +33,7 @@ function JobRow({ job }: { job: Job }) {
   const [runId, setRunId] = useState<string>();
   const run = useJobRun(runId);
   const current = run.data ?? job.last_run;
-  const running = job.running || trigger.isPending || (Boolean(runId) && (!run.data || run.data.status === "running"));
+  const running = trigger.isPending || (runId ? !run.data || run.data.status === "running" : job.running);
 
   useEffect(() => {
     if (!runId || !run.data || run.data.status === "running") return;
