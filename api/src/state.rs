@@ -76,6 +76,15 @@ impl Connectors {
     }
 }
 
+/// What an allocation depends on: the portfolio's version, its accounts' versions and the
+/// generation of the cached prices.
+pub type AllocationKey = (
+    uuid::Uuid,
+    chrono::DateTime<chrono::Utc>,
+    Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>)>,
+    u64,
+);
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -87,6 +96,13 @@ pub struct AppState {
     pub chains: Arc<dyn ChainBalances>,
     pub cipher: Arc<Cipher>,
     pub price_cache: PriceCache,
+    /// Computed allocations (serialized), keyed by everything they depend on.
+    pub allocation_cache: moka::future::Cache<AllocationKey, axum::body::Bytes>,
+    /// Users by their identity claims, so a known caller costs no database write or read.
+    pub user_cache: moka::future::Cache<
+        (String, Option<String>, Option<String>),
+        crate::entities::users::Model,
+    >,
     pub asset_index: AssetIndexCache,
     pub syncing: SyncGuard,
     pub jobs: Arc<JobRegistry>,
@@ -116,6 +132,14 @@ impl AppState {
         };
         Self {
             price_cache: PriceCache::new(config.market.price_cache_ttl),
+            allocation_cache: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(config.market.price_cache_ttl)
+                .build(),
+            user_cache: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(300))
+                .build(),
             asset_index: AssetIndexCache::new(std::time::Duration::from_secs(600)),
             syncing: SyncGuard::default(),
             db,

@@ -112,8 +112,7 @@ async fn authenticate(
 ) -> Result<AuthUser, ApiError> {
     match &state.auth {
         Authenticator::Local => {
-            let user = store::users::upsert_identity(&state.db, LOCAL_SUBJECT, None, Some("local"))
-                .await?;
+            let user = known_user(state, LOCAL_SUBJECT, None, Some("local")).await?;
             Ok(AuthUser {
                 id: user.id,
                 subject: user.keycloak_user_id,
@@ -140,8 +139,8 @@ async fn authenticate(
                 },
             })?;
             let is_admin = claims.has_role("admin", &validator.config().audience);
-            let user = store::users::upsert_identity(
-                &state.db,
+            let user = known_user(
+                state,
                 &claims.sub,
                 claims.email.as_deref(),
                 claims.preferred_username.as_deref(),
@@ -157,6 +156,27 @@ async fn authenticate(
             })
         }
     }
+}
+
+/// The user of these claims: from the cache when the same claims were seen recently, else
+/// created or updated in the database.
+async fn known_user(
+    state: &AppState,
+    sub: &str,
+    email: Option<&str>,
+    username: Option<&str>,
+) -> Result<crate::entities::users::Model, sea_orm::DbErr> {
+    let key = (
+        sub.to_string(),
+        email.map(str::to_string),
+        username.map(str::to_string),
+    );
+    if let Some(u) = state.user_cache.get(&key).await {
+        return Ok(u);
+    }
+    let user = store::users::upsert_identity(&state.db, sub, email, username).await?;
+    state.user_cache.insert(key, user.clone()).await;
+    Ok(user)
 }
 
 fn bearer(header: Option<&axum::http::HeaderValue>) -> Result<&str, ApiError> {

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use api::config::Config;
 use api::domain::holdings::Holding;
 use api::entities::{accounts, asset_prices, assets, portfolio_accounts, portfolios, DbDecimal};
-use api::jobs::{self, Trigger};
 use api::state::AppState;
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -28,7 +27,10 @@ const CLIENTS: usize = 50;
 const REQUESTS: usize = 5_000;
 
 fn with_db(url: &str, name: &str) -> String {
-    format!("{}/{name}", &url[..url.rfind('/').expect("a URL with a database")])
+    format!(
+        "{}/{name}",
+        &url[..url.rfind('/').expect("a URL with a database")]
+    )
 }
 
 #[tokio::main]
@@ -37,7 +39,9 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("butler_bench_p_{}", std::process::id());
     let admin = Database::connect(&admin_url).await?;
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await?;
     let result = run(&with_db(&admin_url, &name)).await;
     admin
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
@@ -99,8 +103,12 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
             created_at: Set(now),
         });
     }
-    assets::Entity::insert_many(asset_rows).exec_without_returning(db).await?;
-    asset_prices::Entity::insert_many(price_rows).exec_without_returning(db).await?;
+    assets::Entity::insert_many(asset_rows)
+        .exec_without_returning(db)
+        .await?;
+    asset_prices::Entity::insert_many(price_rows)
+        .exec_without_returning(db)
+        .await?;
     let targets = serde_json::json!([
         {"asset_id": asset_ids[1].0, "symbol": asset_ids[1].1, "target_pct": "40"},
         {"asset_id": asset_ids[2].0, "symbol": asset_ids[2].1, "target_pct": "30"},
@@ -149,7 +157,12 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         let mut links = Vec::new();
         for &i in chunk {
             let holdings = (0..HOLDINGS)
-                .map(|h| holding(&asset_ids[(i + h * 7) % ASSETS], Decimal::new(1 + (i % 97) as i64, 2)))
+                .map(|h| {
+                    holding(
+                        &asset_ids[(i + h * 7) % ASSETS],
+                        Decimal::new(1 + (i % 97) as i64, 2),
+                    )
+                })
                 .collect();
             let a = account(holdings);
             let p = portfolio(i + 1);
@@ -162,19 +175,31 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
             ps.push(p);
             accs.push(a);
         }
-        portfolios::Entity::insert_many(ps).exec_without_returning(db).await?;
-        accounts::Entity::insert_many(accs).exec_without_returning(db).await?;
-        portfolio_accounts::Entity::insert_many(links).exec_without_returning(db).await?;
+        portfolios::Entity::insert_many(ps)
+            .exec_without_returning(db)
+            .await?;
+        accounts::Entity::insert_many(accs)
+            .exec_without_returning(db)
+            .await?;
+        portfolio_accounts::Entity::insert_many(links)
+            .exec_without_returning(db)
+            .await?;
     }
     // The measured portfolio: 5 accounts × 40 holdings.
     let big = portfolio(0);
     let big_id = *big.id.as_ref();
-    portfolios::Entity::insert(big).exec_without_returning(db).await?;
+    portfolios::Entity::insert(big)
+        .exec_without_returning(db)
+        .await?;
     for a in 0..5 {
-        let holdings = (0..40).map(|h| holding(&asset_ids[a * 40 + h], Decimal::new(12345, 3))).collect();
+        let holdings = (0..40)
+            .map(|h| holding(&asset_ids[a * 40 + h], Decimal::new(12345, 3)))
+            .collect();
         let acc = account(holdings);
         let acc_id = *acc.id.as_ref();
-        accounts::Entity::insert(acc).exec_without_returning(db).await?;
+        accounts::Entity::insert(acc)
+            .exec_without_returning(db)
+            .await?;
         portfolio_accounts::Entity::insert(portfolio_accounts::ActiveModel {
             id: Set(Uuid::new_v4()),
             portfolio_id: Set(big_id),
@@ -204,10 +229,15 @@ async fn run(url: &str) -> anyhow::Result<()> {
     let config = Config::from_vars(&vars).map_err(|e| anyhow::anyhow!("{e}"))?;
     let db = api::db::connect(&config).await?;
     api::db::migrate(&db).await?;
-    let user = api::store::users::upsert_identity(&db, api::auth::LOCAL_SUBJECT, None, Some("local")).await?;
+    let user =
+        api::store::users::upsert_identity(&db, api::auth::LOCAL_SUBJECT, None, Some("local"))
+            .await?;
     let t = Instant::now();
     let big = seed(&db, user.id).await?;
-    println!("seeded {PORTFOLIOS} portfolios × {HOLDINGS} holdings in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "seeded {PORTFOLIOS} portfolios × {HOLDINGS} holdings in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let state = AppState::new(config, db, api::crypto::Cipher::new([9u8; 32], Vec::new()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -221,12 +251,23 @@ async fn run(url: &str) -> anyhow::Result<()> {
             })
             .await
     });
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()?;
 
     // Allocation under 50 concurrent clients.
     let url_alloc = format!("{base}/api/portfolios/{big}/allocation");
-    let body = client.get(&url_alloc).send().await?.error_for_status()?.json::<serde_json::Value>().await?;
-    anyhow::ensure!(body["lines"].as_array().map(|l| l.len()).unwrap_or(0) >= 200, "allocation has its 200 lines");
+    let body = client
+        .get(&url_alloc)
+        .send()
+        .await?
+        .error_for_status()?
+        .json::<serde_json::Value>()
+        .await?;
+    anyhow::ensure!(
+        body["lines"].as_array().map(|l| l.len()).unwrap_or(0) >= 200,
+        "allocation has its 200 lines"
+    );
     let latencies = Arc::new(tokio::sync::Mutex::new(Vec::with_capacity(REQUESTS)));
     let t = Instant::now();
     let mut tasks = Vec::new();
@@ -263,7 +304,11 @@ async fn run(url: &str) -> anyhow::Result<()> {
             let mut lat = Vec::new();
             while !*done_rx.borrow_and_update() {
                 let s = Instant::now();
-                let r = client.get(&health_url).send().await.expect("health answers");
+                let r = client
+                    .get(&health_url)
+                    .send()
+                    .await
+                    .expect("health answers");
                 assert!(r.status().is_success());
                 lat.push(s.elapsed());
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -271,18 +316,36 @@ async fn run(url: &str) -> anyhow::Result<()> {
             lat
         })
     };
+    // Started through the API, so the job runs on the server's runtime as in production.
     let t = Instant::now();
-    let run = jobs::run_to_end(&state, "eod-snapshot", Trigger::Manual).await?;
+    let started: serde_json::Value = client
+        .post(format!("{base}/api/jobs/eod-snapshot"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let run_url = format!(
+        "{base}/api/jobs/runs/{}",
+        started["run_id"].as_str().unwrap_or_default()
+    );
+    let run = loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let r: serde_json::Value = client.get(&run_url).send().await?.json().await?;
+        if r["status"] != "running" {
+            break r;
+        }
+    };
     let eod = t.elapsed();
     let _ = done_tx.send(true);
     let mut health = poller.await?;
     health.sort();
-    anyhow::ensure!(run.status == "succeeded", "eod-snapshot: {:?}", run.error);
+    anyhow::ensure!(run["status"] == "succeeded", "eod-snapshot: {run}");
     println!(
         "eod-snapshot over {} portfolios: {:.1} s ({} write statements)",
-        run.items_processed,
+        run["items_processed"],
         eod.as_secs_f64(),
-        run.details.as_ref().and_then(|d| d.get("write_statements")).cloned().unwrap_or_default()
+        run["details"]["write_statements"]
     );
     println!(
         "/health during the snapshot job: {} requests, p50 {:.2} ms, p99 {:.2} ms",

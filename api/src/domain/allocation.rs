@@ -79,7 +79,10 @@ pub struct Guardrails {
     /// Symbols or asset ids never to sell (`CASH`: never spend cash). A symbol covers every
     /// asset with that symbol.
     pub never_sell: Vec<String>,
-    /// The assets of `never_sell`, as [`Guardrails::resolve_never_sell`] found them.
+    /// The assets of `never_sell`, as [`Guardrails::resolve_never_sell`] found them (set by
+    /// the server; ignored in requests).
+    #[serde(default)]
+    #[schema(read_only)]
     pub never_sell_ids: Vec<Uuid>,
     /// Whether cash (the `CASH` line) may fund buys beyond what sells raise.
     pub allow_cash_funding: bool,

@@ -79,6 +79,7 @@ pub struct UpdateTokenRequest {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenListQuery {
     /// Only this chain's tokens (`evm_chains` row id).
     pub chain_id: Option<Uuid>,

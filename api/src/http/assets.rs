@@ -100,6 +100,7 @@ pub struct AssetDetailResponse {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AssetSearchQuery {
     /// Symbol (exact) or part of the name; case-insensitive.
     pub search: Option<String>,

@@ -110,6 +110,7 @@ pub enum ChainStatus {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChainListQuery {
     /// `active`, `inactive` or `all` (default).
     #[serde(default)]

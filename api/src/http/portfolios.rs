@@ -372,15 +372,36 @@ pub async fn get_allocation(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<Json<AllocationResponse>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let p = owned(&state, &user, id).await?;
-    let accounts = store::linked_accounts(&state.db, id).await?;
-    let (allocation, _) = service::allocation(&state, &p, &accounts).await?;
-    Ok(Json(AllocationResponse {
-        portfolio_id: id,
-        as_of: Utc::now(),
-        allocation,
-    }))
+    // Served from the cache while neither the portfolio, its accounts nor the prices changed.
+    let key = (
+        id,
+        p.updated_at,
+        store::linked_account_versions(&state.db, id).await?,
+        state.price_cache.generation(),
+    );
+    // Concurrent misses of one key compute once (moka coalesces them).
+    let body = state
+        .allocation_cache
+        .try_get_with(key, async {
+            let accounts = store::linked_accounts(&state.db, id).await?;
+            let (allocation, _) = service::allocation(&state, &p, &accounts).await?;
+            let bytes = serde_json::to_vec(&AllocationResponse {
+                portfolio_id: id,
+                as_of: Utc::now(),
+                allocation,
+            })?;
+            Ok::<_, anyhow::Error>(axum::body::Bytes::from(bytes))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e:#}")))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// Shared by the snapshot and recommendation routes.

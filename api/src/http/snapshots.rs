@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::domain::allocation::AllocationLine;
 use crate::entities::snapshots;
 use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody, FieldError};
 use crate::http::portfolios::owned_portfolio;
@@ -27,8 +28,7 @@ pub struct SnapshotResponse {
     #[schema(value_type = String)]
     pub total_value_usd: Decimal,
     /// Allocation lines at snapshot time: quantity, price, value, weights.
-    #[schema(value_type = Object)]
-    pub holdings: serde_json::Value,
+    pub holdings: Vec<AllocationLine>,
     /// Unpriced holdings, each price's source and time, each account's last good sync.
     #[schema(value_type = Object)]
     pub metadata: Option<serde_json::Value>,
@@ -43,7 +43,7 @@ impl From<snapshots::Model> for SnapshotResponse {
             snapshot_date: s.snapshot_date,
             snapshot_type: s.snapshot_type,
             total_value_usd: s.total_value_usd.0,
-            holdings: s.holdings,
+            holdings: serde_json::from_value(s.holdings).unwrap_or_default(),
             metadata: s.metadata,
             created_at: s.created_at,
         }
@@ -60,6 +60,7 @@ pub struct TimelinePoint {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateRange {
     /// First day (YYYY-MM-DD), inclusive.
     pub from: Option<NaiveDate>,

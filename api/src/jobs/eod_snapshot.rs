@@ -69,21 +69,25 @@ impl Job for EodSnapshot {
             wanted.sort();
             wanted.dedup();
             let prices = state.price_cache.latest_many(&state.db, &wanted).await?;
-            let mut rows = Vec::with_capacity(page.len());
-            for p in &page {
-                let accs = per_portfolio.remove(&p.id).unwrap_or_default();
-                let targets = service::targets_of(p);
-                let positions = service::positions(&accs, &targets, &index, &prices);
-                let alloc = allocation::compute(
-                    &positions,
-                    &targets,
-                    &service::guardrails_of(p),
-                    p.stablecoins_as_cash,
-                );
-                rows.push(service::snapshot_row(
-                    p.id, today, "eod", &alloc, &prices, &accs, now,
-                ));
-            }
+            // The pure part runs off the async workers, so requests keep their latency.
+            let index = index.clone();
+            let rows = tokio::task::spawn_blocking(move || {
+                page.iter()
+                    .map(|p| {
+                        let accs = per_portfolio.remove(&p.id).unwrap_or_default();
+                        let targets = service::targets_of(p);
+                        let positions = service::positions(&accs, &targets, &index, &prices);
+                        let alloc = allocation::compute(
+                            &positions,
+                            &targets,
+                            &service::guardrails_of(p),
+                            p.stablecoins_as_cash,
+                        );
+                        service::snapshot_row(p.id, today, "eod", &alloc, &prices, &accs, now)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await?;
             done += rows.len() as i64;
             statements += snapshots::upsert_many(&state.db, rows).await?;
         }

@@ -73,17 +73,23 @@ pub async fn all_with_contracts(
     Ok((assets, contracts))
 }
 
-/// Inserts new assets in multi-row statements; returns the number of statements.
-pub async fn insert_many(
+/// Inserts rows in multi-row statements of [`WRITE_CHUNK`], skipping rows that clash with
+/// `conflict`; returns the number of statements.
+async fn insert_chunked<A>(
     db: &impl ConnectionTrait,
-    rows: Vec<assets::ActiveModel>,
-) -> Result<usize, DbErr> {
+    rows: Vec<A>,
+    conflict: OnConflict,
+) -> Result<usize, DbErr>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
     let mut statements = 0;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(WRITE_CHUNK).collect();
-        match assets::Entity::insert_many(chunk)
-            .on_conflict(OnConflict::new().do_nothing().to_owned())
+        let chunk: Vec<A> = rows.by_ref().take(WRITE_CHUNK).collect();
+        match A::Entity::insert_many(chunk)
+            .on_conflict(conflict.clone())
             .exec_without_returning(db)
             .await
         {
@@ -95,16 +101,33 @@ pub async fn insert_many(
     Ok(statements)
 }
 
-/// Updates changed assets, one statement each (only rows that really changed are passed).
-pub async fn update_each(
-    db: &impl ConnectionTrait,
-    rows: Vec<assets::ActiveModel>,
-) -> Result<usize, DbErr> {
+/// Updates rows one statement each (callers pass only rows that really changed).
+async fn update_rows<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<usize, DbErr>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
     let n = rows.len();
     for row in rows {
         row.update(db).await?;
     }
     Ok(n)
+}
+
+/// Inserts new assets in multi-row statements; returns the number of statements.
+pub async fn insert_many(
+    db: &impl ConnectionTrait,
+    rows: Vec<assets::ActiveModel>,
+) -> Result<usize, DbErr> {
+    insert_chunked(db, rows, OnConflict::new().do_nothing().to_owned()).await
+}
+
+/// Updates changed assets, one statement each.
+pub async fn update_each(
+    db: &impl ConnectionTrait,
+    rows: Vec<assets::ActiveModel>,
+) -> Result<usize, DbErr> {
+    update_rows(db, rows).await
 }
 
 /// Inserts contracts in multi-row statements; a (chain, address) already stored is kept.
@@ -112,28 +135,13 @@ pub async fn insert_contracts(
     db: &impl ConnectionTrait,
     rows: Vec<asset_contracts::ActiveModel>,
 ) -> Result<usize, DbErr> {
-    let mut statements = 0;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(WRITE_CHUNK).collect();
-        match asset_contracts::Entity::insert_many(chunk)
-            .on_conflict(
-                OnConflict::columns([
-                    asset_contracts::Column::Chain,
-                    asset_contracts::Column::ContractAddress,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await
-        {
-            Ok(_) | Err(DbErr::RecordNotInserted) => {}
-            Err(e) => return Err(e),
-        }
-        statements += 1;
-    }
-    Ok(statements)
+    let conflict = OnConflict::columns([
+        asset_contracts::Column::Chain,
+        asset_contracts::Column::ContractAddress,
+    ])
+    .do_nothing()
+    .to_owned();
+    insert_chunked(db, rows, conflict).await
 }
 
 /// Updates changed contracts, one statement each.
@@ -141,11 +149,7 @@ pub async fn update_contracts(
     db: &impl ConnectionTrait,
     rows: Vec<asset_contracts::ActiveModel>,
 ) -> Result<usize, DbErr> {
-    let n = rows.len();
-    for row in rows {
-        row.update(db).await?;
-    }
-    Ok(n)
+    update_rows(db, rows).await
 }
 
 /// Asset ids by CoinGecko id, for the ids given.

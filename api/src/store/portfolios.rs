@@ -239,3 +239,31 @@ pub async fn page(
     }
     q.limit(limit).all(db).await
 }
+
+/// (id, updated_at) of the linked accounts, in one query: enough to tell whether a computed
+/// allocation is still current.
+pub async fn linked_account_versions(
+    db: &impl ConnectionTrait,
+    portfolio_id: Uuid,
+) -> Result<Vec<(Uuid, chrono::DateTime<Utc>)>, DbErr> {
+    use sea_orm::sea_query::Query;
+    use sea_orm::QuerySelect;
+    let mut rows: Vec<(Uuid, chrono::DateTime<Utc>)> = accounts::Entity::find()
+        .select_only()
+        .column(accounts::Column::Id)
+        .column(accounts::Column::UpdatedAt)
+        .filter(
+            accounts::Column::Id.in_subquery(
+                Query::select()
+                    .column(portfolio_accounts::Column::AccountId)
+                    .from(portfolio_accounts::Entity)
+                    .and_where(portfolio_accounts::Column::PortfolioId.eq(portfolio_id))
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.sort();
+    Ok(rows)
+}

@@ -234,6 +234,8 @@ impl From<asset_prices::Model> for LatestPrice {
 #[derive(Clone)]
 pub struct PriceCache {
     cache: moka::future::Cache<Uuid, Option<LatestPrice>>,
+    /// Bumped on every invalidation, so results computed from older prices can be told apart.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PriceCache {
@@ -243,6 +245,7 @@ impl PriceCache {
                 .max_capacity(100_000)
                 .time_to_live(ttl)
                 .build(),
+            generation: Default::default(),
         }
     }
 
@@ -293,7 +296,14 @@ impl PriceCache {
         Ok(out)
     }
 
+    /// Changes whenever the cached prices are dropped.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     pub fn invalidate_all(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.cache.invalidate_all();
     }
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::entities::snapshots;
 
 /// Rows per multi-row upsert.
-pub const WRITE_CHUNK: usize = 500;
+pub const WRITE_CHUNK: usize = 250;
 
 /// Writes snapshots in multi-row statements; a row for the same portfolio, date and type is
 /// replaced (values, holdings, metadata and time), keeping its id. Returns statements sent.

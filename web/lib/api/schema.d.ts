@@ -569,7 +569,7 @@ export interface components {
             drift_relative_pct?: string | null;
             /** @description The line of all stablecoins (symbol `CASH`, no asset id, no price). */
             is_cash: boolean;
-            /** @description The price held positions share; their value-weighted average when they differ. */
+            /** @description The price the positions share; when they differ, their average (value / quantity). */
             price_usd?: string | null;
             /** @description For `CASH`, the stablecoins' units added up. */
             quantity: string;
@@ -753,7 +753,8 @@ export interface components {
              */
             never_sell: string[];
             /**
-             * @description The assets of `never_sell`, as [`Guardrails::resolve_never_sell`] found them.
+             * @description The assets of `never_sell`, as [`Guardrails::resolve_never_sell`] found them (set by
+             *     the server; ignored in requests).
              * @default []
              */
             never_sell_ids: string[];
@@ -922,7 +923,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** @description Allocation lines at snapshot time: quantity, price, value, weights. */
-            holdings: Record<string, never>;
+            holdings: components["schemas"]["AllocationLine"][];
             /** Format: uuid */
             id: string;
             /** @description Unpriced holdings, each price's source and time, each account's last good sync. */
@@ -1410,12 +1411,12 @@ export interface operations {
     };
     list_evm_chains: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description `active`, `inactive` or `all` (default). */
-                status: components["schemas"]["ChainStatus"];
+                status?: components["schemas"]["ChainStatus"];
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -1726,12 +1727,12 @@ export interface operations {
     };
     list_evm_tokens: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Only this chain's tokens (`evm_chains` row id). */
-                chain_id: string | null;
+                chain_id?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2033,14 +2034,14 @@ export interface operations {
     };
     list_assets: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Symbol (exact) or part of the name; case-insensitive. */
-                search: string | null;
+                search?: string;
                 /** @description 1–200, default 50. */
-                limit: number | null;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2891,15 +2892,16 @@ export interface operations {
     };
     list_snapshots: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description First day (YYYY-MM-DD), inclusive. */
+                from?: string;
+                /** @description Last day (YYYY-MM-DD), inclusive. */
+                to?: string;
+            };
             header?: never;
             path: {
                 /** @description Portfolio id */
                 id: string;
-                /** @description First day (YYYY-MM-DD), inclusive. */
-                from: string | null;
-                /** @description Last day (YYYY-MM-DD), inclusive. */
-                to: string | null;
             };
             cookie?: never;
         };
@@ -3004,15 +3006,16 @@ export interface operations {
     };
     get_timeline: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description First day (YYYY-MM-DD), inclusive. */
+                from?: string;
+                /** @description Last day (YYYY-MM-DD), inclusive. */
+                to?: string;
+            };
             header?: never;
             path: {
                 /** @description Portfolio id */
                 id: string;
-                /** @description First day (YYYY-MM-DD), inclusive. */
-                from: string | null;
-                /** @description Last day (YYYY-MM-DD), inclusive. */
-                to: string | null;
             };
             cookie?: never;
         };
