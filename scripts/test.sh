@@ -31,3 +31,6 @@ if [ -z "${TEST_DATABASE_URL:-}" ] && ! ensure_postgres; then
 fi
 echo "== tests on PostgreSQL"
 TEST_DATABASE_URL="$pg_url" cargo test --workspace --locked
+
+echo "== web: typecheck, API types, unit tests, production build, end-to-end in Chromium"
+bash scripts/test-web.sh
