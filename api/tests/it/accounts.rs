@@ -543,3 +543,67 @@ async fn another_user_gets_404_on_every_account_route() {
         "still there, unchanged"
     );
 }
+
+/// A writer the test's log subscriber appends to.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn credentials_never_appear_in_logs_or_metrics() {
+    let logs = LogBuffer::default();
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::local().await;
+    let id = post(&app, "/api/accounts", okx_body()).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/accounts/{id}/sync");
+    app.send(Method::POST, &path, None, None).await;
+    app.fakes.exchange.fail_with(Some(ConnectorError::Refused {
+        provider: "okx",
+        reason: "the passphrase is wrong (50105)".into(),
+    }));
+    app.send(Method::POST, &path, None, None).await;
+    let mut update = okx_body();
+    update
+        .as_object_mut()
+        .unwrap()
+        .retain(|k, _| ["api_key", "api_secret", "passphrase"].contains(&k.as_str()));
+    app.send(
+        Method::PUT,
+        &format!("/api/accounts/{id}"),
+        None,
+        Some(update),
+    )
+    .await;
+    jobs::run_to_end(&app.state, "account-sync", Trigger::Manual)
+        .await
+        .unwrap();
+    let metrics = app.get("/metrics", None).await.text();
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("request finished"),
+        "the subscriber captured the requests: {text}"
+    );
+    for secret in ["key-1234567890abcd", "SECRET-very-private", "Pass-phrase-9"] {
+        assert!(!text.contains(secret), "{secret} was logged");
+        assert!(!metrics.contains(secret), "{secret} is in the metrics");
+    }
+}
