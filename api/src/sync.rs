@@ -136,7 +136,7 @@ pub async fn sync_account(
         .await?);
     }
     let index = state.asset_index.get(&state.db).await?;
-    let mut fresh = holdings::identify(reading.raw, &index);
+    let fresh = holdings::identify(reading.raw, &index);
     let ids: Vec<Uuid> = fresh.iter().filter_map(|h| h.asset_id).collect();
     let quotes: HashMap<Uuid, Quote> = prices::latest_for_assets(&state.db, &ids)
         .await?
@@ -152,9 +152,10 @@ pub async fn sync_account(
             )
         })
         .collect();
-    holdings::price(&mut fresh, &quotes, state.config.sync.dust_threshold_usd);
     let failed: Vec<String> = reading.failed.iter().map(|(l, _)| l.clone()).collect();
     let mut merged = holdings::merge_sync(&stored_holdings(&account), fresh, &failed);
+    // Fresh holdings get today's prices; kept ones (failed locations) keep theirs unless a
+    // newer price of the same asset is at hand.
     holdings::price(&mut merged, &quotes, state.config.sync.dust_threshold_usd);
     let status = if failed.is_empty() {
         STATUS_OK
