@@ -31,16 +31,9 @@ setup() {
   cargo build -p api --locked || return 1
 }
 
+# The journey makes its own databases on E2E_PG_ADMIN_URL, by default the local server.
 ensure_postgres() {
-  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
-  if command -v pg_ctlcluster >/dev/null; then
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
-    for _ in $(seq 1 30); do
-      pg_isready -q -h 127.0.0.1 -p 5432 && return 0
-      sleep 1
-    done
-  fi
-  return 1
+  [ -n "${E2E_PG_ADMIN_URL:-}" ] || env -u TEST_DATABASE_URL -u BENCH_DATABASE_URL bash "$root/scripts/ensure-postgres.sh"
 }
 
 # Counts "passed"/"failed" from a JSON report: vitest's or Playwright's.
@@ -89,7 +82,7 @@ if npx next build; then
     [ "$e2e_rc" -ne 0 ] && [ "$f" -eq 0 ] && fail "playwright (exit $e2e_rc; see web/test-results/logs)"
     [ -f test-results/e2e-metrics.json ] && echo "e2e metrics: $(tr -d '\n ' < test-results/e2e-metrics.json)"
   else
-    echo "PostgreSQL is not reachable at 127.0.0.1:5432" >&2
+    echo "PostgreSQL is not reachable (E2E_PG_ADMIN_URL or 127.0.0.1:5432)" >&2
     fail "end-to-end (no PostgreSQL)"
   fi
 else
