@@ -94,6 +94,9 @@ pub struct MarketConfig {
     pub price_top_n: usize,
     /// Time-to-live of the "latest price of this asset" cache.
     pub price_cache_ttl: Duration,
+    /// A price older than this is stale: shown with its age, counted in totals, never
+    /// traded on.
+    pub price_max_age: Duration,
     /// CoinPaprika `/coins/{id}` calls per `fetch_all_coins` run (its free tier is small).
     pub paprika_contract_lookups: usize,
 }
@@ -301,12 +304,19 @@ impl Config {
             coingecko: r.provider("COINGECKO", "https://api.coingecko.com/api/v3", 25),
             coinpaprika: r.provider("COINPAPRIKA", "https://api.coinpaprika.com/v1", 50),
             fetch_all_coins: r.job("FETCH_ALL_COINS", "0 0 0 * * *"),
-            price_collection: r.job("PRICE_COLLECTION", "0 */15 * * * *"),
+            // Five minutes after each quarter hour: the hourly account sync (at :00) has read
+            // the balances whose assets this run prices.
+            price_collection: r.job("PRICE_COLLECTION", "0 5,20,35,50 * * * *"),
             price_top_n: r.parse_in("PRICE_COLLECTION_TOP_N", 500usize, 1..=20_000),
             price_cache_ttl: Duration::from_secs(r.parse_in(
                 "PRICE_CACHE_TTL_SECS",
                 60u64,
                 0..=3_600,
+            )),
+            price_max_age: Duration::from_secs(r.parse_in(
+                "PRICE_MAX_AGE_SECS",
+                7_200u64,
+                60..=30 * 86_400,
             )),
             paprika_contract_lookups: r.parse_in(
                 "COINPAPRIKA_CONTRACT_LOOKUPS_PER_RUN",
@@ -328,7 +338,9 @@ impl Config {
 
         let sync = SyncConfig {
             account_sync: r.job("ACCOUNT_SYNC", "0 0 * * * *"),
-            eod_snapshot: r.job("EOD_SNAPSHOT", "0 0 23 * * *"),
+            // After the 23:00 sync and the 23:20 prices (and the job waits for both if they
+            // still run).
+            eod_snapshot: r.job("EOD_SNAPSHOT", "0 30 23 * * *"),
             concurrency: r.parse_in("ACCOUNT_SYNC_CONCURRENCY", 4usize, 1..=64),
             dust_threshold_usd: match r.get("DUST_THRESHOLD_USD") {
                 None => rust_decimal::Decimal::ONE,

@@ -96,6 +96,25 @@ impl ApiError {
         ApiError::Validation { message, fields }
     }
 
+    /// This error again, from a cache that shares one error among its waiters: client errors
+    /// keep their status, code and message; anything else becomes an internal error.
+    pub fn shared(self: std::sync::Arc<Self>) -> Self {
+        match std::sync::Arc::try_unwrap(self) {
+            Ok(e) => e,
+            Err(e) => match &*e {
+                ApiError::Conflict { code, message } => ApiError::Conflict {
+                    code,
+                    message: message.clone(),
+                },
+                ApiError::Unavailable { code, message } => ApiError::Unavailable {
+                    code,
+                    message: message.clone(),
+                },
+                other => ApiError::Internal(anyhow::anyhow!("{other}")),
+            },
+        }
+    }
+
     pub fn not_found(what: &str) -> Self {
         ApiError::NotFound(format!("{what} not found"))
     }
@@ -195,10 +214,38 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        // Axum's own extractor for the content type and the size limit; the body is then
+        // parsed here so that a wrong value names its field in plain words (422).
+        let Json(raw) = Json::<Box<serde_json::value::RawValue>>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        serde_path_to_error::deserialize(&mut de)
+            .map(ApiJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let text = inner.to_string();
+                // serde_json appends the position; the field path says more to a person.
+                let message = match text.rfind(" at line ") {
+                    Some(i) => text[..i].to_string(),
+                    None => text,
+                };
+                let prefix = if path == "." {
+                    String::new()
+                } else {
+                    format!("{path}.")
+                };
+                let field = match message
+                    .strip_prefix("missing field `")
+                    .and_then(|m| m.split('`').next())
+                {
+                    Some(name) => format!("{prefix}{name}"),
+                    None if path == "." => "body".to_string(),
+                    None => path,
+                };
+                ApiError::validation(vec![FieldError::new(field, message)])
+            })
     }
 }
 

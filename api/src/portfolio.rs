@@ -10,12 +10,87 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::allocation::{self, Allocation, Guardrails, PositionInput, ResolvedTarget};
-use crate::domain::holdings;
+use crate::domain::completeness::{self, AccountState, Blocking};
+use crate::domain::holdings::{self, Holding};
 use crate::domain::identity::{AssetIndex, AssetQuery, Resolution};
 use crate::entities::{accounts, portfolios, snapshots, DbDecimal};
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::prices::LatestPrice;
-use crate::sync::stored_holdings;
+
+/// A stored document (targets, guardrails, holdings) that cannot be read. Never replaced by
+/// defaults: an empty `never_sell` or no holdings would be advice on made-up data.
+#[derive(Debug, thiserror::Error)]
+#[error("the stored {what} of {owner} {id} cannot be read ({why}); set them again")]
+pub struct Unreadable {
+    pub what: &'static str,
+    pub owner: &'static str,
+    pub id: Uuid,
+    pub why: String,
+}
+
+impl From<Unreadable> for ApiError {
+    fn from(e: Unreadable) -> Self {
+        tracing::error!(error = %e, "stored document unreadable");
+        ApiError::Conflict {
+            code: "stored_data_unreadable",
+            message: e.to_string(),
+        }
+    }
+}
+
+/// When prices count as fresh.
+#[derive(Debug, Clone, Copy)]
+pub struct PriceRule {
+    pub now: DateTime<Utc>,
+    pub max_age: chrono::Duration,
+}
+
+impl PriceRule {
+    pub fn of(state: &AppState) -> Self {
+        PriceRule {
+            now: Utc::now(),
+            max_age: chrono::Duration::from_std(state.config.market.price_max_age)
+                .unwrap_or(chrono::Duration::hours(2)),
+        }
+    }
+
+    pub fn is_stale(&self, at: DateTime<Utc>) -> bool {
+        completeness::is_stale(at, self.now, self.max_age)
+    }
+}
+
+/// Stored holdings of an account (empty when never synced); an unreadable document is an error.
+pub fn holdings_of(account: &accounts::Model) -> Result<Vec<Holding>, Unreadable> {
+    match &account.holdings {
+        None => Ok(Vec::new()),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| Unreadable {
+            what: "holdings",
+            owner: "account",
+            id: account.id,
+            why: e.to_string(),
+        }),
+    }
+}
+
+/// Holdings valued at the latest prices, by the same rule as portfolios (so an account's total
+/// and a portfolio's agree); a holding whose asset has no price keeps the one it synced with.
+pub fn reprice(holdings: &mut [Holding], prices: &HashMap<Uuid, LatestPrice>, dust: Decimal) {
+    let quotes: HashMap<Uuid, holdings::Quote> = prices
+        .iter()
+        .map(|(id, p)| {
+            (
+                *id,
+                holdings::Quote {
+                    price_usd: p.price_usd,
+                    source: p.source.clone(),
+                    at: p.timestamp,
+                },
+            )
+        })
+        .collect();
+    holdings::price(holdings, &quotes, dust);
+}
 
 /// Turns a symbol or an asset id into `(asset id, symbol)`, or says why it cannot.
 pub fn resolve_asset(index: &AssetIndex, s: &str) -> Result<(Option<Uuid>, String), String> {
@@ -50,46 +125,60 @@ pub fn resolve_asset(index: &AssetIndex, s: &str) -> Result<(Option<Uuid>, Strin
     }
 }
 
-/// Stored targets of a portfolio.
-pub fn targets_of(p: &portfolios::Model) -> Vec<ResolvedTarget> {
-    serde_json::from_value(p.target_allocation.clone()).unwrap_or_default()
+/// Stored targets of a portfolio; an unreadable document is an error.
+pub fn targets_of(p: &portfolios::Model) -> Result<Vec<ResolvedTarget>, Unreadable> {
+    serde_json::from_value(p.target_allocation.clone()).map_err(|e| Unreadable {
+        what: "target allocation",
+        owner: "portfolio",
+        id: p.id,
+        why: e.to_string(),
+    })
 }
 
-/// Stored guardrails of a portfolio (defaults for anything missing).
-pub fn guardrails_of(p: &portfolios::Model) -> Guardrails {
-    serde_json::from_value(p.guardrails.clone()).unwrap_or_default()
+/// Stored guardrails of a portfolio (defaults for fields a document lacks, since older
+/// versions stored fewer; a document that cannot be read at all is an error).
+pub fn guardrails_of(p: &portfolios::Model) -> Result<Guardrails, Unreadable> {
+    serde_json::from_value(p.guardrails.clone()).map_err(|e| Unreadable {
+        what: "guardrails",
+        owner: "portfolio",
+        id: p.id,
+        why: e.to_string(),
+    })
 }
 
 /// Positions of the accounts' stored holdings at these prices, plus an empty position for
 /// each targeted asset nothing is held of (so a buy has a price).
 pub fn positions(
-    accounts: &[accounts::Model],
+    accounts: &[(Uuid, Vec<Holding>)],
     targets: &[ResolvedTarget],
     index: &AssetIndex,
     prices: &HashMap<Uuid, LatestPrice>,
+    rule: &PriceRule,
 ) -> Vec<PositionInput> {
     let mut out = Vec::new();
     let mut held: HashSet<Uuid> = HashSet::new();
-    for a in accounts {
-        for h in stored_holdings(a) {
-            let price = h
-                .asset_id
-                .and_then(|id| prices.get(&id))
-                .map(|p| p.price_usd);
+    for (account_id, holdings) in accounts {
+        for h in holdings {
+            let price = h.asset_id.and_then(|id| prices.get(&id));
             if let Some(id) = h.asset_id {
                 held.insert(id);
             }
             out.push(PositionInput {
                 asset_id: h.asset_id,
-                symbol: h.symbol,
+                symbol: h.symbol.clone(),
                 quantity: h.quantity,
-                value_usd: price.and_then(|p| holdings::value_usd(h.quantity, p)),
-                price_usd: price,
+                value_usd: price.and_then(|p| holdings::value_usd(h.quantity, p.price_usd)),
+                price_usd: price.map(|p| p.price_usd),
                 is_stablecoin: h
                     .asset_id
                     .and_then(|id| index.get(id))
                     .is_some_and(|a| a.is_stablecoin),
-                accounts: vec![a.id],
+                accounts: vec![*account_id],
+                price_source: price.map(|p| p.source.clone()),
+                price_at: price.map(|p| p.timestamp),
+                price_stale: price.is_some_and(|p| rule.is_stale(p.timestamp)),
+                quantity_dp: h.decimals.map(u32::from),
+                ambiguous: h.asset_id.is_none() && h.identified_by == "ambiguous",
             });
         }
     }
@@ -106,39 +195,94 @@ pub fn positions(
                 price_usd: Some(p.price_usd),
                 is_stablecoin: index.get(id).is_some_and(|a| a.is_stablecoin),
                 accounts: Vec::new(),
+                price_source: Some(p.source.clone()),
+                price_at: Some(p.timestamp),
+                price_stale: rule.is_stale(p.timestamp),
+                quantity_dp: None,
+                ambiguous: false,
             });
         }
     }
     out
 }
 
-/// Every asset id the accounts hold or the targets name.
-pub fn asset_ids(accounts: &[accounts::Model], targets: &[ResolvedTarget]) -> Vec<Uuid> {
+/// Every linked account's holdings, read from storage (an unreadable document is an error).
+pub fn account_holdings(
+    accounts: &[accounts::Model],
+) -> Result<Vec<(Uuid, Vec<Holding>)>, Unreadable> {
+    accounts
+        .iter()
+        .map(|a| Ok((a.id, holdings_of(a)?)))
+        .collect()
+}
+
+/// Every asset id the holdings hold or the targets name.
+pub fn asset_ids(accounts: &[(Uuid, Vec<Holding>)], targets: &[ResolvedTarget]) -> Vec<Uuid> {
     let mut ids: HashSet<Uuid> = targets.iter().filter_map(|t| t.asset_id).collect();
-    for a in accounts {
-        ids.extend(stored_holdings(a).into_iter().filter_map(|h| h.asset_id));
+    for (_, holdings) in accounts {
+        ids.extend(holdings.iter().filter_map(|h| h.asset_id));
     }
     ids.into_iter().collect()
 }
 
-/// The portfolio against its targets now, and the prices used.
+/// What completeness needs of the linked accounts.
+pub fn account_states(accounts: &[accounts::Model]) -> Vec<AccountState> {
+    accounts
+        .iter()
+        .map(|a| AccountState {
+            id: a.id,
+            name: a.name.clone(),
+            status: a.last_sync_status.clone(),
+            error: a.last_sync_error.clone(),
+            last_synced_at: a.last_synced_at,
+        })
+        .collect()
+}
+
+/// A portfolio valued now: the allocation, the prices used, and what keeps a recommendation
+/// from being computed on it (empty when the data is complete).
+pub struct Valued {
+    pub allocation: Allocation,
+    pub prices: HashMap<Uuid, LatestPrice>,
+    pub guardrails: Guardrails,
+    pub blocking: Vec<Blocking>,
+}
+
+/// The portfolio against its targets now, the prices used, and its completeness.
 pub async fn allocation(
     state: &AppState,
     portfolio: &portfolios::Model,
     accounts: &[accounts::Model],
-) -> anyhow::Result<(Allocation, HashMap<Uuid, LatestPrice>)> {
+) -> Result<Valued, ApiError> {
     let index = state.asset_index.get(&state.db).await?;
-    let targets = targets_of(portfolio);
-    let ids = asset_ids(accounts, &targets);
+    let targets = targets_of(portfolio)?;
+    let guardrails = guardrails_of(portfolio)?;
+    let held = account_holdings(accounts)?;
+    let ids = asset_ids(&held, &targets);
     let prices = state.price_cache.latest_many(&state.db, &ids).await?;
-    let positions = positions(accounts, &targets, &index, &prices);
+    let rule = PriceRule::of(state);
+    let positions = positions(&held, &targets, &index, &prices, &rule);
     let alloc = allocation::compute(
         &positions,
         &targets,
-        &guardrails_of(portfolio),
+        &guardrails,
         portfolio.stablecoins_as_cash,
     );
-    Ok((alloc, prices))
+    let blocking = completeness::blocking(
+        &positions,
+        &targets,
+        |id| prices.get(&id).map(|p| p.timestamp),
+        &account_states(accounts),
+        guardrails.min_trade_usd,
+        rule.now,
+        rule.max_age,
+    );
+    Ok(Valued {
+        allocation: alloc,
+        prices,
+        guardrails,
+        blocking,
+    })
 }
 
 /// A snapshot row: the lines (quantities, prices, values) and, in metadata, the unpriced

@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -46,7 +47,9 @@ fn is_cash_name(s: &str) -> bool {
 pub struct TargetItem {
     /// A symbol, an asset id, or `CASH`.
     pub asset: String,
+    /// A plain decimal in a string (`"50"`, `"12.5"`); JSON numbers are refused.
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "super::exact::decimal")]
     pub target_pct: Decimal,
 }
 
@@ -66,15 +69,19 @@ pub struct ResolvedTarget {
 pub struct Guardrails {
     /// Allowed drift in percentage points.
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "super::exact::decimal")]
     pub drift_band_abs_pct: Decimal,
     /// Allowed drift in percent of the target.
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "super::exact::decimal")]
     pub drift_band_rel_pct: Decimal,
     /// Smallest trade worth making.
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "super::exact::decimal")]
     pub min_trade_usd: Decimal,
     /// Cap on total sells and, separately, total buys, in percent of the portfolio's value.
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "super::exact::decimal")]
     pub max_turnover_pct: Decimal,
     /// Symbols or asset ids never to sell (`CASH`: never spend cash). A symbol covers every
     /// asset with that symbol.
@@ -276,8 +283,20 @@ pub fn band_usd(
     (low * total / HUNDRED, high * total / HUNDRED)
 }
 
+/// Decimal places of trade quantities when the asset's own precision is not known (an
+/// exchange balance, a targeted asset nothing is held of).
+pub const DEFAULT_QUANTITY_DP: u32 = 8;
+
+/// The finest quantity step used even for assets with more decimals (an 18-decimal token
+/// trades in steps of 10^-18; beyond that `Decimal` has no room left beside the amount).
+pub const MAX_QUANTITY_DP: u32 = 18;
+
+fn default_quantity_dp() -> u32 {
+    DEFAULT_QUANTITY_DP
+}
+
 /// One holding of one linked account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PositionInput {
     pub asset_id: Option<Uuid>,
     pub symbol: String,
@@ -287,6 +306,15 @@ pub struct PositionInput {
     pub price_usd: Option<Decimal>,
     pub is_stablecoin: bool,
     pub accounts: Vec<Uuid>,
+    /// Where the price came from and when it was observed.
+    pub price_source: Option<String>,
+    pub price_at: Option<DateTime<Utc>>,
+    /// The price is older than the staleness limit: counted, flagged, never traded on.
+    pub price_stale: bool,
+    /// Decimal places of the asset where the source says (token decimals).
+    pub quantity_dp: Option<u32>,
+    /// An unidentified holding whose symbol several assets share.
+    pub ambiguous: bool,
 }
 
 /// Where a line stands against its band.
@@ -333,6 +361,20 @@ pub struct AllocationLine {
     pub status: LineStatus,
     /// The accounts holding it, sorted.
     pub accounts: Vec<Uuid>,
+    /// Where the price came from (for `CASH`, every source of its stablecoins, comma-separated).
+    #[serde(default)]
+    pub price_source: Option<String>,
+    /// When the price was observed (for `CASH`, the oldest of its stablecoins' prices).
+    #[serde(default)]
+    pub price_at: Option<DateTime<Utc>>,
+    /// The price (or one of `CASH`'s) is older than `PRICE_MAX_AGE_SECS`: the value counts in
+    /// the total, and no trade is recommended on it.
+    #[serde(default)]
+    pub price_stale: bool,
+    /// Decimal places trade quantities of this asset use: the token's decimals (at most
+    /// [`MAX_QUANTITY_DP`]), else [`DEFAULT_QUANTITY_DP`].
+    #[serde(default = "default_quantity_dp")]
+    pub quantity_dp: u32,
 }
 
 /// Holdings without a price, per asset.
@@ -386,6 +428,10 @@ struct Acc {
     value: Decimal,
     prices: Vec<Decimal>,
     accounts: BTreeSet<Uuid>,
+    sources: BTreeSet<String>,
+    oldest_price_at: Option<DateTime<Utc>>,
+    stale: bool,
+    dp: Option<u32>,
 }
 
 impl Acc {
@@ -397,6 +443,10 @@ impl Acc {
             value: Decimal::ZERO,
             prices: Vec::new(),
             accounts: BTreeSet::new(),
+            sources: BTreeSet::new(),
+            oldest_price_at: None,
+            stale: false,
+            dp: None,
         }
     }
 
@@ -405,6 +455,15 @@ impl Acc {
         self.value += p.value_usd.unwrap_or_default();
         self.prices.extend(p.price_usd);
         self.accounts.extend(p.accounts.iter().copied());
+        self.sources.extend(p.price_source.iter().cloned());
+        if let Some(at) = p.price_at {
+            self.oldest_price_at = Some(self.oldest_price_at.map_or(at, |o| o.min(at)));
+        }
+        self.stale |= p.price_stale;
+        if let Some(dp) = p.quantity_dp {
+            // The coarsest precision of the positions: a quantity every one of them can move.
+            self.dp = Some(self.dp.map_or(dp, |o| o.min(dp)));
+        }
     }
 
     fn price(&self) -> Option<Decimal> {
@@ -505,6 +564,13 @@ pub fn compute(
                 band_high_pct: band.map(|b| round_pct(b.1)),
                 status,
                 accounts: acc.accounts.into_iter().collect(),
+                price_source: (!acc.sources.is_empty())
+                    .then(|| acc.sources.into_iter().collect::<Vec<_>>().join(",")),
+                price_at: acc.oldest_price_at,
+                price_stale: acc.stale,
+                quantity_dp: acc
+                    .dp
+                    .map_or(DEFAULT_QUANTITY_DP, |dp| dp.min(MAX_QUANTITY_DP)),
             }
         })
         .collect();
@@ -603,6 +669,7 @@ mod tests {
             price_usd: price,
             is_stablecoin: is_stable(id),
             accounts: vec![account],
+            ..Default::default()
         }
     }
 
@@ -1030,6 +1097,7 @@ mod tests {
                 price_usd: price,
                 is_stablecoin: asset == 3 || asset == 4,
                 accounts: vec![Uuid::from_u128(100 + account)],
+                ..Default::default()
             }
         }
     }

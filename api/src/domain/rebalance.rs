@@ -22,7 +22,8 @@
 //! Every targeted line, `CASH` included, left outside its band is listed in `blocked` with what
 //! prevented it. A portfolio already inside every band gets no trades.
 //!
-//! Rounding: quantities go in steps of 10^-[`QUANTITY_DP`], rounded toward landing inside the
+//! Rounding: quantities go in steps of 10^-dp, where dp is the line's `quantity_dp` (the token's
+//! own decimals where the holdings say, else [`QUANTITY_DP`]), rounded toward landing inside the
 //! band (up for a trade that reaches a band edge, down when a limit or the target cuts it),
 //! never beyond what is held: selling everything sells the exact quantity held and moves the
 //! line's whole value. A trade's USD amount is quantity × price rounded half-even to cents; the
@@ -40,16 +41,17 @@ use uuid::Uuid;
 
 use super::allocation::{band_usd, round_pct, Allocation, AllocationLine, Guardrails, CASH};
 
-/// Decimal places of trade quantities.
-pub const QUANTITY_DP: u32 = 8;
+/// Decimal places of trade quantities when the asset's own precision is not known.
+pub const QUANTITY_DP: u32 = super::allocation::DEFAULT_QUANTITY_DP;
 
 /// Decimal places of trade USD amounts.
 pub const USD_DP: u32 = 2;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
-fn step() -> Decimal {
-    Decimal::new(1, QUANTITY_DP)
+/// One quantity step at `dp` decimal places.
+fn step(dp: u32) -> Decimal {
+    Decimal::new(1, dp)
 }
 
 /// A USD amount as reported: rounded half-even to cents, written with two decimals.
@@ -83,6 +85,14 @@ pub struct Trade {
     pub reason: String,
     /// The accounts holding the asset.
     pub accounts: Vec<Uuid>,
+    /// The price the amount was computed at, where it came from and when.
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub price_usd: Option<Decimal>,
+    #[serde(default)]
+    pub price_source: Option<String>,
+    #[serde(default)]
+    pub price_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What kept a line outside its band.
@@ -107,7 +117,7 @@ pub enum BlockReason {
     /// `CASH` above its band, and no targeted asset is below its target to buy: the plan's
     /// unallocated part stays in cash.
     Unallocated,
-    /// No quantity in steps of 10^-[`QUANTITY_DP`] (nor amount in cents) lands inside a band
+    /// No quantity in steps of the asset's precision (nor amount in cents) lands inside a band
     /// this narrow.
     QuantityPrecision,
 }
@@ -325,23 +335,34 @@ impl Limits {
     }
 }
 
+/// The decimal places a quantity near `q` can carry at `dp`: `Decimal` keeps 28 significant
+/// digits, so a large quantity of an 18-decimal token steps coarser (26 digits in all, leaving
+/// room for the products with prices to stay exact enough for the checks below).
+fn fit_dp(q: Decimal, dp: u32) -> u32 {
+    let int_digits = match q.abs().trunc() {
+        t if t.is_zero() => 0,
+        t => t.normalize().to_string().len() as u32,
+    };
+    dp.min(26u32.saturating_sub(int_digits))
+}
+
 /// Smallest quantity worth at least `amount`.
-fn ceil_quantity(amount: Decimal, price: Decimal) -> Decimal {
-    let mut q =
-        (amount / price).round_dp_with_strategy(QUANTITY_DP, RoundingStrategy::ToPositiveInfinity);
+fn ceil_quantity(amount: Decimal, price: Decimal, dp: u32) -> Decimal {
+    let dp = fit_dp(amount / price, dp);
+    let mut q = (amount / price).round_dp_with_strategy(dp, RoundingStrategy::ToPositiveInfinity);
     // The division is rounded at 28 digits: make sure.
     if q * price < amount {
-        q += step();
+        q += step(dp);
     }
     q
 }
 
 /// Largest quantity worth at most `amount`.
-fn floor_quantity(amount: Decimal, price: Decimal) -> Decimal {
-    let mut q =
-        (amount / price).round_dp_with_strategy(QUANTITY_DP, RoundingStrategy::ToNegativeInfinity);
+fn floor_quantity(amount: Decimal, price: Decimal, dp: u32) -> Decimal {
+    let dp = fit_dp(amount / price, dp);
+    let mut q = (amount / price).round_dp_with_strategy(dp, RoundingStrategy::ToNegativeInfinity);
     if q * price > amount {
-        q -= step();
+        q -= step(dp);
     }
     q
 }
@@ -355,6 +376,7 @@ fn size(
     max: Cap,
     price: Decimal,
     held: Option<(Decimal, Decimal)>,
+    dp: u32,
 ) -> Option<(Decimal, Decimal)> {
     // Selling what is worth the held value (quantities × one price can exceed the sum of
     // separately rounded values) is selling all of it.
@@ -366,14 +388,13 @@ fn size(
         Some((hq, hv)) if q >= hq => hv,
         _ => q * price,
     };
-    let mut q = capped(ceil_quantity(want, price));
+    let mut q = capped(ceil_quantity(want, price, dp));
     if !max.fits(worth(q)) {
-        q = capped(floor_quantity(max.safe().max(Decimal::ZERO), price));
+        q = capped(floor_quantity(max.safe().max(Decimal::ZERO), price, dp));
         if let Some((hq, hv)) = held {
             if q >= hq && !max.fits(hv) {
-                let below =
-                    hq.round_dp_with_strategy(QUANTITY_DP, RoundingStrategy::ToNegativeInfinity);
-                q = if below < hq { below } else { hq - step() };
+                let below = hq.round_dp_with_strategy(dp, RoundingStrategy::ToNegativeInfinity);
+                q = if below < hq { below } else { hq - step(dp) };
             }
         }
     }
@@ -466,7 +487,7 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             continue;
         }
         let max = limits.sell_turnover(&slots, i);
-        match size(want, max, price, slots[i].held()) {
+        match size(want, max, price, slots[i].held(), slots[i].line.quantity_dp) {
             Some((q, moved)) if round_usd(moved) >= min_trade => {
                 slots[i].sold_q = q;
                 slots[i].sold = moved;
@@ -534,7 +555,7 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
     let (mut planned, mut planned_rounded) = (Decimal::ZERO, Decimal::ZERO);
     for &(i, need) in &under {
         let price = slots[i].price.unwrap_or(Decimal::ONE);
-        let cost = ceil_quantity(need, price) * price;
+        let cost = ceil_quantity(need, price, slots[i].line.quantity_dp) * price;
         planned += cost;
         planned_rounded += round_usd(cost);
     }
@@ -579,7 +600,13 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             let old = slots[i].sold;
             // Rounding is monotone, so reaching a cent amount exactly is enough.
             let want = (old + short).max(round_usd(old) + short_rounded);
-            let sized = size(want, turnover.and(Cap::exact(room)), price, slots[i].held());
+            let sized = size(
+                want,
+                turnover.and(Cap::exact(room)),
+                price,
+                slots[i].held(),
+                slots[i].line.quantity_dp,
+            );
             let capped_by_turnover = turnover.safe() < room;
             let Some((q, moved)) = sized.filter(|(_, m)| *m > old) else {
                 if capped_by_turnover {
@@ -658,7 +685,13 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
                 format!("max_turnover_pct caps the buy of {sym} short of its band"),
             )
         };
-        match size(need, funding.and(turnover), price, None) {
+        match size(
+            need,
+            funding.and(turnover),
+            price,
+            None,
+            slots[i].line.quantity_dp,
+        ) {
             Some((q, moved)) if round_usd(moved) >= min_trade => {
                 slots[i].bought_q = q;
                 slots[i].bought = moved;
@@ -726,12 +759,14 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
                 } else {
                     None
                 };
-                coarsest_step = coarsest_step.max(price * step());
+                let dp = slots[i].line.quantity_dp;
+                coarsest_step = coarsest_step.max(price * step(dp));
                 let sized = size(
                     want,
                     funding.and(turnover).and(Cap::exact(room)),
                     price,
                     None,
+                    dp,
                 );
                 let Some((q, moved)) = sized.filter(|(_, m)| *m > slots[i].bought) else {
                     if let Some(r) = note {
@@ -788,8 +823,9 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             (
                 BlockReason::QuantityPrecision,
                 format!(
-                    "no quantity of {} in steps of 0.00000001 lands inside its band",
-                    s.line.symbol
+                    "no quantity of {} in steps of {} lands inside its band",
+                    s.line.symbol,
+                    step(s.line.quantity_dp)
                 ),
             )
         });
@@ -839,7 +875,7 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
                 BlockReason::Unallocated => {
                     "no targeted asset is below its target to buy: the plan's unallocated part stays in cash"
                 }
-                _ => "no quantity in steps of 0.00000001 lands inside its band",
+                _ => "no quantity in the assets' precision lands inside its band",
             };
             Some((
                 reason,
@@ -874,6 +910,9 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             usd_amount: round_usd(moved),
             reason,
             accounts: l.accounts.clone(),
+            price_usd: l.price_usd,
+            price_source: l.price_source.clone(),
+            price_at: l.price_at,
         };
         if s.sold_q > Decimal::ZERO {
             let sym = &l.symbol;
@@ -958,6 +997,7 @@ mod tests {
             price_usd: Some(d(price)),
             is_stablecoin: id == USDC,
             accounts: vec![account],
+            ..Default::default()
         }
     }
 
@@ -1429,21 +1469,92 @@ mod tests {
     }
 
     #[test]
+    fn trade_quantities_use_the_assets_own_precision_and_never_exceed_what_is_held() {
+        // BTC as an 8-decimal token would be 0.13333334; as a 2-decimal asset it is 0.14 (the
+        // smallest step that reaches the band), and an 18-decimal one goes finer than 8.
+        let sized = |dp: Option<u32>| {
+            let (mut positions, targets) = drifted();
+            for p in positions.iter_mut().filter(|p| p.asset_id == Some(BTC)) {
+                p.quantity_dp = dp;
+            }
+            let (a, r) = run(&positions, &targets, &tight(), true);
+            let btc = a.lines.iter().find(|l| l.symbol == "BTC").unwrap().clone();
+            let sell = r.trades.into_iter().find(|t| t.symbol == "BTC").unwrap();
+            (btc, sell)
+        };
+        let (line, sell) = sized(Some(2));
+        assert_eq!(line.quantity_dp, 2);
+        assert_eq!(sell.quantity, d("0.14"));
+        let (line, sell) = sized(Some(18));
+        assert_eq!(line.quantity_dp, 18);
+        assert_eq!(sell.quantity, d("0.133333333333333334"));
+        let (line, sell) = sized(None);
+        assert_eq!(line.quantity_dp, QUANTITY_DP, "exchange balances: 8 places");
+        assert_eq!(sell.quantity, d("0.13333334"));
+        // A 0% target on a 6-decimal token sells exactly what is held, not a rounded-up step.
+        let mut held = pos(ETH, "ETH", "1.2345678", "2500", ACC1);
+        held.quantity_dp = Some(6);
+        let (_, r) = run(
+            &[held, pos(BTC, "BTC", "1", "60000", ACC1)],
+            &[
+                target(Some(ETH), "ETH", "0"),
+                target(Some(BTC), "BTC", "100"),
+            ],
+            &Guardrails::default(),
+            false,
+        );
+        let eth = r.trades.iter().find(|t| t.symbol == "ETH").unwrap();
+        assert_eq!(eth.quantity, d("1.2345678"));
+        assert_eq!(eth.side, Side::Sell);
+    }
+
+    #[test]
+    fn a_huge_quantity_of_an_18_decimal_token_steps_coarser_and_stays_funded() {
+        // 2.1e12 units at 18 places would need 31 digits; Decimal keeps 28.
+        assert_eq!(fit_dp(d("2357415.35"), 18), 18);
+        assert_eq!(fit_dp(d("2116734281427.1"), 18), 13);
+        assert_eq!(fit_dp(d("0.5"), 18), 18);
+        let mut big = pos(ETH, "ETH", "3214439.46", "196417.78", ACC1);
+        big.quantity_dp = Some(13);
+        let mut cheap = pos(BTC, "BTC", "2357415.35", "0.29828156", ACC1);
+        cheap.quantity_dp = Some(18);
+        let g = Guardrails {
+            drift_band_abs_pct: Decimal::ZERO,
+            drift_band_rel_pct: Decimal::ZERO,
+            min_trade_usd: Decimal::ZERO,
+            allow_cash_funding: false,
+            ..Guardrails::default()
+        };
+        let (_, r) = run(
+            &[big, cheap],
+            &[target(Some(ETH), "ETH", "0"), target(Some(BTC), "BTC", "100")],
+            &g,
+            false,
+        );
+        assert!(r.total_buy_usd <= r.total_sell_usd, "{r:?}");
+        let buy = r.trades.iter().find(|t| t.side == Side::Buy).unwrap();
+        assert!(buy.quantity.scale() <= 18);
+    }
+
+    #[test]
     fn quantities_are_sized_in_steps_toward_the_band() {
         let p = d("3");
         assert_eq!(
-            size(d("1"), Cap::exact(d("10")), p, None),
+            size(d("1"), Cap::exact(d("10")), p, None, QUANTITY_DP),
             Some((d("0.33333334"), d("1.00000002")))
         );
         assert_eq!(
-            size(d("1"), Cap::exact(d("0.5")), p, None),
+            size(d("1"), Cap::exact(d("0.5")), p, None, QUANTITY_DP),
             Some((d("0.16666666"), d("0.49999998")))
         );
-        assert_eq!(size(d("1"), Cap::exact(d("0.00000002")), p, None), None);
+        assert_eq!(
+            size(d("1"), Cap::exact(d("0.00000002")), p, None, QUANTITY_DP),
+            None
+        );
         // Never more than held; all of it moves the held value.
         let held = Some((d("0.2"), d("0.61")));
         assert_eq!(
-            size(d("5"), Cap::exact(d("10")), p, held),
+            size(d("5"), Cap::exact(d("10")), p, held, QUANTITY_DP),
             Some((d("0.2"), d("0.61")))
         );
         // A rounded limit: 0.61 is over 0.605.
@@ -1452,18 +1563,18 @@ mod tests {
             rounded: d("0.605"),
         };
         assert_eq!(
-            size(d("5"), rounded, p, held),
+            size(d("5"), rounded, p, held, QUANTITY_DP),
             Some((d("0.19999999"), d("0.59999997")))
         );
         // All of 835.601 fits a cap of 835.601, reported as 835.60 against 835.60.
         let all = Some((d("835.601"), d("835.601")));
         let cap = Cap::left(d("835.601"), Decimal::ZERO, Decimal::ZERO);
         assert_eq!(
-            size(d("835.601"), cap, Decimal::ONE, all),
+            size(d("835.601"), cap, Decimal::ONE, all, QUANTITY_DP),
             Some((d("835.601"), d("835.601")))
         );
         assert_eq!(
-            size(d("5"), Cap::exact(d("0.6")), p, held),
+            size(d("5"), Cap::exact(d("0.6")), p, held, QUANTITY_DP),
             Some((d("0.19999999"), d("0.59999997")))
         );
     }
@@ -1478,6 +1589,7 @@ mod tests {
         split: bool,
         weight: Option<u32>,
         never_sell: Option<bool>,
+        dp: Option<u32>,
     }
 
     #[derive(Debug, Clone)]
@@ -1503,6 +1615,7 @@ mod tests {
             split in any::<bool>(),
             weight in prop::option::weighted(0.8, 0u32..=100),
             never_sell in prop::option::weighted(0.15, any::<bool>()),
+            dp in prop::option::weighted(0.5, 0u32..=12),
         ) -> GenAsset {
             GenAsset {
                 price: price.map(dec),
@@ -1511,6 +1624,7 @@ mod tests {
                 split,
                 weight,
                 never_sell,
+                dp,
             }
         }
     }
@@ -1581,6 +1695,8 @@ mod tests {
                     price_usd: price,
                     is_stablecoin: a.stable,
                     accounts: vec![account],
+                    quantity_dp: a.dp,
+                    ..Default::default()
                 });
             }
             if let Some(w) = a.weight.filter(|_| !(cash && a.stable)) {
@@ -1690,13 +1806,15 @@ mod tests {
                     // (b) never more than held; (c) never a protected line.
                     prop_assert!(t.quantity <= line.quantity);
                     prop_assert!(!g.protects(line.asset_id, &line.symbol));
-                    prop_assert!(t.quantity == line.quantity || t.quantity.scale() <= QUANTITY_DP);
+                    prop_assert!(
+                        t.quantity == line.quantity || t.quantity.scale() <= line.quantity_dp
+                    );
                     *v -= m;
                     cash_after += m;
                     sold += m;
                 }
                 Side::Buy => {
-                    prop_assert!(t.quantity.scale() <= QUANTITY_DP);
+                    prop_assert!(t.quantity.scale() <= line.quantity_dp);
                     *v += m;
                     cash_after -= m;
                     bought += m;
@@ -1726,8 +1844,7 @@ mod tests {
         let max_step = a
             .lines
             .iter()
-            .filter_map(|l| l.price_usd)
-            .map(|p| p * step())
+            .filter_map(|l| l.price_usd.map(|p| p * step(l.quantity_dp)))
             .max()
             .unwrap_or_default();
         let value_after = |l: &AllocationLine| {
@@ -1754,7 +1871,7 @@ mod tests {
                 l.symbol
             );
             let b = b.unwrap();
-            let step_value = l.price_usd.map_or(max_step, |p| p * step());
+            let step_value = l.price_usd.map_or(max_step, |p| p * step(l.quantity_dp));
             let target_usd = |l: &AllocationLine| l.target_pct.unwrap() * total / HUNDRED;
             let justified = match b.guardrail {
                 BlockReason::NeverSell => {
@@ -1782,7 +1899,7 @@ mod tests {
                                 || o.price_usd.is_none()
                                 || g.protects(o.asset_id, &o.symbol)
                                 || value_after(o) - target_usd(o)
-                                    <= o.price_usd.unwrap() * step() + slack
+                                    <= o.price_usd.unwrap() * step(o.quantity_dp) + slack
                         })
                 }
                 // What is left buys less than a step of some line, or less than the minimum.
@@ -1797,7 +1914,8 @@ mod tests {
                                 || o.target_pct.is_none()
                                 || value_after(o)
                                     >= target_usd(o)
-                                        - o.price_usd.map_or(Decimal::ZERO, |p| p * step())
+                                        - o.price_usd
+                                            .map_or(Decimal::ZERO, |p| p * step(o.quantity_dp))
                         })
                 }
                 BlockReason::QuantityPrecision => hi - lo < step_value * Decimal::TWO + slack,
@@ -1866,6 +1984,7 @@ mod tests {
                     price_usd: Some(p),
                     is_stablecoin: false,
                     accounts: vec![ACC1],
+                    ..Default::default()
                 });
             }
             let rest: Decimal = HUNDRED - case.targets.iter().map(|t| t.target_pct).sum::<Decimal>();
@@ -1877,6 +1996,7 @@ mod tests {
                 price_usd: Some(Decimal::ONE),
                 is_stablecoin: false,
                 accounts: vec![ACC2],
+                ..Default::default()
             });
             case.positions = positions;
             let a = compute(&case.positions, &case.targets, &case.guardrails, false);

@@ -52,7 +52,8 @@ pub struct AccountResponse {
     pub last_sync_error: Option<String>,
     /// Set when the API key can do more than read (it can trade).
     pub permission_warning: Option<String>,
-    /// Sum of priced holdings; unpriced ones are left out.
+    /// Sum of priced holdings at the latest prices (the same rule as portfolios); unpriced
+    /// ones are left out.
     #[schema(value_type = String)]
     pub total_value_usd: Decimal,
     pub holdings: Vec<Holding>,
@@ -60,8 +61,37 @@ pub struct AccountResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-fn response(a: accounts::Model) -> AccountResponse {
-    let holdings = sync::stored_holdings(&a);
+/// Accounts as answered: holdings valued at the latest prices by the same rule as portfolios
+/// (so an account's total and a portfolio's agree after a price change), one price look-up
+/// for all of them. A holdings document that cannot be read is an error, never "no holdings".
+async fn valued(
+    state: &AppState,
+    rows: Vec<accounts::Model>,
+) -> Result<Vec<AccountResponse>, ApiError> {
+    let mut held = Vec::with_capacity(rows.len());
+    for a in &rows {
+        held.push(crate::portfolio::holdings_of(a)?);
+    }
+    let mut ids: Vec<Uuid> = held.iter().flatten().filter_map(|h| h.asset_id).collect();
+    ids.sort();
+    ids.dedup();
+    let prices = state.price_cache.latest_many(&state.db, &ids).await?;
+    let dust = state.config.sync.dust_threshold_usd;
+    Ok(rows
+        .into_iter()
+        .zip(held)
+        .map(|(a, mut h)| {
+            crate::portfolio::reprice(&mut h, &prices, dust);
+            response(a, h)
+        })
+        .collect())
+}
+
+async fn valued_one(state: &AppState, a: accounts::Model) -> Result<AccountResponse, ApiError> {
+    Ok(valued(state, vec![a]).await?.remove(0))
+}
+
+fn response(a: accounts::Model, holdings: Vec<Holding>) -> AccountResponse {
     AccountResponse {
         total_value_usd: holdings::total_value(&holdings),
         enabled_chains: sync::enabled_chains(&a),
@@ -247,7 +277,7 @@ pub async fn list_accounts(
     user: AuthUser,
 ) -> Result<Json<Vec<AccountResponse>>, ApiError> {
     let rows = store::list_for_user(&state.db, user.id).await?;
-    Ok(Json(rows.into_iter().map(response).collect()))
+    Ok(Json(valued(&state, rows).await?))
 }
 
 /// One of the user's accounts.
@@ -266,7 +296,7 @@ pub async fn get_account(
     let a = store::get_for_user(&state.db, user.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("account"))?;
-    Ok(Json(response(a)))
+    Ok(Json(valued_one(&state, a).await?))
 }
 
 /// Add an OKX account (read-only key) or an EVM wallet.
@@ -413,7 +443,10 @@ pub async fn create_account(
     }
     let created = store::insert(&state.db, row).await?;
     tracing::info!(account_id = %created.id, user_id = %user.id, account_type = %created.account_type, "account added");
-    Ok((StatusCode::CREATED, Json(response(created))))
+    Ok((
+        StatusCode::CREATED,
+        Json(valued_one(&state, created).await?),
+    ))
 }
 
 /// Change an account: name, active flag, chains (wallets) or credentials (exchanges).
@@ -489,7 +522,7 @@ pub async fn update_account(
         seal_credentials(&state, id, &creds, &mut row);
     }
     let updated = store::update(&state.db, row).await?;
-    Ok(Json(response(updated)))
+    Ok(Json(valued_one(&state, updated).await?))
 }
 
 /// Delete an account and its stored credentials.
@@ -544,7 +577,7 @@ pub async fn sync_account(
     let synced = sync::sync_account(&state, account)
         .await
         .map_err(sync_error)?;
-    Ok(Json(response(synced)))
+    Ok(Json(valued_one(&state, synced).await?))
 }
 
 /// Sync all of the user's active accounts.

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::domain::allocation::{self, Allocation, Guardrails, ResolvedTarget, TargetItem};
+use crate::domain::completeness::Blocking;
 use crate::entities::portfolios;
 use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody, FieldError};
 use crate::portfolio as service;
@@ -36,8 +37,8 @@ pub struct PortfolioResponse {
 async fn response(state: &AppState, p: portfolios::Model) -> Result<PortfolioResponse, ApiError> {
     let account_ids = store::account_ids(&state.db, p.id).await?;
     Ok(PortfolioResponse {
-        target_allocation: service::targets_of(&p),
-        guardrails: service::guardrails_of(&p),
+        target_allocation: service::targets_of(&p)?,
+        guardrails: service::guardrails_of(&p)?,
         account_ids,
         id: p.id,
         name: p.name,
@@ -86,6 +87,12 @@ pub struct AllocationResponse {
     pub as_of: DateTime<Utc>,
     #[serde(flatten)]
     pub allocation: Allocation,
+    /// The oldest price behind the total (`null` when nothing is priced).
+    pub oldest_price_at: Option<DateTime<Utc>>,
+    /// The oldest last good sync of the linked accounts (`null` when one never synced).
+    pub oldest_sync_at: Option<DateTime<Utc>>,
+    /// What keeps a recommendation from being computed now (empty: the data is complete).
+    pub blocking: Vec<Blocking>,
 }
 
 fn fields(errors: Vec<(String, String)>) -> Vec<FieldError> {
@@ -265,11 +272,11 @@ pub async fn update_portfolio(
     let items = req
         .target_allocation
         .clone()
-        .unwrap_or_else(|| as_items(&service::targets_of(&p)));
+        .map_or_else(|| service::targets_of(&p).map(|t| as_items(&t)), Ok)?;
     let mut guardrails = req
         .guardrails
         .clone()
-        .unwrap_or_else(|| service::guardrails_of(&p));
+        .map_or_else(|| service::guardrails_of(&p), Ok)?;
     let targets = check_plan(&state, &items, &mut guardrails, cash, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -387,16 +394,30 @@ pub async fn get_allocation(
         .allocation_cache
         .try_get_with(key, async {
             let accounts = store::linked_accounts(&state.db, id).await?;
-            let (allocation, _) = service::allocation(&state, &p, &accounts).await?;
+            let valued = service::allocation(&state, &p, &accounts).await?;
+            let oldest_sync_at = if accounts.iter().any(|a| a.last_synced_at.is_none()) {
+                None
+            } else {
+                accounts.iter().filter_map(|a| a.last_synced_at).min()
+            };
             let bytes = serde_json::to_vec(&AllocationResponse {
                 portfolio_id: id,
                 as_of: Utc::now(),
-                allocation,
-            })?;
-            Ok::<_, anyhow::Error>(axum::body::Bytes::from(bytes))
+                oldest_price_at: valued
+                    .allocation
+                    .lines
+                    .iter()
+                    .filter_map(|l| l.price_at)
+                    .min(),
+                oldest_sync_at,
+                allocation: valued.allocation,
+                blocking: valued.blocking,
+            })
+            .map_err(anyhow::Error::from)?;
+            Ok::<_, ApiError>(axum::body::Bytes::from(bytes))
         })
         .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e:#}")))?;
+        .map_err(|e| e.shared())?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         body,

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::domain::completeness::Blocking;
 use crate::domain::rebalance::{self, Recommendation};
 use crate::entities::{recommendations, DbDecimal};
 use crate::error::{ApiError, ApiPath, ErrorBody};
@@ -23,8 +24,12 @@ pub struct RecommendationResponse {
     pub id: Uuid,
     pub portfolio_id: Uuid,
     pub created_at: DateTime<Utc>,
-    /// `proposed`; the Butler never trades.
+    /// `proposed` (trades to consider; the Butler never trades), or `incomplete`: the data is
+    /// not complete enough to advise on, so there are no trades and `blocking` says what is
+    /// missing.
     pub status: String,
+    /// What kept an `incomplete` recommendation from being computed (empty when `proposed`).
+    pub blocking: Vec<Blocking>,
     /// Portfolio value the trades were computed on.
     #[schema(value_type = String)]
     pub total_value_usd: rust_decimal::Decimal,
@@ -46,6 +51,7 @@ fn response(m: recommendations::Model) -> RecommendationResponse {
         portfolio_id: m.portfolio_id,
         created_at: m.created_at,
         status: m.status,
+        blocking: serde_json::from_value(summary["blocking"].clone()).unwrap_or_default(),
         total_value_usd: serde_json::from_value(summary["total_value_usd"].clone())
             .unwrap_or_default(),
         recommendation,
@@ -53,14 +59,18 @@ fn response(m: recommendations::Model) -> RecommendationResponse {
 }
 
 /// Compute and store the trades that bring every asset back inside its band, within the
-/// guardrails; what a guardrail prevents is listed in `blocked`.
+/// guardrails; what a guardrail prevents is listed in `blocked`. When a targeted asset or a
+/// holding worth more than `min_trade_usd` has no fresh price or is not identified, or a
+/// linked account's sync failed, the recommendation is `incomplete`: no trades, and
+/// `blocking` lists each reason.
 #[utoipa::path(post, path = "/api/portfolios/{id}/recommendations", tag = "recommendations",
     params(("id" = Uuid, Path, description = "Portfolio id")), security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "The recommendation", body = RecommendationResponse),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "No such portfolio of this user", body = ErrorBody)))]
+        (status = 404, description = "No such portfolio of this user", body = ErrorBody),
+        (status = 409, description = "A stored document of the portfolio or an account cannot be read (`stored_data_unreadable`)", body = ErrorBody)))]
 pub async fn create_recommendation(
     State(state): State<AppState>,
     user: AuthUser,
@@ -68,15 +78,21 @@ pub async fn create_recommendation(
 ) -> Result<(StatusCode, Json<RecommendationResponse>), ApiError> {
     let p = owned_portfolio(&state, &user, id).await?;
     let accounts = portfolio_store::linked_accounts(&state.db, id).await?;
-    let (alloc, _) = service::allocation(&state, &p, &accounts).await?;
-    let rec = rebalance::recommend(&alloc, &service::guardrails_of(&p));
+    let valued = service::allocation(&state, &p, &accounts).await?;
+    let alloc = &valued.allocation;
+    let (status, rec) = if valued.blocking.is_empty() {
+        ("proposed", rebalance::recommend(alloc, &valued.guardrails))
+    } else {
+        ("incomplete", Recommendation::default())
+    };
     let row = recommendations::ActiveModel {
         id: Set(Uuid::new_v4()),
         portfolio_id: Set(id),
-        status: Set("proposed".into()),
+        status: Set(status.into()),
         trades: Set(serde_json::to_value(&rec.trades).map_err(anyhow::Error::from)?),
         summary: Set(Some(serde_json::json!({
             "blocked": rec.blocked,
+            "blocking": valued.blocking,
             "turnover_pct": rec.turnover_pct,
             "total_value_usd": alloc.total_value_usd,
         }))),

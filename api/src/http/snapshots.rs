@@ -93,10 +93,18 @@ pub async fn create_snapshot(
 ) -> Result<(StatusCode, Json<SnapshotResponse>), ApiError> {
     let p = owned_portfolio(&state, &user, id).await?;
     let accounts = portfolio_store::linked_accounts(&state.db, id).await?;
-    let (alloc, prices) = service::allocation(&state, &p, &accounts).await?;
+    let valued = service::allocation(&state, &p, &accounts).await?;
     let now = Utc::now();
     let today = now.date_naive();
-    let row = service::snapshot_row(id, today, "manual", &alloc, &prices, &accounts, now);
+    let row = service::snapshot_row(
+        id,
+        today,
+        "manual",
+        &valued.allocation,
+        &valued.prices,
+        &accounts,
+        now,
+    );
     store::upsert_many(&state.db, vec![row]).await?;
     let saved = store::find(&state.db, id, today, "manual")
         .await?

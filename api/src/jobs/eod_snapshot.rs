@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{Job, Outcome};
 use crate::config::{Config, JobSchedule};
-use crate::domain::allocation;
+use crate::domain::{allocation, holdings};
 use crate::portfolio as service;
 use crate::state::AppState;
 use crate::store::{accounts as account_store, portfolios as portfolio_store, snapshots};
@@ -33,8 +33,16 @@ impl Job for EodSnapshot {
     }
 
     async fn run(&self, state: &AppState) -> anyhow::Result<Outcome> {
+        // The snapshot must see this hour's balances and prices: wait while either job runs.
+        let waited = wait_for(
+            state,
+            &[super::account_sync::NAME, super::price_collection::NAME],
+        )
+        .await;
         let now = Utc::now();
-        let today = now.date_naive();
+        let date = slot_date(&self.schedule(&state.config).schedule, now);
+        let rule = service::PriceRule::of(state);
+        let mut failures = Vec::new();
         let index = state.asset_index.get(&state.db).await?;
         let (mut done, mut statements, mut after) = (0i64, 0usize, None);
         loop {
@@ -57,14 +65,29 @@ impl Job for EodSnapshot {
                     per_portfolio.entry(*p).or_default().push(acc.clone());
                 }
             }
-            let all_accounts: Vec<_> = accounts.values().cloned().collect();
-            let mut wanted = service::asset_ids(&all_accounts, &[]);
+            // Documents that cannot be read skip their portfolio (listed as failures), never
+            // read as empty.
+            let mut held: HashMap<Uuid, Vec<holdings::Holding>> = HashMap::new();
+            for a in accounts.values() {
+                match service::holdings_of(a) {
+                    Ok(h) => {
+                        held.insert(a.id, h);
+                    }
+                    Err(e) => failures.push(e.to_string()),
+                }
+            }
+            let all: Vec<(Uuid, Vec<holdings::Holding>)> =
+                held.iter().map(|(id, h)| (*id, h.clone())).collect();
+            let mut wanted = service::asset_ids(&all, &[]);
+            let mut plans = HashMap::new();
             for p in &page {
-                wanted.extend(
-                    service::targets_of(p)
-                        .into_iter()
-                        .filter_map(|t| t.asset_id),
-                );
+                match (service::targets_of(p), service::guardrails_of(p)) {
+                    (Ok(t), Ok(g)) => {
+                        wanted.extend(t.iter().filter_map(|t| t.asset_id));
+                        plans.insert(p.id, (t, g));
+                    }
+                    (Err(e), _) | (_, Err(e)) => failures.push(e.to_string()),
+                }
             }
             wanted.sort();
             wanted.dedup();
@@ -73,17 +96,25 @@ impl Job for EodSnapshot {
             let index = index.clone();
             let rows = tokio::task::spawn_blocking(move || {
                 page.iter()
-                    .map(|p| {
+                    .filter_map(|p| {
+                        let (targets, guardrails) = plans.remove(&p.id)?;
                         let accs = per_portfolio.remove(&p.id).unwrap_or_default();
-                        let targets = service::targets_of(p);
-                        let positions = service::positions(&accs, &targets, &index, &prices);
+                        // A portfolio with an unreadable account is skipped, not valued short.
+                        let positions_of: Option<Vec<_>> = accs
+                            .iter()
+                            .map(|a| held.get(&a.id).map(|h| (a.id, h.clone())))
+                            .collect();
+                        let positions =
+                            service::positions(&positions_of?, &targets, &index, &prices, &rule);
                         let alloc = allocation::compute(
                             &positions,
                             &targets,
-                            &service::guardrails_of(p),
+                            &guardrails,
                             p.stablecoins_as_cash,
                         );
-                        service::snapshot_row(p.id, today, "eod", &alloc, &prices, &accs, now)
+                        Some(service::snapshot_row(
+                            p.id, date, "eod", &alloc, &prices, &accs, now,
+                        ))
                     })
                     .collect::<Vec<_>>()
             })
@@ -93,8 +124,90 @@ impl Job for EodSnapshot {
         }
         Ok(Outcome {
             items_processed: done,
-            failures: Vec::new(),
-            details: json!({ "portfolios": done, "date": today, "write_statements": statements }),
+            failures,
+            details: json!({
+                "portfolios": done,
+                "date": date,
+                "write_statements": statements,
+                "waited_for_other_jobs_secs": waited.as_secs(),
+            }),
         })
+    }
+}
+
+/// Longest wait for the sync and price jobs before snapshotting anyway.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// Waits (at most [`MAX_WAIT`]) while any of these jobs runs in this process.
+async fn wait_for(state: &AppState, jobs: &[&str]) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    while jobs.iter().any(|j| state.jobs.is_running_here(j)) && start.elapsed() < MAX_WAIT {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    start.elapsed()
+}
+
+/// How long after its slot a run still belongs to it (a retry after midnight); later runs (a
+/// manual one at noon) are dated to the day they run.
+pub const SLOT_GRACE_HOURS: i64 = 12;
+
+/// The day a snapshot taken at `now` is dated to: the day of the schedule's latest slot at or
+/// before `now` when that slot is at most [`SLOT_GRACE_HOURS`] ago, else `now`'s day.
+pub fn slot_date(schedule: &str, now: DateTime<Utc>) -> NaiveDate {
+    let Ok(cron) = crate::jobs::parse_schedule(schedule) else {
+        return now.date_naive();
+    };
+    let mut slot = None;
+    let mut t = now - chrono::Duration::hours(SLOT_GRACE_HOURS);
+    while let Ok(next) = cron.find_next_occurrence(&t, true) {
+        if next > now {
+            break;
+        }
+        slot = Some(next);
+        t = next + chrono::Duration::seconds(1);
+    }
+    slot.map_or(now.date_naive(), |s| s.date_naive())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_late_run_after_midnight_is_dated_to_the_slot_it_belongs_to() {
+        let schedule = "0 30 23 * * *";
+        assert_eq!(
+            slot_date(schedule, at("2026-12-03T23:30:00Z")),
+            day("2026-12-03")
+        );
+        assert_eq!(
+            slot_date(schedule, at("2026-12-03T23:59:59Z")),
+            day("2026-12-03")
+        );
+        assert_eq!(
+            slot_date(schedule, at("2026-12-04T00:40:00Z")),
+            day("2026-12-03")
+        );
+        assert_eq!(
+            slot_date(schedule, at("2026-12-04T11:29:00Z")),
+            day("2026-12-03")
+        );
+        // A manual run at noon the next day is that day's.
+        assert_eq!(
+            slot_date(schedule, at("2026-12-04T12:00:00Z")),
+            day("2026-12-04")
+        );
+        assert_eq!(
+            slot_date(schedule, at("2026-12-04T15:00:00Z")),
+            day("2026-12-04")
+        );
     }
 }

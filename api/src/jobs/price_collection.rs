@@ -1,5 +1,6 @@
-//! `price-collection`: USD price, volume, market cap and rank of the top N assets, from
-//! CoinGecko, with CoinPaprika for what CoinGecko could not deliver. Batched writes.
+//! `price-collection`: USD price, volume, market cap and rank of the top N assets, and of every
+//! asset an account holds or a portfolio targets whatever its rank, from CoinGecko, with
+//! CoinPaprika for what CoinGecko could not deliver. Batched writes.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,8 +15,10 @@ use crate::config::{Config, JobSchedule};
 use crate::connectors::{MarketQuote, Provider};
 use crate::entities::assets;
 use crate::state::AppState;
-use crate::store::assets as asset_store;
 use crate::store::prices::{self, NewPrice};
+use crate::store::{
+    accounts as account_store, assets as asset_store, portfolios as portfolio_store,
+};
 
 pub struct PriceCollection;
 
@@ -113,7 +116,67 @@ impl Job for PriceCollection {
                 }
             }
         }
-        let from_paprika = rows.len() - from_gecko;
+        // Every held or targeted asset outside the top list: CoinGecko `/simple/price` by id
+        // (batched in the client), then CoinPaprika for what it did not price.
+        let wanted = held_and_targeted(state).await?;
+        let beyond: Vec<assets::Model> = asset_store::by_ids(
+            db,
+            &wanted
+                .into_iter()
+                .filter(|id| !priced.contains(id))
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+        let mut held_priced = 0usize;
+        let gecko_wanted: Vec<String> = beyond
+            .iter()
+            .filter_map(|a| a.coingecko_id.clone())
+            .collect();
+        if !gecko_wanted.is_empty() {
+            let got = state.market.gecko_prices.quotes_for(&gecko_wanted).await;
+            failures.extend(got.failures.iter().map(|e| format!("coingecko: {e}")));
+            let by_id = asset_store::ids_by_coingecko(db, &gecko_wanted).await?;
+            for q in &got.items {
+                if !sane(q) {
+                    invalid += 1;
+                    continue;
+                }
+                if let Some(&asset_id) = by_id.get(&q.provider_id) {
+                    if priced.insert(asset_id) {
+                        rows.push(price_row(asset_id, q, now));
+                        held_priced += 1;
+                    }
+                }
+            }
+        }
+        let paprika_wanted: Vec<String> = beyond
+            .iter()
+            .filter(|a| !priced.contains(&a.id))
+            .filter_map(|a| a.coinpaprika_id.clone())
+            .collect();
+        if !paprika_wanted.is_empty() {
+            let got = state
+                .market
+                .paprika_prices
+                .quotes_for(&paprika_wanted)
+                .await;
+            failures.extend(got.failures.iter().map(|e| format!("coinpaprika: {e}")));
+            let by_id = asset_store::ids_by_coinpaprika(db, &paprika_wanted).await?;
+            for q in &got.items {
+                if !sane(q) {
+                    invalid += 1;
+                    continue;
+                }
+                if let Some(&asset_id) = by_id.get(&q.provider_id) {
+                    if priced.insert(asset_id) {
+                        rows.push(price_row(asset_id, q, now));
+                        held_priced += 1;
+                    }
+                }
+            }
+        }
+        let still_unpriced = beyond.iter().filter(|a| !priced.contains(&a.id)).count();
+        let from_paprika = rows.len() - from_gecko - held_priced;
 
         if rows.is_empty() && !failures.is_empty() {
             anyhow::bail!("no prices delivered: {}", failures.join("; "));
@@ -128,6 +191,9 @@ impl Job for PriceCollection {
             details: json!({
                 "coingecko_prices": from_gecko,
                 "coinpaprika_prices": from_paprika,
+                "held_or_targeted_beyond_top": beyond.len(),
+                "held_or_targeted_priced": held_priced,
+                "held_or_targeted_unpriced": still_unpriced,
                 "assets_created": created,
                 "ranks_updated": reranked,
                 "invalid_quotes_skipped": invalid,
@@ -135,6 +201,29 @@ impl Job for PriceCollection {
             }),
         })
     }
+}
+
+/// Every asset id an active account holds or a portfolio targets. A holdings or targets
+/// document that cannot be read adds nothing here (the portfolio routes report it).
+async fn held_and_targeted(state: &AppState) -> anyhow::Result<HashSet<Uuid>> {
+    let mut ids = HashSet::new();
+    for a in account_store::list_active(&state.db).await? {
+        if let Ok(h) = crate::portfolio::holdings_of(&a) {
+            ids.extend(h.into_iter().filter_map(|h| h.asset_id));
+        }
+    }
+    let mut after = None;
+    loop {
+        let page = portfolio_store::page(&state.db, after, 1_000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for p in &page {
+            if let Ok(t) = crate::portfolio::targets_of(p) {
+                ids.extend(t.into_iter().filter_map(|t| t.asset_id));
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// A quote is only stored when its price is positive and its optional numbers not negative.

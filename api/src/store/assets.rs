@@ -152,6 +152,20 @@ pub async fn update_contracts(
     update_rows(db, rows).await
 }
 
+/// The assets with these ids (in batches, for long lists).
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<assets::Model>, DbErr> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            assets::Entity::find()
+                .filter(assets::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
 /// Asset ids by CoinGecko id, for the ids given.
 pub async fn ids_by_coingecko(
     db: &impl ConnectionTrait,

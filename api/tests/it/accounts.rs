@@ -146,7 +146,12 @@ async fn exchange_accounts_are_validated_field_by_field() {
         json!({"name": "x", "account_type": "defi"}),
     )
     .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "unknown account type");
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown account type"
+    );
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "account_type");
     assert_eq!(app.count("accounts", "1 = 1").await, 0);
 }
 

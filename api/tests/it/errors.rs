@@ -59,25 +59,41 @@ async fn a_malformed_body_is_400_malformed_json() {
 }
 
 #[tokio::test]
-async fn a_wrong_type_or_unknown_field_is_400_invalid_body_naming_the_field() {
+async fn a_wrong_type_or_unknown_field_is_422_naming_the_field_in_plain_words() {
     let app = TestApp::local().await;
     let mut body = chain_body();
     body["chain_id"] = json!("one-three-seven");
     let r = app
         .send(Method::POST, "/api/admin/evm-chains", None, Some(body))
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.error_code(), "invalid_body");
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("chain_id"));
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.error_code(), "validation_failed");
+    let fields = &r.json()["error"]["fields"];
+    assert_eq!(fields[0]["field"], "chain_id", "{}", r.text());
+    let message = fields[0]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("line 1 column"),
+        "no parser position: {message}"
+    );
     let mut extra = chain_body();
     extra["rpc_urll"] = json!("typo");
     let r = app
         .send(Method::POST, "/api/admin/evm-chains", None, Some(extra))
         .await;
-    assert_eq!(r.error_code(), "invalid_body");
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("rpc_urll"), "{}", r.text());
+    let mut missing = chain_body();
+    missing.as_object_mut().unwrap().remove("chain_id");
+    let r = app
+        .send(Method::POST, "/api/admin/evm-chains", None, Some(missing))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.json()["error"]["fields"][0]["field"],
+        "chain_id",
+        "{}",
+        r.text()
+    );
 }
 
 #[tokio::test]

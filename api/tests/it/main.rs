@@ -19,3 +19,4 @@ mod openapi;
 mod portfolios;
 mod realm;
 mod startup;
+mod trust;

@@ -358,7 +358,7 @@ async fn the_jobs_api_starts_runs_refuses_overlap_and_shows_them() {
         .iter()
         .find(|j| j["name"] == "price-collection")
         .unwrap();
-    assert_eq!(pc["schedule"], "0 */15 * * * *");
+    assert_eq!(pc["schedule"], "0 5,20,35,50 * * * *");
     assert_eq!(pc["enabled"], true);
     assert!(pc["next_run"].is_string());
 

@@ -47,12 +47,21 @@ async fn send(app: &TestApp, m: Method, path: &str, body: Option<Value>) -> Test
 
 /// An OKX account holding 1 BTC, 10 ETH, 10,000 USDT and an unpriced coin, synced.
 async fn funded_account(app: &TestApp) -> String {
-    app.fakes.exchange.set_balances(vec![
+    funded_account_with(app, true).await
+}
+
+/// An OKX account holding 1 BTC, 10 ETH, 10,000 USDT (and, with `unknown`, 7 of a coin no
+/// catalog knows), synced.
+async fn funded_account_with(app: &TestApp, unknown: bool) -> String {
+    let mut balances = vec![
         balance("BTC", ExchangeLocation::Trading, d("1"), None),
         balance("ETH", ExchangeLocation::Funding, d("10"), None),
         balance("USDT", ExchangeLocation::Earn, d("10000"), None),
-        balance("NOPRICE", ExchangeLocation::Trading, d("7"), None),
-    ]);
+    ];
+    if unknown {
+        balances.push(balance("NOPRICE", ExchangeLocation::Trading, d("7"), None));
+    }
+    app.fakes.exchange.set_balances(balances);
     let body = json!({"name": "OKX", "account_type": "exchange", "exchange_name": "okx", "api_key": "k-123456789012", "api_secret": "s", "passphrase": "p"});
     let id = send(app, Method::POST, "/api/accounts", Some(body))
         .await
@@ -262,7 +271,12 @@ async fn allocation_merges_linked_accounts_and_shows_drift() {
 
 #[tokio::test]
 async fn snapshots_keep_the_prices_of_their_day_and_a_rerun_replaces_the_days_row() {
-    let app = TestApp::local().await;
+    // The eod slot an hour from now: its last one is 23 hours ago, so this run is today's.
+    let hour = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .format("%H")
+        .to_string();
+    let schedule = format!("0 0 {hour} * * *");
+    let app = TestApp::with_vars(&[("EOD_SNAPSHOT_SCHEDULE", &schedule)]).await;
     seed_prices(&app, "60000").await;
     let account = funded_account(&app).await;
     let id = send(
@@ -386,7 +400,7 @@ async fn snapshots_keep_the_prices_of_their_day_and_a_rerun_replaces_the_days_ro
 async fn recommendations_sell_what_is_over_within_the_guardrails() {
     let app = TestApp::local().await;
     seed_prices(&app, "60000").await;
-    let account = funded_account(&app).await;
+    let account = funded_account_with(&app, false).await;
     let body = json!({"name": "Main", "stablecoins_as_cash": true,
         "target_allocation": [{"asset": "BTC", "target_pct": "50"}, {"asset": "ETH", "target_pct": "30"}, {"asset": "CASH", "target_pct": "20"}],
         "guardrails": {"drift_band_abs_pct": "2", "drift_band_rel_pct": "100", "min_trade_usd": "50"}});
@@ -412,13 +426,17 @@ async fn recommendations_sell_what_is_over_within_the_guardrails() {
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let rec = r.json();
+    assert_eq!(rec["status"], "proposed", "{rec}");
+    assert_eq!(rec["blocking"], json!([]));
     let trades = rec["trades"].as_array().unwrap();
     let sell = trades.iter().find(|t| t["side"] == "sell").expect("a sell");
     assert_eq!(sell["symbol"], "BTC");
     assert!(d(sell["quantity"].as_str().unwrap()) <= d("1"));
     assert!(d(sell["usd_amount"].as_str().unwrap()) >= d("50"));
     assert_eq!(sell["accounts"], json!([account]));
-    assert!(trades.iter().all(|t| t["symbol"] != "NOPRICE"));
+    assert_eq!(sell["price_usd"], "60000");
+    assert_eq!(sell["price_source"], "coingecko");
+    assert!(sell["price_at"].is_string());
     let listed = app
         .get(&format!("/api/portfolios/{id}/recommendations"), None)
         .await
@@ -461,7 +479,7 @@ async fn recommendations_sell_what_is_over_within_the_guardrails() {
 async fn a_portfolio_on_target_gets_no_trades() {
     let app = TestApp::local().await;
     seed_prices(&app, "60000").await;
-    let account = funded_account(&app).await;
+    let account = funded_account_with(&app, false).await;
     let body = json!({"name": "Main", "stablecoins_as_cash": true,
         "target_allocation": [{"asset": "BTC", "target_pct": "60"}, {"asset": "ETH", "target_pct": "30"}, {"asset": "CASH", "target_pct": "10"}]});
     let id = send(&app, Method::POST, "/api/portfolios", Some(body))
