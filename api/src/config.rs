@@ -450,7 +450,7 @@ impl Reader<'_> {
             self.errors.push(format!(
                 "{name} must have six fields (sec min hour day month weekday), got {schedule:?}"
             ));
-        } else if let Err(e) = crate::jobs::parse_schedule(&schedule) {
+        } else if let Err(e) = crate::schedule::parse_schedule(&schedule) {
             self.errors.push(format!(
                 "{name} is not a valid cron expression ({e}): {schedule:?}"
             ));

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod portfolio;
+pub mod schedule;
 pub mod state;
 pub mod store;
 pub mod sync;

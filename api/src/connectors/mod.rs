@@ -14,22 +14,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-/// Market-data providers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Provider {
-    CoinGecko,
-    CoinPaprika,
-}
-
-impl Provider {
-    /// The name stored in `asset_prices.source` and used in metrics labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::CoinGecko => "coingecko",
-            Provider::CoinPaprika => "coinpaprika",
-        }
-    }
-}
+// The catalog's data types belong to the domain; connectors map their answers into them.
+pub use crate::domain::market::{AssetPlatform, CoinListing, PlatformAddress, Provider};
 
 /// Why a call to an upstream failed. Never carries credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,37 +57,6 @@ pub enum ConnectorError {
         provider: &'static str,
         retry_in: Duration,
     },
-}
-
-/// A provider's platform id (e.g. `ethereum`, `eth-ethereum`) and the address it lists there,
-/// both exactly as the provider sent them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlatformAddress {
-    pub platform: String,
-    pub address: String,
-}
-
-/// One coin of a provider's catalog.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CoinListing {
-    pub provider: Provider,
-    /// The provider's id (`bitcoin`, `btc-bitcoin`).
-    pub provider_id: String,
-    pub symbol: String,
-    pub name: String,
-    /// Market-cap rank when the catalog carries one (CoinPaprika's `/coins` does).
-    pub rank: Option<i32>,
-    pub is_active: bool,
-    pub platforms: Vec<PlatformAddress>,
-}
-
-/// A provider's platform that is an EVM chain (CoinGecko's `/asset_platforms`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetPlatform {
-    pub id: String,
-    pub name: String,
-    /// EVM chain id when the platform is an EVM chain.
-    pub chain_identifier: Option<i64>,
 }
 
 /// A USD market quote, every number exact from the provider's text.

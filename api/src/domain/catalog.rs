@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
 
 use super::evm_address;
-use crate::connectors::{AssetPlatform, CoinListing, PlatformAddress, Provider};
+use super::market::{AssetPlatform, CoinListing, PlatformAddress, Provider};
 
 /// The default chains (the seeded `evm_chains`): our name and EVM chain id.
 pub const DEFAULT_CHAINS: [(&str, i64); 5] = [

@@ -9,4 +9,6 @@ pub mod evm_address;
 pub mod exact;
 pub mod holdings;
 pub mod identity;
+pub mod market;
 pub mod rebalance;
+pub mod spam;

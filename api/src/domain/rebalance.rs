@@ -1527,7 +1527,10 @@ mod tests {
         };
         let (_, r) = run(
             &[big, cheap],
-            &[target(Some(ETH), "ETH", "0"), target(Some(BTC), "BTC", "100")],
+            &[
+                target(Some(ETH), "ETH", "0"),
+                target(Some(BTC), "BTC", "100"),
+            ],
             &g,
             false,
         );

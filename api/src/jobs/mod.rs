@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::config::{Config, JobSchedule};
 use crate::entities::job_runs;
+pub use crate::schedule::{next_fire, parse_schedule};
 use crate::state::AppState;
 use crate::store::job_runs as runs;
 
@@ -286,23 +287,6 @@ async fn execute(
         }
     }
     runs::get(&state.db, id).await.ok().flatten()
-}
-
-/// The next time a six-field UTC cron expression fires after now.
-pub fn next_fire(schedule: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    parse_schedule(schedule)
-        .ok()?
-        .find_next_occurrence(&chrono::Utc::now(), false)
-        .ok()
-}
-
-/// Parses a six-field expression the way the scheduler does.
-pub fn parse_schedule(schedule: &str) -> Result<croner::Cron, croner::errors::CronError> {
-    croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(schedule)
 }
 
 #[cfg(test)]
