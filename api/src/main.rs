@@ -121,6 +121,8 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     let _scheduler = api::jobs::scheduler::spawn(state.clone()).await?;
+    // A new install gets its coin list and prices now, not at midnight.
+    let _first_run = api::jobs::bootstrap_if_empty(state.clone());
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("binding {bind}"))?;

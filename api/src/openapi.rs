@@ -53,6 +53,7 @@ use crate::http;
         http::recommendations::list_recommendations,
         http::assets::list_assets,
         http::assets::get_asset,
+        http::market::get_market_status,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
     modifiers(&BearerAuth),

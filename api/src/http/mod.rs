@@ -6,6 +6,7 @@ pub mod assets;
 pub mod chains;
 pub mod health;
 pub mod jobs;
+pub mod market;
 pub mod me;
 pub mod migrations;
 pub mod portfolios;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/assets", get(assets::list_assets))
         .route("/api/assets/{id}", get(assets::get_asset))
+        .route("/api/market/status", get(market::get_market_status))
         .merge(admin)
         .route_layer(from_fn_with_state(state.clone(), require_user));
 

@@ -46,6 +46,8 @@ pub trait Job: Send + Sync {
 pub enum Trigger {
     Manual,
     Scheduled,
+    /// The first start on an empty catalog (see [`bootstrap_if_empty`]).
+    Startup,
 }
 
 impl Trigger {
@@ -53,6 +55,7 @@ impl Trigger {
         match self {
             Trigger::Manual => "manual",
             Trigger::Scheduled => "scheduled",
+            Trigger::Startup => "startup",
         }
     }
 }
@@ -104,6 +107,43 @@ impl JobRegistry {
     pub fn is_running_here(&self, name: &str) -> bool {
         self.locks.get(name).is_some_and(|l| l.try_lock().is_err())
     }
+}
+
+/// On a first start (no asset known yet) runs the catalog job and then the price job at once,
+/// in the background, instead of leaving a new install unpriced until midnight. Each run is
+/// recorded like any other (trigger `startup`); disabled jobs are not run.
+pub fn bootstrap_if_empty(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        match crate::store::assets::count(&state.db).await {
+            Ok(0) => {}
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not count assets; first-run catalog load skipped");
+                return;
+            }
+        }
+        tracing::info!("empty asset catalog: loading the coin list and prices now");
+        for (name, enabled) in [
+            (
+                fetch_all_coins::NAME,
+                state.config.market.fetch_all_coins.enabled,
+            ),
+            (
+                price_collection::NAME,
+                state.config.market.price_collection.enabled,
+            ),
+        ] {
+            if !enabled {
+                continue;
+            }
+            match run_to_end(&state, name, Trigger::Startup).await {
+                Ok(run) => {
+                    tracing::info!(job = name, status = %run.status, "first-run job finished")
+                }
+                Err(e) => tracing::warn!(job = name, error = %e, "first-run job could not start"),
+            }
+        }
+    })
 }
 
 /// Holds a job's locks for the length of one run.

@@ -152,6 +152,12 @@ pub async fn update_contracts(
     update_rows(db, rows).await
 }
 
+/// How many assets the catalog holds.
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    assets::Entity::find().count(db).await
+}
+
 /// The assets with these ids (in batches, for long lists).
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<assets::Model>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());

@@ -307,3 +307,20 @@ impl PriceCache {
         self.cache.invalidate_all();
     }
 }
+
+/// How many assets have a price, and the newest price's time.
+pub async fn coverage(db: &impl ConnectionTrait) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+    let priced = asset_prices::Entity::find()
+        .select_only()
+        .column(asset_prices::Column::AssetId)
+        .distinct()
+        .count(db)
+        .await?;
+    let newest = asset_prices::Entity::find()
+        .order_by_desc(asset_prices::Column::Timestamp)
+        .one(db)
+        .await?
+        .map(|p| p.timestamp);
+    Ok((priced, newest))
+}

@@ -464,3 +464,40 @@ async fn accounts_and_portfolios_value_holdings_at_the_same_latest_price() {
         acc["holdings"][0]["price_at"]
     );
 }
+
+#[tokio::test]
+async fn a_first_start_on_an_empty_catalog_loads_coins_and_prices_at_once_and_says_so() {
+    let app = TestApp::local().await;
+    let status = app.get("/api/market/status", None).await;
+    assert_eq!(status.status, StatusCode::OK, "{}", status.text());
+    let status = status.json();
+    assert_eq!(status["first_run"], true, "{status}");
+    assert_eq!(status["assets"], 0);
+    assert!(status["newest_price_at"].is_null());
+
+    let mut btc = listing(Provider::CoinGecko, "bitcoin", "btc", &[]);
+    btc.name = "Bitcoin".into();
+    app.fakes.gecko.set_coins(vec![btc]);
+    let mut q = quote(Provider::CoinGecko, "bitcoin", "btc", d("60000"), Some(1));
+    q.name = "Bitcoin".into();
+    app.fakes.gecko.set_quotes(vec![q]);
+    api::jobs::bootstrap_if_empty(app.state.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("job_runs", "\"trigger\" = 'startup'").await,
+        2,
+        "the catalog job, then the price job"
+    );
+    let status = app.get("/api/market/status", None).await.json();
+    assert_eq!(status["first_run"], false, "{status}");
+    assert_eq!(status["priced_assets"], 1);
+    assert_eq!(status["price_job"]["status"], "succeeded");
+    assert!(status["newest_price_at"].is_string());
+
+    // A later start with a catalog runs nothing extra.
+    api::jobs::bootstrap_if_empty(app.state.clone())
+        .await
+        .unwrap();
+    assert_eq!(app.count("job_runs", "1 = 1").await, 2);
+}
