@@ -54,6 +54,7 @@ use crate::http;
         http::assets::list_assets,
         http::assets::get_asset,
         http::market::get_market_status,
+        http::net_worth::get_net_worth,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
     modifiers(&BearerAuth),

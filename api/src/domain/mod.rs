@@ -10,5 +10,6 @@ pub mod exact;
 pub mod holdings;
 pub mod identity;
 pub mod market;
+pub mod net_worth;
 pub mod rebalance;
 pub mod spam;

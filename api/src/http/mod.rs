@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod market;
 pub mod me;
 pub mod migrations;
+pub mod net_worth;
 pub mod portfolios;
 pub mod recommendations;
 pub mod snapshots;
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/assets", get(assets::list_assets))
         .route("/api/assets/{id}", get(assets::get_asset))
         .route("/api/market/status", get(market::get_market_status))
+        .route("/api/net-worth", get(net_worth::get_net_worth))
         .merge(admin)
         .route_layer(from_fn_with_state(state.clone(), require_user));
 

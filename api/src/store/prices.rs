@@ -191,6 +191,34 @@ pub async fn latest_for_assets(
     Ok(out)
 }
 
+/// The newest price of each asset observed at or before `at` (and no older than `window`
+/// before it): what an asset was worth then.
+pub async fn prices_at(
+    db: &impl ConnectionTrait,
+    asset_ids: &[Uuid],
+    at: DateTime<Utc>,
+    window: chrono::Duration,
+) -> Result<HashMap<Uuid, Decimal>, DbErr> {
+    let mut newest: HashMap<Uuid, (DateTime<Utc>, Decimal)> = HashMap::new();
+    for ids in asset_ids.chunks(500) {
+        let rows = asset_prices::Entity::find()
+            .filter(asset_prices::Column::AssetId.is_in(ids.iter().copied()))
+            .filter(asset_prices::Column::Timestamp.lte(at))
+            .filter(asset_prices::Column::Timestamp.gte(at - window))
+            .all(db)
+            .await?;
+        for r in rows {
+            let keep = newest
+                .get(&r.asset_id)
+                .is_none_or(|(t, _)| r.timestamp > *t);
+            if keep {
+                newest.insert(r.asset_id, (r.timestamp, r.price_usd.0));
+            }
+        }
+    }
+    Ok(newest.into_iter().map(|(id, (_, p))| (id, p)).collect())
+}
+
 /// The newest price of one asset from each source.
 pub async fn latest_per_source(
     db: &impl ConnectionTrait,

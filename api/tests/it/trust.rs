@@ -501,3 +501,40 @@ async fn a_first_start_on_an_empty_catalog_loads_coins_and_prices_at_once_and_sa
         .unwrap();
     assert_eq!(app.count("job_runs", "1 = 1").await, 2);
 }
+
+#[tokio::test]
+async fn net_worth_covers_every_account_subtracts_liabilities_and_shows_the_24h_change() {
+    let app = TestApp::local().await;
+    prices(
+        &app,
+        &[
+            ("bitcoin", "btc", "50000", Some(1), Duration::hours(24)),
+            ("tether", "usdt", "1", Some(3), Duration::hours(24)),
+        ],
+    )
+    .await;
+    prices(
+        &app,
+        &[
+            ("bitcoin", "btc", "60000", Some(1), fresh()),
+            ("tether", "usdt", "1", Some(3), fresh()),
+        ],
+    )
+    .await;
+    // 2 BTC and a 5,000 USDT margin debt, and no portfolio at all.
+    let account = okx(&app, &[("BTC", "2"), ("USDT", "-5000")]).await;
+    let r = app.get("/api/net-worth", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let n = r.json();
+    assert_eq!(n["assets_usd"], "120000", "{n}");
+    assert_eq!(n["liabilities_usd"], "5000");
+    assert_eq!(n["net_worth_usd"], "115000");
+    assert_eq!(n["change_24h_usd"], "20000", "2 BTC × (60000 − 50000)");
+    assert_eq!(n["change_complete"], true);
+    assert_eq!(n["by_asset"][0]["symbol"], "BTC");
+    assert_eq!(n["by_place"][0]["account_id"], account.as_str());
+    assert_eq!(n["by_place"][0]["location"], "trading");
+    assert!(n["oldest_price_at"].is_string());
+    assert!(n["oldest_sync_at"].is_string());
+    assert_eq!(n["default_portfolio_id"], Value::Null);
+}
