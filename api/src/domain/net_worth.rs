@@ -210,30 +210,17 @@ mod tests {
     const USDT: Uuid = Uuid::from_u128(2);
 
     fn h(id: Option<Uuid>, symbol: &str, qty: &str, price: Option<&str>, loc: &str) -> Holding {
-        let price = price.map(d);
-        Holding {
-            asset_id: id,
-            symbol: symbol.into(),
-            quantity: d(qty),
-            raw_amount: None,
-            decimals: None,
-            location: loc.into(),
-            chain: None,
-            contract_address: None,
-            price_usd: price,
-            value_usd: price.and_then(|p| value_usd(d(qty), p)),
-            price_source: price.map(|_| "coingecko".into()),
-            price_at: price.map(|_| "2026-12-03T12:00:00Z".parse().unwrap()),
-            is_dust: false,
-            identified_by: "symbol".into(),
-            ..serde_json::from_value(serde_json::json!({
-                "asset_id": null, "symbol": "", "quantity": "0", "raw_amount": null,
-                "decimals": null, "location": "", "chain": null, "contract_address": null,
-                "price_usd": null, "value_usd": null, "price_source": null, "price_at": null,
-                "is_dust": false, "identified_by": ""
-            }))
-            .unwrap()
-        }
+        let value = price.and_then(|p| value_usd(d(qty), d(p)));
+        // From JSON, as stored: fields added later take their defaults.
+        serde_json::from_value(serde_json::json!({
+            "asset_id": id, "symbol": symbol, "quantity": qty, "raw_amount": null,
+            "decimals": null, "location": loc, "chain": null, "contract_address": null,
+            "price_usd": price, "value_usd": value.map(|v| v.to_string()),
+            "price_source": price.map(|_| "coingecko"),
+            "price_at": price.map(|_| "2026-12-03T12:00:00Z"),
+            "is_dust": false, "identified_by": "symbol"
+        }))
+        .unwrap()
     }
 
     #[test]
