@@ -60,6 +60,7 @@ impl Chain {
             native_symbol: "ETH".into(),
             native_decimals: 18,
             tokens: self.tokens.clone(),
+            multicall3_address: None,
         }
     }
 }
@@ -164,7 +165,11 @@ async fn sync(
             reading.native == NATIVE.to_string(),
             "native balance of chain {i}"
         );
-        let got: Vec<_> = reading.tokens.iter().map(|(_, b)| b.clone()).collect();
+        let got: Vec<_> = reading
+            .tokens
+            .iter()
+            .map(|(_, b)| b.balance().map(str::to_string))
+            .collect();
         ensure!(got == chain.expected, "token balances of chain {i}");
         out.push((reading, ms));
     }

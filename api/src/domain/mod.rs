@@ -7,4 +7,5 @@ pub mod chains;
 pub mod evm_address;
 pub mod holdings;
 pub mod identity;
+pub mod locations;
 pub mod rebalance;

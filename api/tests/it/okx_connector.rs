@@ -350,6 +350,7 @@ fn bal(ccy: &str, location: ExchangeLocation, total: &str, free: Option<&str>) -
         location,
         total: dec(total),
         free: free.map(dec),
+        total_text: None,
     }
 }
 
