@@ -283,7 +283,7 @@ pub fn band_usd(
 
 /// `pct × total / 100` for `pct` in 0–100, exact where it fits and never overflowing
 /// (dividing first when the product would).
-fn share(total: Decimal, pct: Decimal) -> Decimal {
+pub fn share(total: Decimal, pct: Decimal) -> Decimal {
     total
         .checked_mul(pct)
         .map(|v| v / HUNDRED)
@@ -713,6 +713,61 @@ mod tests {
             is_stablecoin: is_stable(id),
             accounts: vec![account],
         }
+    }
+
+    #[test]
+    fn decimal_max_sized_values_are_flagged_as_overflow_never_a_panic() {
+        let max = Decimal::MAX.to_string();
+        let positions = [
+            pos(BTC, "BTC", &max, Some("1"), ACC1),
+            pos(BTC, "BTC", &max, Some("1"), ACC2),
+            pos(ETH, "ETH", &max, Some("1"), ACC1),
+            pos(USDC, "USDC", "1", Some("1"), ACC1),
+        ];
+        let targets = [
+            target(Some(BTC), "BTC", "0.0000000000000000000000000001"),
+            target(Some(ETH), "ETH", "99"),
+        ];
+        let a = compute(&positions, &targets, &Guardrails::default(), false);
+        assert!(a.overflow);
+        assert_eq!(
+            a.total_value_usd,
+            Decimal::MAX,
+            "the first that fits is counted"
+        );
+        assert!(a.unpriced.iter().any(|u| u.symbol == "ETH"), "{a:?}");
+        let btc = a.lines.iter().find(|l| l.symbol == "BTC").unwrap();
+        assert_eq!(btc.current_pct, d("100"));
+        assert_eq!(btc.status, LineStatus::Over);
+        assert_eq!(
+            btc.drift_relative_pct, None,
+            "too large to show, not a panic"
+        );
+        assert!(band_usd(d("99"), &Guardrails::default(), Decimal::MAX).1 <= Decimal::MAX);
+    }
+
+    #[test]
+    fn borrowed_positions_are_liabilities_outside_the_weights() {
+        let positions = [
+            pos(BTC, "BTC", "1", Some("60000"), ACC1),
+            pos(USDT, "USDT", "40000", Some("1"), ACC1),
+            pos(BTC, "BTC", "-0.5", Some("60000"), ACC2),
+            pos(ETH, "ETH", "-2", None, ACC2),
+        ];
+        let a = compute(
+            &positions,
+            &[target(Some(BTC), "BTC", "60")],
+            &Guardrails::default(),
+            false,
+        );
+        assert_eq!(a.total_value_usd, d("100000"));
+        assert_eq!(a.net_value_usd, d("70000"), "the priced debt is subtracted");
+        let btc = a.lines.iter().find(|l| l.symbol == "BTC").unwrap();
+        assert_eq!((btc.current_pct, btc.status), (d("60"), LineStatus::Ok));
+        assert_eq!(a.liabilities.len(), 2);
+        let eth = a.liabilities.iter().find(|l| l.symbol == "ETH").unwrap();
+        assert_eq!((eth.quantity, eth.value_usd), (d("-2"), None));
+        assert!(a.unpriced.is_empty(), "a debt is not an unpriced holding");
     }
 
     fn fields(errors: &[(String, String)]) -> Vec<&str> {

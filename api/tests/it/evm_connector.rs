@@ -494,3 +494,125 @@ fn evm_settings_come_from_the_environment_with_their_defaults() {
         "{err}"
     );
 }
+
+/// A loopback JSON-RPC proxy to `upstream` that records every request body.
+async fn recording_proxy(
+    upstream: String,
+) -> (
+    String,
+    Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let http = reqwest::Client::new();
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |body: String| {
+            let (http, upstream, log) = (http.clone(), upstream.clone(), log.clone());
+            async move {
+                log.lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&body).expect("JSON-RPC body"));
+                let answer = http
+                    .post(&upstream)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("anvil answers");
+                answer.text().await.expect("a body")
+            }
+        }),
+    );
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("proxy serves");
+    });
+    (url, seen, server)
+}
+
+#[tokio::test]
+async fn native_and_token_balances_of_one_reading_are_read_at_the_block_of_one_eth_block_number() {
+    let anvil = Anvil::start().await;
+    anvil.deploy_multicall3().await;
+    let (tokens, expected) = mixed_tokens(&anvil).await;
+    anvil.set_balance(WALLET, U256::from(9)).await;
+    let (proxy, seen, server) = recording_proxy(anvil.url.clone()).await;
+    let (client, _) = client(2);
+
+    let reading = client
+        .read(&chain(&proxy, anvil.chain_id, &tokens), WALLET)
+        .await
+        .unwrap();
+    server.abort();
+    assert_eq!(balances(&reading), expected);
+    let block = format!("{:#x}", reading.block.expect("the reading names its block"));
+    let seen = seen.lock().unwrap().clone();
+    let methods: Vec<&str> = seen.iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(methods[0], "eth_blockNumber", "{methods:?}");
+    assert_eq!(
+        methods.iter().filter(|m| **m == "eth_blockNumber").count(),
+        1
+    );
+    for r in &seen[1..] {
+        let tag = &r["params"][1];
+        assert_eq!(
+            tag,
+            &serde_json::json!(block),
+            "{} not at the reading's block",
+            r
+        );
+    }
+    assert!(methods.contains(&"eth_getBalance") && methods.contains(&"eth_call"));
+}
+
+#[tokio::test]
+async fn the_chain_rows_multicall3_address_is_used_instead_of_the_canonical_one() {
+    let anvil = Anvil::start().await;
+    anvil.deploy_multicall3().await;
+    let multicall_code = anvil.code(anvil::MULTICALL3).await;
+    let elsewhere = "0x00000000000000000000000000000000000ca113";
+    anvil.set_code(elsewhere, &multicall_code).await;
+    anvil.set_code(anvil::MULTICALL3, "0x").await;
+    let (tokens, expected) = minted_tokens(&anvil).await;
+    let (client, _) = client(200);
+    let mut target = chain(&anvil.url, anvil.chain_id, &tokens);
+    target.multicall3_address = Some(elsewhere.to_string());
+
+    let reading = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(balances(&reading), expected);
+    assert_eq!(
+        reading.requests, 4,
+        "eth_blockNumber, eth_getCode, eth_getBalance, one aggregate3 at the row's address"
+    );
+}
+
+#[tokio::test]
+async fn a_chain_found_without_multicall3_is_checked_again_after_the_recheck_interval() {
+    let anvil = Anvil::start().await;
+    let (tokens, expected) = minted_tokens(&anvil).await;
+    let n = tokens.len();
+    let client = EvmClient::new(&config(200), Arc::new(Metrics::new()))
+        .with_backoff_base(Duration::from_millis(20))
+        .with_multicall_recheck(Duration::from_millis(300));
+    let target = chain(&anvil.url, anvil.chain_id, &tokens);
+
+    let without = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(without.requests, 3 + n, "one eth_call per token");
+    anvil.deploy_multicall3().await;
+    let remembered = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(remembered.requests, 2 + n, "still remembered as missing");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let rechecked = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(
+        rechecked.requests, 4,
+        "checked again, found, and batched through Multicall3"
+    );
+    let warm = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(warm.requests, 3);
+    for r in [&without, &remembered, &rechecked, &warm] {
+        assert_eq!(balances(r), expected);
+    }
+}
