@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -149,7 +149,8 @@ pub async fn sync_account(
 
     let index = state.asset_index.get(&state.db).await?;
     let fresh = holdings::identify(reading.raw, &index);
-    let now = Utc::now();
+    // Microseconds, as PostgreSQL stores `last_synced_at`: the JSON times then agree with it.
+    let now = Utc::now().trunc_subsecs(6);
     let mut merged =
         holdings::merge_sync(&previous, fresh, &reading.kept, now, account.last_synced_at);
     let ids: Vec<Uuid> = merged.iter().filter_map(|h| h.asset_id).collect();
