@@ -527,7 +527,7 @@ mod tests {
     #[test]
     fn a_negative_balance_is_a_borrowed_liability_never_dust_and_subtracted_from_the_total() {
         let btc = asset("BTC", 1, &[]);
-        let index = AssetIndex::build(&[btc.clone()]);
+        let index = AssetIndex::build(std::slice::from_ref(&btc));
         let prices = HashMap::from([(btc.id, quote("60000"))]);
         let out = normalise(
             vec![
@@ -549,7 +549,7 @@ mod tests {
     #[test]
     fn a_holding_out_of_range_is_kept_flagged_unpriced_and_out_of_totals() {
         let big = asset("BIG", 1, &[]);
-        let index = AssetIndex::build(&[big.clone()]);
+        let index = AssetIndex::build(std::slice::from_ref(&big));
         let prices = HashMap::from([(big.id, quote("2"))]);
         let mut text = raw("BIG", "0", "funding");
         text.quantity_text = Some("1".repeat(40));
