@@ -455,6 +455,7 @@ fn chain_holding(
         Err(e) => {
             tracing::warn!(chain, symbol, raw, error = %e, "a balance is out of range; kept as its raw integer");
             h.flags.push(flag::OUT_OF_RANGE.to_string());
+            h.quantity_text = amounts::exact_text(raw, decimals);
         }
     }
     h.raw_amount = Some(raw.to_string());

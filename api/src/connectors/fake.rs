@@ -624,7 +624,7 @@ impl FakeChains {
 
 #[async_trait::async_trait]
 impl ChainBalances for FakeChains {
-    /// Reports `1 + ceil(tokens / 200)` requests, as a warm `EvmClient` with Multicall3 would.
+    /// Reports `2 + ceil(tokens / 200)` requests, as a warm `EvmClient` with Multicall3 would.
     async fn read(
         &self,
         chain: &ChainTarget,
@@ -665,7 +665,7 @@ impl ChainBalances for FakeChains {
             native,
             tokens,
             block: None,
-            requests: 1 + chain.tokens.len().div_ceil(200),
+            requests: 2 + chain.tokens.len().div_ceil(200),
         })
     }
 }
@@ -717,7 +717,7 @@ mod chain_tests {
                 ("0xbeef".to_string(), TokenRead::Balance("0".to_string())),
             ]
         );
-        assert_eq!(got.requests, 2);
+        assert_eq!(got.requests, 3);
 
         let down = ConnectorError::Timeout {
             provider: "evm:base",

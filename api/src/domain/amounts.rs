@@ -123,6 +123,21 @@ fn parse_u128(digits: &[u8]) -> Option<u128> {
     })
 }
 
+/// `raw / 10^decimals` written out exactly as text (any length), e.g. for a quantity too large
+/// for a `Decimal`; `None` when `raw` is not digits.
+pub fn exact_text(raw: &str, decimals: u8) -> Option<String> {
+    let digits = validate(raw).ok()?.trim_start_matches('0');
+    let scale = usize::from(decimals);
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    let frac = frac.trim_end_matches('0');
+    Some(if frac.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{frac}")
+    })
+}
+
 /// The sum of two raw amounts (base-10 digits), or `None` when either is not one or the sum
 /// passes 2^256 − 1.
 pub fn add_raw(a: &str, b: &str) -> Option<String> {
@@ -192,6 +207,18 @@ mod tests {
         // All nines stay below the next power of ten.
         let raw = "9".repeat(30);
         assert_eq!(q(&raw, 20), d("9999999999.999999999999999999"));
+    }
+
+    #[test]
+    fn exact_text_writes_every_digit_of_any_raw_amount() {
+        assert_eq!(exact_text("1500000", 6).as_deref(), Some("1.5"));
+        assert_eq!(exact_text("1", 18).as_deref(), Some("0.000000000000000001"));
+        assert_eq!(exact_text("000", 2).as_deref(), Some("0"));
+        assert_eq!(
+            exact_text(&U256::MAX.to_string(), 18).as_deref(),
+            Some("115792089237316195423570985008687907853269984665640564039457.584007913129639935")
+        );
+        assert_eq!(exact_text("x", 2), None);
     }
 
     #[test]

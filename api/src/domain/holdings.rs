@@ -128,8 +128,9 @@ pub struct Holding {
     /// The last good read of this balance (its location's, unless `not_refreshed`).
     #[serde(default)]
     pub synced_at: Option<DateTime<Utc>>,
-    /// The exact quantity as the source wrote it, when it does not fit a decimal (then
-    /// `quantity` is 0 and the holding is flagged `out_of_range`).
+    /// The exact quantity as text, when it does not fit a decimal (then `quantity` is 0 and
+    /// the holding is flagged `out_of_range`): the exchange's text, or the raw integer over
+    /// 10^decimals written out.
     #[serde(default)]
     pub quantity_text: Option<String>,
 }

@@ -538,8 +538,13 @@ async fn on_anvil_one_absurd_balance_is_kept_raw_and_flagged_and_the_rest_of_the
     assert_eq!(maxed["raw_amount"], U256::MAX.to_string());
     assert_eq!(maxed["flags"], json!(["out_of_range"]));
     assert_eq!(maxed["value_usd"], Value::Null);
+    assert_eq!(
+        maxed["quantity_text"],
+        "115792089237316195423570985008687907853269984665640564039457.584007913129639935"
+    );
     let wrong = holding(&a, "WRONG", "ethereum");
     assert_eq!(wrong["raw_amount"], trillion.to_string());
+    assert_eq!(wrong["quantity_text"], trillion.to_string());
     assert_eq!(wrong["flags"], json!(["out_of_range"]));
     assert_eq!(holding(&a, "FINE", "ethereum")["quantity"], "5");
     assert_eq!(holding(&a, "ETH", "ethereum")["value_usd"], "6000");

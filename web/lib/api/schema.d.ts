@@ -804,8 +804,9 @@ export interface components {
             price_usd?: string | null;
             quantity: string;
             /**
-             * @description The exact quantity as the source wrote it, when it does not fit a decimal (then
-             *     `quantity` is 0 and the holding is flagged `out_of_range`).
+             * @description The exact quantity as text, when it does not fit a decimal (then `quantity` is 0 and
+             *     the holding is flagged `out_of_range`): the exchange's text, or the raw integer over
+             *     10^decimals written out.
              */
             quantity_text?: string | null;
             /** @description The on-chain integer (base-10 digits) for chain balances. */
