@@ -16,6 +16,9 @@ pub struct Metrics {
     pub job_duration: HistogramVec,
     /// Items each job processed, summed over runs.
     pub job_items: IntCounterVec,
+    /// Token balances a chain read could not give, by chain and reason (`failed`: the call
+    /// failed and the previous balance was kept; `not_a_token`: no contract, left out).
+    pub token_read_failures: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -73,6 +76,14 @@ impl Metrics {
             &["job"],
         )
         .expect("valid metric");
+        let token_read_failures = IntCounterVec::new(
+            Opts::new(
+                "chain_token_read_failures_total",
+                "Token balances a chain read could not give",
+            ),
+            &["chain", "reason"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -81,6 +92,7 @@ impl Metrics {
             Box::new(job_runs.clone()),
             Box::new(job_duration.clone()),
             Box::new(job_items.clone()),
+            Box::new(token_read_failures.clone()),
         ] {
             registry.register(c).expect("registers once");
         }
@@ -93,6 +105,7 @@ impl Metrics {
             job_runs,
             job_duration,
             job_items,
+            token_read_failures,
         }
     }
 

@@ -158,7 +158,8 @@ pub fn positions(
     let mut out = Vec::new();
     let mut held: HashSet<Uuid> = HashSet::new();
     for (account_id, holdings) in accounts {
-        for h in holdings {
+        // An `out_of_range` holding has no usable quantity: shown on its account only.
+        for h in holdings.iter().filter(|h| h.is_countable()) {
             let price = h.asset_id.and_then(|id| prices.get(&id));
             if let Some(id) = h.asset_id {
                 held.insert(id);
@@ -317,6 +318,8 @@ pub fn snapshot_row(
         holdings: Set(serde_json::to_value(&alloc.lines).unwrap_or_default()),
         metadata: Set(Some(json!({
             "unpriced": alloc.unpriced,
+            "liabilities": alloc.liabilities,
+            "net_value_usd": alloc.net_value_usd,
             "prices": used,
             "accounts": accounts.iter().map(|a| json!({
                 "id": a.id, "name": a.name, "last_synced_at": a.last_synced_at,

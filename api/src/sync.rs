@@ -1,17 +1,21 @@
 //! Syncing one account: read balances from OKX or the wallet's chains, identify and price
-//! them, and store the holdings. A failure keeps what was stored: a failed location keeps its
-//! previous holdings, and a sync that got nothing changes no holding.
+//! them, and store the holdings and each location's sync state. A failure keeps what was
+//! stored: a failed or disabled location, and a token whose read failed, keep their previous
+//! holdings flagged `not_refreshed` (see `domain::locations` for the statuses).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::connectors::{ChainTarget, ConnectorError, ExchangeCredentials, TokenTarget};
+use crate::connectors::{
+    ChainTarget, ConnectorError, ExchangeCredentials, ExchangeLocation, TokenRead, TokenTarget,
+};
 use crate::domain::amounts;
-use crate::domain::holdings::{self, Holding, Quote, RawHolding};
+use crate::domain::holdings::{self, flag, Holding, Kept, Quote, RawHolding};
+use crate::domain::locations::{self, LocationSync, Outcome};
 use crate::entities::accounts;
 use crate::state::AppState;
 use crate::store::accounts::{self as account_store, SyncRecord};
@@ -21,6 +25,7 @@ pub const STATUS_OK: &str = "ok";
 /// Some locations (chains, or parts of an exchange account) failed; they keep their
 /// previous holdings.
 pub const STATUS_PARTIAL: &str = "partial";
+/// Nothing could be read (every location failed or is not refreshed); holdings are kept.
 pub const STATUS_ERROR: &str = "error";
 
 /// Accounts being synced in this process (a second sync of one account waits its turn).
@@ -64,16 +69,36 @@ pub fn stored_holdings(account: &accounts::Model) -> Vec<Holding> {
         .unwrap_or_default()
 }
 
-/// What one read produced: balances, and the locations that failed with why.
+/// Stored per-location sync state of an account (empty when never synced).
+pub fn stored_locations(account: &accounts::Model) -> Vec<LocationSync> {
+    account
+        .location_syncs
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// What one read produced: balances, each location's outcome, and what to keep from before.
 struct Reading {
     raw: Vec<RawHolding>,
-    failed: Vec<(String, String)>,
-    /// Every location the account has, so a fully failed read is recognised.
-    locations: Vec<String>,
+    outcomes: Vec<(String, Outcome)>,
+    kept: Kept,
     permission_warning: Option<Option<String>>,
 }
 
+/// The exchange's locations (all read together).
+const EXCHANGE_LOCATIONS: [ExchangeLocation; 3] = [
+    ExchangeLocation::Trading,
+    ExchangeLocation::Funding,
+    ExchangeLocation::Earn,
+];
+
 /// Syncs one account now and returns it as stored afterwards.
+///
+/// Nothing vanishes: a location that fails or is not read (its chain disabled), and a token
+/// whose read fails, keep their previous holdings flagged `not_refreshed`. An account of
+/// which nothing could be read is `error`; one of which something could not be read is
+/// `partial`; `last_synced_at` is the oldest location's last good read.
 pub async fn sync_account(
     state: &AppState,
     account: accounts::Model,
@@ -84,60 +109,51 @@ pub async fn sync_account(
         .ok_or(SyncError::InProgress)?;
     let started = Utc::now();
     account_store::mark_sync_started(&state.db, account.id, started).await?;
-    let reading = match account.account_type.as_str() {
+    let previous = stored_holdings(&account);
+    let result = match account.account_type.as_str() {
         "exchange" => read_exchange(state, &account).await,
         _ => read_wallet(state, &account).await,
     };
-    let reading = match reading {
+    let reading = match result {
         Ok(r) => r,
         Err(e) => {
             let msg = format!("{e:#}");
             tracing::warn!(account_id = %account.id, error = %msg, "account sync failed");
-            return Ok(account_store::record_sync(
-                &state.db,
-                account.id,
-                SyncRecord {
-                    status: STATUS_ERROR,
-                    error: Some(msg),
-                    holdings: None,
-                    synced_at: None,
-                    permission_warning: None,
+            let mut names: Vec<String> = if account.account_type == "exchange" {
+                EXCHANGE_LOCATIONS
+                    .iter()
+                    .map(|l| l.as_str().to_string())
+                    .collect()
+            } else {
+                enabled_chains(&account)
+            };
+            for h in &previous {
+                if !names.contains(&h.location) {
+                    names.push(h.location.clone());
+                }
+            }
+            Reading {
+                raw: Vec::new(),
+                outcomes: names
+                    .iter()
+                    .map(|n| (n.clone(), Outcome::Failed(msg.clone())))
+                    .collect(),
+                kept: Kept {
+                    locations: names,
+                    tokens: Vec::new(),
                 },
-            )
-            .await?);
+                permission_warning: None,
+            }
         }
     };
-    let all_failed = !reading.locations.is_empty()
-        && reading
-            .locations
-            .iter()
-            .all(|l| reading.failed.iter().any(|(f, _)| f == l));
-    let error = (!reading.failed.is_empty()).then(|| {
-        reading
-            .failed
-            .iter()
-            .map(|(loc, why)| format!("{loc}: {why}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
-    if all_failed {
-        tracing::warn!(account_id = %account.id, error = error.as_deref().unwrap_or(""), "account sync got nothing");
-        return Ok(account_store::record_sync(
-            &state.db,
-            account.id,
-            SyncRecord {
-                status: STATUS_ERROR,
-                error,
-                holdings: None,
-                synced_at: None,
-                permission_warning: reading.permission_warning,
-            },
-        )
-        .await?);
-    }
+
     let index = state.asset_index.get(&state.db).await?;
     let fresh = holdings::identify(reading.raw, &index);
-    let ids: Vec<Uuid> = fresh.iter().filter_map(|h| h.asset_id).collect();
+    // Microseconds, as PostgreSQL stores `last_synced_at`: the JSON times then agree with it.
+    let now = Utc::now().trunc_subsecs(6);
+    let mut merged =
+        holdings::merge_sync(&previous, fresh, &reading.kept, now, account.last_synced_at);
+    let ids: Vec<Uuid> = merged.iter().filter_map(|h| h.asset_id).collect();
     let quotes: HashMap<Uuid, Quote> = prices::latest_for_assets(&state.db, &ids)
         .await?
         .into_iter()
@@ -152,16 +168,72 @@ pub async fn sync_account(
             )
         })
         .collect();
-    let failed: Vec<String> = reading.failed.iter().map(|(l, _)| l.clone()).collect();
-    let mut merged = holdings::merge_sync(&stored_holdings(&account), fresh, &failed);
-    // Fresh holdings get today's prices; kept ones (failed locations) keep theirs unless a
-    // newer price of the same asset is at hand.
+    // Fresh holdings get today's prices; kept ones keep theirs unless a newer price of the
+    // same asset is at hand.
     holdings::price(&mut merged, &quotes, state.config.sync.dust_threshold_usd);
-    let status = if failed.is_empty() {
-        STATUS_OK
+
+    let before = stored_locations(&account);
+    let locations: Vec<LocationSync> = reading
+        .outcomes
+        .into_iter()
+        .map(|(name, outcome)| {
+            let outcome = match outcome {
+                Outcome::Read {
+                    failures,
+                    notes,
+                    kept_since: _,
+                } if !failures.is_empty() => {
+                    // The oldest read behind the balances kept at this location.
+                    let kept: Vec<Option<chrono::DateTime<Utc>>> = merged
+                        .iter()
+                        .filter(|h| h.location == name && h.has_flag(flag::NOT_REFRESHED))
+                        .map(|h| h.synced_at)
+                        .collect();
+                    let kept_since = if kept.is_empty() {
+                        None
+                    } else if kept.iter().any(Option::is_none) {
+                        Some(None)
+                    } else {
+                        Some(kept.into_iter().flatten().min())
+                    };
+                    Outcome::Read {
+                        failures,
+                        notes,
+                        kept_since,
+                    }
+                }
+                other => other,
+            };
+            let prev = before.iter().find(|l| l.location == name);
+            locations::next(&name, prev, outcome, now, account.last_synced_at)
+        })
+        .collect();
+    let problems: Vec<String> = locations
+        .iter()
+        .filter(|l| l.status != locations::OK)
+        .map(|l| {
+            format!(
+                "{}: {}",
+                l.location,
+                l.error.as_deref().unwrap_or(&l.status)
+            )
+        })
+        .collect();
+    let (status, error) = if !locations::read_any(&locations) {
+        let why = if locations.is_empty() {
+            "the account has no location to read".to_string()
+        } else {
+            format!("nothing could be read: {}", problems.join("; "))
+        };
+        (STATUS_ERROR, Some(why))
+    } else if problems.is_empty() {
+        (STATUS_OK, None)
     } else {
-        STATUS_PARTIAL
+        (STATUS_PARTIAL, Some(problems.join("; ")))
     };
+    if status != STATUS_OK {
+        tracing::warn!(account_id = %account.id, status, error = error.as_deref().unwrap_or(""), "account sync incomplete");
+    }
     Ok(account_store::record_sync(
         &state.db,
         account.id,
@@ -169,8 +241,9 @@ pub async fn sync_account(
             status,
             error,
             holdings: Some(serde_json::to_value(&merged).map_err(anyhow::Error::from)?),
-            synced_at: Some(Utc::now()),
+            synced_at: locations::oldest_read(&locations),
             permission_warning: reading.permission_warning,
+            locations: Some(serde_json::to_value(&locations).map_err(anyhow::Error::from)?),
         },
     )
     .await?)
@@ -212,22 +285,23 @@ async fn read_exchange(state: &AppState, account: &accounts::Model) -> anyhow::R
     let balances = state.exchange.balances(&creds).await.map_err(describe)?;
     let raw = balances
         .into_iter()
-        .filter(|b| !b.total.is_zero())
-        .map(|b| RawHolding {
-            symbol: b.currency,
-            quantity: b.total,
-            raw_amount: None,
-            decimals: None,
-            location: b.location.as_str().to_string(),
-            chain: None,
-            contract_address: None,
-            known_asset: None,
+        .filter(|b| !b.total.is_zero() || b.total_text.is_some())
+        .map(|b| {
+            let mut r = RawHolding::new(&b.currency, b.total, b.location.as_str());
+            if let Some(text) = b.total_text {
+                r.quantity_text = Some(text);
+                r.flags.push(flag::OUT_OF_RANGE.to_string());
+            }
+            r
         })
         .collect();
     Ok(Reading {
         raw,
-        failed: Vec::new(),
-        locations: Vec::new(),
+        outcomes: EXCHANGE_LOCATIONS
+            .iter()
+            .map(|l| (l.as_str().to_string(), Outcome::read()))
+            .collect(),
+        kept: Kept::default(),
         permission_warning: Some(warning),
     })
 }
@@ -251,15 +325,26 @@ async fn read_wallet(state: &AppState, account: &accounts::Model) -> anyhow::Res
         .clone()
         .ok_or_else(|| anyhow::anyhow!("the wallet has no address"))?;
     let wanted = enabled_chains(account);
-    let chains: Vec<_> = evm_chains::list(&state.db, Some(true))
-        .await?
-        .into_iter()
-        .filter(|c| wanted.contains(&c.chain_name))
-        .collect();
+    let registry = evm_chains::list(&state.db, None).await?;
+    let mut outcomes: Vec<(String, Outcome)> = Vec::new();
+    let mut kept = Kept::default();
     let mut targets = Vec::new();
-    for c in &chains {
-        let tokens = evm_tokens::active_for_chain(&state.db, c.id).await?;
-        targets.push((c.clone(), tokens));
+    for name in &wanted {
+        match registry.iter().find(|c| &c.chain_name == name) {
+            Some(c) if c.is_active => {
+                let tokens = evm_tokens::active_for_chain(&state.db, c.id).await?;
+                targets.push((c.clone(), tokens));
+            }
+            found => {
+                let why = if found.is_some() {
+                    "the chain is disabled by the administrator; balances kept from the last read"
+                } else {
+                    "the chain is no longer configured; balances kept from the last read"
+                };
+                outcomes.push((name.clone(), Outcome::NotRefreshed(why.to_string())));
+                kept.locations.push(name.clone());
+            }
+        }
     }
     let reads = targets.iter().map(|(chain, tokens)| {
         let target = ChainTarget {
@@ -276,18 +361,20 @@ async fn read_wallet(state: &AppState, account: &accounts::Model) -> anyhow::Res
                     decimals: t.decimals.clamp(0, 255) as u8,
                 })
                 .collect(),
+            multicall3_address: chain.multicall3_address.clone(),
         };
         let wallet = wallet.clone();
         async move { (target.clone(), state.chains.read(&target, &wallet).await) }
     });
     let results = futures_util::future::join_all(reads).await;
     let mut raw = Vec::new();
-    let mut failed = Vec::new();
     for ((chain, tokens), (target, result)) in targets.iter().zip(results) {
+        let name = &chain.chain_name;
         let reading = match result {
             Ok(r) => r,
             Err(e) => {
-                failed.push((chain.chain_name.clone(), e.to_string()));
+                outcomes.push((name.clone(), Outcome::Failed(e.to_string())));
+                kept.locations.push(name.clone());
                 continue;
             }
         };
@@ -296,34 +383,64 @@ async fn read_wallet(state: &AppState, account: &accounts::Model) -> anyhow::Res
                 &chain.native_symbol,
                 &reading.native,
                 target.native_decimals,
-                &chain.chain_name,
+                name,
                 None,
                 chain.native_asset_id,
-            )?);
+            ));
         }
-        for ((address, amount), token) in reading.tokens.iter().zip(tokens) {
-            let Some(amount) = amount else { continue };
-            if amounts::is_zero_raw(amount) {
-                continue;
+        let mut failures = Vec::new();
+        let mut notes = Vec::new();
+        for ((address, read), token) in reading.tokens.iter().zip(tokens) {
+            let what = format!("{} ({address})", token.symbol);
+            match read {
+                TokenRead::Balance(amount) if amounts::is_zero_raw(amount) => {}
+                TokenRead::Balance(amount) => raw.push(chain_holding(
+                    &token.symbol,
+                    amount,
+                    token.decimals.clamp(0, 255) as u8,
+                    name,
+                    Some(address.clone()),
+                    token.asset_id,
+                )),
+                TokenRead::NotAToken(why) => {
+                    count_token_failure(state, name, "not_a_token");
+                    notes.push(format!("{what} left out: {why}"));
+                }
+                TokenRead::Failed(why) => {
+                    count_token_failure(state, name, "failed");
+                    failures.push(format!("{what}: {why}; previous balance kept"));
+                    kept.tokens.push((name.clone(), address.clone()));
+                }
             }
-            raw.push(chain_holding(
-                &token.symbol,
-                amount,
-                token.decimals.clamp(0, 255) as u8,
-                &chain.chain_name,
-                Some(address.clone()),
-                token.asset_id,
-            )?);
         }
+        outcomes.push((
+            name.clone(),
+            Outcome::Read {
+                failures,
+                notes,
+                kept_since: None,
+            },
+        ));
     }
     Ok(Reading {
         raw,
-        failed,
-        locations: chains.iter().map(|c| c.chain_name.clone()).collect(),
+        outcomes,
+        kept,
         permission_warning: None,
     })
 }
 
+fn count_token_failure(state: &AppState, chain: &str, reason: &str) {
+    state
+        .metrics
+        .token_read_failures
+        .with_label_values(&[chain, reason])
+        .inc();
+}
+
+/// A chain balance as a raw holding. One whose quantity does not fit a `Decimal` (2^256 − 1,
+/// or a registry with wrong decimals) is kept with its raw integer, quantity 0, flagged
+/// `out_of_range`, so the rest of the wallet still syncs.
 fn chain_holding(
     symbol: &str,
     raw: &str,
@@ -331,17 +448,20 @@ fn chain_holding(
     chain: &str,
     contract: Option<String>,
     known_asset: Option<Uuid>,
-) -> anyhow::Result<RawHolding> {
-    let quantity: Decimal = amounts::quantity_from_raw(raw, decimals)
-        .map_err(|e| anyhow::anyhow!("{chain} {symbol}: {e}"))?;
-    Ok(RawHolding {
-        symbol: symbol.to_string(),
-        quantity,
-        raw_amount: Some(raw.to_string()),
-        decimals: Some(decimals),
-        location: chain.to_string(),
-        chain: Some(chain.to_string()),
-        contract_address: contract,
-        known_asset,
-    })
+) -> RawHolding {
+    let mut h = RawHolding::new(symbol, Decimal::ZERO, chain);
+    match amounts::quantity_from_raw(raw, decimals) {
+        Ok(q) => h.quantity = q,
+        Err(e) => {
+            tracing::warn!(chain, symbol, raw, error = %e, "a balance is out of range; kept as its raw integer");
+            h.flags.push(flag::OUT_OF_RANGE.to_string());
+            h.quantity_text = amounts::exact_text(raw, decimals);
+        }
+    }
+    h.raw_amount = Some(raw.to_string());
+    h.decimals = Some(decimals);
+    h.chain = Some(chain.to_string());
+    h.contract_address = contract;
+    h.known_asset = known_asset;
+    h
 }

@@ -65,6 +65,10 @@ fn holding(asset: &(Uuid, String), qty: Decimal) -> Holding {
         price_at: None,
         is_dust: false,
         identified_by: "registry".into(),
+        kind: "spot".into(),
+        flags: Vec::new(),
+        synced_at: None,
+        quantity_text: None,
     }
 }
 
@@ -133,6 +137,7 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         last_sync_status: Set(Some("ok".into())),
         last_sync_error: Set(None),
         permission_warning: Set(None),
+        location_syncs: Set(None),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),

@@ -1,12 +1,19 @@
 //! `EvmClient`: a wallet's native and ERC-20 balances on EVM chains over JSON-RPC.
 //!
-//! Native balance: `eth_getBalance`. Tokens: `balanceOf(wallet)` batched through Multicall3's
-//! `aggregate3` (`allowFailure = true`) in chunks, or one `eth_call` per token on chains
-//! without Multicall3. Whether a chain has Multicall3 (`eth_getCode` at its canonical address
-//! returns code) is remembered per `(chain_id, rpc_url)`, so a warm reading takes
-//! `ceil(tokens / chunk) + 1` requests. A call that reverts, fails or returns fewer than 32
-//! bytes is "no balance" (`None`): Multicall3 reports a call to an address without code as a
-//! success with empty data, which is not zero.
+//! One reading first asks `eth_blockNumber` and reads everything at that block, so native and
+//! token balances are one consistent picture. Native balance: `eth_getBalance`. Tokens:
+//! `balanceOf(wallet)` batched through Multicall3's `aggregate3` (`allowFailure = true`) at
+//! the chain row's `multicall3_address` (the canonical address when unset), in chunks, or one
+//! `eth_call` per token on chains without Multicall3. Whether a chain has Multicall3
+//! (`eth_getCode` at that address returns code) is remembered per `(chain_id, rpc_url,
+//! address)`: a present one for the life of the process, an absent one for
+//! [`MULTICALL_RECHECK`] (then asked again), so a warm reading takes
+//! `ceil(tokens / chunk) + 2` requests.
+//!
+//! Per token: a call that reverts or answers fewer than 32 bytes is [`TokenRead::Failed`]
+//! (the balance is unknown). Multicall3 reports a call to an address without code as a success
+//! with empty data, so an empty answer costs one `eth_getCode` of that token: no code is
+//! [`TokenRead::NotAToken`], code is `Failed`.
 //!
 //! Every request has a deadline and is retried with backoff after connection errors,
 //! timeouts, HTTP 429 and 5xx. Errors and metrics name the provider `evm:<chain_name>`; RPC
@@ -30,12 +37,15 @@ use alloy::transports::{RpcError, TransportError, TransportErrorKind, TransportF
 use rand::Rng;
 use tokio::task::JoinSet;
 
-use super::{ChainBalances, ChainReading, ChainTarget, ConnectorError, RawAmount};
+use super::{ChainBalances, ChainReading, ChainTarget, ConnectorError, TokenRead};
 use crate::config::EvmConfig;
 use crate::metrics::Metrics;
 
 /// Multicall3's address, the same on every chain that has it.
 pub const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
+
+/// How long a chain found without Multicall3 is read token by token before it is checked again.
+pub const MULTICALL_RECHECK: Duration = Duration::from_secs(600);
 
 /// Requests of one reading in flight at once: enough to overlap round trips, few enough for
 /// public RPCs' rate limits when a chain lacks Multicall3 and every token is one request.
@@ -66,8 +76,12 @@ pub struct EvmClient {
     backoff_base: Duration,
     use_multicall: bool,
     metrics: Arc<Metrics>,
-    has_multicall: Mutex<HashMap<(i64, String), bool>>,
+    multicall_recheck: Duration,
+    /// Whether a chain has Multicall3, and when that was found.
+    has_multicall: Mutex<HashMap<MulticallKey, (bool, Instant)>>,
 }
+
+type MulticallKey = (i64, String, Address);
 
 impl EvmClient {
     /// A client with the configured chunk size, per-request deadline and retries.
@@ -85,8 +99,15 @@ impl EvmClient {
             backoff_base: Duration::from_millis(100),
             use_multicall: true,
             metrics,
+            multicall_recheck: MULTICALL_RECHECK,
             has_multicall: Mutex::default(),
         }
+    }
+
+    /// Re-checks a chain found without Multicall3 after `after` instead of [`MULTICALL_RECHECK`].
+    pub fn with_multicall_recheck(mut self, after: Duration) -> Self {
+        self.multicall_recheck = after;
+        self
     }
 
     /// Reads tokens with one `eth_call` each even where Multicall3 exists (for benchmarks and
@@ -102,34 +123,61 @@ impl EvmClient {
         self
     }
 
-    fn cached_multicall(&self, key: &(i64, String)) -> Option<bool> {
+    fn cached_multicall(&self, key: &MulticallKey) -> Option<bool> {
         let cache = self.has_multicall.lock().unwrap_or_else(|e| e.into_inner());
-        cache.get(key).copied()
+        cache
+            .get(key)
+            .filter(|(present, at)| *present || at.elapsed() < self.multicall_recheck)
+            .map(|(present, _)| *present)
     }
 
-    fn remember_multicall(&self, key: (i64, String), present: bool) {
+    fn remember_multicall(&self, key: MulticallKey, present: bool) {
         let mut cache = self.has_multicall.lock().unwrap_or_else(|e| e.into_inner());
-        cache.insert(key, present);
+        cache.insert(key, (present, Instant::now()));
     }
 
     async fn chain_has_multicall(
         &self,
         rpc: &Rpc,
         chain: &ChainTarget,
+        multicall: Address,
+        at: BlockId,
     ) -> Result<bool, ConnectorError> {
-        let key = (chain.chain_id, chain.rpc_url.clone());
+        let key = (chain.chain_id, chain.rpc_url.clone(), multicall);
         if let Some(present) = self.cached_multicall(&key) {
             return Ok(present);
         }
         let code = rpc
             .provider
-            .get_code_at(MULTICALL3)
-            .block_id(BlockId::latest())
+            .get_code_at(multicall)
+            .block_id(at)
             .await
             .map_err(|e| rpc.error("eth_getCode", e))?;
         let present = !code.is_empty();
+        if !present {
+            tracing::info!(
+                provider = rpc.label,
+                multicall3 = %multicall,
+                "no Multicall3 on this chain; reading tokens one by one until the next check"
+            );
+        }
         self.remember_multicall(key, present);
         Ok(present)
+    }
+}
+
+/// The Multicall3 address of a chain row: its own, or the canonical one when unset or unreadable.
+fn multicall_address(chain: &ChainTarget) -> Address {
+    match chain.multicall3_address.as_deref().map(str::trim) {
+        None | Some("") => MULTICALL3,
+        Some(text) => text.parse().unwrap_or_else(|_| {
+            tracing::warn!(
+                chain = %chain.chain_name,
+                multicall3 = text,
+                "the chain's multicall3_address is not an EVM address; using the canonical one"
+            );
+            MULTICALL3
+        }),
     }
 }
 
@@ -146,7 +194,17 @@ impl ChainBalances for EvmClient {
             reason: "the wallet is not an EVM address (0x and 40 hex digits)".into(),
         })?;
         let rpc = Rpc::connect(self, label, &chain.rpc_url)?;
-        let multicall = self.use_multicall && self.chain_has_multicall(&rpc, chain).await?;
+        let block = rpc
+            .provider
+            .get_block_number()
+            .await
+            .map_err(|e| rpc.error("eth_blockNumber", e))?;
+        let at = BlockId::number(block);
+        let multicall_at = multicall_address(chain);
+        let multicall = self.use_multicall
+            && self
+                .chain_has_multicall(&rpc, chain, multicall_at, at)
+                .await?;
 
         let targets: Vec<Option<Address>> = chain
             .tokens
@@ -157,7 +215,7 @@ impl ChainBalances for EvmClient {
                     tracing::warn!(
                         provider = label,
                         token = %t.address,
-                        "token address is not an EVM address; reading it as no balance"
+                        "token address is not an EVM address; it is not read"
                     );
                     None
                 }
@@ -168,7 +226,7 @@ impl ChainBalances for EvmClient {
         let native = async {
             rpc.provider
                 .get_balance(owner)
-                .block_id(BlockId::latest())
+                .block_id(at)
                 .await
                 .map_err(|e| rpc.error("eth_getBalance", e))
         };
@@ -176,30 +234,84 @@ impl ChainBalances for EvmClient {
             if valid.is_empty() {
                 Ok(Vec::new())
             } else if multicall {
-                read_batched(&rpc, owner, &valid, self.chunk_size).await
+                read_batched(&rpc, owner, &valid, self.chunk_size, multicall_at, at).await
             } else {
-                read_one_by_one(&rpc, owner, &valid).await
+                read_one_by_one(&rpc, owner, &valid, at).await
             }
         };
-        let (native, balances) = tokio::try_join!(native, tokens)?;
+        let (native, answers) = tokio::try_join!(native, tokens)?;
+        let answers = classify_empty(&rpc, &valid, answers, at).await?;
 
-        let mut balances = balances.into_iter();
+        let mut answers = answers.into_iter();
         let tokens = chain
             .tokens
             .iter()
             .zip(&targets)
             .map(|(t, target)| {
-                let balance = target.and_then(|_| balances.next().flatten());
-                (t.address.clone(), balance)
+                let read = match target {
+                    Some(_) => answers.next().unwrap_or_else(|| {
+                        TokenRead::Failed("no answer for this token".to_string())
+                    }),
+                    None => TokenRead::NotAToken("the token address is not an EVM address".into()),
+                };
+                (t.address.clone(), read)
             })
             .collect();
         Ok(ChainReading {
             chain_name: chain.chain_name.clone(),
             native: native.to_string(),
             tokens,
+            block: Some(block),
             requests: rpc.transport.shared.requests.load(Ordering::Relaxed),
         })
     }
+}
+
+/// What one `balanceOf` answered, before empty answers are told apart.
+enum Answer {
+    Read(TokenRead),
+    /// Success with no data: no code at the address, or a contract that returns nothing.
+    Empty,
+}
+
+/// Answers as [`TokenRead`]s: each empty answer costs one `eth_getCode` at the reading's block,
+/// no code making it [`TokenRead::NotAToken`] and code [`TokenRead::Failed`].
+async fn classify_empty(
+    rpc: &Rpc,
+    tokens: &[Address],
+    answers: Vec<Answer>,
+    at: BlockId,
+) -> Result<Vec<TokenRead>, ConnectorError> {
+    let empty: Vec<Address> = tokens
+        .iter()
+        .zip(&answers)
+        .filter(|(_, a)| matches!(a, Answer::Empty))
+        .map(|(t, _)| *t)
+        .collect();
+    let rpc2 = rpc.clone();
+    let has_code = bounded(empty, MAX_IN_FLIGHT, move |token: Address| {
+        let rpc = rpc2.clone();
+        async move {
+            rpc.provider
+                .get_code_at(token)
+                .block_id(at)
+                .await
+                .map(|code| !code.is_empty())
+                .map_err(|e| rpc.error("eth_getCode", e))
+        }
+    })
+    .await?;
+    let mut has_code = has_code.into_iter();
+    Ok(answers
+        .into_iter()
+        .map(|a| match a {
+            Answer::Read(r) => r,
+            Answer::Empty if has_code.next().unwrap_or(true) => {
+                TokenRead::Failed("balanceOf returned no data".into())
+            }
+            Answer::Empty => TokenRead::NotAToken("no contract is deployed at this address".into()),
+        })
+        .collect())
 }
 
 /// `balanceOf` for every token through `aggregate3`, `chunk` calls per request.
@@ -208,7 +320,9 @@ async fn read_batched(
     owner: Address,
     tokens: &[Address],
     chunk: usize,
-) -> Result<Vec<Option<RawAmount>>, ConnectorError> {
+    multicall: Address,
+    at: BlockId,
+) -> Result<Vec<Answer>, ConnectorError> {
     let call_data: Bytes = abi::balanceOfCall { owner }.abi_encode().into();
     let jobs: Vec<Vec<Address>> = tokens.chunks(chunk).map(<[Address]>::to_vec).collect();
     let rpc2 = rpc.clone();
@@ -226,12 +340,12 @@ async fn read_batched(
                 .collect();
             let input = abi::aggregate3Call { calls }.abi_encode();
             let tx = <Ethereum as Network>::TransactionRequest::default()
-                .with_to(MULTICALL3)
+                .with_to(multicall)
                 .with_input(input);
             let out = rpc
                 .provider
                 .call(tx)
-                .block(BlockId::latest())
+                .block(at)
                 .await
                 .map_err(|e| rpc.error("eth_call aggregate3", e))?;
             let results = abi::aggregate3Call::abi_decode_returns(&out).map_err(|e| {
@@ -254,9 +368,9 @@ async fn read_batched(
                 .into_iter()
                 .map(|r| {
                     if r.success {
-                        balance_word(&r.returnData)
+                        balance_answer(&r.returnData)
                     } else {
-                        None
+                        Answer::Read(TokenRead::Failed("balanceOf reverted".into()))
                     }
                 })
                 .collect::<Vec<_>>())
@@ -271,7 +385,8 @@ async fn read_one_by_one(
     rpc: &Rpc,
     owner: Address,
     tokens: &[Address],
-) -> Result<Vec<Option<RawAmount>>, ConnectorError> {
+    at: BlockId,
+) -> Result<Vec<Answer>, ConnectorError> {
     let call_data: Bytes = abi::balanceOfCall { owner }.abi_encode().into();
     let rpc2 = rpc.clone();
     bounded(tokens.to_vec(), MAX_IN_FLIGHT, move |token: Address| {
@@ -280,9 +395,11 @@ async fn read_one_by_one(
             .with_to(token)
             .with_input(call_data.clone());
         async move {
-            match rpc.provider.call(tx).block(BlockId::latest()).await {
-                Ok(out) => Ok(balance_word(&out)),
-                Err(RpcError::ErrorResp(e)) if is_execution_failure(&e) => Ok(None),
+            match rpc.provider.call(tx).block(at).await {
+                Ok(out) => Ok(balance_answer(&out)),
+                Err(RpcError::ErrorResp(e)) if is_execution_failure(&e) => Ok(Answer::Read(
+                    TokenRead::Failed(format!("balanceOf failed: {}", snippet(&e.message))),
+                )),
                 Err(e) => Err(rpc.error("eth_call balanceOf", e)),
             }
         }
@@ -290,9 +407,17 @@ async fn read_one_by_one(
     .await
 }
 
-/// The balance in a `balanceOf` answer: its first 32-byte word; `None` when shorter.
-fn balance_word(data: &[u8]) -> Option<RawAmount> {
-    (data.len() >= 32).then(|| U256::from_be_slice(&data[..32]).to_string())
+/// The balance in a `balanceOf` answer: its first 32-byte word.
+fn balance_answer(data: &[u8]) -> Answer {
+    match data.len() {
+        0 => Answer::Empty,
+        n if n < 32 => Answer::Read(TokenRead::Failed(format!(
+            "balanceOf returned {n} bytes instead of 32"
+        ))),
+        _ => Answer::Read(TokenRead::Balance(
+            U256::from_be_slice(&data[..32]).to_string(),
+        )),
+    }
 }
 
 /// Whether a JSON-RPC error of an `eth_call` says the call itself failed in the EVM (a revert
@@ -693,13 +818,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn balances_are_the_first_word_and_short_data_is_no_balance() {
-        assert_eq!(balance_word(&[]), None);
-        assert_eq!(balance_word(&[0u8; 31]), None);
+    fn balances_are_the_first_word_short_data_is_a_failed_read_and_empty_data_is_checked() {
+        let read = |data: &[u8]| match balance_answer(data) {
+            Answer::Read(r) => Some(r),
+            Answer::Empty => None,
+        };
+        assert_eq!(read(&[]), None, "empty: the address's code decides");
+        assert!(matches!(read(&[0u8; 31]), Some(TokenRead::Failed(_))));
         let mut word = [0u8; 32];
         word[31] = 1;
-        assert_eq!(balance_word(&word).as_deref(), Some("1"));
-        assert_eq!(balance_word(&[0xff; 64]).unwrap(), U256::MAX.to_string());
+        assert_eq!(read(&word), Some(TokenRead::Balance("1".into())));
+        assert_eq!(
+            read(&[0xff; 64]),
+            Some(TokenRead::Balance(U256::MAX.to_string()))
+        );
     }
 
     #[test]

@@ -397,6 +397,7 @@ pub fn balance(
         location,
         total,
         free,
+        total_text: None,
     }
 }
 
@@ -525,12 +526,12 @@ mod tests {
     }
 }
 
-use super::{ChainBalances, ChainReading, ChainTarget, RawAmount};
+use super::{ChainBalances, ChainReading, ChainTarget, RawAmount, TokenRead};
 
 /// Implements `ChainBalances` from in-memory data, with an injectable failure per chain and a
 /// call counter. Unset native balances read `"0"`; unset token balances read `"0"` too (an
 /// ERC-20 answers 0 for a wallet it never saw), except tokens marked with
-/// [`FakeChains::set_no_balance`], which read `None`. Chains and wallets match by name and by
+/// [`FakeChains::set_no_balance`] (not a token) or [`FakeChains::fail_token`] (a failed call). Chains and wallets match by name and by
 /// lowercase address. Share it as `Arc<FakeChains>` and change it between calls.
 #[derive(Default)]
 pub struct FakeChains {
@@ -541,7 +542,7 @@ pub struct FakeChains {
 struct ChainsState {
     native: HashMap<(String, String), RawAmount>,
     tokens: HashMap<(String, String, String), RawAmount>,
-    no_balance: std::collections::HashSet<(String, String)>,
+    unread: HashMap<(String, String), TokenRead>,
     fail: HashMap<String, ConnectorError>,
     calls: HashMap<String, usize>,
     reads: Vec<(String, String)>,
@@ -576,11 +577,24 @@ impl FakeChains {
         );
     }
 
-    /// Makes a token read `None` for every wallet (no code, reverts, or short data).
+    /// Makes a token read as "not a token" (no code at the address) for every wallet.
     pub fn set_no_balance(&self, chain: &str, token: &str) {
-        self.state()
-            .no_balance
-            .insert((chain.to_string(), token.to_ascii_lowercase()));
+        self.state().unread.insert(
+            (chain.to_string(), token.to_ascii_lowercase()),
+            TokenRead::NotAToken("no contract is deployed at this address".into()),
+        );
+    }
+
+    /// Makes a token's read fail (a revert or a short answer) for every wallet; `false` heals it.
+    pub fn fail_token(&self, chain: &str, token: &str, failing: bool) {
+        let key = (chain.to_string(), token.to_ascii_lowercase());
+        let mut s = self.state();
+        if failing {
+            s.unread
+                .insert(key, TokenRead::Failed("balanceOf reverted".into()));
+        } else {
+            s.unread.remove(&key);
+        }
     }
 
     /// Makes every read of this chain fail with this error (`None` heals it).
@@ -610,7 +624,7 @@ impl FakeChains {
 
 #[async_trait::async_trait]
 impl ChainBalances for FakeChains {
-    /// Reports `1 + ceil(tokens / 200)` requests, as a warm `EvmClient` with Multicall3 would.
+    /// Reports `2 + ceil(tokens / 200)` requests, as a warm `EvmClient` with Multicall3 would.
     async fn read(
         &self,
         chain: &ChainTarget,
@@ -634,24 +648,24 @@ impl ChainBalances for FakeChains {
             .iter()
             .map(|t| {
                 let token = t.address.to_ascii_lowercase();
-                let balance = if s.no_balance.contains(&(name.clone(), token.clone())) {
-                    None
-                } else {
-                    Some(
+                let read = match s.unread.get(&(name.clone(), token.clone())) {
+                    Some(r) => r.clone(),
+                    None => TokenRead::Balance(
                         s.tokens
                             .get(&(name.clone(), wallet.clone(), token))
                             .cloned()
                             .unwrap_or_else(|| "0".into()),
-                    )
+                    ),
                 };
-                (t.address.clone(), balance)
+                (t.address.clone(), read)
             })
             .collect();
         Ok(ChainReading {
             chain_name: name,
             native,
             tokens,
-            requests: 1 + chain.tokens.len().div_ceil(200),
+            block: None,
+            requests: 2 + chain.tokens.len().div_ceil(200),
         })
     }
 }
@@ -676,6 +690,7 @@ mod chain_tests {
                     decimals: 18,
                 })
                 .collect(),
+            multicall3_address: None,
         }
     }
 
@@ -694,12 +709,15 @@ mod chain_tests {
         assert_eq!(
             got.tokens,
             vec![
-                (usdc.to_string(), Some("1000000".to_string())),
-                (dead.to_string(), None),
-                ("0xbeef".to_string(), Some("0".to_string())),
+                (usdc.to_string(), TokenRead::Balance("1000000".to_string())),
+                (
+                    dead.to_string(),
+                    TokenRead::NotAToken("no contract is deployed at this address".into())
+                ),
+                ("0xbeef".to_string(), TokenRead::Balance("0".to_string())),
             ]
         );
-        assert_eq!(got.requests, 2);
+        assert_eq!(got.requests, 3);
 
         let down = ConnectorError::Timeout {
             provider: "evm:base",

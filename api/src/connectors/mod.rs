@@ -147,9 +147,14 @@ pub struct ExchangeBalance {
     /// The exchange's currency code, e.g. `BTC`.
     pub currency: String,
     pub location: ExchangeLocation,
+    /// Negative for a liability (a margin borrow). Zero when [`ExchangeBalance::total_text`]
+    /// is set.
     pub total: Decimal,
     /// Available to trade or withdraw, where the exchange says.
     pub free: Option<Decimal>,
+    /// The exchange's text of a total with more digits than a `Decimal` holds (kept exactly,
+    /// flagged `out_of_range`, left out of totals).
+    pub total_text: Option<String>,
 }
 
 /// What an API key may do.
@@ -193,19 +198,45 @@ pub struct ChainTarget {
     pub native_symbol: String,
     pub native_decimals: u8,
     pub tokens: Vec<TokenTarget>,
+    /// The chain row's Multicall3 address; `None` means the canonical one.
+    pub multicall3_address: Option<String>,
 }
 
 /// A raw on-chain amount: base-10 digits of an unsigned integer up to 2^256 - 1.
 pub type RawAmount = String;
+
+/// What a chain said about one token of one wallet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRead {
+    /// `balanceOf` answered this raw amount.
+    Balance(RawAmount),
+    /// Nothing is deployed at the address (or it is not an address): not a token, so no
+    /// holding; the reason is shown on the location.
+    NotAToken(String),
+    /// The contract exists but the call failed (revert, short or empty answer): the balance is
+    /// unknown, so the previous one is kept.
+    Failed(String),
+}
+
+impl TokenRead {
+    /// The raw amount, when the read gave one.
+    pub fn balance(&self) -> Option<&str> {
+        match self {
+            TokenRead::Balance(raw) => Some(raw),
+            _ => None,
+        }
+    }
+}
 
 /// What one chain said about one wallet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainReading {
     pub chain_name: String,
     pub native: RawAmount,
-    /// One entry per requested token, in request order; `None` when the call reverted or
-    /// returned no data ("no balance", which is neither zero nor a failure of the wallet).
-    pub tokens: Vec<(String, Option<RawAmount>)>,
+    /// One entry per requested token, in request order.
+    pub tokens: Vec<(String, TokenRead)>,
+    /// The block every balance of this reading was read at, when the chain said.
+    pub block: Option<u64>,
     /// JSON-RPC requests this reading took.
     pub requests: usize,
 }

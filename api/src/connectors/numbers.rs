@@ -53,6 +53,11 @@ pub fn parse(text: &str, precision: Precision) -> Result<Decimal, NumberError> {
     to_decimal(parsed, precision).map_err(|why| NumberError(format!("{} {why}", shown(text))))
 }
 
+/// Whether `text` is a number in the syntax [`parse`] reads, whether or not it fits a `Decimal`.
+pub fn is_number(text: &str) -> bool {
+    lex(text.trim()).is_some()
+}
+
 /// A JSON value's text as a decimal: a number, or a string holding one. `null` and `""` are
 /// `None`; booleans, arrays and objects are errors.
 pub fn from_raw(raw: &RawValue, precision: Precision) -> Result<Option<Decimal>, NumberError> {

@@ -126,10 +126,10 @@ fn parse_trading(accounts: Vec<TradingAccount>) -> Result<Vec<ExchangeBalance>, 
     let location = ExchangeLocation::Trading;
     let mut out = Vec::new();
     for d in accounts.into_iter().flat_map(|a| a.details) {
-        let total = required(d.eq.as_deref(), location, &d.ccy, "eq")?;
-        let free = match amount(d.avail_eq.as_deref(), location, &d.ccy, "availEq")? {
+        let total = total(d.eq.as_deref(), location, &d.ccy, "eq")?;
+        let free = match free(d.avail_eq.as_deref(), location, &d.ccy, "availEq")? {
             Some(free) => Some(free),
-            None => amount(d.avail_bal.as_deref(), location, &d.ccy, "availBal")?,
+            None => free(d.avail_bal.as_deref(), location, &d.ccy, "availBal")?,
         };
         push_nonzero(&mut out, d.ccy, location, total, free);
     }
@@ -140,8 +140,8 @@ fn parse_funding(rows: Vec<FundingRow>) -> Result<Vec<ExchangeBalance>, Connecto
     let location = ExchangeLocation::Funding;
     let mut out = Vec::new();
     for r in rows {
-        let total = required(r.bal.as_deref(), location, &r.ccy, "bal")?;
-        let free = amount(r.avail_bal.as_deref(), location, &r.ccy, "availBal")?;
+        let total = total(r.bal.as_deref(), location, &r.ccy, "bal")?;
+        let free = free(r.avail_bal.as_deref(), location, &r.ccy, "availBal")?;
         push_nonzero(&mut out, r.ccy, location, total, free);
     }
     Ok(out)
@@ -151,7 +151,7 @@ fn parse_earn(rows: Vec<SavingsRow>) -> Result<Vec<ExchangeBalance>, ConnectorEr
     let location = ExchangeLocation::Earn;
     let mut out = Vec::new();
     for r in rows {
-        let total = required(r.amt.as_deref(), location, &r.ccy, "amt")?;
+        let total = total(r.amt.as_deref(), location, &r.ccy, "amt")?;
         push_nonzero(&mut out, r.ccy, location, total, None);
     }
     Ok(out)
@@ -295,35 +295,83 @@ fn amount(
     }
 }
 
-fn required(
+/// A balance's total: exact, or, when it is a number with more digits than a `Decimal` holds,
+/// its text (the holding is kept, flagged `out_of_range`, and the rest of the account syncs).
+fn total(
     raw: Option<&RawValue>,
     location: ExchangeLocation,
     ccy: &str,
     field: &str,
-) -> Result<Decimal, ConnectorError> {
-    amount(raw, location, ccy, field)?.ok_or_else(|| {
-        decode(format!(
+) -> Result<Total, ConnectorError> {
+    match amount(raw, location, ccy, field) {
+        Ok(Some(v)) => Ok(Total::Exact(v)),
+        Ok(None) => Err(decode(format!(
             "{} balance of {ccy}: {field} is missing",
             location.as_str()
-        ))
-    })
+        ))),
+        Err(e) => match raw.and_then(number_text) {
+            Some(text) => {
+                tracing::warn!(
+                    ccy,
+                    location = location.as_str(),
+                    field,
+                    "an OKX balance does not fit a decimal; kept as text"
+                );
+                Ok(Total::Text(text))
+            }
+            None => Err(e),
+        },
+    }
+}
+
+/// A free amount; one too long for a `Decimal` is left out (it is informational).
+fn free(
+    raw: Option<&RawValue>,
+    location: ExchangeLocation,
+    ccy: &str,
+    field: &str,
+) -> Result<Option<Decimal>, ConnectorError> {
+    match amount(raw, location, ccy, field) {
+        Err(_) if raw.and_then(number_text).is_some() => Ok(None),
+        other => other,
+    }
+}
+
+/// The text of a JSON number or numeric string, when it is a number at all.
+fn number_text(raw: &RawValue) -> Option<String> {
+    let text = raw.get().trim();
+    let text = match text.strip_prefix('"') {
+        Some(_) => serde_json::from_str::<String>(text).ok()?,
+        None => text.to_string(),
+    };
+    let text = text.trim().to_string();
+    numbers::is_number(&text).then_some(text)
+}
+
+enum Total {
+    Exact(Decimal),
+    Text(String),
 }
 
 fn push_nonzero(
     out: &mut Vec<ExchangeBalance>,
     currency: String,
     location: ExchangeLocation,
-    total: Decimal,
+    total: Total,
     free: Option<Decimal>,
 ) {
-    if !total.is_zero() {
-        out.push(ExchangeBalance {
-            currency,
-            location,
-            total,
-            free,
-        });
-    }
+    let (total, total_text) = match total {
+        Total::Exact(v) if v.is_zero() => return,
+        Total::Exact(v) => (v, None),
+        Total::Text(t) => (Decimal::ZERO, Some(t)),
+    };
+    out.push(ExchangeBalance {
+        currency,
+        location,
+        total,
+        free,
+        total_text,
+    });
 }
 
 fn decode(message: String) -> ConnectorError {

@@ -16,6 +16,11 @@
 //!   `pct × total / 100` ([`band_usd`]), never rounded percentages. Displayed percentages
 //!   (current, drifts, bands, unallocated weight) are rounded half-even to [`PCT_DP`] places.
 //! - A portfolio worth 0 has no weights: targeted lines are `ok` and drifts are absent.
+//! - A negative position (a borrow) is a liability: listed in `liabilities`, never in the lines,
+//!   so weights are shares of the gross long value (`total_value_usd`); `net_value_usd` is
+//!   that minus the liabilities. Liabilities are never traded.
+//! - All arithmetic is checked: a position whose value cannot be added without overflowing
+//!   `Decimal` is listed with the unpriced ones and `overflow` is set, never a panic.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -280,7 +285,17 @@ pub fn band_usd(
     total: Decimal,
 ) -> (Decimal, Decimal) {
     let (low, high) = band(target_pct, guardrails);
-    (low * total / HUNDRED, high * total / HUNDRED)
+    (share(total, low), share(total, high))
+}
+
+/// `pct × total / 100` for `pct` in 0–100, exact where it fits and never overflowing
+/// (dividing first when the product would).
+pub fn share(total: Decimal, pct: Decimal) -> Decimal {
+    total
+        .checked_mul(pct)
+        .map(|v| v / HUNDRED)
+        .or_else(|| (total / HUNDRED).checked_mul(pct))
+        .unwrap_or(total)
 }
 
 /// Decimal places of trade quantities when the asset's own precision is not known (an
@@ -387,12 +402,36 @@ pub struct UnpricedLine {
     pub accounts: Vec<Uuid>,
 }
 
+/// Borrowed (negative) positions per asset: owed, shown apart, never in the weights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LiabilityLine {
+    pub asset_id: Option<Uuid>,
+    pub symbol: String,
+    /// Negative.
+    #[schema(value_type = String)]
+    pub quantity: Decimal,
+    /// Negative; `None` when unpriced.
+    #[schema(value_type = Option<String>)]
+    pub value_usd: Option<Decimal>,
+    pub accounts: Vec<Uuid>,
+}
+
 /// A portfolio against its targets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Allocation {
-    /// Priced holdings only.
+    /// Priced long holdings only (the base of every percentage).
     #[schema(value_type = String)]
     pub total_value_usd: Decimal,
+    /// `total_value_usd` minus the priced liabilities.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub net_value_usd: Decimal,
+    /// Borrowed positions, by symbol.
+    #[serde(default)]
+    pub liabilities: Vec<LiabilityLine>,
+    /// Some value was too large to add up: those positions are listed in `unpriced`.
+    #[serde(default)]
+    pub overflow: bool,
     /// Largest value first; targets nothing is held of last.
     pub lines: Vec<AllocationLine>,
     /// By symbol.
@@ -432,6 +471,8 @@ struct Acc {
     oldest_price_at: Option<DateTime<Utc>>,
     stale: bool,
     dp: Option<u32>,
+    /// Some position added had no value.
+    unpriced: bool,
 }
 
 impl Acc {
@@ -447,12 +488,20 @@ impl Acc {
             oldest_price_at: None,
             stale: false,
             dp: None,
+            unpriced: false,
         }
     }
 
-    fn add(&mut self, p: &PositionInput) {
-        self.quantity += p.quantity;
-        self.value += p.value_usd.unwrap_or_default();
+    /// Adds a position; false (and nothing added) when a sum would overflow.
+    fn add(&mut self, p: &PositionInput) -> bool {
+        let (Some(quantity), Some(value)) = (
+            self.quantity.checked_add(p.quantity),
+            self.value.checked_add(p.value_usd.unwrap_or_default()),
+        ) else {
+            return false;
+        };
+        self.quantity = quantity;
+        self.value = value;
         self.prices.extend(p.price_usd);
         self.accounts.extend(p.accounts.iter().copied());
         self.sources.extend(p.price_source.iter().cloned());
@@ -464,6 +513,8 @@ impl Acc {
             // The coarsest precision of the positions: a quantity every one of them can move.
             self.dp = Some(self.dp.map_or(dp, |o| o.min(dp)));
         }
+        self.unpriced |= p.value_usd.is_none();
+        true
     }
 
     fn price(&self) -> Option<Decimal> {
@@ -471,7 +522,7 @@ impl Acc {
         if self.prices.iter().all(|p| *p == first) {
             Some(first)
         } else if self.quantity > Decimal::ZERO {
-            Some(self.value / self.quantity)
+            self.value.checked_div(self.quantity)
         } else {
             None
         }
@@ -489,21 +540,53 @@ pub fn compute(
 ) -> Allocation {
     let mut priced: BTreeMap<Key, Acc> = BTreeMap::new();
     let mut unpriced: BTreeMap<Key, Acc> = BTreeMap::new();
+    let mut owed: BTreeMap<Key, Acc> = BTreeMap::new();
+    let mut total = Decimal::ZERO;
+    let mut overflow = false;
+    let new_acc = |key: &Key, p: &PositionInput| match key {
+        Key::Cash => Acc::new(None, CASH.to_string()),
+        Key::Asset(id) => Acc::new(Some(*id), p.symbol.clone()),
+        Key::Unidentified(s) => Acc::new(None, s.clone()),
+    };
     for p in positions {
-        let (map, key) = match p.value_usd {
-            None => (&mut unpriced, Key::of(p.asset_id, &p.symbol)),
-            Some(_) if stablecoins_as_cash && p.is_stablecoin => (&mut priced, Key::Cash),
-            Some(_) => (&mut priced, Key::of(p.asset_id, &p.symbol)),
+        let own = Key::of(p.asset_id, &p.symbol);
+        if p.quantity < Decimal::ZERO || p.value_usd.is_some_and(|v| v < Decimal::ZERO) {
+            let acc = owed.entry(own.clone()).or_insert_with(|| new_acc(&own, p));
+            if acc.add(p) {
+                continue;
+            }
+            overflow = true;
+        } else if let Some(v) = p.value_usd {
+            let key = if stablecoins_as_cash && p.is_stablecoin {
+                Key::Cash
+            } else {
+                own.clone()
+            };
+            if let Some(t) = total.checked_add(v) {
+                let acc = priced
+                    .entry(key.clone())
+                    .or_insert_with(|| new_acc(&key, p));
+                if acc.add(p) {
+                    total = t;
+                    continue;
+                }
+            }
+            overflow = true;
+        }
+        // Unpriced, or too large to add up: listed apart.
+        let unpriced_position = PositionInput {
+            value_usd: None,
+            ..p.clone()
         };
-        map.entry(key.clone())
-            .or_insert_with(|| match key {
-                Key::Cash => Acc::new(None, CASH.to_string()),
-                Key::Asset(id) => Acc::new(Some(id), p.symbol.clone()),
-                Key::Unidentified(s) => Acc::new(None, s),
-            })
-            .add(p);
+        let acc = unpriced
+            .entry(own.clone())
+            .or_insert_with(|| new_acc(&own, p));
+        if !acc.add(&unpriced_position) {
+            overflow = true;
+        }
     }
-    let total: Decimal = priced.values().map(|a| a.value).sum();
+    // A line an overflowing position opened but could not join.
+    priced.retain(|_, acc| !(acc.prices.is_empty() && acc.accounts.is_empty()));
 
     let mut target_of: HashMap<Key, Decimal> = HashMap::new();
     for t in targets {
@@ -517,7 +600,11 @@ pub fn compute(
 
     let pct_of = |value: Decimal| {
         if total > Decimal::ZERO {
-            value * HUNDRED / total
+            value
+                .checked_mul(HUNDRED)
+                .map(|v| v / total)
+                .or_else(|| (value / total).checked_mul(HUNDRED))
+                .unwrap_or(HUNDRED)
         } else {
             Decimal::ZERO
         }
@@ -531,7 +618,7 @@ pub fn compute(
             let weighed = target.filter(|_| total > Decimal::ZERO);
             let status = match target {
                 None => {
-                    unallocated_value += acc.value;
+                    unallocated_value = unallocated_value.saturating_add(acc.value);
                     LineStatus::Unallocated
                 }
                 Some(_) if total <= Decimal::ZERO => LineStatus::Ok,
@@ -559,7 +646,8 @@ pub fn compute(
                 drift_pct_points: weighed.map(|t| round_pct(current - t)),
                 drift_relative_pct: weighed
                     .filter(|t| *t != Decimal::ZERO)
-                    .map(|t| round_pct((current - t) / t * HUNDRED)),
+                    .and_then(|t| (current - t).checked_div(t)?.checked_mul(HUNDRED))
+                    .map(round_pct),
                 band_low_pct: band.map(|b| round_pct(b.0)),
                 band_high_pct: band.map(|b| round_pct(b.1)),
                 status,
@@ -591,11 +679,32 @@ pub fn compute(
         })
         .collect();
     unpriced.sort_by(|a, b| a.symbol.cmp(&b.symbol).then(a.asset_id.cmp(&b.asset_id)));
+    let liabilities: Vec<LiabilityLine> = owed
+        .into_values()
+        .map(|acc| LiabilityLine {
+            value_usd: (!acc.unpriced).then_some(acc.value),
+            asset_id: acc.asset_id,
+            symbol: acc.symbol,
+            quantity: acc.quantity,
+            accounts: acc.accounts.into_iter().collect(),
+        })
+        .collect();
+    let owed_usd = liabilities
+        .iter()
+        .filter_map(|l| l.value_usd)
+        .fold(Decimal::ZERO, |s, v| s.saturating_add(v));
     Allocation {
+        net_value_usd: total.saturating_add(owed_usd),
+        liabilities,
+        overflow,
         total_value_usd: total,
         lines,
         unpriced,
-        unallocated_pct: HUNDRED - targets.iter().map(|t| t.target_pct).sum::<Decimal>(),
+        unallocated_pct: HUNDRED.saturating_sub(
+            targets
+                .iter()
+                .fold(Decimal::ZERO, |s, t| s.saturating_add(t.target_pct)),
+        ),
         unallocated_current_pct: round_pct(pct_of(unallocated_value)),
     }
 }
@@ -671,6 +780,61 @@ mod tests {
             accounts: vec![account],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn decimal_max_sized_values_are_flagged_as_overflow_never_a_panic() {
+        let max = Decimal::MAX.to_string();
+        let positions = [
+            pos(BTC, "BTC", &max, Some("1"), ACC1),
+            pos(BTC, "BTC", &max, Some("1"), ACC2),
+            pos(ETH, "ETH", &max, Some("1"), ACC1),
+            pos(USDC, "USDC", "1", Some("1"), ACC1),
+        ];
+        let targets = [
+            target(Some(BTC), "BTC", "0.0000000000000000000000000001"),
+            target(Some(ETH), "ETH", "99"),
+        ];
+        let a = compute(&positions, &targets, &Guardrails::default(), false);
+        assert!(a.overflow);
+        assert_eq!(
+            a.total_value_usd,
+            Decimal::MAX,
+            "the first that fits is counted"
+        );
+        assert!(a.unpriced.iter().any(|u| u.symbol == "ETH"), "{a:?}");
+        let btc = a.lines.iter().find(|l| l.symbol == "BTC").unwrap();
+        assert_eq!(btc.current_pct, d("100"));
+        assert_eq!(btc.status, LineStatus::Over);
+        assert_eq!(
+            btc.drift_relative_pct, None,
+            "too large to show, not a panic"
+        );
+        assert!(band_usd(d("99"), &Guardrails::default(), Decimal::MAX).1 <= Decimal::MAX);
+    }
+
+    #[test]
+    fn borrowed_positions_are_liabilities_outside_the_weights() {
+        let positions = [
+            pos(BTC, "BTC", "1", Some("60000"), ACC1),
+            pos(USDT, "USDT", "40000", Some("1"), ACC1),
+            pos(BTC, "BTC", "-0.5", Some("60000"), ACC2),
+            pos(ETH, "ETH", "-2", None, ACC2),
+        ];
+        let a = compute(
+            &positions,
+            &[target(Some(BTC), "BTC", "60")],
+            &Guardrails::default(),
+            false,
+        );
+        assert_eq!(a.total_value_usd, d("100000"));
+        assert_eq!(a.net_value_usd, d("70000"), "the priced debt is subtracted");
+        let btc = a.lines.iter().find(|l| l.symbol == "BTC").unwrap();
+        assert_eq!((btc.current_pct, btc.status), (d("60"), LineStatus::Ok));
+        assert_eq!(a.liabilities.len(), 2);
+        let eth = a.liabilities.iter().find(|l| l.symbol == "ETH").unwrap();
+        assert_eq!((eth.quantity, eth.value_usd), (d("-2"), None));
+        assert!(a.unpriced.is_empty(), "a debt is not an unpriced holding");
     }
 
     fn fields(errors: &[(String, String)]) -> Vec<&str> {

@@ -5,10 +5,11 @@
 //! significant digits) at scale 0–28, so the rule is:
 //!
 //! - exact whenever the quantity fits a `Decimal`;
-//! - otherwise rounded half-even at the coarser of two places: the 28th significant digit, and
-//!   the 28th fractional digit (`Decimal`'s largest scale). So a quantity below 0.5 × 10^-28
-//!   (e.g. one unit of a 36-decimal token) becomes 0: zero is decided on the raw integer with
-//!   [`is_zero_raw`], never on the quantity;
+//! - otherwise rounded toward zero (truncated, so never above what is on chain) at the coarser
+//!   of two places: the 28th significant digit, and the 28th fractional digit (`Decimal`'s
+//!   largest scale). So a quantity below 10^-28 (e.g. one unit of a 36-decimal token) becomes
+//!   0: zero is decided on the raw integer with [`is_zero_raw`], never on the quantity, and the
+//!   raw integer is kept beside the quantity;
 //! - an error when even the rounded quantity does not fit (2^96 − 1, about 7.9 × 10^28 whole
 //!   tokens, or more).
 //!
@@ -82,10 +83,9 @@ pub fn quantity_from_raw(raw: &str, decimals: u8) -> Result<Decimal, AmountError
         tail.extend_from_slice(digits);
         (&[], tail)
     };
-    let mut mantissa = parse_u128(head).unwrap_or(0);
-    if round_up_half_even(mantissa, &tail) {
-        mantissa += 1;
-    }
+    // Toward zero: the dropped `tail` digits are simply left out.
+    let _ = tail;
+    let mantissa = parse_u128(head).unwrap_or(0);
     if least_power > 0 {
         let m = 10u128
             .checked_pow(least_power as u32)
@@ -123,14 +123,27 @@ fn parse_u128(digits: &[u8]) -> Option<u128> {
     })
 }
 
-/// Whether the dropped `tail` digits round `kept` up, half-even.
-fn round_up_half_even(kept: u128, tail: &[u8]) -> bool {
-    match tail.first() {
-        None => false,
-        Some(&d) if d > b'5' => true,
-        Some(&d) if d < b'5' => false,
-        Some(_) => tail[1..].iter().any(|&d| d != b'0') || kept % 2 == 1,
-    }
+/// `raw / 10^decimals` written out exactly as text (any length), e.g. for a quantity too large
+/// for a `Decimal`; `None` when `raw` is not digits.
+pub fn exact_text(raw: &str, decimals: u8) -> Option<String> {
+    let digits = validate(raw).ok()?.trim_start_matches('0');
+    let scale = usize::from(decimals);
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    let frac = frac.trim_end_matches('0');
+    Some(if frac.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{frac}")
+    })
+}
+
+/// The sum of two raw amounts (base-10 digits), or `None` when either is not one or the sum
+/// passes 2^256 − 1.
+pub fn add_raw(a: &str, b: &str) -> Option<String> {
+    let a: alloy::primitives::U256 = validate(a).ok()?.parse().ok()?;
+    let b: alloy::primitives::U256 = validate(b).ok()?.parse().ok()?;
+    a.checked_add(b).map(|s| s.to_string())
 }
 
 fn decimal(mantissa: u128, scale: u32) -> Decimal {
@@ -170,41 +183,69 @@ mod tests {
     }
 
     #[test]
-    fn fractional_digits_beyond_scale_28_round_half_even() {
-        // One unit of a 36-decimal token is below 0.5e-28: the quantity is 0, the raw is not.
+    fn fractional_digits_beyond_scale_28_are_cut_toward_zero() {
+        // One unit of a 36-decimal token is below 1e-28: the quantity is 0, the raw is not.
         assert_eq!(q("1", 36), Decimal::ZERO);
         assert!(!is_zero_raw("1"));
-        // 5e-29 is an exact tie between 0 and 1e-28: even is 0.
         assert_eq!(q("5", 29), Decimal::ZERO);
-        assert_eq!(q("51", 30), d("0.0000000000000000000000000001"));
-        // 1.5e-28 and 2.5e-28 both round to 2e-28.
-        assert_eq!(q("15", 29), d("0.0000000000000000000000000002"));
+        assert_eq!(
+            q("99", 30),
+            Decimal::ZERO,
+            "0.99e-28 is never shown as 1e-28"
+        );
+        assert_eq!(q("19", 29), d("0.0000000000000000000000000001"));
         assert_eq!(q("25", 29), d("0.0000000000000000000000000002"));
-        assert_eq!(q("35", 29), d("0.0000000000000000000000000004"));
     }
 
     #[test]
-    fn long_quantities_round_half_even_to_28_significant_digits() {
-        // 29 significant digits above 2^96, and 30 digits: rounded to 28.
-        let raw = "987654321098765432109876543250";
-        assert_eq!(q(raw, 18), d("987654321098.7654321098765432")); // ...32|50 tie, 2 even
-        let raw = "987654321098765432109876543350";
-        assert_eq!(q(raw, 18), d("987654321098.7654321098765434")); // ...33|50 tie, 3 odd
-        let raw = "123456789012345678901234567851";
-        assert_eq!(q(raw, 18), d("123456789012.3456789012345679"));
-        // Carry through all nines.
+    fn long_quantities_are_cut_toward_zero_at_28_significant_digits_never_above_the_chain() {
+        // 29 significant digits above 2^96, and 30 digits: cut to 28.
+        let raw = "987654321098765432109876543259";
+        assert_eq!(q(raw, 18), d("987654321098.7654321098765432"));
+        let raw = "123456789012345678901234567899";
+        assert_eq!(q(raw, 18), d("123456789012.3456789012345678"));
+        // All nines stay below the next power of ten.
         let raw = "9".repeat(30);
-        assert_eq!(q(&raw, 20), d("10000000000"));
+        assert_eq!(q(&raw, 20), d("9999999999.999999999999999999"));
     }
 
     #[test]
-    fn integers_of_2_pow_96_or_more_are_too_large() {
+    fn exact_text_writes_every_digit_of_any_raw_amount() {
+        assert_eq!(exact_text("1500000", 6).as_deref(), Some("1.5"));
+        assert_eq!(exact_text("1", 18).as_deref(), Some("0.000000000000000001"));
+        assert_eq!(exact_text("000", 2).as_deref(), Some("0"));
+        assert_eq!(
+            exact_text(&U256::MAX.to_string(), 18).as_deref(),
+            Some("115792089237316195423570985008687907853269984665640564039457.584007913129639935")
+        );
+        assert_eq!(exact_text("x", 2), None);
+    }
+
+    #[test]
+    fn raw_amounts_add_exactly_up_to_2_pow_256() {
+        assert_eq!(add_raw("1", "2").as_deref(), Some("3"));
+        let max = U256::MAX.to_string();
+        assert_eq!(add_raw(&max, "0").as_deref(), Some(max.as_str()));
+        assert_eq!(add_raw(&max, "1"), None);
+        assert_eq!(add_raw("1.5", "1"), None);
+    }
+
+    #[test]
+    fn integers_too_large_even_when_cut_to_28_digits_are_too_large() {
         assert_eq!(
             quantity_from_raw(&MAX_MANTISSA.to_string(), 0),
             Ok(Decimal::MAX)
         );
+        // 2^96 itself cuts to 28 significant digits below 2^96 − 1, never above the chain.
         assert_eq!(
             quantity_from_raw(&(MAX_MANTISSA + 1).to_string(), 0),
+            Ok(Decimal::from_i128_with_scale(
+                79228162514264337593543950330,
+                0
+            ))
+        );
+        assert_eq!(
+            quantity_from_raw(&(MAX_MANTISSA / 10 * 10 + 10).to_string(), 0),
             Err(AmountError::TooLarge)
         );
         assert_eq!(
@@ -285,7 +326,7 @@ mod tests {
         }
 
         #[test]
-        fn rounding_is_to_the_nearest_kept_digit_and_half_even(
+        fn rounding_cuts_toward_zero_at_the_last_kept_digit(
             raw in raw_u256(),
             decimals in 0u8..=50,
         ) {
@@ -313,33 +354,22 @@ mod tests {
                     }
                     let ulp = pow10((s.max(got.scale()) as i32 + least) as u32);
                     prop_assert!(got_scaled % ulp == U256::ZERO, "not a multiple of the unit");
-                    let diff = if got_scaled > raw_scaled { got_scaled - raw_scaled } else { raw_scaled - got_scaled };
-                    prop_assert!(diff * U256::from(2u8) <= ulp, "not the nearest");
-                    if diff * U256::from(2u8) == ulp {
-                        prop_assert!((got_scaled / ulp) % U256::from(2u8) == U256::ZERO, "tie not to even");
-                    }
+                    prop_assert!(got_scaled < raw_scaled, "rounded above the raw amount");
+                    prop_assert!(raw_scaled - got_scaled < ulp, "more than one unit below");
                 }
             }
         }
 
         #[test]
-        fn a_tie_at_the_28th_significant_digit_goes_to_the_even_neighbour(
+        fn a_29th_significant_digit_is_dropped_whatever_it_is(
             head in 7_922_816_251_426_433_759_354_395_034u128..10_000_000_000_000_000_000_000_000_000u128,
+            last in 0u8..=9,
             decimals in 1u8..=28,
         ) {
-            // head ‖ 5 has 29 digits above 2^96: it cannot be exact.
-            let raw = format!("{head}5");
-            let even = head + head % 2;
-            let expected = Decimal::from_i128_with_scale(even as i128, u32::from(decimals) - 1);
+            // head ‖ last has 29 digits above 2^96: it cannot be exact.
+            let raw = format!("{head}{last}");
+            let expected = Decimal::from_i128_with_scale(head as i128, u32::from(decimals) - 1);
             prop_assert_eq!(quantity_from_raw(&raw, decimals), Ok(expected));
-        }
-
-        #[test]
-        fn a_tie_at_the_28th_fractional_digit_goes_to_the_even_neighbour(m in 0u64..u64::MAX / 20) {
-            let raw = (u128::from(m) * 10 + 5).to_string();
-            let even = m + m % 2;
-            let expected = Decimal::from_i128_with_scale(i128::from(even), 28);
-            prop_assert_eq!(quantity_from_raw(&raw, 29), Ok(expected));
         }
 
         #[test]

@@ -175,7 +175,7 @@ pub fn blocking(
     }
 
     for p in positions.iter().filter(|p| !p.quantity.is_zero()) {
-        if p.value_usd.is_some_and(|v| v <= min_trade_usd) {
+        if p.value_usd.is_some_and(|v| v.abs() <= min_trade_usd) {
             continue;
         }
         let (reason, message, price_at) = if p.ambiguous {

@@ -2,7 +2,13 @@
 //!
 //! Rounding: a USD value is `quantity × price` rounded half-even to [`VALUE_DP`] decimal places
 //! (finer than any price source is precise); totals add the rounded values. A holding whose
-//! value would overflow `Decimal` is kept unpriced rather than given a wrong value.
+//! quantity or value does not fit a `Decimal` is kept, flagged [`flag::OUT_OF_RANGE`], unpriced
+//! and out of totals, rather than given a wrong value.
+//!
+//! A negative quantity (an exchange's margin borrow) is a liability: kind [`kind::BORROWED`],
+//! never dust, its negative value subtracted in totals. A holding kept from an earlier read
+//! (its location or token could not be read this time) is flagged [`flag::NOT_REFRESHED`] and
+//! keeps its `synced_at`.
 
 use std::collections::HashMap;
 
@@ -11,10 +17,35 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::amounts;
 use super::identity::{AssetIndex, AssetQuery, MatchedBy, Resolution};
 
 /// Decimal places of USD values.
 pub const VALUE_DP: u32 = 8;
+
+/// Values of [`Holding::flags`].
+pub mod flag {
+    pub const UNVERIFIED: &str = "unverified";
+    pub const SPAM: &str = "spam";
+    /// The quantity (or its value) does not fit a `Decimal`: kept as its raw integer or text,
+    /// left out of totals.
+    pub const OUT_OF_RANGE: &str = "out_of_range";
+    pub const STALE: &str = "stale";
+    /// Kept from an earlier read: this sync could not read it (see `synced_at`).
+    pub const NOT_REFRESHED: &str = "not_refreshed";
+}
+
+/// Values of [`Holding::kind`].
+pub mod kind {
+    pub const SPOT: &str = "spot";
+    pub const EARN: &str = "earn";
+    /// A liability (negative balance), subtracted from net value.
+    pub const BORROWED: &str = "borrowed";
+}
+
+fn spot() -> String {
+    kind::SPOT.to_string()
+}
 
 /// A balance as a connector reported it, before identity and price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +62,28 @@ pub struct RawHolding {
     /// The asset a registry already links this balance to (an EVM token's `asset_id`, a
     /// chain's native asset), used before identity resolution.
     pub known_asset: Option<Uuid>,
+    /// The exact text of a quantity that does not fit a `Decimal` (`quantity` is then 0).
+    pub quantity_text: Option<String>,
+    /// [`flag`]s the reading already knows (e.g. `out_of_range`).
+    pub flags: Vec<String>,
+}
+
+impl RawHolding {
+    /// A balance read from an exchange or a chain, with nothing else known.
+    pub fn new(symbol: &str, quantity: Decimal, location: &str) -> Self {
+        RawHolding {
+            symbol: symbol.to_string(),
+            quantity,
+            raw_amount: None,
+            decimals: None,
+            location: location.to_string(),
+            chain: None,
+            contract_address: None,
+            known_asset: None,
+            quantity_text: None,
+            flags: Vec::new(),
+        }
+    }
 }
 
 /// A price to value holdings with.
@@ -66,6 +119,43 @@ pub struct Holding {
     /// How the asset was identified: `registry`, `contract`, `symbol_name`, `symbol`,
     /// `dominant_symbol`, `ambiguous` or `unknown`.
     pub identified_by: String,
+    /// `spot`, `earn`, or `borrowed` (a liability: negative quantity and value).
+    #[serde(default = "spot")]
+    pub kind: String,
+    /// Any of `unverified`, `spam`, `out_of_range`, `stale`, `not_refreshed`.
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// The last good read of this balance (its location's, unless `not_refreshed`).
+    #[serde(default)]
+    pub synced_at: Option<DateTime<Utc>>,
+    /// The exact quantity as text, when it does not fit a decimal (then `quantity` is 0 and
+    /// the holding is flagged `out_of_range`): the exchange's text, or the raw integer over
+    /// 10^decimals written out.
+    #[serde(default)]
+    pub quantity_text: Option<String>,
+}
+
+impl Holding {
+    pub fn has_flag(&self, f: &str) -> bool {
+        self.flags.iter().any(|x| x == f)
+    }
+
+    /// Adds a flag once.
+    pub fn flag(&mut self, f: &str) {
+        if !self.has_flag(f) {
+            self.flags.push(f.to_string());
+        }
+    }
+
+    /// Whether the holding counts in totals and allocations (its quantity fits).
+    pub fn is_countable(&self) -> bool {
+        !self.has_flag(flag::OUT_OF_RANGE)
+    }
+
+    /// A liability (negative balance).
+    pub fn is_liability(&self) -> bool {
+        self.quantity < Decimal::ZERO
+    }
 }
 
 fn identified(by: MatchedBy) -> &'static str {
@@ -122,15 +212,36 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
                 && h.contract_address == r.contract_address
                 && h.asset_id == asset_id
                 && (asset_id.is_some() || h.symbol == r.symbol)
+                && (h.quantity < Decimal::ZERO) == (r.quantity < Decimal::ZERO)
         }) {
-            h.quantity += r.quantity;
-            h.raw_amount = None;
+            // The raw integers add exactly where both rows have one, so "sell all" can use it.
+            h.raw_amount = match (&h.raw_amount, &r.raw_amount) {
+                (Some(a), Some(b)) if h.decimals == r.decimals => amounts::add_raw(a, b),
+                _ => None,
+            };
+            match h.quantity.checked_add(r.quantity) {
+                Some(q) if h.quantity_text.is_none() && r.quantity_text.is_none() => h.quantity = q,
+                _ => {
+                    h.quantity = Decimal::ZERO;
+                    h.flag(flag::OUT_OF_RANGE);
+                }
+            }
+            for f in &r.flags {
+                h.flag(f);
+            }
             continue;
         }
         let symbol = asset_id
             .and_then(|id| index.get(id))
             .map(|a| a.symbol.clone())
             .unwrap_or_else(|| r.symbol.trim().to_uppercase());
+        let kind = if r.quantity < Decimal::ZERO {
+            kind::BORROWED
+        } else if r.location == kind::EARN {
+            kind::EARN
+        } else {
+            kind::SPOT
+        };
         merged.push(Holding {
             asset_id,
             symbol,
@@ -146,6 +257,10 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
             price_at: None,
             is_dust: false,
             identified_by: by.to_string(),
+            kind: kind.to_string(),
+            flags: r.flags,
+            synced_at: None,
+            quantity_text: r.quantity_text,
         });
     }
     merged
@@ -154,15 +269,28 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
 /// Values holdings at these prices, marks dust, and orders them by value, largest first.
 pub fn price(holdings: &mut [Holding], prices: &HashMap<Uuid, Quote>, dust_threshold_usd: Decimal) {
     for h in holdings.iter_mut() {
+        if !h.is_countable() {
+            h.value_usd = None;
+            h.is_dust = false;
+            continue;
+        }
         let Some(q) = h.asset_id.and_then(|id| prices.get(&id)) else {
             continue;
         };
-        if let Some(v) = value_usd(h.quantity, q.price_usd) {
-            h.price_usd = Some(q.price_usd);
-            h.value_usd = Some(v);
-            h.price_source = Some(q.source.clone());
-            h.price_at = Some(q.at);
-            h.is_dust = v < dust_threshold_usd;
+        match value_usd(h.quantity, q.price_usd) {
+            Some(v) => {
+                h.price_usd = Some(q.price_usd);
+                h.value_usd = Some(v);
+                h.price_source = Some(q.source.clone());
+                h.price_at = Some(q.at);
+                // A liability is never dust: it is owed in full.
+                h.is_dust = v >= Decimal::ZERO && v < dust_threshold_usd;
+            }
+            None => {
+                h.value_usd = None;
+                h.is_dust = false;
+                h.flag(flag::OUT_OF_RANGE);
+            }
         }
     }
     holdings.sort_by(|a, b| {
@@ -174,25 +302,66 @@ pub fn price(holdings: &mut [Holding], prices: &HashMap<Uuid, Quote>, dust_thres
     });
 }
 
-/// The total USD value of priced holdings; unpriced ones are left out.
+/// The net USD value of priced holdings: liabilities subtract, unpriced and `out_of_range`
+/// ones are left out. A value that would overflow the sum is left out too (never a panic).
 pub fn total_value(holdings: &[Holding]) -> Decimal {
-    holdings.iter().filter_map(|h| h.value_usd).sum()
+    holdings
+        .iter()
+        .filter(|h| h.is_countable())
+        .filter_map(|h| h.value_usd)
+        .fold(Decimal::ZERO, |sum, v| sum.checked_add(v).unwrap_or(sum))
 }
 
-/// Replaces the holdings of the locations that synced, keeping the previous holdings of the
-/// locations whose read failed (nothing is lost when one chain or account part is down).
+/// What a sync keeps from the previous holdings: whole locations it could not read, and
+/// single tokens `(location, contract)` whose read failed.
+#[derive(Debug, Clone, Default)]
+pub struct Kept {
+    pub locations: Vec<String>,
+    pub tokens: Vec<(String, String)>,
+}
+
+impl Kept {
+    fn keeps(&self, h: &Holding) -> bool {
+        self.locations.contains(&h.location)
+            || h.contract_address.as_ref().is_some_and(|c| {
+                self.tokens
+                    .iter()
+                    .any(|(l, t)| *l == h.location && t.eq_ignore_ascii_case(c))
+            })
+    }
+}
+
+/// Fresh holdings (read at `now`) plus the previous holdings that `kept` names, flagged
+/// `not_refreshed` with their last read time (`fallback` for holdings stored before holdings
+/// carried one). Nothing is lost when one chain, token or account part cannot be read.
 pub fn merge_sync(
     previous: &[Holding],
     fresh: Vec<Holding>,
-    failed_locations: &[String],
+    kept: &Kept,
+    now: DateTime<Utc>,
+    fallback: Option<DateTime<Utc>>,
 ) -> Vec<Holding> {
-    let mut out = fresh;
-    out.extend(
-        previous
-            .iter()
-            .filter(|h| failed_locations.contains(&h.location))
-            .cloned(),
-    );
+    let mut out: Vec<Holding> = fresh
+        .into_iter()
+        .map(|mut h| {
+            h.synced_at = Some(now);
+            h
+        })
+        .collect();
+    for h in previous.iter().filter(|h| kept.keeps(h)) {
+        // A token read fresh this time wins over its kept copy.
+        if out.iter().any(|f| {
+            f.location == h.location
+                && f.contract_address.is_some()
+                && f.contract_address == h.contract_address
+        }) {
+            continue;
+        }
+        let mut h = h.clone();
+        h.synced_at = h.synced_at.or(fallback);
+        h.flag(flag::NOT_REFRESHED);
+        out.push(h);
+    }
     out
 }
 
@@ -221,16 +390,7 @@ mod tests {
     }
 
     fn raw(symbol: &str, qty: &str, location: &str) -> RawHolding {
-        RawHolding {
-            symbol: symbol.into(),
-            quantity: d(qty),
-            raw_amount: None,
-            decimals: None,
-            location: location.into(),
-            chain: None,
-            contract_address: None,
-            known_asset: None,
-        }
+        RawHolding::new(symbol, d(qty), location)
     }
 
     fn quote(p: &str) -> Quote {
@@ -320,11 +480,105 @@ mod tests {
             &HashMap::new(),
             Decimal::ZERO,
         );
-        let merged = merge_sync(&prev, fresh, &["base".to_string()]);
+        let kept = Kept {
+            locations: vec!["base".to_string()],
+            tokens: Vec::new(),
+        };
+        let before = Utc::now() - chrono::Duration::days(14);
+        let now = Utc::now();
+        let merged = merge_sync(&prev, fresh, &kept, now, Some(before));
         let b = merged.iter().find(|h| h.symbol == "B").unwrap();
         assert_eq!(b.quantity, d("2"));
+        assert_eq!(b.flags, [flag::NOT_REFRESHED]);
+        assert_eq!(
+            b.synced_at,
+            Some(before),
+            "a kept holding keeps its read time"
+        );
         let a = merged.iter().find(|h| h.symbol == "A").unwrap();
         assert_eq!(a.quantity, d("5"));
+        assert!(a.flags.is_empty());
+        assert_eq!(a.synced_at, Some(now));
         assert_eq!(merged.len(), 2);
+    }
+
+    #[test]
+    fn merging_two_rows_of_one_token_keeps_their_summed_raw_integer() {
+        let index = AssetIndex::build(&[]);
+        let mut a = raw("TKN", "1.000000000000000001", "ethereum");
+        a.raw_amount = Some("1000000000000000001".into());
+        a.decimals = Some(18);
+        a.contract_address = Some("0xabc".into());
+        let mut b = a.clone();
+        b.raw_amount = Some("2".into());
+        b.quantity = d("0.000000000000000002");
+        let out = identify(vec![a.clone(), b], &index);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].raw_amount.as_deref(), Some("1000000000000000003"));
+        assert_eq!(out[0].quantity, d("1.000000000000000003"));
+        let mut other_decimals = a.clone();
+        other_decimals.decimals = Some(6);
+        let out = identify(vec![a, other_decimals], &index);
+        assert_eq!(
+            out[0].raw_amount, None,
+            "no sum of integers of different units"
+        );
+    }
+
+    #[test]
+    fn a_negative_balance_is_a_borrowed_liability_never_dust_and_subtracted_from_the_total() {
+        let btc = asset("BTC", 1, &[]);
+        let index = AssetIndex::build(std::slice::from_ref(&btc));
+        let prices = HashMap::from([(btc.id, quote("60000"))]);
+        let out = normalise(
+            vec![
+                raw("BTC", "1", "trading"),
+                raw("BTC", "-0.00001", "trading"),
+            ],
+            &index,
+            &prices,
+            d("1"),
+        );
+        assert_eq!(out.len(), 2, "a borrow is not netted into the long line");
+        let loan = out.iter().find(|h| h.is_liability()).unwrap();
+        assert_eq!(loan.kind, kind::BORROWED);
+        assert_eq!(loan.value_usd, Some(d("-0.6")));
+        assert!(!loan.is_dust, "0.60 USD owed is not dust");
+        assert_eq!(total_value(&out), d("59999.4"));
+    }
+
+    #[test]
+    fn a_holding_out_of_range_is_kept_flagged_unpriced_and_out_of_totals() {
+        let big = asset("BIG", 1, &[]);
+        let index = AssetIndex::build(std::slice::from_ref(&big));
+        let prices = HashMap::from([(big.id, quote("2"))]);
+        let mut text = raw("BIG", "0", "funding");
+        text.quantity_text = Some("1".repeat(40));
+        text.flags = vec![flag::OUT_OF_RANGE.into()];
+        let out = normalise(
+            vec![raw("BIG", &Decimal::MAX.to_string(), "trading"), text],
+            &index,
+            &prices,
+            d("1"),
+        );
+        assert!(out
+            .iter()
+            .all(|h| h.has_flag(flag::OUT_OF_RANGE) && h.value_usd.is_none()));
+        assert_eq!(out.len(), 2);
+        assert_eq!(total_value(&out), Decimal::ZERO);
+    }
+
+    #[test]
+    fn holdings_stored_before_flags_existed_still_read() {
+        let old = serde_json::json!([{
+            "asset_id": null, "symbol": "BTC", "quantity": "1", "raw_amount": null,
+            "decimals": null, "location": "trading", "chain": null, "contract_address": null,
+            "price_usd": null, "value_usd": null, "price_source": null, "price_at": null,
+            "is_dust": false, "identified_by": "unknown"
+        }]);
+        let h: Vec<Holding> = serde_json::from_value(old).unwrap();
+        assert_eq!(h[0].kind, "spot");
+        assert!(h[0].flags.is_empty());
+        assert_eq!(h[0].synced_at, None);
     }
 }

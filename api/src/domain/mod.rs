@@ -11,5 +11,6 @@ pub mod holdings;
 pub mod identity;
 pub mod market;
 pub mod net_worth;
+pub mod locations;
 pub mod rebalance;
 pub mod spam;

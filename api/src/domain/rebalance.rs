@@ -39,7 +39,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::allocation::{band_usd, round_pct, Allocation, AllocationLine, Guardrails, CASH};
+use super::allocation::{band_usd, round_pct, share, Allocation, AllocationLine, Guardrails, CASH};
 
 /// Decimal places of trade quantities when the asset's own precision is not known.
 pub const QUANTITY_DP: u32 = super::allocation::DEFAULT_QUANTITY_DP;
@@ -415,7 +415,10 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
     let min_trade = guardrails.min_trade_usd.max(Decimal::ZERO);
     let cash = Cash::of(allocation, guardrails);
     let limits = Limits {
-        cap: guardrails.max_turnover_pct.max(Decimal::ZERO) * total / HUNDRED,
+        cap: share(
+            total,
+            guardrails.max_turnover_pct.clamp(Decimal::ZERO, HUNDRED),
+        ),
         spendable: cash.spendable(),
     };
     let mut slots: Vec<Slot> = allocation
@@ -429,7 +432,7 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
                 Band {
                     low,
                     high,
-                    target: t * total / HUNDRED,
+                    target: share(total, t),
                 }
             }),
             price: line.price_usd.filter(|p| *p > Decimal::ZERO),
@@ -954,15 +957,23 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
     };
     sells.sort_by(largest_first);
     buys.sort_by(largest_first);
-    let total_sell_usd: Decimal = sells.iter().map(|t| t.usd_amount).sum();
-    let total_buy_usd: Decimal = buys.iter().map(|t| t.usd_amount).sum();
+    let add = |s: Decimal, t: &Trade| s.saturating_add(t.usd_amount);
+    let total_sell_usd: Decimal = sells.iter().fold(Decimal::ZERO, add);
+    let total_buy_usd: Decimal = buys.iter().fold(Decimal::ZERO, add);
     sells.extend(buys);
+    let turnover = total_sell_usd.max(total_buy_usd);
     Recommendation {
         trades: sells,
         blocked,
         total_buy_usd,
         total_sell_usd,
-        turnover_pct: round_pct(total_sell_usd.max(total_buy_usd) * HUNDRED / total),
+        // Dividing first where the product would overflow.
+        turnover_pct: round_pct(
+            turnover
+                .checked_mul(HUNDRED)
+                .map(|v| v / total)
+                .unwrap_or_else(|| (turnover / total).saturating_mul(HUNDRED)),
+        ),
     }
 }
 

@@ -40,6 +40,9 @@ pub struct Model {
     pub last_sync_error: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub permission_warning: Option<String>,
+    /// Each location's last good read, status and error (`domain::locations::LocationSync`).
+    #[sea_orm(column_type = "JsonBinary")]
+    pub location_syncs: Option<Json>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

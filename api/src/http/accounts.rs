@@ -17,6 +17,7 @@ use crate::config::Secret;
 use crate::connectors::{ConnectorError, ExchangeCredentials};
 use crate::domain::evm_address::{self, AddressError};
 use crate::domain::holdings::{self, Holding};
+use crate::domain::locations::LocationSync;
 use crate::entities::accounts;
 use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody, FieldError};
 use crate::state::AppState;
@@ -46,17 +47,20 @@ pub struct AccountResponse {
     pub enabled_chains: Vec<String>,
     pub is_active: bool,
     pub last_synced_at: Option<DateTime<Utc>>,
-    /// `ok`, `partial` (some chains failed and kept their previous holdings), `error`, or
-    /// null before the first sync.
+    /// `ok`, `partial` (some locations or tokens could not be read and kept their previous
+    /// holdings), `error` (nothing could be read), or null before the first sync.
     pub last_sync_status: Option<String>,
     pub last_sync_error: Option<String>,
     /// Set when the API key can do more than read (it can trade).
     pub permission_warning: Option<String>,
-    /// Sum of priced holdings at the latest prices (the same rule as portfolios); unpriced
-    /// ones are left out.
+    /// Net sum of priced holdings at the latest prices (the same rule as portfolios),
+    /// liabilities subtracted; unpriced and `out_of_range` ones are left out.
     #[schema(value_type = String)]
     pub total_value_usd: Decimal,
     pub holdings: Vec<Holding>,
+    /// Each location's (chain's, or exchange part's) last good read, status and error;
+    /// `last_synced_at` is the oldest of their reads.
+    pub locations: Vec<LocationSync>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -92,7 +96,9 @@ async fn valued_one(state: &AppState, a: accounts::Model) -> Result<AccountRespo
 }
 
 fn response(a: accounts::Model, holdings: Vec<Holding>) -> AccountResponse {
+    let locations = sync::stored_locations(&a);
     AccountResponse {
+        locations,
         total_value_usd: holdings::total_value(&holdings),
         enabled_chains: sync::enabled_chains(&a),
         account_type: if a.account_type == "exchange" {
@@ -341,6 +347,7 @@ pub async fn create_account(
         last_sync_status: Set(None),
         last_sync_error: Set(None),
         permission_warning: Set(None),
+        location_syncs: Set(None),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),

@@ -101,13 +101,15 @@ pub async fn mark_sync_started(
         .map(|_| ())
 }
 
-/// The outcome of a sync. `holdings: None` keeps the stored holdings (the sync got nothing).
+/// The outcome of a sync. `None` keeps the stored value (holdings, `last_synced_at`, locations).
 pub struct SyncRecord {
     pub status: &'static str,
     pub error: Option<String>,
     pub holdings: Option<serde_json::Value>,
+    /// The oldest location's last good read.
     pub synced_at: Option<DateTime<Utc>>,
     pub permission_warning: Option<Option<String>>,
+    pub locations: Option<serde_json::Value>,
 }
 
 pub async fn record_sync(
@@ -130,6 +132,9 @@ pub async fn record_sync(
     }
     if let Some(w) = rec.permission_warning {
         am.permission_warning = Set(w);
+    }
+    if let Some(l) = rec.locations {
+        am.location_syncs = Set(Some(l));
     }
     am.update(db).await
 }

@@ -298,11 +298,26 @@ async fn a_failed_sync_keeps_the_previous_holdings_and_says_why() {
     let a = r.json();
     assert_eq!(a["last_sync_status"], "error");
     assert!(a["last_sync_error"].as_str().unwrap().contains("50111"));
-    assert_eq!(a["holdings"], first["holdings"], "nothing lost");
+    let btc = holding(&a, "BTC", "trading");
+    assert_eq!(btc["quantity"], "1", "nothing lost");
+    assert_eq!(btc["flags"], json!(["not_refreshed"]));
+    assert_eq!(
+        btc["synced_at"],
+        holding(&first, "BTC", "trading")["synced_at"],
+        "a kept holding shows when it was read"
+    );
     assert_eq!(
         a["last_synced_at"], first["last_synced_at"],
         "the last good sync time stays"
     );
+    let trading = a["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location"] == "trading")
+        .unwrap();
+    assert_eq!(trading["status"], "failed");
+    assert!(trading["error"].as_str().unwrap().contains("50111"));
 }
 
 async fn seed_token(app: &TestApp, chain: &str, address: &str, symbol: &str, decimals: i32) {

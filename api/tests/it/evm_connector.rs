@@ -1,6 +1,7 @@
 //! `EvmClient` against a real anvil: exact raw balances through Multicall3 and without it,
-//! "no balance" for addresses without code and for failing tokens, request counts and
-//! chunking, and failures of unreachable or silent RPCs that never show the URL's key.
+//! "not a token" for addresses without code and "failed" for failing tokens, request counts
+//! and chunking, one block per reading, the chain row's Multicall3 address, re-checking a
+//! missing Multicall3, and failures of unreachable or silent RPCs that never show the URL's key.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +10,9 @@ use std::time::{Duration, Instant};
 use alloy::primitives::U256;
 use api::config::{Config, EvmConfig};
 use api::connectors::evm::EvmClient;
-use api::connectors::{ChainBalances, ChainReading, ChainTarget, ConnectorError, TokenTarget};
+use api::connectors::{
+    ChainBalances, ChainReading, ChainTarget, ConnectorError, TokenRead, TokenTarget,
+};
 use api::domain::amounts::{is_zero_raw, quantity_from_raw};
 use api::metrics::Metrics;
 use rust_decimal::Decimal;
@@ -49,11 +52,25 @@ fn chain(url: &str, chain_id: u64, tokens: &[(String, u8)]) -> ChainTarget {
                 decimals: *decimals,
             })
             .collect(),
+        multicall3_address: None,
     }
 }
 
 fn balances(reading: &ChainReading) -> Vec<Option<&str>> {
-    reading.tokens.iter().map(|(_, b)| b.as_deref()).collect()
+    reading.tokens.iter().map(|(_, b)| b.balance()).collect()
+}
+
+/// `balance`, `not_a_token` or `failed` per token.
+fn kinds(reading: &ChainReading) -> Vec<&'static str> {
+    reading
+        .tokens
+        .iter()
+        .map(|(_, b)| match b {
+            TokenRead::Balance(_) => "balance",
+            TokenRead::NotAToken(_) => "not_a_token",
+            TokenRead::Failed(_) => "failed",
+        })
+        .collect()
 }
 
 fn upstream_count(metrics: &Metrics, outcome: &str) -> u64 {
@@ -129,19 +146,19 @@ async fn native_balance_and_tokens_of_0_6_8_and_18_decimals_are_read_exactly_thr
         addresses, requested,
         "one entry per token, in request order"
     );
-    // eth_getCode (Multicall3?), eth_getBalance, one aggregate3.
-    assert_eq!(cold.requests, 3);
+    // eth_blockNumber, eth_getCode (Multicall3?), eth_getBalance, one aggregate3.
+    assert_eq!(cold.requests, 4);
 
     let warm = client.read(&target, WALLET).await.unwrap();
     assert_eq!(warm.native, cold.native);
     assert_eq!(warm.tokens, cold.tokens);
-    assert_eq!(warm.requests, 2, "ceil(4 / 200) + 1 on a warm client");
+    assert_eq!(warm.requests, 3, "ceil(4 / 200) + 2 on a warm client");
 
-    assert_eq!(upstream_count(&metrics, "ok"), 5);
+    assert_eq!(upstream_count(&metrics, "ok"), 7);
     let rendered = metrics.render();
     assert!(
         rendered.contains(&format!(
-            "upstream_request_duration_seconds_count{{provider=\"evm:{CHAIN}\"}} 5"
+            "upstream_request_duration_seconds_count{{provider=\"evm:{CHAIN}\"}} 7"
         )),
         "{rendered}"
     );
@@ -175,7 +192,7 @@ async fn a_single_smallest_unit_of_an_18_decimal_token_is_reported() {
         .read(&chain(&anvil.url, anvil.chain_id, &[(token, 18)]), WALLET)
         .await
         .unwrap();
-    let raw = reading.tokens[0].1.as_deref();
+    let raw = reading.tokens[0].1.balance();
     assert_eq!(raw, Some("1"));
     assert!(!is_zero_raw(raw.unwrap()));
     assert_eq!(
@@ -212,7 +229,7 @@ async fn a_balance_above_ten_to_the_twelve_whole_tokens_of_an_18_decimal_token_i
 }
 
 #[tokio::test]
-async fn a_token_address_without_code_gives_no_balance_rather_than_zero_or_an_error() {
+async fn a_token_address_without_code_is_not_a_token_rather_than_zero_or_an_error() {
     let anvil = Anvil::start().await;
     anvil.deploy_multicall3().await;
     let never_held = anvil.deploy_token(6).await;
@@ -231,11 +248,12 @@ async fn a_token_address_without_code_gives_no_balance_rather_than_zero_or_an_er
         .await
         .unwrap();
     assert_eq!(balances(&reading), [None, Some("0")]);
+    assert_eq!(kinds(&reading), ["not_a_token", "balance"]);
     assert_eq!(reading.tokens[0].0, no_code);
 }
 
 #[tokio::test]
-async fn a_reverting_token_gives_no_balance() {
+async fn a_reverting_token_is_a_failed_read_not_a_missing_token() {
     let anvil = Anvil::start().await;
     anvil.deploy_multicall3().await;
     let token = anvil.deploy_token(18).await;
@@ -252,10 +270,11 @@ async fn a_reverting_token_gives_no_balance() {
         .await
         .unwrap();
     assert_eq!(balances(&reading), [None, Some("7")]);
+    assert_eq!(kinds(&reading), ["failed", "balance"]);
 }
 
 #[tokio::test]
-async fn a_token_answering_with_fewer_than_32_bytes_gives_no_balance() {
+async fn a_token_answering_with_fewer_than_32_bytes_is_a_failed_read() {
     let anvil = Anvil::start().await;
     anvil.deploy_multicall3().await;
     let short = anvil::token_address(2);
@@ -267,6 +286,7 @@ async fn a_token_answering_with_fewer_than_32_bytes_gives_no_balance() {
         .await
         .unwrap();
     assert_eq!(balances(&reading), [None]);
+    assert_eq!(kinds(&reading), ["failed"]);
 }
 
 #[tokio::test]
@@ -293,18 +313,20 @@ async fn a_chain_without_multicall3_falls_back_to_one_call_per_token_with_the_sa
     assert_eq!(balances(&batched), expected);
     assert_eq!(balances(&cold), expected);
     assert_eq!(balances(&warm), expected);
+    assert_eq!(kinds(&batched), kinds(&cold));
     assert_eq!((batched.native.as_str(), cold.native.as_str()), ("5", "5"));
-    assert_eq!(batched.requests, 3);
+    // eth_blockNumber, eth_getCode, eth_getBalance, aggregate3, eth_getCode of the empty answer.
+    assert_eq!(batched.requests, 5);
     assert_eq!(
         cold.requests,
-        2 + n,
-        "eth_getCode, eth_getBalance, one eth_call per token"
+        4 + n,
+        "eth_blockNumber, eth_getCode, eth_getBalance, one eth_call per token, one eth_getCode"
     );
-    assert_eq!(warm.requests, 1 + n, "the missing Multicall3 is remembered");
+    assert_eq!(warm.requests, 3 + n, "the missing Multicall3 is remembered");
 }
 
 #[tokio::test]
-async fn with_chunk_size_2_five_tokens_take_ceil_5_over_2_plus_1_requests_when_warm() {
+async fn with_chunk_size_2_five_tokens_take_ceil_5_over_2_plus_2_requests_when_warm() {
     let anvil = Anvil::start().await;
     anvil.deploy_multicall3().await;
     let code = anvil.code(&anvil.deploy_token(18).await).await;
@@ -325,9 +347,16 @@ async fn with_chunk_size_2_five_tokens_take_ceil_5_over_2_plus_1_requests_when_w
 
     let cold = client.read(&target, WALLET).await.unwrap();
     let warm = client.read(&target, WALLET).await.unwrap();
-    assert_eq!(cold.requests, 5, "eth_getCode + eth_getBalance + 3 chunks");
-    assert_eq!(warm.requests, 5usize.div_ceil(2) + 1);
-    let got: HashMap<_, _> = warm.tokens.iter().cloned().collect();
+    assert_eq!(
+        cold.requests, 6,
+        "eth_blockNumber + eth_getCode + eth_getBalance + 3 chunks"
+    );
+    assert_eq!(warm.requests, 5usize.div_ceil(2) + 2);
+    let got: HashMap<_, _> = warm
+        .tokens
+        .iter()
+        .map(|(a, b)| (a.clone(), b.balance().map(str::to_string)))
+        .collect();
     assert_eq!(got, expected);
     let order: Vec<_> = warm.tokens.iter().map(|(a, _)| a.clone()).collect();
     let requested: Vec<_> = tokens.iter().map(|(a, _)| a.clone()).collect();
@@ -464,4 +493,126 @@ fn evm_settings_come_from_the_environment_with_their_defaults() {
         err.to_string().contains("EVM_MULTICALL_CHUNK_SIZE"),
         "{err}"
     );
+}
+
+/// A loopback JSON-RPC proxy to `upstream` that records every request body.
+async fn recording_proxy(
+    upstream: String,
+) -> (
+    String,
+    Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let http = reqwest::Client::new();
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |body: String| {
+            let (http, upstream, log) = (http.clone(), upstream.clone(), log.clone());
+            async move {
+                log.lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&body).expect("JSON-RPC body"));
+                let answer = http
+                    .post(&upstream)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("anvil answers");
+                answer.text().await.expect("a body")
+            }
+        }),
+    );
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("proxy serves");
+    });
+    (url, seen, server)
+}
+
+#[tokio::test]
+async fn native_and_token_balances_of_one_reading_are_read_at_the_block_of_one_eth_block_number() {
+    let anvil = Anvil::start().await;
+    anvil.deploy_multicall3().await;
+    let (tokens, expected) = mixed_tokens(&anvil).await;
+    anvil.set_balance(WALLET, U256::from(9)).await;
+    let (proxy, seen, server) = recording_proxy(anvil.url.clone()).await;
+    let (client, _) = client(2);
+
+    let reading = client
+        .read(&chain(&proxy, anvil.chain_id, &tokens), WALLET)
+        .await
+        .unwrap();
+    server.abort();
+    assert_eq!(balances(&reading), expected);
+    let block = format!("{:#x}", reading.block.expect("the reading names its block"));
+    let seen = seen.lock().unwrap().clone();
+    let methods: Vec<&str> = seen.iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(methods[0], "eth_blockNumber", "{methods:?}");
+    assert_eq!(
+        methods.iter().filter(|m| **m == "eth_blockNumber").count(),
+        1
+    );
+    for r in &seen[1..] {
+        let tag = &r["params"][1];
+        assert_eq!(
+            tag,
+            &serde_json::json!(block),
+            "{} not at the reading's block",
+            r
+        );
+    }
+    assert!(methods.contains(&"eth_getBalance") && methods.contains(&"eth_call"));
+}
+
+#[tokio::test]
+async fn the_chain_rows_multicall3_address_is_used_instead_of_the_canonical_one() {
+    let anvil = Anvil::start().await;
+    anvil.deploy_multicall3().await;
+    let multicall_code = anvil.code(anvil::MULTICALL3).await;
+    let elsewhere = "0x00000000000000000000000000000000000ca113";
+    anvil.set_code(elsewhere, &multicall_code).await;
+    anvil.set_code(anvil::MULTICALL3, "0x").await;
+    let (tokens, expected) = minted_tokens(&anvil).await;
+    let (client, _) = client(200);
+    let mut target = chain(&anvil.url, anvil.chain_id, &tokens);
+    target.multicall3_address = Some(elsewhere.to_string());
+
+    let reading = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(balances(&reading), expected);
+    assert_eq!(
+        reading.requests, 4,
+        "eth_blockNumber, eth_getCode, eth_getBalance, one aggregate3 at the row's address"
+    );
+}
+
+#[tokio::test]
+async fn a_chain_found_without_multicall3_is_checked_again_after_the_recheck_interval() {
+    let anvil = Anvil::start().await;
+    let (tokens, expected) = minted_tokens(&anvil).await;
+    let n = tokens.len();
+    let client = EvmClient::new(&config(200), Arc::new(Metrics::new()))
+        .with_backoff_base(Duration::from_millis(20))
+        .with_multicall_recheck(Duration::from_millis(300));
+    let target = chain(&anvil.url, anvil.chain_id, &tokens);
+
+    let without = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(without.requests, 3 + n, "one eth_call per token");
+    anvil.deploy_multicall3().await;
+    let remembered = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(remembered.requests, 2 + n, "still remembered as missing");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let rechecked = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(
+        rechecked.requests, 4,
+        "checked again, found, and batched through Multicall3"
+    );
+    let warm = client.read(&target, WALLET).await.unwrap();
+    assert_eq!(warm.requests, 3);
+    for r in [&without, &remembered, &rechecked, &warm] {
+        assert_eq!(balances(r), expected);
+    }
 }

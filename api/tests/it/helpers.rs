@@ -252,7 +252,20 @@ impl TestApp {
         Self::on_db(shared, vars).await
     }
 
+    /// Local mode with this chain reader instead of the fake (e.g. a real `EvmClient` on anvil).
+    pub async fn with_chain_reader(chains: Arc<dyn api::connectors::ChainBalances>) -> Self {
+        Self::on_db_with(fresh_db().await, &[], Some(chains)).await
+    }
+
     async fn on_db(test_db: TestDb, vars: &[(&str, &str)]) -> Self {
+        Self::on_db_with(test_db, vars, None).await
+    }
+
+    async fn on_db_with(
+        test_db: TestDb,
+        vars: &[(&str, &str)],
+        chains: Option<Arc<dyn api::connectors::ChainBalances>>,
+    ) -> Self {
         let mut map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -264,11 +277,15 @@ impl TestApp {
         let db = api::db::connect(&config).await.expect("db connects");
         api::db::migrate(&db).await.expect("migrations apply");
         let fakes = Fakes::new();
+        let mut connectors = fakes.connectors();
+        if let Some(chains) = chains {
+            connectors.chains = chains;
+        }
         let state = AppState::with_parts(
             config,
             db.clone(),
             Arc::new(api::metrics::Metrics::new()),
-            fakes.connectors(),
+            connectors,
             api::crypto::Cipher::new(test_key(), Vec::new()),
         );
         Self {

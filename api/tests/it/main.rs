@@ -11,6 +11,7 @@ mod chains;
 mod crypto;
 mod errors;
 mod evm_connector;
+mod faults;
 mod health;
 mod market_connectors;
 mod market_jobs;

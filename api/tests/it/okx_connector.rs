@@ -350,6 +350,7 @@ fn bal(ccy: &str, location: ExchangeLocation, total: &str, free: Option<&str>) -
         location,
         total: dec(total),
         free: free.map(dec),
+        total_text: None,
     }
 }
 
@@ -423,6 +424,44 @@ async fn okx_a_balance_sent_as_a_json_number_keeps_every_digit() {
     let eth = trading.iter().find(|b| b.currency == "ETH").unwrap();
     // An f64 holds about 16 significant digits; this has 21.
     assert_eq!(eth.total.to_string(), "123456789.123456789012");
+}
+
+#[tokio::test]
+async fn okx_a_balance_with_more_digits_than_a_decimal_holds_is_kept_as_text_and_the_rest_reads() {
+    let long = "123456789012345678901234567890.123";
+    let body = format!(
+        r#"{{"code":"0","data":[{{"availBal":"1","bal":"{long}","ccy":"XRP"}},
+           {{"availBal":"0.5","bal":"0.5","ccy":"BTC"}}],"msg":""}}"#
+    );
+    let okx = FakeOkx::start(move |_, _| Reply::ok(&body)).await;
+    let funding = client(&okx).funding_balances(&good()).await.unwrap();
+    let xrp = funding.iter().find(|b| b.currency == "XRP").unwrap();
+    assert_eq!(xrp.total_text.as_deref(), Some(long));
+    assert_eq!(xrp.total, Decimal::ZERO);
+    assert_eq!(
+        funding.iter().find(|b| b.currency == "BTC").unwrap().total,
+        dec("0.5")
+    );
+}
+
+#[tokio::test]
+async fn okx_a_negative_trading_equity_is_read_as_a_negative_balance() {
+    let okx = FakeOkx::start(|_, _| {
+        Reply::ok(
+            r#"{"code":"0","data":[{"details":[{"availBal":"","availEq":"-0.25","ccy":"ETH","eq":"-0.25"}]}],"msg":""}"#,
+        )
+    })
+    .await;
+    let trading = client(&okx).trading_balances(&good()).await.unwrap();
+    assert_eq!(
+        trading,
+        [bal(
+            "ETH",
+            ExchangeLocation::Trading,
+            "-0.25",
+            Some("-0.25")
+        )]
+    );
 }
 
 #[tokio::test]

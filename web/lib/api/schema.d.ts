@@ -505,16 +505,24 @@ export interface components {
             is_active: boolean;
             last_sync_error?: string | null;
             /**
-             * @description `ok`, `partial` (some chains failed and kept their previous holdings), `error`, or
-             *     null before the first sync.
+             * @description `ok`, `partial` (some locations or tokens could not be read and kept their previous
+             *     holdings), `error` (nothing could be read), or null before the first sync.
              */
             last_sync_status?: string | null;
             /** Format: date-time */
             last_synced_at?: string | null;
+            /**
+             * @description Each location's (chain's, or exchange part's) last good read, status and error;
+             *     `last_synced_at` is the oldest of their reads.
+             */
+            locations: components["schemas"]["LocationSync"][];
             name: string;
             /** @description Set when the API key can do more than read (it can trade). */
             permission_warning?: string | null;
-            /** @description Sum of priced holdings; unpriced ones are left out. */
+            /**
+             * @description Net sum of priced holdings (liabilities subtracted); unpriced and `out_of_range` ones
+             *     are left out.
+             */
             total_value_usd: string;
             /** Format: date-time */
             updated_at: string;
@@ -543,9 +551,15 @@ export interface components {
         };
         /** @description A portfolio against its targets. */
         Allocation: {
+            /** @description Borrowed positions, by symbol. */
+            liabilities?: components["schemas"]["LiabilityLine"][];
             /** @description Largest value first; targets nothing is held of last. */
             lines: components["schemas"]["AllocationLine"][];
-            /** @description Priced holdings only. */
+            /** @description `total_value_usd` minus the priced liabilities. */
+            net_value_usd?: string;
+            /** @description Some value was too large to add up: those positions are listed in `unpriced`. */
+            overflow?: boolean;
+            /** @description Priced long holdings only (the base of every percentage). */
             total_value_usd: string;
             /** @description The current weight of held assets without a target. */
             unallocated_current_pct: string;
@@ -771,6 +785,8 @@ export interface components {
             contract_address?: string | null;
             /** Format: int32 */
             decimals?: number | null;
+            /** @description Any of `unverified`, `spam`, `out_of_range`, `stale`, `not_refreshed`. */
+            flags?: string[];
             /**
              * @description How the asset was identified: `registry`, `contract`, `symbol_name`, `symbol`,
              *     `dominant_symbol`, `ambiguous` or `unknown`.
@@ -778,6 +794,8 @@ export interface components {
             identified_by: string;
             /** @description Priced and worth less than the dust threshold (kept, and counted in totals). */
             is_dust: boolean;
+            /** @description `spot`, `earn`, or `borrowed` (a liability: negative quantity and value). */
+            kind?: string;
             /** @description `trading`, `funding`, `earn`, or the chain name. */
             location: string;
             /** Format: date-time */
@@ -785,9 +803,20 @@ export interface components {
             price_source?: string | null;
             price_usd?: string | null;
             quantity: string;
+            /**
+             * @description The exact quantity as text, when it does not fit a decimal (then `quantity` is 0 and
+             *     the holding is flagged `out_of_range`): the exchange's text, or the raw integer over
+             *     10^decimals written out.
+             */
+            quantity_text?: string | null;
             /** @description The on-chain integer (base-10 digits) for chain balances. */
             raw_amount?: string | null;
             symbol: string;
+            /**
+             * Format: date-time
+             * @description The last good read of this balance (its location's, unless `not_refreshed`).
+             */
+            synced_at?: string | null;
             value_usd?: string | null;
         };
         JobResponse: {
@@ -822,6 +851,17 @@ export interface components {
             /** @description `manual` or `scheduled`. */
             trigger: string;
         };
+        /** @description Borrowed (negative) positions per asset: owed, shown apart, never in the weights. */
+        LiabilityLine: {
+            accounts: string[];
+            /** Format: uuid */
+            asset_id?: string | null;
+            /** @description Negative. */
+            quantity: string;
+            symbol: string;
+            /** @description Negative; `None` when unpriced. */
+            value_usd?: string | null;
+        };
         /**
          * @description Where a line stands against its band.
          * @enum {string}
@@ -830,6 +870,20 @@ export interface components {
         LinkAccountRequest: {
             /** Format: uuid */
             account_id: string;
+        };
+        /** @description The sync state of one location of an account. */
+        LocationSync: {
+            /** @description Why the location is not `ok`; on an `ok` location, tokens left out as not tokens. */
+            error?: string | null;
+            /** @description The chain name, or `trading` / `funding` / `earn`. */
+            location: string;
+            /** @description `ok`, `partial`, `failed` or `not_refreshed`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description The last good read of this location (`None`: never read).
+             */
+            synced_at?: string | null;
         };
         MeResponse: {
             /** @description `keycloak`, or `local` for a single-user install without sign-in. */

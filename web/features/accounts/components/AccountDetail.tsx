@@ -9,23 +9,40 @@ import { Badge, Button, Card, Field, FieldError, Input, PageHeader } from "@/com
 import { useChains } from "@/features/chains/api/get-chains";
 import { errorFor, fieldErrorsOf } from "@/lib/api/field-errors";
 import type { Account } from "@/lib/api/types";
-import { formatDateTime, formatUsd } from "@/lib/format";
+import { formatDateTime, formatUsd, timeAgo } from "@/lib/format";
 import { useAccount } from "../api/get-account";
 import { useDeleteAccount } from "../api/delete-account";
 import { useUpdateAccount } from "../api/update-account";
-import { LastSync, SyncStatusBadge } from "./SyncStatus";
+import { LastSync, LocationList, SyncStatusBadge } from "./SyncStatus";
 import { SyncButton } from "./SyncButton";
 
+const FLAG_NOTES: Record<string, string> = {
+  not_refreshed: "not refreshed",
+  out_of_range: "too large to count",
+  stale: "stale price",
+  spam: "spam",
+  unverified: "unverified",
+};
+
 export function holdingRows(a: Account): HoldingRow[] {
-  return a.holdings.map((h, i) => ({
-    key: `${h.symbol}-${h.location}-${h.contract_address ?? ""}-${i}`,
-    symbol: h.symbol,
-    location: h.location,
-    quantity: h.quantity,
-    priceUsd: h.price_usd ?? null,
-    valueUsd: h.value_usd ?? null,
-    note: h.is_dust ? "dust" : undefined,
-  }));
+  return a.holdings.map((h, i) => {
+    const flags = h.flags ?? [];
+    const notes = [
+      h.kind === "borrowed" ? "borrowed" : undefined,
+      h.is_dust ? "dust" : undefined,
+      ...flags.map((f) => FLAG_NOTES[f] ?? f),
+      flags.includes("not_refreshed") && h.synced_at ? `read ${timeAgo(h.synced_at)}` : undefined,
+    ].filter((n): n is string => !!n);
+    return {
+      key: `${h.symbol}-${h.location}-${h.contract_address ?? ""}-${i}`,
+      symbol: h.symbol,
+      location: h.location,
+      quantity: h.quantity_text ?? h.quantity,
+      priceUsd: h.price_usd ?? null,
+      valueUsd: h.value_usd ?? null,
+      note: notes.length ? notes.join(", ") : undefined,
+    };
+  });
 }
 
 function EditAccount({ account }: { account: Account }) {
@@ -146,6 +163,11 @@ export function AccountDetail({ id }: { id: string }) {
             </p>
           )}
           {a.permission_warning && <p className="mb-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">⚠ {a.permission_warning}</p>}
+          {(a.locations ?? []).length > 0 && (
+            <Card title="Locations" className="mb-6">
+              <LocationList locations={a.locations ?? []} />
+            </Card>
+          )}
           {editing && (
             <Card title="Edit account" className="mb-6">
               <EditAccount account={a} />

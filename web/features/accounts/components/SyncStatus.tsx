@@ -22,3 +22,30 @@ export function LastSync({ account }: { account: Account }) {
     </span>
   );
 }
+
+type Location = NonNullable<Account["locations"]>[number];
+
+const LOCATION_TONES: Record<string, "green" | "amber" | "red" | "slate"> = {
+  ok: "green",
+  partial: "amber",
+  failed: "red",
+  not_refreshed: "slate",
+};
+
+/** Each chain or exchange part with its status, the age of its last good read and why. */
+export function LocationList({ locations }: { locations: Location[] }) {
+  return (
+    <ul className="space-y-2 text-sm" data-testid="locations">
+      {locations.map((l) => (
+        <li key={l.location} className="flex flex-wrap items-center gap-2">
+          <span className="font-medium">{l.location}</span>
+          <Badge tone={LOCATION_TONES[l.status] ?? "slate"}>{l.status.replace("_", " ")}</Badge>
+          <span className="text-xs text-slate-500 dark:text-slate-400" title={formatDateTime(l.synced_at)}>
+            {l.synced_at ? `read ${timeAgo(l.synced_at)}` : "never read"}
+          </span>
+          {l.error && <span className="text-xs text-slate-500 dark:text-slate-400">{l.error}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,40 @@
+import { render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { account } from "@/test/fixtures";
+import { holdingRows } from "./AccountDetail";
+import { LocationList } from "./SyncStatus";
+
+const twoWeeksAgo = new Date(Date.now() - 14 * 24 * 3600 * 1000).toISOString();
+
+describe("account faults", () => {
+  it("marks kept, borrowed and out-of-range holdings and shows the exact text", () => {
+    const a = account({
+      holdings: [
+        { symbol: "ETH", location: "base", quantity: "2", is_dust: false, identified_by: "registry", kind: "spot", flags: ["not_refreshed"], synced_at: twoWeeksAgo },
+        { symbol: "BTC", location: "trading", quantity: "-0.5", value_usd: "-30000", is_dust: false, identified_by: "symbol", kind: "borrowed", flags: [] },
+        { symbol: "MAX", location: "ethereum", quantity: "0", quantity_text: "1157920892373161954235709850086879078532699846656405640394575840079131.29639935", is_dust: false, identified_by: "unknown", flags: ["out_of_range"] },
+      ],
+    });
+    const [kept, owed, huge] = holdingRows(a);
+    expect(kept.note).toMatch(/^not refreshed, read .*14 ?d/);
+    expect(owed.note).toBe("borrowed");
+    expect(huge.quantity).toContain("1157920892373161954235709850086879078532699846656405640394575840079131");
+    expect(huge.note).toBe("too large to count");
+  });
+
+  it("lists each location with its status, the age of its last read and why", () => {
+    render(
+      <LocationList
+        locations={[
+          { location: "ethereum", status: "ok", synced_at: new Date().toISOString() },
+          { location: "base", status: "not_refreshed", synced_at: twoWeeksAgo, error: "the chain is disabled by the administrator" },
+          { location: "arbitrum", status: "failed", synced_at: null, error: "evm:arbitrum did not answer in time" },
+        ]}
+      />,
+    );
+    const list = screen.getByTestId("locations");
+    expect(list.textContent).toContain("not refreshed");
+    expect(list.textContent).toContain("the chain is disabled by the administrator");
+    expect(list.textContent).toContain("never read");
+  });
+});
