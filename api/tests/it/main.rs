@@ -16,6 +16,7 @@ mod market_connectors;
 mod market_jobs;
 mod okx_connector;
 mod openapi;
+mod outage;
 mod portfolios;
 mod realm;
 mod startup;
