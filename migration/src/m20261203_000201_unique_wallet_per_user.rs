@@ -44,7 +44,10 @@ impl MigrationTrait for Migration {
             let mut newer = Vec::new();
             let mut last_wallet: Option<String> = None;
             for row in &rows {
-                let id: String = row.try_get("", "id")?;
+                let raw: String = row.try_get("", "id")?;
+                let id = uuid::Uuid::try_parse(&raw)
+                    .map(|u| u.to_string())
+                    .unwrap_or(raw);
                 let wallet: String = row.try_get("", "wallet")?;
                 let keep = last_wallet.as_deref() != Some(wallet.as_str());
                 if keep {
@@ -58,7 +61,7 @@ impl MigrationTrait for Migration {
             let list = newer
                 .iter()
                 .map(|id| match backend {
-                    DbBackend::Sqlite => format!("x'{id}'"),
+                    DbBackend::Sqlite => format!("x'{}'", id.replace('-', "")),
                     _ => format!("'{id}'"),
                 })
                 .collect::<Vec<_>>()

@@ -133,6 +133,7 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         last_sync_status: Set(Some("ok".into())),
         last_sync_error: Set(None),
         permission_warning: Set(None),
+        exchange_uid: Set(None),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),

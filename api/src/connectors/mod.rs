@@ -197,12 +197,14 @@ pub struct ExchangeBalance {
     pub free: Option<Decimal>,
 }
 
-/// What an API key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What an API key may do, and which exchange account it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KeyPermissions {
     pub read: bool,
     pub trade: bool,
     pub withdraw: bool,
+    /// The exchange's id of the account behind the key (OKX `uid`), when it says.
+    pub account_uid: Option<String>,
 }
 
 /// Balances of an exchange account (OKX).

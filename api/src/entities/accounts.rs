@@ -40,6 +40,10 @@ pub struct Model {
     pub last_sync_error: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub permission_warning: Option<String>,
+    /// The exchange's id of the account behind the key (OKX `uid`); unique per user and
+    /// exchange.
+    #[sea_orm(column_type = "Text")]
+    pub exchange_uid: Option<String>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -159,6 +159,7 @@ async fn exercise(db: DatabaseConnection) {
         last_sync_status: Some("succeeded".into()),
         last_sync_error: None,
         permission_warning: None,
+        exchange_uid: None,
         is_active: true,
         created_at: at(7),
         updated_at: at(7),

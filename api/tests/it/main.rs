@@ -9,6 +9,7 @@ mod accounts;
 mod auth;
 mod chains;
 mod crypto;
+mod duplicates;
 mod errors;
 mod evm_connector;
 mod health;
