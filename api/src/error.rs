@@ -68,6 +68,10 @@ pub enum ApiError {
         message: String,
         fields: Vec<FieldError>,
     },
+    /// 422 with its own code, for a rule that is not about one field's shape
+    /// (`chain_id_mismatch`, `rpc_unreachable`).
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
     #[error("{0}")]
@@ -114,6 +118,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),

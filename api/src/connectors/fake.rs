@@ -563,6 +563,7 @@ struct ChainsState {
     fail: HashMap<String, ConnectorError>,
     calls: HashMap<String, usize>,
     reads: Vec<(String, String)>,
+    chain_ids: HashMap<String, u64>,
 }
 
 impl FakeChains {
@@ -610,6 +611,12 @@ impl FakeChains {
         };
     }
 
+    /// Makes the node at `rpc_url` answer `eth_chainId` with `chain_id`; an RPC URL never set
+    /// does not answer (a network error).
+    pub fn set_chain_id(&self, rpc_url: &str, chain_id: u64) {
+        self.state().chain_ids.insert(rpc_url.to_string(), chain_id);
+    }
+
     /// Reads of this chain, failed ones included.
     pub fn calls(&self, chain: &str) -> usize {
         self.state().calls.get(chain).copied().unwrap_or(0)
@@ -628,6 +635,17 @@ impl FakeChains {
 
 #[async_trait::async_trait]
 impl ChainBalances for FakeChains {
+    async fn chain_id(&self, _chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError> {
+        self.state()
+            .chain_ids
+            .get(rpc_url)
+            .copied()
+            .ok_or_else(|| ConnectorError::Network {
+                provider: "evm",
+                message: "eth_chainId: connection refused".into(),
+            })
+    }
+
     /// Reports `1 + ceil(tokens / 200)` requests, as a warm `EvmClient` with Multicall3 would.
     async fn read(
         &self,

@@ -262,4 +262,7 @@ pub struct ChainReading {
 pub trait ChainBalances: Send + Sync {
     async fn read(&self, chain: &ChainTarget, wallet: &str)
         -> Result<ChainReading, ConnectorError>;
+    /// The chain id the node at `rpc_url` serves (`eth_chainId`), to check a chain row
+    /// before it is stored; `chain_name` only labels errors and metrics.
+    async fn chain_id(&self, chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError>;
 }
