@@ -36,7 +36,7 @@ pub async fn health() -> Json<HealthResponse> {
 }
 
 /// How long readiness waits for the database's answer.
-const READY_DB_DEADLINE: std::time::Duration = std::time::Duration::from_millis(800);
+const READY_DB_DEADLINE: std::time::Duration = std::time::Duration::from_millis(700);
 
 /// Readiness: the database answers and, in Keycloak mode, signing keys are loaded.
 #[utoipa::path(get, path = "/health/ready", tag = "health",
