@@ -195,7 +195,9 @@ async fn exercise(db: DatabaseConnection) {
         .iter()
         .position(|m| m.name().contains("seed_evm_chains"))
         .expect("the seed migration");
-    Migrator::down(&db, Some((total - seed) as u32)).await.unwrap();
+    Migrator::down(&db, Some((total - seed) as u32))
+        .await
+        .unwrap();
     assert_eq!(count(&db, "SELECT COUNT(*) FROM evm_chains").await, 0);
     insert(
         &db,

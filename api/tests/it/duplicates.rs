@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, TestResponse};
+use crate::issuer::{TestIssuer, AUDIENCE, REALM};
 
 const WALLET: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 
@@ -264,4 +265,26 @@ async fn the_unique_wallet_migration_stops_on_old_duplicates_listing_them_and_pa
     assert_eq!(left[0]["id"], first_id.to_string());
     let again = post(&app, wallet("Cold again", WALLET)).await;
     assert_duplicate_of(&again, &first_id.to_string());
+}
+
+#[tokio::test]
+async fn two_users_may_each_add_the_same_wallet_and_the_same_okx_account() {
+    let issuer = TestIssuer::start().await;
+    let app = TestApp::with_vars(&[
+        ("KEYCLOAK_SERVER", &issuer.base),
+        ("KEYCLOAK_REALM", REALM),
+        ("KEYCLOAK_AUDIENCE", AUDIENCE),
+    ])
+    .await;
+    key_of_account(&app, "key-shared-0001", "777");
+    for user in ["alice", "bob"] {
+        let token = issuer.user_token(user);
+        for body in [wallet("Shared", WALLET), okx("Shared", "key-shared-0001")] {
+            let r = app
+                .send(Method::POST, "/api/accounts", Some(&token), Some(body))
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{user}: {}", r.text());
+        }
+    }
+    assert_eq!(app.count("accounts", "1 = 1").await, 4);
 }
