@@ -236,7 +236,11 @@ pub async fn start(
                 job: job.name(),
                 trigger: trigger.as_str(),
                 at,
-                error: format!("the run could not start: the database was unavailable ({e})"),
+                error: if crate::error::db_unavailable(&e) {
+                    format!("the run could not start: the database was unavailable ({e})")
+                } else {
+                    format!("the run could not start: {e}")
+                },
             },
         );
         state
