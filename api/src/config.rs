@@ -151,6 +151,9 @@ pub struct SyncConfig {
 pub struct Config {
     pub database_url: Secret<String>,
     pub db_max_connections: u32,
+    /// How long a request waits for a database connection before answering
+    /// `503 database_unavailable` (`DB_ACQUIRE_TIMEOUT_MS`).
+    pub db_acquire_timeout: std::time::Duration,
     pub bind_addr: SocketAddr,
     pub data_dir: PathBuf,
     pub auth: AuthMode,
@@ -208,6 +211,11 @@ impl Config {
                 .push("DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into());
         }
         let db_max_connections = r.parse_in("DB_MAX_CONNECTIONS", 10u32, 1..=1000);
+        let db_acquire_timeout = std::time::Duration::from_millis(r.parse_in(
+            "DB_ACQUIRE_TIMEOUT_MS",
+            1500u64,
+            100..=60_000,
+        ));
         let bind_addr = r
             .parse::<SocketAddr>("BIND_ADDR", "an IP:port such as 127.0.0.1:3000")
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
@@ -362,6 +370,7 @@ impl Config {
         Ok(Config {
             database_url: Secret::new(database_url),
             db_max_connections,
+            db_acquire_timeout,
             bind_addr,
             data_dir,
             auth,

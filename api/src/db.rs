@@ -26,15 +26,16 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     } else {
         config.db_max_connections.max(2)
     };
+    // One timeout bounds both a new connection and a wait in the queue (SeaORM maps both
+    // settings onto sqlx's acquire timeout): a request while the server is down fails within
+    // it, and `ApiError` answers 503 `database_unavailable`.
     opts.max_connections(max)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(config.db_acquire_timeout)
+        .acquire_timeout(config.db_acquire_timeout)
         // Statement logs could carry credentials; request spans say enough.
         .sqlx_logging(false);
-    let db = Database::connect(opts)
-        .await
-        .context("connecting to the database (DATABASE_URL)")?;
+    let db = connect_patiently(opts).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared(
             "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
@@ -43,6 +44,28 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .context("configuring SQLite")?;
     }
     Ok(db)
+}
+
+/// How long start-up waits for a database that is not up yet (e.g. started together with
+/// the API by compose).
+const STARTUP_WAIT: Duration = Duration::from_secs(30);
+
+/// The first connection, retried for [`STARTUP_WAIT`]: the short acquire timeout is for
+/// requests, not for a server that is still starting.
+async fn connect_patiently(opts: ConnectOptions) -> anyhow::Result<DatabaseConnection> {
+    let deadline = tokio::time::Instant::now() + STARTUP_WAIT;
+    loop {
+        match Database::connect(opts.clone()).await {
+            Ok(db) => return Ok(db),
+            Err(e)
+                if crate::error::db_unavailable(&e) && tokio::time::Instant::now() < deadline =>
+            {
+                tracing::warn!(error = %e, "the database is not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e).context("connecting to the database (DATABASE_URL)"),
+        }
+    }
 }
 
 /// Applies pending migrations while holding a lock, so replicas starting together migrate

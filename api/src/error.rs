@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -53,6 +53,10 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<FieldError>>,
+    /// With `duplicate_account`: the id of the account that already holds this wallet or
+    /// exchange account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_account_id: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +68,10 @@ pub enum ApiError {
         message: String,
         fields: Vec<FieldError>,
     },
+    /// 422 with its own code, for a rule that is not about one field's shape
+    /// (`chain_id_mismatch`, `rpc_unreachable`).
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
     #[error("{0}")]
@@ -74,6 +82,12 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Unavailable { code: &'static str, message: String },
+    /// `409 duplicate_account`: the user already has this wallet or exchange account.
+    #[error("{message}")]
+    DuplicateAccount {
+        existing: uuid::Uuid,
+        message: String,
+    },
     /// A request the framework refused before a handler ran (size, media type).
     #[error("{message}")]
     Rejected {
@@ -123,21 +137,64 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, code),
+            ApiError::DuplicateAccount { .. } => (StatusCode::CONFLICT, "duplicate_account"),
             ApiError::Rejected { status, code, .. } => (*status, code),
             ApiError::Db(e) => match e {
+                _ if db_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE),
                 DbErr::RecordNotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
                 _ if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                     (StatusCode::CONFLICT, "conflict")
                 }
                 _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             },
+            ApiError::Internal(e)
+                if e.chain()
+                    .any(|c| c.downcast_ref().is_some_and(db_unavailable)) =>
+            {
+                (StatusCode::SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE)
+            }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
+    }
+}
+
+/// The code of an answer given while the database cannot be reached.
+pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
+
+/// Whether the error says the database cannot be reached (no connection within the pool's
+/// acquire timeout, a connection lost, the server shutting down or starting up) rather than
+/// that the query itself was wrong. Such a request may succeed when retried later.
+pub fn db_unavailable(e: &DbErr) -> bool {
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => sqlx_unavailable(e),
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::Protocol(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        // PostgreSQL's classes 08 (connection exception) and 57P (operator intervention:
+        // admin shutdown, crash shutdown, cannot connect now); SQLite's BUSY and LOCKED.
+        Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "5" || c == "6"),
+        _ => false,
     }
 }
 
@@ -148,11 +205,22 @@ pub fn error_response(
     message: String,
     fields: Option<Vec<FieldError>>,
 ) -> Response {
+    respond(status, code, message, fields, None)
+}
+
+fn respond(
+    status: StatusCode,
+    code: &str,
+    message: String,
+    fields: Option<Vec<FieldError>>,
+    existing_account_id: Option<uuid::Uuid>,
+) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
             code: code.to_string(),
             message,
             fields,
+            existing_account_id,
         },
         request_id: current_request_id(),
     };
@@ -172,15 +240,23 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = ?self, "request failed");
                 "internal error; quote the request id when reporting it".to_string()
             }
+            _ if code == DATABASE_UNAVAILABLE => {
+                tracing::warn!(error = ?self, "database unavailable");
+                "the database cannot be reached; try again in a moment".to_string()
+            }
             ApiError::Db(DbErr::RecordNotFound(_)) => "not found".to_string(),
             ApiError::Db(_) => "a record with these values already exists".to_string(),
             other => other.to_string(),
+        };
+        let existing = match &self {
+            ApiError::DuplicateAccount { existing, .. } => Some(*existing),
+            _ => None,
         };
         let fields = match self {
             ApiError::Validation { fields, .. } => Some(fields),
             _ => None,
         };
-        error_response(status, code, message, fields)
+        respond(status, code, message, fields, existing)
     }
 }
 

@@ -281,6 +281,9 @@ async fn read_exchange(state: &AppState, account: &accounts::Model) -> anyhow::R
     if perms.withdraw {
         anyhow::bail!("this API key can withdraw funds; replace it with a read-only key");
     }
+    if let (None, Some(uid)) = (&account.exchange_uid, &perms.account_uid) {
+        remember_exchange_uid(state, account, uid).await;
+    }
     let warning = perms.trade.then(|| TRADE_WARNING.to_string());
     let balances = state.exchange.balances(&creds).await.map_err(describe)?;
     let raw = balances
@@ -304,6 +307,24 @@ async fn read_exchange(state: &AppState, account: &accounts::Model) -> anyhow::R
         kept: Kept::default(),
         permission_warning: Some(warning),
     })
+}
+
+/// Stores the exchange uid of an account added before uids were kept. When another account
+/// of the user already is this exchange account, the uid stays unset and a warning says so
+/// (the user removes one of the two; both keep syncing meanwhile).
+async fn remember_exchange_uid(state: &AppState, account: &accounts::Model, uid: &str) {
+    match account_store::set_exchange_uid(&state.db, account.id, uid).await {
+        Ok(()) => {}
+        Err(e)
+            if account_store::duplicate_of(&e)
+                == Some(account_store::Duplicate::ExchangeAccount) =>
+        {
+            tracing::warn!(account_id = %account.id, "another account of this user is the same exchange account; remove one of them")
+        }
+        Err(e) => {
+            tracing::warn!(account_id = %account.id, error = %e, "could not store the exchange account uid")
+        }
+    }
 }
 
 fn describe(e: ConnectorError) -> anyhow::Error {

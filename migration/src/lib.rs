@@ -16,10 +16,14 @@ mod m20261122_000011_create_recommendations;
 mod m20261122_000012_create_job_runs;
 mod m20261122_000013_seed_evm_chains;
 mod m20261203_000101_add_account_location_syncs;
+mod m20261203_000201_unique_wallet_per_user;
+mod m20261203_000202_exchange_uid;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
 pub use m20261122_000013_seed_evm_chains::{DefaultChain, DEFAULT_CHAINS, MULTICALL3_ADDRESS};
+pub use m20261203_000201_unique_wallet_per_user::UNIQUE_WALLET_INDEX;
+pub use m20261203_000202_exchange_uid::UNIQUE_EXCHANGE_UID_INDEX;
 
 /// Default database URL when `DATABASE_URL` is unset.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/butler.db?mode=rwc";
@@ -45,6 +49,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_create_job_runs::Migration),
             Box::new(m20261122_000013_seed_evm_chains::Migration),
             Box::new(m20261203_000101_add_account_location_syncs::Migration),
+            Box::new(m20261203_000201_unique_wallet_per_user::Migration),
+            Box::new(m20261203_000202_exchange_uid::Migration),
         ]
     }
 }

@@ -138,6 +138,7 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         last_sync_error: Set(None),
         permission_warning: Set(None),
         location_syncs: Set(None),
+        exchange_uid: Set(None),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),

@@ -67,6 +67,9 @@ mod abi {
     }
 }
 
+/// Longest wait for `eth_chainId` when a chain is added or changed.
+const CHAIN_ID_DEADLINE: Duration = Duration::from_secs(10);
+
 /// Reads wallets on EVM chains. One client serves every chain; share it as `Arc<EvmClient>`.
 pub struct EvmClient {
     http: reqwest::Client,
@@ -264,6 +267,17 @@ impl ChainBalances for EvmClient {
             block: Some(block),
             requests: rpc.transport.shared.requests.load(Ordering::Relaxed),
         })
+    }
+
+    async fn chain_id(&self, chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError> {
+        let label = provider_label(chain_name);
+        let rpc = Rpc::connect(self, label, rpc_url)?;
+        // An admin waits for this answer: one deadline for the whole check, retries included.
+        let deadline = self.timeout.min(CHAIN_ID_DEADLINE);
+        match tokio::time::timeout(deadline, rpc.provider.get_chain_id()).await {
+            Ok(answer) => answer.map_err(|e| rpc.error("eth_chainId", e)),
+            Err(_) => Err(ConnectorError::Timeout { provider: label }),
+        }
     }
 }
 

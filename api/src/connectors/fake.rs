@@ -268,7 +268,8 @@ pub enum FakeExchangeCall {
 }
 
 /// Implements `ExchangeBalances` from in-memory data: the same balances and permissions for
-/// every key, unless a key has its own. Share it as `Arc<FakeExchange>` and change it between
+/// every key, unless a key has its own; the account uid is [`fake_uid`] of the key unless the
+/// permissions set one. Share it as `Arc<FakeExchange>` and change it between
 /// calls.
 pub struct FakeExchange {
     state: Mutex<ExchangeState>,
@@ -300,6 +301,7 @@ impl FakeExchange {
                     read: true,
                     trade: false,
                     withdraw: false,
+                    account_uid: None,
                 },
                 by_key: HashMap::new(),
                 fail_all: None,
@@ -381,8 +383,14 @@ impl FakeExchange {
         Ok(s.by_key
             .get(&key)
             .cloned()
-            .unwrap_or_else(|| (s.balances.clone(), s.permissions)))
+            .unwrap_or_else(|| (s.balances.clone(), s.permissions.clone())))
     }
+}
+
+/// The account uid `FakeExchange` reports for a key without one of its own: one exchange
+/// account per key, so two keys are two accounts unless a test says otherwise.
+pub fn fake_uid(api_key: &str) -> String {
+    format!("uid-of-{api_key}")
 }
 
 /// A balance for tests.
@@ -414,7 +422,11 @@ impl ExchangeBalances for FakeExchange {
         &self,
         creds: &ExchangeCredentials,
     ) -> Result<KeyPermissions, ConnectorError> {
-        Ok(self.enter(FakeExchangeCall::KeyPermissions, creds)?.1)
+        let mut p = self.enter(FakeExchangeCall::KeyPermissions, creds)?.1;
+        if p.account_uid.is_none() {
+            p.account_uid = Some(fake_uid(creds.api_key.expose()));
+        }
+        Ok(p)
     }
 }
 
@@ -505,11 +517,17 @@ mod tests {
             read: true,
             trade: true,
             withdraw: false,
+            account_uid: Some("42".into()),
         };
-        x.set_account("other", vec![], trader);
+        x.set_account("other", vec![], trader.clone());
         assert_eq!(x.balances(&creds("k1")).await, Ok(vec![btc]));
         assert_eq!(x.balances(&creds("other")).await, Ok(vec![]));
         assert_eq!(x.key_permissions(&creds("other")).await, Ok(trader));
+        assert_eq!(
+            x.key_permissions(&creds("k1")).await.unwrap().account_uid,
+            Some(fake_uid("k1")),
+            "a key without its own uid is its own account"
+        );
         assert!(!x.key_permissions(&creds("k1")).await.unwrap().trade);
         let refused = ConnectorError::Refused {
             provider: "okx",
@@ -521,7 +539,7 @@ mod tests {
         x.fail_call(FakeExchangeCall::Balances, None);
         assert!(x.balances(&creds("k1")).await.is_ok());
         assert_eq!(x.calls(FakeExchangeCall::Balances), 4);
-        assert_eq!(x.total_calls(), 7);
+        assert_eq!(x.total_calls(), 8);
         assert_eq!(x.keys_seen()[..2], ["k1", "other"]);
     }
 }
@@ -546,6 +564,7 @@ struct ChainsState {
     fail: HashMap<String, ConnectorError>,
     calls: HashMap<String, usize>,
     reads: Vec<(String, String)>,
+    chain_ids: HashMap<String, u64>,
 }
 
 impl FakeChains {
@@ -606,6 +625,12 @@ impl FakeChains {
         };
     }
 
+    /// Makes the node at `rpc_url` answer `eth_chainId` with `chain_id`; an RPC URL never set
+    /// does not answer (a network error).
+    pub fn set_chain_id(&self, rpc_url: &str, chain_id: u64) {
+        self.state().chain_ids.insert(rpc_url.to_string(), chain_id);
+    }
+
     /// Reads of this chain, failed ones included.
     pub fn calls(&self, chain: &str) -> usize {
         self.state().calls.get(chain).copied().unwrap_or(0)
@@ -624,6 +649,17 @@ impl FakeChains {
 
 #[async_trait::async_trait]
 impl ChainBalances for FakeChains {
+    async fn chain_id(&self, _chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError> {
+        self.state()
+            .chain_ids
+            .get(rpc_url)
+            .copied()
+            .ok_or_else(|| ConnectorError::Network {
+                provider: "evm",
+                message: "eth_chainId: connection refused".into(),
+            })
+    }
+
     /// Reports `2 + ceil(tokens / 200)` requests, as a warm `EvmClient` with Multicall3 would.
     async fn read(
         &self,

@@ -157,12 +157,14 @@ pub struct ExchangeBalance {
     pub total_text: Option<String>,
 }
 
-/// What an API key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What an API key may do, and which exchange account it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KeyPermissions {
     pub read: bool,
     pub trade: bool,
     pub withdraw: bool,
+    /// The exchange's id of the account behind the key (OKX `uid`), when it says.
+    pub account_uid: Option<String>,
 }
 
 /// Balances of an exchange account (OKX).
@@ -246,4 +248,7 @@ pub struct ChainReading {
 pub trait ChainBalances: Send + Sync {
     async fn read(&self, chain: &ChainTarget, wallet: &str)
         -> Result<ChainReading, ConnectorError>;
+    /// The chain id the node at `rpc_url` serves (`eth_chainId`), to check a chain row
+    /// before it is stored; `chain_name` only labels errors and metrics.
+    async fn chain_id(&self, chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError>;
 }

@@ -203,7 +203,9 @@ impl ExchangeBalances for OkxClient {
             .into_iter()
             .next()
             .ok_or_else(|| decode(format!("GET {ACCOUNT_CONFIG}: no account configuration")))?;
-        Ok(parse_permissions(&config.perm))
+        let mut p = parse_permissions(&config.perm);
+        p.account_uid = config.uid.filter(|u| !u.trim().is_empty());
+        Ok(p)
     }
 }
 
@@ -267,6 +269,9 @@ struct SavingsRow {
 struct AccountConfig {
     #[serde(default)]
     perm: String,
+    /// The account's id (a sub-account has its own; `mainUid` names its parent).
+    #[serde(default, deserialize_with = "code_text")]
+    uid: Option<String>,
 }
 
 /// OKX's `code`, a string (`"0"`) though a number is accepted too.

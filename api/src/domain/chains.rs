@@ -37,6 +37,26 @@ pub fn check_rpc_url(url: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// The form two RPC URLs share when they name the same endpoint: scheme and host lowercase,
+/// default port dropped, no trailing slash. Unparsable URLs compare as written.
+pub fn rpc_identity(url: &str) -> String {
+    match reqwest::Url::parse(url.trim()) {
+        Ok(u) => {
+            let mut out = format!("{}://{}", u.scheme(), u.host_str().unwrap_or_default());
+            if let Some(port) = u.port() {
+                out.push_str(&format!(":{port}"));
+            }
+            out.push_str(u.path().trim_end_matches('/'));
+            if let Some(q) = u.query() {
+                out.push('?');
+                out.push_str(q);
+            }
+            out
+        }
+        Err(_) => url.trim().to_string(),
+    }
+}
+
 pub fn check_symbol(field: &str, symbol: &str, errors: &mut Vec<FieldError>) {
     if symbol.trim().is_empty() || symbol.len() > 16 {
         errors.push(FieldError::new(field, "must be 1-16 characters"));
@@ -58,6 +78,22 @@ pub fn check_display_name(name: &str, errors: &mut Vec<FieldError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_endpoint_written_two_ways_has_one_rpc_identity() {
+        assert_eq!(
+            rpc_identity("HTTPS://RPC.Example.com:443/v1/"),
+            rpc_identity("https://rpc.example.com/v1")
+        );
+        assert_ne!(
+            rpc_identity("http://127.0.0.1:8545"),
+            rpc_identity("http://127.0.0.1:8546")
+        );
+        assert_ne!(
+            rpc_identity("https://rpc.example.com/?key=a"),
+            rpc_identity("https://rpc.example.com/?key=b")
+        );
+    }
 
     fn errors(f: impl FnOnce(&mut Vec<FieldError>)) -> Vec<String> {
         let mut e = Vec::new();

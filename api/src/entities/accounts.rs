@@ -43,6 +43,10 @@ pub struct Model {
     /// Each location's last good read, status and error (`domain::locations::LocationSync`).
     #[sea_orm(column_type = "JsonBinary")]
     pub location_syncs: Option<Json>,
+    /// The exchange's id of the account behind the key (OKX `uid`); unique per user and
+    /// exchange.
+    #[sea_orm(column_type = "Text")]
+    pub exchange_uid: Option<String>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

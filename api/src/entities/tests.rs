@@ -160,6 +160,7 @@ async fn exercise(db: DatabaseConnection) {
         last_sync_error: None,
         permission_warning: None,
         location_syncs: None,
+        exchange_uid: None,
         is_active: true,
         created_at: at(7),
         updated_at: at(7),

@@ -213,18 +213,25 @@ async fn check_chains(
     Ok(out)
 }
 
+/// What checking a key found: the warning for keys that can trade, and the exchange's id of
+/// the account behind the key.
+struct VettedKey {
+    warning: Option<String>,
+    uid: Option<String>,
+}
+
 /// Asks the exchange what the key may do: refuses keys that can withdraw or that the
-/// exchange rejects; returns the warning for keys that can trade.
-async fn vet_key(
-    state: &AppState,
-    creds: &ExchangeCredentials,
-) -> Result<Option<String>, ApiError> {
+/// exchange rejects.
+async fn vet_key(state: &AppState, creds: &ExchangeCredentials) -> Result<VettedKey, ApiError> {
     match state.exchange.key_permissions(creds).await {
         Ok(p) if p.withdraw => Err(ApiError::validation(vec![FieldError::new(
             "api_key",
             "this key can withdraw funds; create a read-only key",
         )])),
-        Ok(p) => Ok(p.trade.then(|| sync::TRADE_WARNING.to_string())),
+        Ok(p) => Ok(VettedKey {
+            warning: p.trade.then(|| sync::TRADE_WARNING.to_string()),
+            uid: p.account_uid,
+        }),
         Err(ConnectorError::Refused { reason, .. }) => {
             let field = if reason.contains("passphrase") {
                 "passphrase"
@@ -250,6 +257,56 @@ async fn vet_key(
             code: "exchange_unavailable",
             message: format!("the key could not be checked, nothing was stored: {e}"),
         }),
+    }
+}
+
+/// `409 duplicate_account` naming the user's account that already is this wallet or exchange
+/// account, when `e` broke one of those unique indexes; else `e` as it is.
+async fn refuse_duplicate(
+    state: &AppState,
+    user_id: Uuid,
+    row: &accounts::ActiveModel,
+    e: sea_orm::DbErr,
+) -> ApiError {
+    let text = |v: &sea_orm::ActiveValue<Option<String>>| match v {
+        sea_orm::ActiveValue::Set(Some(s)) | sea_orm::ActiveValue::Unchanged(Some(s)) => {
+            Some(s.clone())
+        }
+        _ => None,
+    };
+    let found = match store::duplicate_of(&e) {
+        Some(store::Duplicate::Wallet) => match text(&row.wallet_address) {
+            Some(address) => store::find_wallet(&state.db, user_id, &address).await,
+            None => Ok(None),
+        },
+        Some(store::Duplicate::ExchangeAccount) => {
+            match (text(&row.exchange_name), text(&row.exchange_uid)) {
+                (Some(exchange), Some(uid)) => {
+                    store::find_exchange_account(&state.db, user_id, &exchange, &uid).await
+                }
+                _ => Ok(None),
+            }
+        }
+        None => return e.into(),
+    };
+    match found {
+        Ok(Some(existing)) => {
+            let what = if existing.account_type == "wallet" {
+                "this wallet"
+            } else {
+                "this exchange account (the key belongs to it)"
+            };
+            ApiError::DuplicateAccount {
+                existing: existing.id,
+                message: format!(
+                    "you already added {what} as account \"{}\" ({})",
+                    existing.name, existing.id
+                ),
+            }
+        }
+        // Gone again between the violation and the look-up: still a conflict.
+        Ok(None) => e.into(),
+        Err(lookup) => lookup.into(),
     }
 }
 
@@ -312,7 +369,7 @@ pub async fn get_account(
         (status = 201, description = "Created", body = AccountResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 409, description = "This wallet is already an account", body = ErrorBody),
+        (status = 409, description = "duplicate_account: this wallet or exchange account is already one of the user's accounts (`existing_account_id` names it)", body = ErrorBody),
         (status = 422, description = "Invalid fields, or the exchange refused the key", body = ErrorBody),
         (status = 503, description = "The exchange could not be reached to check the key", body = ErrorBody)))]
 pub async fn create_account(
@@ -348,6 +405,7 @@ pub async fn create_account(
         last_sync_error: Set(None),
         permission_warning: Set(None),
         location_syncs: Set(None),
+        exchange_uid: Set(None),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -384,8 +442,9 @@ pub async fn create_account(
                 api_secret: secret(&req.api_secret),
                 passphrase: secret(&req.passphrase),
             };
-            let warning = vet_key(&state, &creds).await?;
-            row.permission_warning = Set(warning);
+            let vetted = vet_key(&state, &creds).await?;
+            row.permission_warning = Set(vetted.warning);
+            row.exchange_uid = Set(vetted.uid);
             seal_credentials(&state, id, &creds, &mut row);
         }
         AccountType::Wallet => {
@@ -438,17 +497,15 @@ pub async fn create_account(
                 return Err(ApiError::validation(errors));
             }
             let address = address.expect("validated");
-            if store::wallet_exists(&state.db, user.id, &address, None).await? {
-                return Err(ApiError::Conflict {
-                    code: "account_exists",
-                    message: "you already added this wallet".into(),
-                });
-            }
             row.wallet_address = Set(Some(address));
             row.enabled_chains = Set(Some(serde_json::json!(chains)));
         }
     }
-    let created = store::insert(&state.db, row).await?;
+    // The unique indexes decide, so two concurrent creates give one row and one 409.
+    let created = match store::insert(&state.db, row.clone()).await {
+        Ok(created) => created,
+        Err(e) => return Err(refuse_duplicate(&state, user.id, &row, e).await),
+    };
     tracing::info!(account_id = %created.id, user_id = %user.id, account_type = %created.account_type, "account added");
     Ok((
         StatusCode::CREATED,
@@ -464,6 +521,7 @@ pub async fn create_account(
         (status = 400, description = "Malformed body or id", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such account of this user", body = ErrorBody),
+        (status = 409, description = "duplicate_account: the new key belongs to an exchange account the user already has", body = ErrorBody),
         (status = 422, description = "Invalid fields, or the exchange refused the key", body = ErrorBody),
         (status = 503, description = "The exchange could not be reached to check the key", body = ErrorBody)))]
 pub async fn update_account(
@@ -524,11 +582,18 @@ pub async fn update_account(
             api_secret: secret(&req.api_secret),
             passphrase: secret(&req.passphrase),
         };
-        let warning = vet_key(&state, &creds).await?;
-        row.permission_warning = Set(warning);
+        let vetted = vet_key(&state, &creds).await?;
+        row.permission_warning = Set(vetted.warning);
+        row.exchange_name = Set(account.exchange_name.clone());
+        if let Some(uid) = vetted.uid {
+            row.exchange_uid = Set(Some(uid));
+        }
         seal_credentials(&state, id, &creds, &mut row);
     }
-    let updated = store::update(&state.db, row).await?;
+    let updated = match store::update(&state.db, row.clone()).await {
+        Ok(updated) => updated,
+        Err(e) => return Err(refuse_duplicate(&state, user.id, &row, e).await),
+    };
     Ok(Json(valued_one(&state, updated).await?))
 }
 

@@ -117,6 +117,49 @@ pub struct ChainListQuery {
     pub status: ChainStatus,
 }
 
+/// Refuses an RPC URL another chain row already uses: two rows on one node would read (and
+/// count) the same balances twice.
+async fn refuse_shared_rpc(
+    state: &AppState,
+    rpc_url: &str,
+    except: Option<Uuid>,
+) -> Result<(), ApiError> {
+    match store::on_same_rpc(&state.db, rpc_url, except).await? {
+        Some(other) => Err(ApiError::Conflict {
+            code: "rpc_url_in_use",
+            message: format!(
+                "chain {:?} already uses this RPC URL; one node serves one chain",
+                other.chain_name
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Asks the node at `rpc_url` which chain it serves and refuses it unless it is `chain_id`.
+async fn check_rpc_chain_id(
+    state: &AppState,
+    chain_name: &str,
+    rpc_url: &str,
+    chain_id: i64,
+) -> Result<(), ApiError> {
+    match state.chains.chain_id(chain_name, rpc_url).await {
+        Ok(served) if i64::try_from(served) == Ok(chain_id) => Ok(()),
+        Ok(served) => Err(ApiError::Unprocessable {
+            code: "chain_id_mismatch",
+            message: format!(
+                "the RPC at rpc_url serves chain id {served}, not {chain_id}; check the URL"
+            ),
+        }),
+        Err(e) => Err(ApiError::Unprocessable {
+            code: "rpc_unreachable",
+            message: format!(
+                "the RPC at rpc_url did not answer eth_chainId ({e}); nothing was stored"
+            ),
+        }),
+    }
+}
+
 /// Active chains wallets can use.
 #[utoipa::path(get, path = "/api/chains", tag = "chains",
     responses((status = 200, description = "Active chains by chain id", body = [ChainResponse])))]
@@ -178,9 +221,9 @@ pub async fn get_evm_chain(
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 409, description = "Name or chain id already used", body = ErrorBody),
+        (status = 409, description = "chain_exists: name or chain id already used; rpc_url_in_use: another chain uses this RPC URL", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 422, description = "Invalid fields", body = ErrorBody)))]
+        (status = 422, description = "validation_failed: invalid fields; chain_id_mismatch: the RPC serves another chain id; rpc_unreachable: the RPC did not answer eth_chainId", body = ErrorBody)))]
 pub async fn create_evm_chain(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -202,6 +245,8 @@ pub async fn create_evm_chain(
             message: format!("another chain already has this {field}"),
         });
     }
+    refuse_shared_rpc(&state, &req.rpc_url, None).await?;
+    check_rpc_chain_id(&state, &req.chain_name, &req.rpc_url, req.chain_id).await?;
     let chain = store::insert(
         &state.db,
         store::NewChain {
@@ -235,7 +280,8 @@ pub async fn create_evm_chain(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such chain", body = ErrorBody),
-        (status = 422, description = "Invalid fields", body = ErrorBody)))]
+        (status = 409, description = "rpc_url_in_use: another chain uses this RPC URL", body = ErrorBody),
+        (status = 422, description = "validation_failed: invalid fields; chain_id_mismatch: the new RPC serves another chain id; rpc_unreachable: the new RPC did not answer eth_chainId", body = ErrorBody)))]
 pub async fn update_evm_chain(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -261,6 +307,11 @@ pub async fn update_evm_chain(
     let chain = store::get(&state.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("chain"))?;
+    // Only a new URL is checked: deactivating a chain whose node is down must stay possible.
+    if let Some(url) = req.rpc_url.as_deref().filter(|u| *u != chain.rpc_url) {
+        refuse_shared_rpc(&state, url, Some(chain.id)).await?;
+        check_rpc_chain_id(&state, &chain.chain_name, url, chain.chain_id).await?;
+    }
     let updated = store::update(
         &state.db,
         chain,

@@ -8,8 +8,11 @@ pub mod price_collection;
 pub mod scheduler;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, TransactionTrait,
@@ -74,7 +77,36 @@ pub enum StartError {
 pub struct JobRegistry {
     jobs: Vec<Arc<dyn Job>>,
     locks: HashMap<&'static str, Arc<Mutex<()>>>,
+    /// Records of runs that could not be written because the database was down.
+    pending: std::sync::Mutex<Vec<PendingRecord>>,
+    retrying: AtomicBool,
 }
+
+/// A run's record kept in memory until the database takes it.
+#[derive(Debug, Clone)]
+enum PendingRecord {
+    /// The run failed before its start was recorded: written as one failed run.
+    Unstarted {
+        job: &'static str,
+        trigger: &'static str,
+        at: DateTime<Utc>,
+        error: String,
+    },
+    /// The run is in `job_runs` as `running`; this is its end.
+    Finish {
+        id: Uuid,
+        status: &'static str,
+        items: i64,
+        error: Option<String>,
+        details: serde_json::Value,
+        at: DateTime<Utc>,
+    },
+}
+
+/// How often unwritten run records are retried while the database is down.
+const RECORD_RETRY_EVERY: Duration = Duration::from_secs(2);
+/// Unwritten records kept at most (oldest dropped first, with a log line).
+const MAX_PENDING_RECORDS: usize = 1000;
 
 impl JobRegistry {
     pub fn new(jobs: Vec<Arc<dyn Job>>) -> Self {
@@ -82,7 +114,12 @@ impl JobRegistry {
             .iter()
             .map(|j| (j.name(), Arc::new(Mutex::new(()))))
             .collect();
-        Self { jobs, locks }
+        Self {
+            jobs,
+            locks,
+            pending: std::sync::Mutex::default(),
+            retrying: AtomicBool::new(false),
+        }
     }
 
     /// Every job of the Butler.
@@ -101,6 +138,15 @@ impl JobRegistry {
 
     pub fn get(&self, name: &str) -> Option<Arc<dyn Job>> {
         self.jobs.iter().find(|j| j.name() == name).cloned()
+    }
+
+    /// Run records waiting for the database.
+    pub fn pending_records(&self) -> usize {
+        self.pending_lock().len()
+    }
+
+    fn pending_lock(&self) -> std::sync::MutexGuard<'_, Vec<PendingRecord>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether this process is running the job now.
@@ -223,10 +269,40 @@ pub async fn start(
         .jobs
         .get(name)
         .ok_or_else(|| StartError::Unknown(name.to_string()))?;
+    let at = Utc::now();
+    let unstarted = |e: DbErr| {
+        record_later(
+            state,
+            PendingRecord::Unstarted {
+                job: job.name(),
+                trigger: trigger.as_str(),
+                at,
+                error: if crate::error::db_unavailable(&e) {
+                    format!("the run could not start: the database was unavailable ({e})")
+                } else {
+                    format!("the run could not start: {e}")
+                },
+            },
+        );
+        state
+            .metrics
+            .job_runs
+            .with_label_values(&[job.name(), runs::FAILED])
+            .inc();
+        StartError::Db(e)
+    };
     let lock = try_lock(state, name)
-        .await?
+        .await
+        .map_err(unstarted)?
         .ok_or_else(|| StartError::AlreadyRunning(name.to_string()))?;
-    let abandoned = runs::abandon_running(&state.db, name).await?;
+    // Ends of earlier runs first, so a run that failed while the database was down is
+    // recorded as failed rather than marked abandoned below.
+    if let Err(e) = flush_pending(state).await {
+        tracing::warn!(job = name, error = %e, "earlier job-run records still cannot be written");
+    }
+    let abandoned = runs::abandon_running(&state.db, name)
+        .await
+        .map_err(unstarted)?;
     if abandoned > 0 {
         tracing::warn!(
             job = name,
@@ -234,7 +310,9 @@ pub async fn start(
             "marked runs left by a stopped process as abandoned"
         );
     }
-    let run = runs::insert_running(&state.db, name, trigger.as_str()).await?;
+    let run = runs::insert_running(&state.db, name, trigger.as_str())
+        .await
+        .map_err(unstarted)?;
     let id = run.id;
     let state = state.clone();
     let handle = tokio::spawn(async move { execute(state, job, id, lock).await });
@@ -306,8 +384,30 @@ async fn execute(
         }
     };
     let elapsed = started.elapsed();
-    if let Err(e) = runs::finish(&state.db, id, status, items, error.clone(), details).await {
-        tracing::error!(job = name, run_id = %id, error = %e, "could not record the end of a job run");
+    let at = Utc::now();
+    if let Err(e) = runs::finish(
+        &state.db,
+        id,
+        status,
+        items,
+        error.clone(),
+        details.clone(),
+        at,
+    )
+    .await
+    {
+        tracing::error!(job = name, run_id = %id, status, error = %e, "could not record the end of a job run; it is kept and written when the database is back");
+        record_later(
+            &state,
+            PendingRecord::Finish {
+                id,
+                status,
+                items,
+                error: error.clone(),
+                details,
+                at,
+            },
+        );
     }
     lock.release().await;
     let m = &state.metrics;
@@ -327,6 +427,91 @@ async fn execute(
         }
     }
     runs::get(&state.db, id).await.ok().flatten()
+}
+
+/// Keeps a record the database did not take and makes sure a retrier is running.
+fn record_later(state: &AppState, record: PendingRecord) {
+    {
+        let mut pending = state.jobs.pending_lock();
+        if pending.len() >= MAX_PENDING_RECORDS {
+            let dropped = pending.remove(0);
+            tracing::error!(record = ?dropped, "too many unwritten job-run records; dropping the oldest");
+        }
+        pending.push(record);
+    }
+    if state.jobs.retrying.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(RECORD_RETRY_EVERY).await;
+            if flush_pending(&state).await.is_ok() {
+                state.jobs.retrying.store(false, Ordering::SeqCst);
+                // A record may have arrived between the flush and the flag.
+                if state.jobs.pending_records() == 0
+                    || state.jobs.retrying.swap(true, Ordering::SeqCst)
+                {
+                    break;
+                }
+            }
+        }
+    });
+}
+
+/// Writes the records kept while the database was down; those that still fail stay.
+async fn flush_pending(state: &AppState) -> Result<(), DbErr> {
+    let records = std::mem::take(&mut *state.jobs.pending_lock());
+    let mut left = Vec::new();
+    let mut first_error = None;
+    for record in records {
+        if first_error.is_some() {
+            left.push(record);
+            continue;
+        }
+        let written = match &record {
+            PendingRecord::Unstarted {
+                job,
+                trigger,
+                at,
+                error,
+            } => runs::insert_failed(&state.db, job, trigger, *at, error.clone()).await,
+            PendingRecord::Finish {
+                id,
+                status,
+                items,
+                error,
+                details,
+                at,
+            } => {
+                runs::finish(
+                    &state.db,
+                    *id,
+                    status,
+                    *items,
+                    error.clone(),
+                    details.clone(),
+                    *at,
+                )
+                .await
+            }
+        };
+        match written {
+            Ok(()) => {
+                tracing::info!(record = ?record, "wrote a job-run record kept while the database was down")
+            }
+            Err(e) => {
+                left.push(record);
+                first_error = Some(e);
+            }
+        }
+    }
+    if !left.is_empty() {
+        let mut pending = state.jobs.pending_lock();
+        left.append(&mut pending);
+        *pending = left;
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]

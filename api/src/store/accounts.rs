@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -44,20 +44,70 @@ pub async fn list_active(db: &impl ConnectionTrait) -> Result<Vec<accounts::Mode
         .await
 }
 
-/// Whether the user already has a wallet account with this (lowercase) address.
-pub async fn wallet_exists(
+/// Which one-per-user rule an insert or update broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplicate {
+    /// `(user_id, wallet_address)`.
+    Wallet,
+    /// `(user_id, exchange_name, exchange_uid)`.
+    ExchangeAccount,
+}
+
+/// The rule a unique violation broke, from the index name (PostgreSQL) or the columns
+/// (SQLite) in the database's message.
+pub fn duplicate_of(e: &DbErr) -> Option<Duplicate> {
+    let Some(SqlErr::UniqueConstraintViolation(msg)) = e.sql_err() else {
+        return None;
+    };
+    if msg.contains(migration::UNIQUE_WALLET_INDEX) || msg.contains("accounts.wallet_address") {
+        Some(Duplicate::Wallet)
+    } else if msg.contains(migration::UNIQUE_EXCHANGE_UID_INDEX)
+        || msg.contains("accounts.exchange_uid")
+    {
+        Some(Duplicate::ExchangeAccount)
+    } else {
+        None
+    }
+}
+
+/// The user's account with this (lowercase) wallet address.
+pub async fn find_wallet(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     address: &str,
-    except: Option<Uuid>,
-) -> Result<bool, DbErr> {
-    let mut q = accounts::Entity::find()
+) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find()
         .filter(accounts::Column::UserId.eq(user_id))
-        .filter(accounts::Column::WalletAddress.eq(address));
-    if let Some(id) = except {
-        q = q.filter(accounts::Column::Id.ne(id));
-    }
-    Ok(q.one(db).await?.is_some())
+        .filter(accounts::Column::WalletAddress.eq(address))
+        .one(db)
+        .await
+}
+
+/// The user's account on this exchange whose key belongs to the exchange account `uid`.
+pub async fn find_exchange_account(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    exchange: &str,
+    uid: &str,
+) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find()
+        .filter(accounts::Column::UserId.eq(user_id))
+        .filter(accounts::Column::ExchangeName.eq(exchange))
+        .filter(accounts::Column::ExchangeUid.eq(uid))
+        .one(db)
+        .await
+}
+
+/// Fills in the exchange uid of an account made before uids were stored; a violation of the
+/// unique index (another account of the user is the same exchange account) is the caller's.
+pub async fn set_exchange_uid(db: &impl ConnectionTrait, id: Uuid, uid: &str) -> Result<(), DbErr> {
+    accounts::Entity::update_many()
+        .col_expr(accounts::Column::ExchangeUid, Expr::value(uid))
+        .filter(accounts::Column::Id.eq(id))
+        .filter(accounts::Column::ExchangeUid.is_null())
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 pub async fn insert(

@@ -69,6 +69,18 @@ pub async fn clash(
     }))
 }
 
+/// Another chain (not `except`) whose RPC URL names the same endpoint as `rpc_url`.
+pub async fn on_same_rpc(
+    db: &impl ConnectionTrait,
+    rpc_url: &str,
+    except: Option<Uuid>,
+) -> Result<Option<evm_chains::Model>, DbErr> {
+    let wanted = crate::domain::chains::rpc_identity(rpc_url);
+    Ok(list(db, None).await?.into_iter().find(|c| {
+        Some(c.id) != except && crate::domain::chains::rpc_identity(&c.rpc_url) == wanted
+    }))
+}
+
 pub async fn insert(db: &impl ConnectionTrait, new: NewChain) -> Result<evm_chains::Model, DbErr> {
     let now = Utc::now();
     evm_chains::ActiveModel {

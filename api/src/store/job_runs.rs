@@ -1,6 +1,6 @@
 //! Records of job runs.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -54,6 +54,31 @@ pub async fn abandon_running(db: &impl ConnectionTrait, job_name: &str) -> Resul
     Ok(r.rows_affected)
 }
 
+/// Writes a whole run that failed before its start could be recorded (the database was
+/// down), once the database is back.
+pub async fn insert_failed(
+    db: &impl ConnectionTrait,
+    job_name: &str,
+    trigger: &str,
+    at: DateTime<Utc>,
+    error: String,
+) -> Result<(), DbErr> {
+    job_runs::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        job_name: Set(job_name.to_string()),
+        trigger: Set(trigger.to_string()),
+        started_at: Set(at),
+        finished_at: Set(Some(at)),
+        status: Set(FAILED.to_string()),
+        items_processed: Set(0),
+        error: Set(Some(error)),
+        details: Set(Some(serde_json::json!({}))),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
 pub async fn finish(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -61,10 +86,11 @@ pub async fn finish(
     items_processed: i64,
     error: Option<String>,
     details: serde_json::Value,
+    finished_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     job_runs::ActiveModel {
         id: Set(id),
-        finished_at: Set(Some(Utc::now())),
+        finished_at: Set(Some(finished_at)),
         status: Set(status.to_string()),
         items_processed: Set(items_processed),
         error: Set(error),

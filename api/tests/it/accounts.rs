@@ -162,6 +162,7 @@ async fn a_key_that_can_withdraw_is_refused_and_a_trading_key_is_accepted_with_a
         read: true,
         trade: true,
         withdraw: true,
+        account_uid: None,
     });
     let r = post(&app, "/api/accounts", okx_body()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -171,6 +172,7 @@ async fn a_key_that_can_withdraw_is_refused_and_a_trading_key_is_accepted_with_a
         read: true,
         trade: true,
         withdraw: false,
+        account_uid: None,
     });
     let r = post(&app, "/api/accounts", okx_body()).await;
     assert_eq!(r.status, StatusCode::CREATED);

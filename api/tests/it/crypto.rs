@@ -72,6 +72,7 @@ async fn insert_account(
         last_sync_status: Set(None),
         last_sync_error: Set(None),
         permission_warning: Set(None),
+        exchange_uid: Set(None),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),

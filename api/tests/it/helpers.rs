@@ -242,6 +242,16 @@ impl TestApp {
         Self::on_db(fresh_db().await, vars).await
     }
 
+    /// An app on a database the test made itself (already existing, not dropped after).
+    pub async fn on_url(url: &str, vars: &[(&str, &str)]) -> Self {
+        let db = TestDb {
+            url: url.to_string(),
+            pg: None,
+            _dir: None,
+        };
+        Self::on_db(db, vars).await
+    }
+
     /// A second app ("replica") on the same database as `self`.
     pub async fn replica(&self, vars: &[(&str, &str)]) -> TestApp {
         let shared = TestDb {

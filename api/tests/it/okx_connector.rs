@@ -653,7 +653,7 @@ async fn okx_a_server_that_does_not_answer_in_time_is_a_timeout() {
 // ---------- permissions, demo trading, signing ----------
 
 #[tokio::test]
-async fn okx_key_permissions_read_read_only_trade_and_withdraw() {
+async fn okx_key_permissions_read_read_only_trade_withdraw_and_the_account_uid() {
     let keys = [
         ("k-read", "read_only"),
         ("k-trade", "read_only,trade"),
@@ -674,6 +674,7 @@ async fn okx_key_permissions_read_read_only_trade_and_withdraw() {
         read,
         trade,
         withdraw,
+        account_uid: Some("44705892343619584".into()),
     };
     for (key, expected) in [
         ("k-read", perms(true, false, false)),

@@ -724,6 +724,12 @@ export interface components {
         ErrorDetail: {
             /** @description Stable snake_case code to switch on, e.g. `not_found`, `validation_failed`. */
             code: string;
+            /**
+             * Format: uuid
+             * @description With `duplicate_account`: the id of the account that already holds this wallet or
+             *     exchange account.
+             */
+            existing_account_id?: string | null;
             fields?: components["schemas"]["FieldError"][] | null;
             message: string;
         };
@@ -1176,7 +1182,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description This wallet is already an account */
+            /** @description duplicate_account: this wallet or exchange account is already one of the user's accounts (`existing_account_id` names it) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1329,6 +1335,15 @@ export interface operations {
             };
             /** @description No such account of this user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate_account: the new key belongs to an exchange account the user already has */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1562,7 +1577,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Name or chain id already used */
+            /** @description chain_exists: name or chain id already used; rpc_url_in_use: another chain uses this RPC URL */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1580,7 +1595,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid fields */
+            /** @description validation_failed: invalid fields; chain_id_mismatch: the RPC serves another chain id; rpc_unreachable: the RPC did not answer eth_chainId */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1711,7 +1726,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid fields */
+            /** @description rpc_url_in_use: another chain uses this RPC URL */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description validation_failed: invalid fields; chain_id_mismatch: the new RPC serves another chain id; rpc_unreachable: the new RPC did not answer eth_chainId */
             422: {
                 headers: {
                     [name: string]: unknown;
