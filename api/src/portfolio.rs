@@ -125,6 +125,18 @@ pub fn resolve_asset(index: &AssetIndex, s: &str) -> Result<(Option<Uuid>, Strin
     }
 }
 
+/// Marks holdings whose price is older than the staleness limit (`stale`), and clears the mark
+/// where the price is fresh again.
+pub fn flag_stale(holdings: &mut [Holding], rule: &PriceRule) {
+    use crate::domain::holdings::flag;
+    for h in holdings {
+        h.flags.retain(|f| f != flag::STALE);
+        if h.price_at.is_some_and(|at| rule.is_stale(at)) {
+            h.flags.push(flag::STALE.to_string());
+        }
+    }
+}
+
 /// Stored targets of a portfolio; an unreadable document is an error.
 pub fn targets_of(p: &portfolios::Model) -> Result<Vec<ResolvedTarget>, Unreadable> {
     serde_json::from_value(p.target_allocation.clone()).map_err(|e| Unreadable {

@@ -56,6 +56,9 @@ pub enum SyncError {
     InProgress,
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
+    /// The stored holdings cannot be read: syncing over them would lose them.
+    #[error(transparent)]
+    Unreadable(#[from] crate::portfolio::Unreadable),
     #[error("{0}")]
     Other(#[from] anyhow::Error),
 }
@@ -107,9 +110,10 @@ pub async fn sync_account(
         .syncing
         .take(account.id)
         .ok_or(SyncError::InProgress)?;
+    // Never merged over as "nothing held": an unreadable document stops the sync untouched.
+    let previous = crate::portfolio::holdings_of(&account)?;
     let started = Utc::now();
     account_store::mark_sync_started(&state.db, account.id, started).await?;
-    let previous = stored_holdings(&account);
     let result = match account.account_type.as_str() {
         "exchange" => read_exchange(state, &account).await,
         _ => read_wallet(state, &account).await,

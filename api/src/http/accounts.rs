@@ -81,11 +81,13 @@ async fn valued(
     ids.dedup();
     let prices = state.price_cache.latest_many(&state.db, &ids).await?;
     let dust = state.config.sync.dust_threshold_usd;
+    let rule = crate::portfolio::PriceRule::of(state);
     Ok(rows
         .into_iter()
         .zip(held)
         .map(|(a, mut h)| {
             crate::portfolio::reprice(&mut h, &prices, dust);
+            crate::portfolio::flag_stale(&mut h, &rule);
             response(a, h)
         })
         .collect())
@@ -624,6 +626,7 @@ fn sync_error(e: SyncError) -> ApiError {
             message: "this account is already syncing".into(),
         },
         SyncError::Db(e) => e.into(),
+        SyncError::Unreadable(e) => e.into(),
         SyncError::Other(e) => ApiError::Internal(e),
     }
 }

@@ -207,6 +207,22 @@ async fn a_stale_price_is_counted_flagged_with_its_age_and_never_traded_on() {
     assert_eq!(btc["price_stale"], false);
     assert_eq!(alloc["oldest_price_at"], eth["price_at"]);
 
+    let acc = app
+        .get(&format!("/api/accounts/{account}"), None)
+        .await
+        .json();
+    let flags = |sym: &str| {
+        acc["holdings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["symbol"] == sym)
+            .unwrap()["flags"]
+            .clone()
+    };
+    assert_eq!(flags("ETH"), json!(["stale"]), "{acc}");
+    assert_eq!(flags("BTC"), json!([]));
+
     let rec = recommend(&app, &id).await;
     assert_eq!(rec["status"], "incomplete");
     assert_eq!(rec["trades"], json!([]));
@@ -537,4 +553,46 @@ async fn net_worth_covers_every_account_subtracts_liabilities_and_shows_the_24h_
     assert!(n["oldest_price_at"].is_string());
     assert!(n["oldest_sync_at"].is_string());
     assert_eq!(n["default_portfolio_id"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_sync_over_an_unreadable_holdings_document_stops_and_keeps_it() {
+    let app = TestApp::local().await;
+    prices(&app, &[("bitcoin", "btc", "60000", Some(1), fresh())]).await;
+    let account = okx(&app, &[("BTC", "1")]).await;
+    let broken = json!({"not": "a list of holdings"});
+    api::entities::accounts::ActiveModel {
+        id: Set(account.parse().unwrap()),
+        holdings: Set(Some(broken.clone())),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/accounts/{account}/sync"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert_eq!(r.error_code(), "stored_data_unreadable");
+    let r = app.get(&format!("/api/accounts/{account}"), None).await;
+    assert_eq!(
+        r.error_code(),
+        "stored_data_unreadable",
+        "never shown as 'holds nothing'"
+    );
+    use sea_orm::EntityTrait;
+    let row = api::entities::accounts::Entity::find_by_id(account.parse::<uuid::Uuid>().unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.holdings,
+        Some(broken),
+        "the document is left for repair, not overwritten"
+    );
 }
