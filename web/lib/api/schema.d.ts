@@ -388,7 +388,10 @@ export interface paths {
         put?: never;
         /**
          * Compute and store the trades that bring every asset back inside its band, within the
-         *     guardrails; what a guardrail prevents is listed in `blocked`.
+         *     guardrails; what a guardrail prevents is listed in `blocked`. When a targeted asset or a
+         *     holding worth more than `min_trade_usd` has no fresh price or is not identified, or a
+         *     linked account's sync failed, the recommendation is `incomplete`: no trades, and
+         *     `blocking` lists each reason.
          */
         post: operations["create_recommendation"];
         delete?: never;
@@ -514,7 +517,10 @@ export interface components {
             name: string;
             /** @description Set when the API key can do more than read (it can trade). */
             permission_warning?: string | null;
-            /** @description Sum of priced holdings; unpriced ones are left out. */
+            /**
+             * @description Sum of priced holdings at the latest prices (the same rule as portfolios); unpriced
+             *     ones are left out.
+             */
             total_value_usd: string;
             /** Format: date-time */
             updated_at: string;
@@ -569,10 +575,28 @@ export interface components {
             drift_relative_pct?: string | null;
             /** @description The line of all stablecoins (symbol `CASH`, no asset id, no price). */
             is_cash: boolean;
+            /**
+             * Format: date-time
+             * @description When the price was observed (for `CASH`, the oldest of its stablecoins' prices).
+             */
+            price_at?: string | null;
+            /** @description Where the price came from (for `CASH`, every source of its stablecoins, comma-separated). */
+            price_source?: string | null;
+            /**
+             * @description The price (or one of `CASH`'s) is older than `PRICE_MAX_AGE_SECS`: the value counts in
+             *     the total, and no trade is recommended on it.
+             */
+            price_stale?: boolean;
             /** @description The price the positions share; when they differ, their average (value / quantity). */
             price_usd?: string | null;
             /** @description For `CASH`, the stablecoins' units added up. */
             quantity: string;
+            /**
+             * Format: int32
+             * @description Decimal places trade quantities of this asset use: the token's decimals (at most
+             *     [`MAX_QUANTITY_DP`]), else [`DEFAULT_QUANTITY_DP`].
+             */
+            quantity_dp?: number;
             status: components["schemas"]["LineStatus"];
             symbol: string;
             /** @description As given (not rounded). */
@@ -583,6 +607,18 @@ export interface components {
         AllocationResponse: components["schemas"]["Allocation"] & {
             /** Format: date-time */
             as_of: string;
+            /** @description What keeps a recommendation from being computed now (empty: the data is complete). */
+            blocking: components["schemas"]["Blocking"][];
+            /**
+             * Format: date-time
+             * @description The oldest price behind the total (`null` when nothing is priced).
+             */
+            oldest_price_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The oldest last good sync of the linked accounts (`null` when one never synced).
+             */
+            oldest_sync_at?: string | null;
             /** Format: uuid */
             portfolio_id: string;
         };
@@ -620,6 +656,28 @@ export interface components {
             message: string;
             symbol: string;
         };
+        /** @description One thing that keeps a recommendation from being computed. */
+        Blocking: {
+            /** @description The accounts concerned (the holders, or the account that failed to sync). */
+            accounts: string[];
+            /** Format: uuid */
+            asset_id?: string | null;
+            /** @description What is wrong and what to do, in words. */
+            message: string;
+            /**
+             * Format: date-time
+             * @description The price's time, for `stale_price`.
+             */
+            price_at?: string | null;
+            reason: components["schemas"]["BlockingReason"];
+            /** @description The asset's symbol, or for `sync_failed` the account's name. */
+            symbol: string;
+        };
+        /**
+         * @description Why a recommendation could not be computed.
+         * @enum {string}
+         */
+        BlockingReason: "no_price" | "stale_price" | "unidentified" | "ambiguous_symbol" | "sync_failed";
         /** @description A chain wallets can use (no RPC URL: it may carry a provider key). */
         ChainResponse: {
             /**
@@ -896,13 +954,19 @@ export interface components {
             turnover_pct: string;
         };
         RecommendationResponse: components["schemas"]["Recommendation"] & {
+            /** @description What kept an `incomplete` recommendation from being computed (empty when `proposed`). */
+            blocking: components["schemas"]["Blocking"][];
             /** Format: date-time */
             created_at: string;
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             portfolio_id: string;
-            /** @description `proposed`; the Butler never trades. */
+            /**
+             * @description `proposed` (trades to consider; the Butler never trades), or `incomplete`: the data is
+             *     not complete enough to advise on, so there are no trades and `blocking` says what is
+             *     missing.
+             */
             status: string;
             /** @description Portfolio value the trades were computed on. */
             total_value_usd: string;
@@ -954,6 +1018,7 @@ export interface components {
         TargetItem: {
             /** @description A symbol, an asset id, or `CASH`. */
             asset: string;
+            /** @description A plain decimal in a string (`"50"`, `"12.5"`); JSON numbers are refused. */
             target_pct: string;
         };
         TimelinePoint: {
@@ -996,6 +1061,11 @@ export interface components {
             accounts: string[];
             /** Format: uuid */
             asset_id?: string | null;
+            /** Format: date-time */
+            price_at?: string | null;
+            price_source?: string | null;
+            /** @description The price the amount was computed at, where it came from and when. */
+            price_usd?: string | null;
             quantity: string;
             reason: string;
             side: components["schemas"]["Side"];
@@ -2881,6 +2951,15 @@ export interface operations {
             };
             /** @description No such portfolio of this user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A stored document of the portfolio or an account cannot be read (`stored_data_unreadable`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
