@@ -25,6 +25,8 @@ export function holdingRows(a: Account): HoldingRow[] {
     priceUsd: h.price_usd ?? null,
     valueUsd: h.value_usd ?? null,
     note: h.is_dust ? "dust" : undefined,
+    priceSource: h.price_source ?? null,
+    priceAt: h.price_at ?? null,
   }));
 }
 
