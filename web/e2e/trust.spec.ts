@@ -28,7 +28,12 @@ async function runJob(name: string) {
   const job = page.locator(`[data-testid="job-row"][data-job="${name}"]`);
   await job.getByRole("button", { name: `Run ${name}` }).click();
   await expectToast(page, `Started ${name}`);
-  await expect(job.getByTestId("job-run-status")).toHaveText(/succeeded|partial/, { timeout: 60_000 });
+  await expect(job.getByTestId("job-run-status")).toHaveText(/succeeded|partial|failed/, { timeout: 60_000 });
+  if ((await job.getByTestId("job-run-status").textContent()) === "failed") {
+    const jobs = await api<{ name: string; last_run?: { error?: string | null; details?: unknown } | null }[]>("GET", "/jobs");
+    const run = jobs.find((j) => j.name === name)?.last_run;
+    throw new Error(`${name} failed: ${run?.error ?? "no error given"} ${JSON.stringify(run?.details ?? {})}`);
+  }
 }
 
 test("a target without a price gets a warning instead of trades, and prices show their age", async ({ browser }) => {

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import type { Blocking } from "@/lib/api/types";
-import { timeAgo } from "@/lib/format";
+import { timeAgo } from "@/lib/time";
 
 /** What is wrong with one blocking item, in plain words with what to do. */
 export function blockingHeadline(b: Blocking, now = Date.now()): string {

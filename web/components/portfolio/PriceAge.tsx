@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui";
-import { ageSeconds, formatDateTime, timeAgo } from "@/lib/format";
+import { ageSeconds, formatDateTime, timeAgo } from "@/lib/time";
 
 /** The API's default `PRICE_MAX_AGE_SECS`: older prices are stale (holdings carry no flag of their own). */
 export const PRICE_MAX_AGE_SECS = 7200;
@@ -29,7 +29,7 @@ export function PriceAge({ source, at, stale, now }: { source?: string | null; a
   const from = sources(source);
   return (
     <span className="inline-flex flex-wrap items-center gap-1 text-xs text-slate-500 dark:text-slate-400" data-testid="price-age" data-stale={isStale || undefined} title={at ? `Price observed ${formatDateTime(at)}` : undefined}>
-      <span>
+      <span className="whitespace-nowrap">
         price {at ? timeAgo(at, now) : "time unknown"}
         {from && <> · {from}</>}
       </span>
