@@ -85,3 +85,26 @@ describe("blocking warning", () => {
     expect(screen.queryByTestId("blocking-warning")).toBeNull();
   });
 });
+
+describe("allocation rows", () => {
+  it("show a target without a price as unpriced, not as $0, and keep the line's price age", async () => {
+    const { allocationRows } = await import("@/features/portfolios/components/PortfolioDetail");
+    const { allocation } = await import("@/test/fixtures");
+    const line = { accounts: [], current_pct: "0", is_cash: false, quantity: "0", status: "under" as const, symbol: "XYZ", value_usd: "0", target_pct: "50", price_usd: null };
+    const rows = allocationRows(
+      allocation({
+        lines: [
+          { ...line, symbol: "ETH", asset_id: "e", value_usd: "3000", price_usd: "3000", price_source: "coingecko", price_at: "2026-12-03T11:55:00Z", price_stale: true },
+          { ...line, asset_id: "x" },
+          { ...line, symbol: "CASH", is_cash: true, value_usd: "0" },
+        ],
+      }),
+    );
+    render(<HoldingsTable rows={rows} now={now} />);
+    const bySymbol = Object.fromEntries(screen.getAllByTestId("holding-row").map((r) => [r.getAttribute("data-symbol"), r.textContent ?? ""]));
+    expect(bySymbol.XYZ).toContain("unpriced");
+    expect(bySymbol.CASH).toContain("$0.00");
+    expect(bySymbol.ETH).toContain("price 5 min ago · coingecko");
+    expect(bySymbol.ETH).toContain("stale");
+  });
+});

@@ -19,7 +19,8 @@ export function allocationRows(a: Allocation): HoldingRow[] {
     key: l.asset_id ?? `sym:${l.symbol}`,
     symbol: l.symbol,
     quantity: l.quantity,
-    valueUsd: l.value_usd,
+    // A target without a price is not worth $0: it is unknown (and blocks recommendations).
+    valueUsd: l.is_cash || l.price_usd ? l.value_usd : null,
     currentPct: l.current_pct,
     targetPct: l.target_pct ?? null,
     status: l.status,
