@@ -18,7 +18,9 @@ describe("formatting", () => {
     expect(timeAgo(null, now)).toBe("never");
     expect(timeAgo("2026-01-01T11:59:50Z", now)).toBe("just now");
     expect(timeAgo("2026-01-01T11:30:00Z", now)).toBe("30 min ago");
-    expect(timeAgo("2025-12-30T12:00:00Z", now)).toBe("2 d ago");
+    expect(timeAgo("2025-12-30T12:00:00Z", now)).toBe("2 days ago");
+    expect(timeAgo("2025-12-31T12:00:00Z", now)).toBe("1 day ago");
+    expect(timeAgo("2025-12-18T12:00:00Z", now)).toBe("2 weeks ago");
   });
 
   it("keeps spreadsheet formulas out of CSV cells", () => {

@@ -1,33 +1,48 @@
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2 });
+import { parseDecimal, roundDecimal, type DecimalText } from "./decimal";
+
 const usdCompact = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", notation: "compact", maximumSignificantDigits: 3 });
 
-export function toNumber(v: string | number | null | undefined): number {
-  if (v === null || v === undefined || v === "") return 0;
-  const n = typeof v === "number" ? v : Number(v);
-  return Number.isFinite(n) ? n : 0;
+/** "1234567" -> "1,234,567" (digits only). */
+function groupThousands(int: string): string {
+  return int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-export function formatUsd(v: string | number | null | undefined): string {
-  if (v === null || v === undefined || v === "") return "—";
-  return usd.format(toNumber(v));
+/** Rounds half-even to `dp` places from the exact text and groups thousands: "-1,234.50". */
+export function formatDecimal(v: DecimalText, dp: number): string {
+  const d = parseDecimal(v);
+  if (!d) return "—";
+  const fixed = roundDecimal(d, dp);
+  const negative = fixed.startsWith("-");
+  const [int, frac] = (negative ? fixed.slice(1) : fixed).split(".");
+  return `${negative ? "-" : ""}${groupThousands(int)}${frac ? `.${frac}` : ""}`;
 }
 
-export function formatUsdCompact(v: string | number | null | undefined): string {
-  return usdCompact.format(toNumber(v));
+/** US dollars to the cent, formatted from the decimal text itself (no float on the way). */
+export function formatUsd(v: DecimalText): string {
+  const s = formatDecimal(v, 2);
+  if (s === "—") return s;
+  return s.startsWith("-") ? `-$${s.slice(1)}` : `$${s}`;
 }
 
-export function formatPct(v: string | number | null | undefined, digits = 1): string {
-  if (v === null || v === undefined || v === "") return "—";
-  return `${toNumber(v).toFixed(digits)}%`;
+/** Chart axis ticks only: the tick positions are numbers already. */
+export function formatUsdCompact(v: number): string {
+  return usdCompact.format(v);
 }
 
-export function formatSignedPoints(v: string | number | null | undefined, digits = 1): string {
-  const n = toNumber(v);
-  const sign = n > 0 ? "+" : n < 0 ? "−" : "±";
-  return `${sign}${Math.abs(n).toFixed(digits)} pts`;
+export function formatPct(v: DecimalText, digits = 1): string {
+  const s = formatDecimal(v, digits);
+  return s === "—" ? s : `${s}%`;
 }
 
-/** Quantities keep their precision but drop trailing zeros. */
+export function formatSignedPoints(v: DecimalText, digits = 1): string {
+  const s = formatDecimal(v ?? "0", digits);
+  const abs = s.replace(/^-/, "");
+  const zero = /^[0.,]*$/.test(abs);
+  const sign = zero ? "±" : s.startsWith("-") ? "−" : "+";
+  return `${sign}${abs} pts`;
+}
+
+/** Quantities keep their precision but drop trailing zeros; past 8 places they are cut, never rounded up. */
 export function formatQuantity(v: string | null | undefined): string {
   if (!v) return "—";
   if (!v.includes(".")) return v;
@@ -36,27 +51,4 @@ export function formatQuantity(v: string | null | undefined): string {
   return frac.length > 8 ? `${int}.${frac.slice(0, 8)}…` : trimmed;
 }
 
-export function formatDateTime(v: string | null | undefined): string {
-  if (!v) return "—";
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? v : d.toLocaleString();
-}
-
-export function formatDate(v: string | null | undefined): string {
-  if (!v) return "—";
-  const d = new Date(v.length === 10 ? `${v}T00:00:00Z` : v);
-  return Number.isNaN(d.getTime()) ? v : d.toLocaleDateString(undefined, { timeZone: v.length === 10 ? "UTC" : undefined });
-}
-
-export function timeAgo(v: string | null | undefined, now = Date.now()): string {
-  if (!v) return "never";
-  const t = new Date(v).getTime();
-  if (Number.isNaN(t)) return v;
-  const s = Math.round((now - t) / 1000);
-  if (s < 45) return "just now";
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 24) return `${h} h ago`;
-  return `${Math.round(h / 24)} d ago`;
-}
+export { ageSeconds, formatDate, formatDateTime, timeAgo } from "./time";

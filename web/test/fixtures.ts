@@ -53,6 +53,9 @@ export function allocation(over: Partial<Allocation> = {}): Allocation {
     unpriced: [],
     unallocated_pct: "0",
     unallocated_current_pct: "0",
+    blocking: [],
+    oldest_price_at: null,
+    oldest_sync_at: null,
     ...over,
   };
 }
@@ -69,6 +72,7 @@ export function recommendation(over: Partial<Recommendation> = {}): Recommendati
     total_buy_usd: "0",
     total_sell_usd: "0",
     turnover_pct: "0",
+    blocking: [],
     ...over,
   };
 }

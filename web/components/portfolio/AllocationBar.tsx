@@ -1,27 +1,29 @@
-import { formatPct, toNumber } from "@/lib/format";
+import { clampDecimal, subtractDecimals, type DecimalText } from "@/lib/decimal";
+import { formatPct } from "@/lib/format";
 import { colorAt } from "./palette";
 
 export interface AllocationBarLine {
   key: string;
   symbol: string;
-  currentPct: string | number;
-  targetPct?: string | number | null;
-  bandLowPct?: string | number | null;
-  bandHighPct?: string | number | null;
+  currentPct: string;
+  targetPct?: string | null;
+  bandLowPct?: string | null;
+  bandHighPct?: string | null;
 }
 
-const clamp = (n: number) => Math.max(0, Math.min(100, n));
+/** A percentage kept inside the bar, as decimal text (CSS takes it as it is). */
+const clamp = (v: DecimalText) => clampDecimal(v, "0", "100");
 
 /** One horizontal bar per asset: its current share, with its target and band marked. */
 export function AllocationBar({ lines }: { lines: AllocationBarLine[] }) {
   return (
     <ul className="space-y-3" aria-label="Allocation by asset">
       {lines.map((l, i) => {
-        const current = clamp(toNumber(l.currentPct));
+        const current = clamp(l.currentPct);
         const hasTarget = l.targetPct !== null && l.targetPct !== undefined;
-        const target = clamp(toNumber(l.targetPct));
-        const low = l.bandLowPct !== null && l.bandLowPct !== undefined ? clamp(toNumber(l.bandLowPct)) : null;
-        const high = l.bandHighPct !== null && l.bandHighPct !== undefined ? clamp(toNumber(l.bandHighPct)) : null;
+        const target = clamp(l.targetPct);
+        const low = l.bandLowPct !== null && l.bandLowPct !== undefined ? clamp(l.bandLowPct) : null;
+        const high = l.bandHighPct !== null && l.bandHighPct !== undefined ? clamp(l.bandHighPct) : null;
         return (
           <li key={l.key} data-testid="allocation-bar-line" data-symbol={l.symbol}>
             <div className="mb-1 flex justify-between text-sm">
@@ -38,7 +40,7 @@ export function AllocationBar({ lines }: { lines: AllocationBarLine[] }) {
                   data-testid="band"
                   title={`Band ${formatPct(l.bandLowPct)} – ${formatPct(l.bandHighPct)}`}
                   className="absolute inset-y-0 border-x-2 border-emerald-600 bg-emerald-300/40 dark:border-emerald-400 dark:bg-emerald-500/30"
-                  style={{ left: `${low}%`, width: `${Math.max(0, high - low)}%` }}
+                  style={{ left: `${low}%`, width: `${clampDecimal(subtractDecimals(high, low), "0", "100")}%` }}
                 />
               )}
               {hasTarget && (

@@ -1,19 +1,20 @@
 "use client";
 
 import { Cell, Legend, Pie, PieChart, ResponsiveContainer, Tooltip } from "recharts";
-import { formatPct, formatUsd, toNumber } from "@/lib/format";
+import { chartNumber, isPositive } from "@/lib/decimal";
+import { formatPct, formatUsd } from "@/lib/format";
 import { colorAt } from "./palette";
 
 export interface PieSlice {
   key: string;
   symbol: string;
-  valueUsd: string | number;
-  pct: string | number;
+  valueUsd: string;
+  pct: string;
 }
 
 /** Current allocation by value. */
 export function AllocationPie({ slices }: { slices: PieSlice[] }) {
-  const data = slices.map((s, i) => ({ ...s, value: toNumber(s.valueUsd), color: colorAt(i) })).filter((s) => s.value > 0);
+  const data = slices.map((s, i) => ({ ...s, value: chartNumber(s.valueUsd), color: colorAt(i) })).filter((s) => isPositive(s.valueUsd));
   if (data.length === 0) return <p className="py-8 text-center text-sm text-slate-500">Nothing priced to chart yet.</p>;
   return (
     <div className="h-64 w-full" data-testid="allocation-pie" role="img" aria-label={`Allocation: ${data.map((d) => `${d.symbol} ${formatPct(d.pct)}`).join(", ")}`}>
@@ -24,7 +25,7 @@ export function AllocationPie({ slices }: { slices: PieSlice[] }) {
               <Cell key={d.key} fill={d.color} />
             ))}
           </Pie>
-          <Tooltip formatter={(v, _n, item) => [`${formatUsd(Number(v))} (${formatPct((item?.payload as PieSlice | undefined)?.pct)})`, (item?.payload as PieSlice | undefined)?.symbol ?? ""]} />
+          <Tooltip formatter={(_v, _n, item) => [`${formatUsd((item?.payload as PieSlice | undefined)?.valueUsd)} (${formatPct((item?.payload as PieSlice | undefined)?.pct)})`, (item?.payload as PieSlice | undefined)?.symbol ?? ""]} />
           <Legend verticalAlign="bottom" height={28} />
         </PieChart>
       </ResponsiveContainer>

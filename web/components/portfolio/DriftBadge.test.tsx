@@ -5,7 +5,7 @@ import { DriftBadge } from "./DriftBadge";
 describe("DriftBadge", () => {
   it.each([
     ["ok", "0.4", "On target +0.4 pts", /emerald/],
-    ["over", "12.25", "Over +12.3 pts", /rose/],
+    ["over", "12.25", "Over +12.2 pts", /rose/], // half-even, as the API rounds
     ["under", "-7", "Under −7.0 pts", /amber/],
   ])("shows %s with the drift in points", (status, points, text, color) => {
     render(<DriftBadge status={status} points={points} />);

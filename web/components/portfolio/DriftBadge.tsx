@@ -4,7 +4,7 @@ import { formatSignedPoints } from "@/lib/format";
 export type DriftStatus = "ok" | "over" | "under" | "unallocated";
 
 /** How far an asset sits from its target: on target, over or under its band, or without a target. */
-export function DriftBadge({ status, points }: { status: DriftStatus | string; points?: string | number | null }) {
+export function DriftBadge({ status, points }: { status: DriftStatus | string; points?: string | null }) {
   const pts = points === null || points === undefined ? "" : ` ${formatSignedPoints(points)}`;
   switch (status) {
     case "ok":

@@ -2,8 +2,10 @@
 
 import { Button, TableWrap, td, th } from "@/components/ui";
 import { downloadCsv, toCsv } from "@/lib/csv";
-import { formatPct, formatQuantity, formatUsd, toNumber } from "@/lib/format";
+import { compareDecimals } from "@/lib/decimal";
+import { formatPct, formatQuantity, formatUsd } from "@/lib/format";
 import { DriftBadge, type DriftStatus } from "./DriftBadge";
+import { PriceAge } from "./PriceAge";
 
 export interface HoldingRow {
   key: string;
@@ -17,6 +19,10 @@ export interface HoldingRow {
   status?: DriftStatus | string;
   driftPoints?: string | null;
   note?: string;
+  priceSource?: string | null;
+  priceAt?: string | null;
+  /** The API's staleness flag; without it, a price older than two hours counts as stale. */
+  priceStale?: boolean;
 }
 
 interface Columns {
@@ -52,10 +58,10 @@ export function holdingsCsv(rows: HoldingRow[]): string {
 }
 
 export function sortByValue(rows: HoldingRow[]): HoldingRow[] {
-  return [...rows].sort((a, b) => toNumber(b.valueUsd) - toNumber(a.valueUsd) || a.symbol.localeCompare(b.symbol));
+  return [...rows].sort((a, b) => compareDecimals(b.valueUsd, a.valueUsd) || a.symbol.localeCompare(b.symbol));
 }
 
-export function HoldingsTable({ rows, csvFilename, caption }: { rows: HoldingRow[]; csvFilename?: string; caption?: string }) {
+export function HoldingsTable({ rows, csvFilename, caption, now }: { rows: HoldingRow[]; csvFilename?: string; caption?: string; now?: number }) {
   const c = columnsOf(rows);
   const sorted = sortByValue(rows);
   return (
@@ -92,7 +98,14 @@ export function HoldingsTable({ rows, csvFilename, caption }: { rows: HoldingRow
                 {c.location && <td className={`${td} text-slate-500`}>{r.location ?? ""}</td>}
                 <td className={`${td} tabular text-right`} title={r.quantity ?? undefined}>{formatQuantity(r.quantity)}</td>
                 {c.price && <td className={`${td} tabular text-right`}>{formatUsd(r.priceUsd)}</td>}
-                <td className={`${td} tabular text-right`}>{r.valueUsd ? formatUsd(r.valueUsd) : <span className="text-slate-400">unpriced</span>}</td>
+                <td className={`${td} tabular text-right`}>
+                  {r.valueUsd ? formatUsd(r.valueUsd) : <span className="text-slate-400">unpriced</span>}
+                  {(r.priceAt || r.priceSource) && (
+                    <div className="mt-0.5 flex justify-end">
+                      <PriceAge source={r.priceSource} at={r.priceAt} stale={r.priceStale} now={now} />
+                    </div>
+                  )}
+                </td>
                 {c.share && <td className={`${td} tabular text-right`}>{formatPct(r.currentPct)}</td>}
                 {c.target && <td className={`${td} tabular text-right`}>{r.targetPct !== null && r.targetPct !== undefined ? formatPct(r.targetPct) : "—"}</td>}
                 {c.target && <td className={td}>{r.status && <DriftBadge status={r.status} points={r.status === "unallocated" ? null : r.driftPoints} />}</td>}

@@ -254,6 +254,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/market/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How complete the market data is (any signed-in user: the dashboard's first-run banner). */
+        get: operations["get_market_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -282,6 +299,26 @@ export interface paths {
         put?: never;
         /** Apply pending migrations (admin). */
         post: operations["run_migrations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/net-worth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's net worth: every account, liabilities subtracted, with its 24 h change and a
+         *     breakdown by account location and by asset; each valued at the latest price.
+         */
+        get: operations["get_net_worth"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -388,7 +425,10 @@ export interface paths {
         put?: never;
         /**
          * Compute and store the trades that bring every asset back inside its band, within the
-         *     guardrails; what a guardrail prevents is listed in `blocked`.
+         *     guardrails; what a guardrail prevents is listed in `blocked`. When a targeted asset or a
+         *     holding worth more than `min_trade_usd` has no fresh price or is not identified, or a
+         *     linked account's sync failed, the recommendation is `incomplete`: no trades, and
+         *     `blocking` lists each reason.
          */
         post: operations["create_recommendation"];
         delete?: never;
@@ -520,8 +560,8 @@ export interface components {
             /** @description Set when the API key can do more than read (it can trade). */
             permission_warning?: string | null;
             /**
-             * @description Net sum of priced holdings (liabilities subtracted); unpriced and `out_of_range` ones
-             *     are left out.
+             * @description Net sum of priced holdings at the latest prices (the same rule as portfolios),
+             *     liabilities subtracted; unpriced and `out_of_range` ones are left out.
              */
             total_value_usd: string;
             /** Format: date-time */
@@ -583,10 +623,28 @@ export interface components {
             drift_relative_pct?: string | null;
             /** @description The line of all stablecoins (symbol `CASH`, no asset id, no price). */
             is_cash: boolean;
+            /**
+             * Format: date-time
+             * @description When the price was observed (for `CASH`, the oldest of its stablecoins' prices).
+             */
+            price_at?: string | null;
+            /** @description Where the price came from (for `CASH`, every source of its stablecoins, comma-separated). */
+            price_source?: string | null;
+            /**
+             * @description The price (or one of `CASH`'s) is older than `PRICE_MAX_AGE_SECS`: the value counts in
+             *     the total, and no trade is recommended on it.
+             */
+            price_stale?: boolean;
             /** @description The price the positions share; when they differ, their average (value / quantity). */
             price_usd?: string | null;
             /** @description For `CASH`, the stablecoins' units added up. */
             quantity: string;
+            /**
+             * Format: int32
+             * @description Decimal places trade quantities of this asset use: the token's decimals (at most
+             *     [`MAX_QUANTITY_DP`]), else [`DEFAULT_QUANTITY_DP`].
+             */
+            quantity_dp?: number;
             status: components["schemas"]["LineStatus"];
             symbol: string;
             /** @description As given (not rounded). */
@@ -597,6 +655,18 @@ export interface components {
         AllocationResponse: components["schemas"]["Allocation"] & {
             /** Format: date-time */
             as_of: string;
+            /** @description What keeps a recommendation from being computed now (empty: the data is complete). */
+            blocking: components["schemas"]["Blocking"][];
+            /**
+             * Format: date-time
+             * @description The oldest price behind the total (`null` when nothing is priced).
+             */
+            oldest_price_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The oldest last good sync of the linked accounts (`null` when one never synced).
+             */
+            oldest_sync_at?: string | null;
             /** Format: uuid */
             portfolio_id: string;
         };
@@ -619,6 +689,20 @@ export interface components {
             name: string;
             symbol: string;
         };
+        AssetValue: {
+            /** Format: uuid */
+            asset_id: string;
+            /** @description Share of the assets' gross value (liabilities not netted), rounded to 4 places. */
+            pct_of_assets: string;
+            /**
+             * Format: date-time
+             * @description The oldest price behind this line.
+             */
+            price_at?: string | null;
+            quantity: string;
+            symbol: string;
+            value_usd: string;
+        };
         /** @enum {string} */
         AuthModeName: "keycloak" | "local";
         /**
@@ -634,6 +718,28 @@ export interface components {
             message: string;
             symbol: string;
         };
+        /** @description One thing that keeps a recommendation from being computed. */
+        Blocking: {
+            /** @description The accounts concerned (the holders, or the account that failed to sync). */
+            accounts: string[];
+            /** Format: uuid */
+            asset_id?: string | null;
+            /** @description What is wrong and what to do, in words. */
+            message: string;
+            /**
+             * Format: date-time
+             * @description The price's time, for `stale_price`.
+             */
+            price_at?: string | null;
+            reason: components["schemas"]["BlockingReason"];
+            /** @description The asset's symbol, or for `sync_failed` the account's name. */
+            symbol: string;
+        };
+        /**
+         * @description Why a recommendation could not be computed.
+         * @enum {string}
+         */
+        BlockingReason: "no_price" | "stale_price" | "unidentified" | "ambiguous_symbol" | "sync_failed";
         /** @description A chain wallets can use (no RPC URL: it may carry a provider key). */
         ChainResponse: {
             /**
@@ -825,6 +931,17 @@ export interface components {
             synced_at?: string | null;
             value_usd?: string | null;
         };
+        /** @description The last run of one market-data job. */
+        JobBrief: {
+            /** @description Why it failed, in words. */
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: date-time */
+            started_at: string;
+            /** @description `running`, `succeeded`, `partial`, `failed` or `abandoned`. */
+            status: string;
+        };
         JobResponse: {
             enabled: boolean;
             last_run?: null | components["schemas"]["JobRunResponse"];
@@ -891,6 +1008,30 @@ export interface components {
              */
             synced_at?: string | null;
         };
+        MarketStatusResponse: {
+            /**
+             * Format: int64
+             * @description Assets in the catalog.
+             */
+            assets: number;
+            catalog_job?: null | components["schemas"]["JobBrief"];
+            /**
+             * @description No price is known yet: values cannot be shown (the catalog and price jobs need a
+             *     network connection to CoinGecko or CoinPaprika).
+             */
+            first_run: boolean;
+            /**
+             * Format: date-time
+             * @description The newest price's time (`null`: no price yet).
+             */
+            newest_price_at?: string | null;
+            price_job?: null | components["schemas"]["JobBrief"];
+            /**
+             * Format: int64
+             * @description Assets with at least one price.
+             */
+            priced_assets: number;
+        };
         MeResponse: {
             /** @description `keycloak`, or `local` for a single-user install without sign-in. */
             auth_mode: components["schemas"]["AuthModeName"];
@@ -904,6 +1045,57 @@ export interface components {
         MigrationsResponse: {
             /** @description Names of the migrations this call applied; empty when the schema was current. */
             applied: string[];
+        };
+        NetWorth: {
+            assets_usd: string;
+            by_asset: components["schemas"]["AssetValue"][];
+            by_place: components["schemas"]["PlaceValue"][];
+            /** @description The change against the value 24 h ago, in percent (rounded to 4 places). */
+            change_24h_pct?: string | null;
+            /**
+             * @description Change of the current holdings' value over 24 h (`null` when no asset has a price
+             *     from then).
+             */
+            change_24h_usd?: string | null;
+            /** @description Every valued asset had a price 24 h ago. */
+            change_complete: boolean;
+            /** @description Positive amount owed (the negative holdings' values, sign flipped). */
+            liabilities_usd: string;
+            /** @description Assets minus liabilities. */
+            net_worth_usd: string;
+            /**
+             * Format: date-time
+             * @description The oldest price behind the total.
+             */
+            oldest_price_at?: string | null;
+            unpriced: components["schemas"]["UnpricedHolding"][];
+        };
+        NetWorthResponse: components["schemas"]["NetWorth"] & {
+            /**
+             * @description Accounts whose last sync failed in whole or in part: their holdings are the last good
+             *     ones, shown, and possibly out of date.
+             */
+            accounts_with_sync_problems: string[];
+            /** Format: date-time */
+            as_of: string;
+            /**
+             * Format: uuid
+             * @description The default portfolio, for showing beside the net worth.
+             */
+            default_portfolio_id?: string | null;
+            /**
+             * Format: date-time
+             * @description The oldest last good sync behind the total (`null` when an account never synced).
+             */
+            oldest_sync_at?: string | null;
+        };
+        PlaceValue: {
+            /** Format: uuid */
+            account_id: string;
+            account_name: string;
+            /** @description A chain name, or an exchange location (`trading`, `funding`, `earn`). */
+            location: string;
+            value_usd: string;
         };
         PortfolioResponse: {
             account_ids: string[];
@@ -956,13 +1148,19 @@ export interface components {
             turnover_pct: string;
         };
         RecommendationResponse: components["schemas"]["Recommendation"] & {
+            /** @description What kept an `incomplete` recommendation from being computed (empty when `proposed`). */
+            blocking: components["schemas"]["Blocking"][];
             /** Format: date-time */
             created_at: string;
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             portfolio_id: string;
-            /** @description `proposed`; the Butler never trades. */
+            /**
+             * @description `proposed` (trades to consider; the Butler never trades), or `incomplete`: the data is
+             *     not complete enough to advise on, so there are no trades and `blocking` says what is
+             *     missing.
+             */
             status: string;
             /** @description Portfolio value the trades were computed on. */
             total_value_usd: string;
@@ -1014,6 +1212,7 @@ export interface components {
         TargetItem: {
             /** @description A symbol, an asset id, or `CASH`. */
             asset: string;
+            /** @description A plain decimal in a string (`"50"`, `"12.5"`); JSON numbers are refused. */
             target_pct: string;
         };
         TimelinePoint: {
@@ -1056,11 +1255,23 @@ export interface components {
             accounts: string[];
             /** Format: uuid */
             asset_id?: string | null;
+            /** Format: date-time */
+            price_at?: string | null;
+            price_source?: string | null;
+            /** @description The price the amount was computed at, where it came from and when. */
+            price_usd?: string | null;
             quantity: string;
             reason: string;
             side: components["schemas"]["Side"];
             symbol: string;
             usd_amount: string;
+        };
+        UnpricedHolding: {
+            accounts: string[];
+            /** Format: uuid */
+            asset_id?: string | null;
+            quantity: string;
+            symbol: string;
         };
         /** @description Holdings without a price, per asset. */
         UnpricedLine: {
@@ -2388,6 +2599,35 @@ export interface operations {
             };
         };
     };
+    get_market_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Catalog and price coverage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketStatusResponse"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_me: {
         parameters: {
             query?: never;
@@ -2464,6 +2704,44 @@ export interface operations {
             };
             /** @description A migration failed */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_net_worth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Net worth */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetWorthResponse"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A stored holdings document cannot be read (`stored_data_unreadable`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2959,6 +3237,15 @@ export interface operations {
             };
             /** @description No such portfolio of this user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A stored document of the portfolio or an account cannot be read (`stored_data_unreadable`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -41,6 +41,8 @@ export function holdingRows(a: Account): HoldingRow[] {
       priceUsd: h.price_usd ?? null,
       valueUsd: h.value_usd ?? null,
       note: notes.length ? notes.join(", ") : undefined,
+      priceSource: h.price_source ?? null,
+      priceAt: h.price_at ?? null,
     };
   });
 }

@@ -4,7 +4,8 @@ import Link from "next/link";
 import { useState } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, PageHeader } from "@/components/ui";
-import { formatUsd, toNumber } from "@/lib/format";
+import { sumDecimals } from "@/lib/decimal";
+import { formatUsd } from "@/lib/format";
 import type { Account } from "@/lib/api/types";
 import { useAccounts } from "../api/get-accounts";
 import { useSyncAllAccounts } from "../api/sync-all-accounts";
@@ -55,7 +56,7 @@ export function AccountsView() {
   const accounts = useAccounts();
   const syncAll = useSyncAllAccounts();
   const [adding, setAdding] = useState(false);
-  const total = accounts.data?.reduce((s, a) => s + toNumber(a.total_value_usd), 0) ?? 0;
+  const total = sumDecimals((accounts.data ?? []).map((a) => a.total_value_usd));
 
   return (
     <>

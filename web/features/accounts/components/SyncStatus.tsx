@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui";
-import { formatDateTime, timeAgo } from "@/lib/format";
+import { formatDateTime, timeAgo } from "@/lib/time";
 import type { Account } from "@/lib/api/types";
 
 export function SyncStatusBadge({ status }: { status: Account["last_sync_status"] }) {

@@ -5,7 +5,7 @@ import { QueryState } from "@/components/states";
 import { Badge, Button, Card, TableWrap, td, th } from "@/components/ui";
 import { useQueryClient } from "@tanstack/react-query";
 import type { Job, JobRun } from "@/lib/api/types";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTime } from "@/lib/time";
 import { toast } from "@/lib/toast";
 import { useJobRun } from "../api/get-job-run";
 import { adminKeys, useJobs } from "../api/get-jobs";

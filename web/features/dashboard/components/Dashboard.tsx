@@ -11,7 +11,10 @@ import { usePortfolios } from "@/features/portfolios/api/get-portfolios";
 import { useTimeline } from "@/features/snapshots/api/get-timeline";
 import { ValueHistoryChart } from "@/components/portfolio/charts";
 import type { Account, Portfolio } from "@/lib/api/types";
-import { formatPct, formatUsd, timeAgo, toNumber } from "@/lib/format";
+import { DataAge, PriceAge } from "@/components/portfolio/PriceAge";
+import { BlockingWarning } from "@/components/portfolio/BlockingWarning";
+import { sumDecimals } from "@/lib/decimal";
+import { formatPct, formatUsd, timeAgo } from "@/lib/format";
 
 function defaultPortfolio(list: Portfolio[] | undefined): Portfolio | undefined {
   return list?.find((p) => p.is_default) ?? list?.[0];
@@ -20,6 +23,18 @@ function defaultPortfolio(list: Portfolio[] | undefined): Portfolio | undefined 
 function lastSync(accounts: Account[]): string | null {
   const times = accounts.map((a) => a.last_synced_at).filter((t): t is string => Boolean(t));
   return times.length ? times.sort().at(-1)! : null;
+}
+
+const earliest = (times: (string | null | undefined)[]): string | null =>
+  times.filter((t): t is string => Boolean(t)).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? null;
+
+/** The data behind the accounts' sum: the oldest price of a valued holding, the oldest last good sync. */
+export function accountsDataAge(accounts: Account[]): { oldestPriceAt: string | null; oldestSyncAt: string | null } {
+  const active = accounts.filter((a) => a.is_active);
+  return {
+    oldestPriceAt: earliest(active.flatMap((a) => a.holdings.filter((h) => h.value_usd).map((h) => h.price_at))),
+    oldestSyncAt: active.some((a) => !a.last_synced_at) ? null : earliest(active.map((a) => a.last_synced_at)),
+  };
 }
 
 export function Dashboard() {
@@ -35,9 +50,10 @@ export function Dashboard() {
   if (portfolios.error) return <ErrorAlert error={portfolios.error} onRetry={() => portfolios.refetch()} />;
 
   const accountList = accounts.data ?? [];
-  const accountsTotal = accountList.reduce((s, a) => s + toNumber(a.total_value_usd), 0);
+  const accountsTotal = sumDecimals(accountList.map((a) => a.total_value_usd));
   const usePortfolioTotal = hasLinked && allocation.data;
-  const total = usePortfolioTotal ? allocation.data!.total_value_usd : String(accountsTotal);
+  const total = usePortfolioTotal ? allocation.data!.total_value_usd : accountsTotal;
+  const age = usePortfolioTotal ? { oldestPriceAt: allocation.data!.oldest_price_at ?? null, oldestSyncAt: allocation.data!.oldest_sync_at ?? null } : accountsDataAge(accountList);
   const waitingForTotal = hasLinked && allocation.isPending;
   const failing = accountList.filter((a) => a.last_sync_status === "error");
   const synced = lastSync(accountList);
@@ -61,6 +77,7 @@ export function Dashboard() {
             </p>
           )}
           <p className="mt-1 text-xs text-slate-500">{usePortfolioTotal ? `${portfolio!.name}, priced holdings` : `${accountList.length} account${accountList.length === 1 ? "" : "s"}`}</p>
+          {accountList.length > 0 && !waitingForTotal && <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} />}
         </Card>
         <Card>
           <p className="text-sm text-slate-500">Accounts</p>
@@ -74,6 +91,11 @@ export function Dashboard() {
         </Card>
       </div>
 
+      {usePortfolioTotal && (allocation.data!.blocking ?? []).length > 0 && (
+        <div className="mt-6">
+          <BlockingWarning items={allocation.data!.blocking} context="allocation" />
+        </div>
+      )}
       <div className="mt-6 grid gap-6 lg:grid-cols-5">
         <Card title="Value history" className="lg:col-span-3">
           {!portfolio ? (
@@ -120,8 +142,9 @@ export function Dashboard() {
               <ul className="space-y-1 text-sm">
                 {allocation.data!.lines.slice(0, 6).map((l) => (
                   <li key={l.asset_id ?? l.symbol} className="flex items-center justify-between gap-2">
-                    <span>
-                      {l.symbol} <span className="text-slate-500">{formatPct(l.current_pct)}</span>
+                    <span className="min-w-0">
+                      {l.symbol} <span className="text-slate-500">{formatPct(l.current_pct)}</span>{" "}
+                      <PriceAge source={l.price_source} at={l.price_at} stale={l.price_stale ?? false} />
                     </span>
                     <DriftBadge status={l.status} points={l.status === "unallocated" ? null : l.drift_pct_points} />
                   </li>

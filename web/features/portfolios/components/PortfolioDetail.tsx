@@ -7,7 +7,10 @@ import { HoldingsTable, type HoldingRow } from "@/components/portfolio/HoldingsT
 import { EmptyState, QueryState } from "@/components/states";
 import { Button, Card } from "@/components/ui";
 import type { Allocation, Portfolio } from "@/lib/api/types";
-import { formatPct, formatQuantity, formatUsd, toNumber } from "@/lib/format";
+import { BlockingWarning } from "@/components/portfolio/BlockingWarning";
+import { DataAge } from "@/components/portfolio/PriceAge";
+import { isPositive } from "@/lib/decimal";
+import { formatPct, formatQuantity, formatUsd } from "@/lib/format";
 import { useAllocation } from "../api/get-allocation";
 import { PortfolioFrame } from "./PortfolioHeader";
 
@@ -16,11 +19,15 @@ export function allocationRows(a: Allocation): HoldingRow[] {
     key: l.asset_id ?? `sym:${l.symbol}`,
     symbol: l.symbol,
     quantity: l.quantity,
-    valueUsd: l.value_usd,
+    // A target without a price is not worth $0: it is unknown (and blocks recommendations).
+    valueUsd: l.is_cash || l.price_usd ? l.value_usd : null,
     currentPct: l.current_pct,
     targetPct: l.target_pct ?? null,
     status: l.status,
     driftPoints: l.drift_pct_points ?? null,
+    priceSource: l.price_source ?? null,
+    priceAt: l.price_at ?? null,
+    priceStale: l.price_stale ?? false,
   }));
 }
 
@@ -55,12 +62,14 @@ function AllocationView({ portfolio }: { portfolio: Portfolio }) {
         const outOfBand = a.lines.filter((l) => l.status === "over" || l.status === "under").length;
         return (
           <div className="space-y-6">
+            <BlockingWarning items={a.blocking ?? []} context="allocation" />
             <div className="grid gap-4 sm:grid-cols-3">
               <Card>
                 <p className="text-sm text-slate-500">Total value</p>
                 <p className="tabular mt-1 text-2xl font-bold" data-testid="portfolio-total">
                   {formatUsd(a.total_value_usd)}
                 </p>
+                <DataAge oldestPriceAt={a.oldest_price_at} oldestSyncAt={a.oldest_sync_at} />
               </Card>
               <Card>
                 <p className="text-sm text-slate-500">Out of band</p>
@@ -71,7 +80,7 @@ function AllocationView({ portfolio }: { portfolio: Portfolio }) {
               <Card>
                 <p className="text-sm text-slate-500">Without target</p>
                 <p className="tabular mt-1 text-2xl font-bold">{formatPct(a.unallocated_current_pct ?? "0")}</p>
-                {toNumber(a.unallocated_pct) > 0 && <p className="text-xs text-slate-500">{formatPct(a.unallocated_pct)} of the plan has no target</p>}
+                {isPositive(a.unallocated_pct) && <p className="text-xs text-slate-500">{formatPct(a.unallocated_pct)} of the plan has no target</p>}
               </Card>
             </div>
             <div className="grid gap-6 lg:grid-cols-2">

@@ -7,7 +7,8 @@ import { Button, Card, Field, FieldError, Input, cx } from "@/components/ui";
 import { useAccounts } from "@/features/accounts/api/get-accounts";
 import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
 import type { Portfolio, UpdatePortfolioRequest } from "@/lib/api/types";
-import { formatUsd, toNumber } from "@/lib/format";
+import { compareDecimals, isPlainDecimal, sumDecimals } from "@/lib/decimal";
+import { formatUsd } from "@/lib/format";
 import { useAllocation } from "../api/get-allocation";
 import { useDeletePortfolio } from "../api/delete-portfolio";
 import { useLinkAccount } from "../api/link-account";
@@ -36,7 +37,12 @@ export function targetsBody(rows: TargetRow[]) {
     .map((r) => ({ asset: r.assetId ?? r.asset.trim().toUpperCase(), target_pct: r.pct.trim() }));
 }
 
-function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
+/** The exact sum of the rows' percentages, in full ("33.333333" stays visible as not 100); rows that are not plain decimals count as nothing (the API names them on save). */
+export function targetsSum(rows: Pick<TargetRow, "pct">[]): string {
+  return sumDecimals(rows.map((r) => r.pct.trim()).filter(isPlainDecimal));
+}
+
+export function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
   const update = useUpdatePortfolio();
   const allocation = useAllocation(portfolio.account_ids.length > 0 ? portfolio.id : undefined);
   const g = portfolio.guardrails;
@@ -52,7 +58,8 @@ function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
   const [neverSell, setNeverSell] = useState((g.never_sell ?? []).join(", "));
   const [cashFunding, setCashFunding] = useState(g.allow_cash_funding ?? true);
   const errors = fieldErrorsOf(update.error);
-  const sum = rows.reduce((s, r) => s + toNumber(r.pct), 0);
+  const sum = targetsSum(rows);
+  const vsHundred = compareDecimals(sum, "100");
   const suggestions = useMemo(() => {
     const held = allocation.data?.lines.map((l) => l.symbol) ?? [];
     return [...new Set(["CASH", ...held])];
@@ -116,8 +123,8 @@ function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
       <Card
         title="Target allocation"
         actions={
-          <span className={cx("tabular text-sm font-medium", sum > 100 ? "text-rose-600" : sum === 100 ? "text-emerald-600" : "text-slate-500")} data-testid="targets-sum">
-            Total {sum.toFixed(2).replace(/\.00$/, "")}%
+          <span className={cx("tabular text-sm font-medium", vsHundred > 0 ? "text-rose-600" : vsHundred === 0 ? "text-emerald-600" : "text-slate-500")} data-testid="targets-sum">
+            Total {sum}%
           </span>
         }
       >

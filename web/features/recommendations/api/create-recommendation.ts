@@ -6,6 +6,7 @@ import { portfolioKeys, portfolioPath } from "@/features/portfolios/api/keys";
 export const createRecommendation = (id: string) => apiRequest<Recommendation>(`${portfolioPath(id)}/recommendations`, { method: "POST" });
 
 function message(r: Recommendation): string {
+  if (r.status === "incomplete") return "No trades proposed: data is missing (see the warning)";
   const n = r.trades.length;
   return n === 0 ? "No trades needed: the portfolio is within its bands" : `${n} trade${n === 1 ? "" : "s"} recommended`;
 }

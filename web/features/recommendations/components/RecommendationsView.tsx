@@ -1,5 +1,7 @@
 "use client";
 
+import { BlockingWarning } from "@/components/portfolio/BlockingWarning";
+import { PriceAge } from "@/components/portfolio/PriceAge";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, TableWrap, td, th } from "@/components/ui";
 import { useAccounts } from "@/features/accounts/api/get-accounts";
@@ -9,23 +11,34 @@ import { formatDateTime, formatQuantity, formatUsd } from "@/lib/format";
 import { useCreateRecommendation } from "../api/create-recommendation";
 import { useRecommendations } from "../api/get-recommendations";
 
-function RecommendationCard({ r, accountName, latest }: { r: Recommendation; accountName: (id: string) => string; latest: boolean }) {
+export function RecommendationCard({ r, accountName, latest }: { r: Recommendation; accountName: (id: string) => string; latest: boolean }) {
+  // An incomplete one has no trades by the API's rule; never draw a table for it regardless.
+  const incomplete = r.status === "incomplete";
   return (
     <Card
       title={
         <span className="flex flex-wrap items-center gap-2">
           {formatDateTime(r.created_at)}
           {latest && <Badge tone="blue">Latest</Badge>}
+          {incomplete && (
+            <Badge tone="amber" testId="recommendation-status">
+              Incomplete
+            </Badge>
+          )}
         </span>
       }
       actions={
-        <span className="tabular text-sm text-slate-600 dark:text-slate-400">
-          Sell {formatUsd(r.total_sell_usd)} · Buy {formatUsd(r.total_buy_usd)}
-        </span>
+        !incomplete && (
+          <span className="tabular text-sm text-slate-600 dark:text-slate-400">
+            Sell {formatUsd(r.total_sell_usd)} · Buy {formatUsd(r.total_buy_usd)}
+          </span>
+        )
       }
     >
-      <div data-testid="recommendation">
-        {r.trades.length === 0 ? (
+      <div data-testid="recommendation" data-status={r.status}>
+        {incomplete ? (
+          <BlockingWarning items={r.blocking ?? []} context="recommendation" />
+        ) : r.trades.length === 0 ? (
           <p className="text-sm text-slate-600 dark:text-slate-400">No trades: every asset is within its band.</p>
         ) : (
           <TableWrap>
@@ -48,7 +61,15 @@ function RecommendationCard({ r, accountName, latest }: { r: Recommendation; acc
                     </td>
                     <td className={`${td} font-medium`}>{t.symbol}</td>
                     <td className={`${td} tabular text-right`}>{formatQuantity(t.quantity)}</td>
-                    <td className={`${td} tabular text-right`}>{formatUsd(t.usd_amount)}</td>
+                    <td className={`${td} tabular text-right`}>
+                      {formatUsd(t.usd_amount)}
+                      {t.price_usd && <div className="text-xs text-slate-500">at {formatUsd(t.price_usd)}</div>}
+                      {(t.price_at || t.price_source) && (
+                        <div className="flex justify-end">
+                          <PriceAge source={t.price_source} at={t.price_at} />
+                        </div>
+                      )}
+                    </td>
                     <td className={`${td} text-slate-500`}>{t.accounts.map(accountName).join(", ") || "—"}</td>
                     <td className={`${td} text-slate-600 dark:text-slate-400`}>{t.reason}</td>
                   </tr>
@@ -57,7 +78,7 @@ function RecommendationCard({ r, accountName, latest }: { r: Recommendation; acc
             </table>
           </TableWrap>
         )}
-        {r.blocked.length > 0 && (
+        {!incomplete && r.blocked.length > 0 && (
           <div className="mt-4">
             <h3 className="text-sm font-semibold">Held back by guardrails</h3>
             <ul className="mt-1 space-y-1 text-sm text-amber-800 dark:text-amber-300">

@@ -2,7 +2,8 @@
 
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { TimelinePoint } from "@/lib/api/types";
-import { formatDate, formatUsd, formatUsdCompact, toNumber } from "@/lib/format";
+import { chartNumber } from "@/lib/decimal";
+import { formatDate, formatUsd, formatUsdCompact } from "@/lib/format";
 
 /** Room above and below the line, also when every point has the same value. */
 export function paddedDomain([min, max]: readonly [number, number]): [number, number] {
@@ -13,7 +14,7 @@ export function paddedDomain([min, max]: readonly [number, number]): [number, nu
 
 /** Total value per day, from a portfolio's snapshot timeline. */
 export function ValueHistoryChart({ points, height = 256 }: { points: TimelinePoint[]; height?: number }) {
-  const data = points.map((p) => ({ date: p.date, value: toNumber(p.total_value_usd) }));
+  const data = points.map((p) => ({ date: p.date, value: chartNumber(p.total_value_usd), exact: p.total_value_usd }));
   if (data.length === 0) return <p className="py-8 text-center text-sm text-slate-500">No snapshots yet: the chart fills in as snapshots are taken.</p>;
   return (
     <div style={{ height }} className="w-full" data-testid="value-history-chart" role="img" aria-label={`Value history over ${data.length} day${data.length === 1 ? "" : "s"}`}>
@@ -28,7 +29,7 @@ export function ValueHistoryChart({ points, height = 256 }: { points: TimelinePo
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.1} />
           <XAxis dataKey="date" tickFormatter={(d: string) => formatDate(d)} tick={{ fontSize: 12 }} minTickGap={24} stroke="currentColor" strokeOpacity={0.4} />
           <YAxis tickFormatter={(v: number) => formatUsdCompact(v)} tick={{ fontSize: 12 }} width={64} stroke="currentColor" strokeOpacity={0.4} domain={paddedDomain} />
-          <Tooltip formatter={(v) => [formatUsd(Number(v)), "Value"]} labelFormatter={(d) => formatDate(String(d))} />
+          <Tooltip formatter={(_v, _n, item) => [formatUsd((item?.payload as { exact?: string } | undefined)?.exact), "Value"]} labelFormatter={(d) => formatDate(String(d))} />
           <Area type="monotone" dataKey="value" stroke="#6366f1" strokeWidth={2} fill="url(#valueFill)" isAnimationActive={false} dot={data.length < 3} />
         </AreaChart>
       </ResponsiveContainer>
