@@ -51,7 +51,11 @@ fetch() {
   log "unpacking $zip"
   rm -rf "$cache/unpack.$$"
   mkdir -p "$cache/unpack.$$"
-  unzip -q "$zip" -d "$cache/unpack.$$"
+  if command -v unzip >/dev/null; then
+    unzip -q "$zip" -d "$cache/unpack.$$"
+  else
+    python3 -m zipfile -e "$zip" "$cache/unpack.$$" && chmod +x "$cache/unpack.$$/keycloak-$version"/bin/*.sh
+  fi
   mv "$cache/unpack.$$/keycloak-$version" "$home"
   rmdir "$cache/unpack.$$"
 }
