@@ -9,7 +9,7 @@
 #   scripts/keycloak.sh status   exit 0 when it answers
 #
 # Settings: KEYCLOAK_VERSION (pinned below), KEYCLOAK_PORT (default: a free port),
-# KEYCLOAK_JAVA_HOME (default: Java 17, which this version runs on), BUTLER_CACHE_DIR
+# KEYCLOAK_JAVA_HOME (default: Temurin 25 when installed, else Java 21 or 17), BUTLER_CACHE_DIR
 # (default ~/.cache/crypto-pocket-butler), KEYCLOAK_START_TIMEOUT_SECS (default 240).
 set -euo pipefail
 
@@ -26,7 +26,9 @@ die() { log "$*"; exit 1; }
 java_home() {
   if [ -n "${KEYCLOAK_JAVA_HOME:-}" ]; then echo "$KEYCLOAK_JAVA_HOME"; return; fi
   local j
-  for j in /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+  # The newest JDK first (Keycloak 26 is built for 21+); 26.7.3 also runs on Java 17.
+  for j in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-21-openjdk-amd64 \
+    /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/*; do
     [ -x "$j/bin/java" ] && { echo "$j"; return; }
   done
   [ -n "${JAVA_HOME:-}" ] && { echo "$JAVA_HOME"; return; }

@@ -33,6 +33,8 @@ struct Kc {
     home: String,
     control: String,
     http: reqwest::Client,
+    /// Keycloak hashes the admin password on every login (slow on 2 cores): reuse the token.
+    admin_session: tokio::sync::Mutex<Option<(String, Instant)>>,
 }
 
 impl Kc {
@@ -51,6 +53,7 @@ impl Kc {
                     .timeout(Duration::from_secs(20))
                     .build()
                     .unwrap(),
+                admin_session: tokio::sync::Mutex::new(None),
             }),
             None => {
                 assert!(
@@ -75,7 +78,14 @@ impl Kc {
         TestApp::with_vars(&vars).await
     }
 
+    /// An admin access token (master realm tokens live 60 s: renewed after 30).
     async fn admin_token(&self) -> String {
+        let mut session = self.admin_session.lock().await;
+        if let Some((token, at)) = session.as_ref() {
+            if at.elapsed() < Duration::from_secs(30) {
+                return token.clone();
+            }
+        }
         let r = self
             .http
             .post(format!(
@@ -92,10 +102,12 @@ impl Kc {
             .await
             .expect("admin login");
         let body: Value = r.json().await.unwrap();
-        body["access_token"]
+        let token = body["access_token"]
             .as_str()
             .unwrap_or_else(|| panic!("admin login failed: {body}"))
-            .to_string()
+            .to_string();
+        *session = Some((token.clone(), Instant::now()));
+        token
     }
 
     /// One admin REST call on the realm; the body of the answer (Null when empty).
