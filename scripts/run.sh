@@ -37,27 +37,29 @@ cleanup() {
 trap 'echo; say "stopping"; cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
-# A hash of everything that goes into the web build.
+# A hash of everything that goes into the web build (the lockfile through the install stamp).
 web_hash() {
   (cd web && find . \( -path ./node_modules -o -path ./.next -o -path ./test-results \
-    -o -path ./playwright-report -o -path ./e2e -o -path ./test \) -prune -o -type f -print \
-    | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+    -o -path ./playwright-report -o -path ./e2e -o -path ./test \) -prune -o -type f \
+    ! -name package-lock.json -print | LC_ALL=C sort | xargs sha256sum
+    cat node_modules/.butler-lock-hash 2>/dev/null) | sha256sum | cut -d' ' -f1
 }
 
-# npm ci fails on this lockfile here (other platforms' optional binaries are missing);
-# npm install with the committed lockfile leaves it unchanged.
+lock_hash() { sha256sum web/package-lock.json web/package.json | sha256sum | cut -d' ' -f1; }
+
+# npm ci fails on this lockfile here (other platforms' optional binaries are missing), so
+# npm install; it may rewrite the lockfile, so the stamp is taken after it.
 build_web() {
-  local lock_hash stamp="web/node_modules/.butler-lock-hash"
-  lock_hash=$(sha256sum web/package-lock.json web/package.json | sha256sum | cut -d' ' -f1)
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  local stamp="web/node_modules/.butler-lock-hash"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$(lock_hash)" ]; then
     echo "== npm install (web/)"
-    (cd web && npm install --no-audit --no-fund --loglevel=error) && echo "$lock_hash" >"$stamp"
+    (cd web && npm install --no-audit --no-fund --loglevel=error) && lock_hash >"$stamp"
   fi
-  local src_hash built="web/.next/.butler-source-hash"
-  src_hash=$(web_hash)
-  if [ "$(cat "$built" 2>/dev/null)" != "$src_hash" ] || [ ! -f web/.next/BUILD_ID ]; then
+  local built="web/.next/.butler-source-hash"
+  if [ "$(cat "$built" 2>/dev/null)" != "$(web_hash)" ] || [ ! -f web/.next/BUILD_ID ]; then
     echo "== next build (web/)"
-    (cd web && npx next build) && echo "$src_hash" >"$built"
+    # Hashed after the build: next may rewrite files such as next-env.d.ts.
+    (cd web && npx next build) && web_hash >"$built"
   else
     echo "web build is up to date"
   fi
