@@ -2,7 +2,8 @@
 # Runs every test of the Butler: the whole Rust suite on SQLite, then again on PostgreSQL.
 # Safe to rerun. Uses TEST_DATABASE_URL when set (that server is never touched), else the local
 # server at 127.0.0.1:5432, which scripts/ensure-postgres.sh installs and starts when missing.
-# Starts a real Keycloak (scripts/keycloak.sh) for the Keycloak-mode tests and stops it at the end.
+# Starts a real Keycloak (scripts/keycloak.sh) for the Keycloak-mode API tests and the browser
+# journey (which signs in on Keycloak's own login page), and stops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +29,6 @@ echo "== PostgreSQL"
 bash scripts/ensure-postgres.sh
 echo "== tests on PostgreSQL"
 TEST_DATABASE_URL="$pg_url" cargo test --workspace --locked
-
-bash scripts/keycloak.sh stop
 
 echo "== web: typecheck, API types, unit tests, production build, end-to-end in Chromium"
 bash scripts/test-web.sh
