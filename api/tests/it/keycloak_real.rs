@@ -23,6 +23,8 @@ const WEB_CLIENT: &str = "butler-web";
 /// Made by these tests in the running server only, never in realm-butler.json.
 const OTHER_CLIENT: &str = "butler-test-other-app";
 
+const KCADM_JVM_OPTS: &str = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData";
+
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The running Keycloak and an admin session on it.
@@ -596,6 +598,8 @@ async fn keycloak_init_sets_the_web_clients_secret_and_urls_and_deletes_the_demo
         Command::new("bash")
             .arg(script)
             .env("KCADM", format!("{}/bin/kcadm.sh", kc.home))
+            // Each kcadm call is a short-lived JVM: skip the optimizing compiler (a third faster).
+            .env("KC_OPTS", KCADM_JVM_OPTS)
             .env("KEYCLOAK_URL", &kc.url)
             .env("KEYCLOAK_ADMIN", &kc.admin_user)
             .env("KEYCLOAK_ADMIN_PASSWORD", &kc.admin_password)

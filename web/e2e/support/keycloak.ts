@@ -72,6 +72,8 @@ export async function prepareKeycloak(
     env: {
       ...process.env,
       KEYCLOAK_DEMO_USERS: "false",
+      // Each kcadm call is a short-lived JVM: skip the optimizing compiler.
+      KC_OPTS: "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData",
       KCADM: `${kc.home}/bin/kcadm.sh`,
       KEYCLOAK_URL: kc.url,
       KEYCLOAK_ADMIN: kc.admin,
