@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web dashboard's checks: typecheck, API types in sync with the OpenAPI snapshot, unit tests
 # (vitest), production build, and the end-to-end journey (Playwright in Debian's Chromium against
-# the real API on PostgreSQL, anvil, and oidc-provider standing in for Keycloak).
+# the real API on PostgreSQL, anvil, and the real Keycloak of scripts/keycloak.sh when
+# KEYCLOAK_TEST_URL names it, as scripts/test.sh does; else oidc-provider standing in for Keycloak).
 # Installs what is missing (Chromium, npm packages, anvil, the API's debug build); safe to rerun.
 # Ends with "web: N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail

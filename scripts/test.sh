@@ -2,6 +2,8 @@
 # Runs every test of the Butler: the whole Rust suite on SQLite, then again on PostgreSQL.
 # Safe to rerun. Uses TEST_DATABASE_URL when set (that server is never touched), else the local
 # server at 127.0.0.1:5432, which scripts/ensure-postgres.sh installs and starts when missing.
+# Starts a real Keycloak (scripts/keycloak.sh) for the Keycloak-mode API tests and the browser
+# journey (which signs in on Keycloak's own login page), and stops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,16 @@ pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
 echo "== anvil (real EVM node for the wallet tests)"
 bash scripts/install-anvil.sh
+
+echo "== Keycloak (real server for the Keycloak-mode tests; first run fetches it with Maven)"
+trap 'bash scripts/keycloak.sh stop' EXIT
+# Keycloak starts (30-50 s here) while the tests compile.
+bash scripts/keycloak.sh start &
+keycloak_start=$!
+cargo test --workspace --locked --no-run
+wait "$keycloak_start"
+eval "$(bash scripts/keycloak.sh env)"
+export KEYCLOAK_TEST_REQUIRED=1
 
 echo "== tests on SQLite"
 env -u TEST_DATABASE_URL cargo test --workspace --locked

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Server } from "node:http";
 import { startFakeMarket } from "./support/market";
 import { freePort, waitForHttp } from "./support/net";
+import { keycloakFromEnv, prepareKeycloak } from "./support/keycloak";
 import { startIssuer } from "./support/oidc";
 import { assertRunning, startProcess } from "./support/processes";
 import { ADMIN, USER } from "./users";
@@ -29,7 +30,8 @@ function anvilBin(): string {
 
 /**
  * Starts everything the journey needs, on loopback: a fresh PostgreSQL database, anvil, a fake
- * market-data server, an OpenID provider in Keycloak's layout, the API (debug build) and the web
+ * market-data server, the identity provider (the real Keycloak of scripts/keycloak.sh when
+ * KEYCLOAK_TEST_URL names it, else oidc-provider in Keycloak's layout), the API (debug build) and the web
  * app's production build on :3001. Returns the teardown.
  */
 export default async function globalSetup() {
@@ -65,17 +67,33 @@ export default async function globalSetup() {
     stops.push({ name: "market", stop: () => new Promise<void>((r) => market.close(() => r())) });
 
     const accessTokenTtl = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? 75);
-    const oidc = await startIssuer({
-      port: oidcPort,
-      realm: "butler",
-      audience: "butler-api",
-      clientId: "butler-web",
-      clientSecret: "butler-web-secret",
-      webUrl,
-      users: [ADMIN, USER],
-      accessTokenTtl,
-    });
-    stops.push({ name: "oidc", stop: oidc.close });
+    // A real Keycloak when scripts/test.sh started one (KEYCLOAK_TEST_URL), else the stand-in.
+    const kc = keycloakFromEnv();
+    let idp: { issuer: string; server: string; clientSecret: string; stats: string };
+    if (kc) {
+      const realm = await prepareKeycloak(kc, { root, webUrl, users: [ADMIN, USER], accessTokenTtl });
+      stops.push({ name: "keycloak stats", stop: realm.close });
+      idp = { issuer: realm.issuer, server: kc.url, clientSecret: realm.clientSecret, stats: realm.statsUrl };
+    } else {
+      const oidc = await startIssuer({
+        port: oidcPort,
+        realm: "butler",
+        audience: "butler-api",
+        clientId: "butler-web",
+        clientSecret: "butler-web-secret",
+        webUrl,
+        users: [ADMIN, USER],
+        accessTokenTtl,
+      });
+      stops.push({ name: "oidc", stop: oidc.close });
+      idp = {
+        issuer: oidc.issuer,
+        server: `http://127.0.0.1:${oidcPort}`,
+        clientSecret: "butler-web-secret",
+        stats: `http://127.0.0.1:${oidcPort}/realms/butler/__e2e/stats`,
+      };
+    }
+    console.log(`e2e identity provider: ${kc ? "Keycloak" : "oidc-provider stand-in"} at ${idp.issuer}`);
 
     const dataDir = mkdtempSync(join(tmpdir(), "butler-e2e-"));
     stops.push({ name: "data dir", stop: () => rmSync(dataDir, { recursive: true, force: true }) });
@@ -85,10 +103,10 @@ export default async function globalSetup() {
       DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}`,
       DATA_DIR: dataDir,
       BIND_ADDR: `127.0.0.1:${apiPort}`,
-      KEYCLOAK_SERVER: `http://127.0.0.1:${oidcPort}`,
+      KEYCLOAK_SERVER: idp.server,
       KEYCLOAK_REALM: "butler",
       KEYCLOAK_AUDIENCE: "butler-api",
-      KEYCLOAK_ISSUER: oidc.issuer,
+      KEYCLOAK_ISSUER: idp.issuer,
       ENCRYPTION_MASTER_KEY: randomBytes(32).toString("hex"),
       COINGECKO_BASE_URL: `http://127.0.0.1:${marketPort}`,
       COINPAPRIKA_BASE_URL: `http://127.0.0.1:${marketPort}`,
@@ -117,8 +135,8 @@ export default async function globalSetup() {
       AUTH_SECRET: randomBytes(32).toString("base64url"),
       AUTH_TRUST_HOST: "true",
       AUTH_KEYCLOAK_ID: "butler-web",
-      AUTH_KEYCLOAK_SECRET: "butler-web-secret",
-      AUTH_KEYCLOAK_ISSUER: oidc.issuer,
+      AUTH_KEYCLOAK_SECRET: idp.clientSecret,
+      AUTH_KEYCLOAK_ISSUER: idp.issuer,
     };
     const next = startProcess("web", join(web, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(webPort)], { env: webEnv, cwd: web, logDir });
     stops.push({ name: "web", stop: next.stop });
@@ -130,7 +148,8 @@ export default async function globalSetup() {
     process.env.E2E_WEB_URL = webUrl;
     process.env.E2E_API_URL = `http://127.0.0.1:${apiPort}`;
     process.env.E2E_ANVIL_URL = `http://127.0.0.1:${anvilPort}`;
-    process.env.E2E_OIDC_STATS = `http://127.0.0.1:${oidcPort}/realms/butler/__e2e/stats`;
+    process.env.E2E_OIDC_STATS = idp.stats;
+    process.env.E2E_IDP = kc ? "keycloak" : "stand-in";
     return teardown;
   } catch (e) {
     await teardown();

@@ -14,6 +14,7 @@ mod errors;
 mod evm_connector;
 mod faults;
 mod health;
+mod keycloak_real;
 mod market_connectors;
 mod market_jobs;
 mod okx_connector;
