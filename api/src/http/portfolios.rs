@@ -91,6 +91,8 @@ pub struct AllocationResponse {
     pub oldest_price_at: Option<DateTime<Utc>>,
     /// The oldest last good sync of the linked accounts (`null` when one never synced).
     pub oldest_sync_at: Option<DateTime<Utc>>,
+    /// Where that oldest balance was read: a chain name or an exchange location.
+    pub oldest_sync_location: Option<String>,
     /// What keeps a recommendation from being computed now (empty: the data is complete).
     pub blocking: Vec<Blocking>,
 }
@@ -400,8 +402,15 @@ pub async fn get_allocation(
             } else {
                 accounts.iter().filter_map(|a| a.last_synced_at).min()
             };
+            let oldest_sync_location = accounts
+                .iter()
+                .flat_map(|a| crate::sync::stored_locations(a))
+                .filter_map(|l| l.synced_at.map(|at| (at, l.location)))
+                .min()
+                .map(|(_, location)| location);
             let bytes = serde_json::to_vec(&AllocationResponse {
                 portfolio_id: id,
+                oldest_sync_location,
                 as_of: Utc::now(),
                 oldest_price_at: valued
                     .allocation

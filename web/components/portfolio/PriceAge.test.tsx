@@ -38,6 +38,11 @@ describe("price age", () => {
     expect(usdc.querySelector('[data-testid="stale-badge"]')).toBeNull();
   });
 
+  it("names where the oldest balance was read", () => {
+    render(<DataAge oldestPriceAt="2026-12-03T11:30:00Z" oldestSyncAt="2026-11-19T12:00:00Z" oldestSyncLocation="base" now={now} />);
+    expect(screen.getByTestId("oldest-balance").textContent).toBe("oldest balance: base, 2 weeks ago");
+  });
+
   it("tells the oldest price and the oldest balance behind a total", () => {
     render(<DataAge oldestPriceAt="2026-11-30T12:00:00Z" oldestSyncAt="2026-12-03T11:30:00Z" now={now} />);
     expect(screen.getByTestId("data-age").textContent).toBe("oldest price: 3 days ago · oldest balance: 30 min ago");
@@ -47,10 +52,18 @@ describe("price age", () => {
     const holding = { identified_by: "registry", is_dust: false, location: "ethereum", quantity: "1", symbol: "ETH", value_usd: "1", price_source: "coingecko" };
     const age = accountsDataAge([
       account({ id: "a", last_synced_at: "2026-12-03T11:00:00Z", holdings: [{ ...holding, price_at: "2026-12-03T10:00:00Z" }, { ...holding, value_usd: null, price_at: null }] }),
-      account({ id: "b", last_synced_at: "2026-12-02T11:00:00Z", holdings: [{ ...holding, price_at: "2026-12-03T11:00:00Z" }] }),
+      account({
+        id: "b",
+        last_synced_at: "2026-12-02T11:00:00Z",
+        holdings: [{ ...holding, price_at: "2026-12-03T11:00:00Z" }],
+        locations: [
+          { location: "ethereum", status: "ok", synced_at: "2026-12-03T11:00:00Z", error: null },
+          { location: "base", status: "failed", synced_at: "2026-12-02T11:00:00Z", error: "RPC timed out" },
+        ],
+      }),
       account({ id: "c", is_active: false, last_synced_at: null, holdings: [{ ...holding, price_at: "2020-01-01T00:00:00Z" }] }),
     ]);
-    expect(age).toEqual({ oldestPriceAt: "2026-12-03T10:00:00Z", oldestSyncAt: "2026-12-02T11:00:00Z" });
+    expect(age).toEqual({ oldestPriceAt: "2026-12-03T10:00:00Z", oldestSyncAt: "2026-12-02T11:00:00Z", oldestSyncLocation: "base" });
   });
 });
 

@@ -43,7 +43,18 @@ export function PriceAge({ source, at, stale, now }: { source?: string | null; a
 }
 
 /** "oldest price: 3 days ago · oldest balance: 5 min ago" under a total. */
-export function DataAge({ oldestPriceAt, oldestSyncAt, now }: { oldestPriceAt?: string | null; oldestSyncAt?: string | null; now?: number }) {
+export function DataAge({
+  oldestPriceAt,
+  oldestSyncAt,
+  oldestSyncLocation,
+  now,
+}: {
+  oldestPriceAt?: string | null;
+  oldestSyncAt?: string | null;
+  /** Where the oldest balance was read ("base", "trading"). */
+  oldestSyncLocation?: string | null;
+  now?: number;
+}) {
   const stale = isStalePrice(oldestPriceAt, now);
   return (
     <p className="mt-1 text-xs text-slate-500 dark:text-slate-400" data-testid="data-age">
@@ -52,7 +63,7 @@ export function DataAge({ oldestPriceAt, oldestSyncAt, now }: { oldestPriceAt?: 
       </span>
       {" · "}
       <span data-testid="oldest-balance" title={oldestSyncAt ? formatDateTime(oldestSyncAt) : undefined}>
-        oldest balance: {oldestSyncAt ? timeAgo(oldestSyncAt, now) : "not synced yet"}
+        oldest balance: {oldestSyncAt ? `${oldestSyncLocation ? `${oldestSyncLocation}, ` : ""}${timeAgo(oldestSyncAt, now)}` : "not synced yet"}
       </span>
     </p>
   );

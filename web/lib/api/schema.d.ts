@@ -667,6 +667,8 @@ export interface components {
              * @description The oldest last good sync of the linked accounts (`null` when one never synced).
              */
             oldest_sync_at?: string | null;
+            /** @description Where that oldest balance was read: a chain name or an exchange location. */
+            oldest_sync_location?: string | null;
             /** Format: uuid */
             portfolio_id: string;
         };

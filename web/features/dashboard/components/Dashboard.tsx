@@ -29,11 +29,14 @@ const earliest = (times: (string | null | undefined)[]): string | null =>
   times.filter((t): t is string => Boolean(t)).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? null;
 
 /** The data behind the accounts' sum: the oldest price of a valued holding, the oldest last good sync. */
-export function accountsDataAge(accounts: Account[]): { oldestPriceAt: string | null; oldestSyncAt: string | null } {
+export function accountsDataAge(accounts: Account[]): { oldestPriceAt: string | null; oldestSyncAt: string | null; oldestSyncLocation: string | null } {
   const active = accounts.filter((a) => a.is_active);
+  const oldestSyncAt = active.some((a) => !a.last_synced_at) ? null : earliest(active.map((a) => a.last_synced_at));
+  const where = active.flatMap((a) => a.locations ?? []).find((l) => l.synced_at && oldestSyncAt && Date.parse(l.synced_at) === Date.parse(oldestSyncAt));
   return {
     oldestPriceAt: earliest(active.flatMap((a) => a.holdings.filter((h) => h.value_usd).map((h) => h.price_at))),
-    oldestSyncAt: active.some((a) => !a.last_synced_at) ? null : earliest(active.map((a) => a.last_synced_at)),
+    oldestSyncAt,
+    oldestSyncLocation: where?.location ?? null,
   };
 }
 
@@ -53,7 +56,9 @@ export function Dashboard() {
   const accountsTotal = sumDecimals(accountList.map((a) => a.total_value_usd));
   const usePortfolioTotal = hasLinked && allocation.data;
   const total = usePortfolioTotal ? allocation.data!.total_value_usd : accountsTotal;
-  const age = usePortfolioTotal ? { oldestPriceAt: allocation.data!.oldest_price_at ?? null, oldestSyncAt: allocation.data!.oldest_sync_at ?? null } : accountsDataAge(accountList);
+  const age = usePortfolioTotal
+    ? { oldestPriceAt: allocation.data!.oldest_price_at ?? null, oldestSyncAt: allocation.data!.oldest_sync_at ?? null, oldestSyncLocation: allocation.data!.oldest_sync_location ?? null }
+    : accountsDataAge(accountList);
   const waitingForTotal = hasLinked && allocation.isPending;
   const failing = accountList.filter((a) => a.last_sync_status === "error");
   const synced = lastSync(accountList);
@@ -77,7 +82,7 @@ export function Dashboard() {
             </p>
           )}
           <p className="mt-1 text-xs text-slate-500">{usePortfolioTotal ? `${portfolio!.name}, priced holdings` : `${accountList.length} account${accountList.length === 1 ? "" : "s"}`}</p>
-          {accountList.length > 0 && !waitingForTotal && <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} />}
+          {accountList.length > 0 && !waitingForTotal && <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} oldestSyncLocation={age.oldestSyncLocation} />}
         </Card>
         <Card>
           <p className="text-sm text-slate-500">Accounts</p>

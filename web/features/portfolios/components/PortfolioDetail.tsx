@@ -69,7 +69,7 @@ function AllocationView({ portfolio }: { portfolio: Portfolio }) {
                 <p className="tabular mt-1 text-2xl font-bold" data-testid="portfolio-total">
                   {formatUsd(a.total_value_usd)}
                 </p>
-                <DataAge oldestPriceAt={a.oldest_price_at} oldestSyncAt={a.oldest_sync_at} />
+                <DataAge oldestPriceAt={a.oldest_price_at} oldestSyncAt={a.oldest_sync_at} oldestSyncLocation={a.oldest_sync_location} />
               </Card>
               <Card>
                 <p className="text-sm text-slate-500">Out of band</p>
