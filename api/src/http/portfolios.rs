@@ -404,7 +404,7 @@ pub async fn get_allocation(
             };
             let oldest_sync_location = accounts
                 .iter()
-                .flat_map(|a| crate::sync::stored_locations(a))
+                .flat_map(crate::sync::stored_locations)
                 .filter_map(|l| l.synced_at.map(|at| (at, l.location)))
                 .min()
                 .map(|(_, location)| location);

@@ -104,17 +104,14 @@ impl Job for PriceCollection {
             failures.extend(p.failures.iter().map(|e| format!("coinpaprika: {e}")));
             let paprika_ids: Vec<String> = p.items.iter().map(|q| q.provider_id.clone()).collect();
             let by_paprika = asset_store::ids_by_coinpaprika(db, &paprika_ids).await?;
-            for q in &p.items {
-                if !sane(q) {
-                    invalid += 1;
-                    continue;
-                }
-                if let Some(&asset_id) = by_paprika.get(&q.provider_id) {
-                    if priced.insert(asset_id) {
-                        rows.push(price_row(asset_id, q, now));
-                    }
-                }
-            }
+            take(
+                &mut rows,
+                &mut priced,
+                &mut invalid,
+                &p.items,
+                &by_paprika,
+                now,
+            );
         }
         // Every held or targeted asset outside the top list: CoinGecko `/simple/price` by id
         // (batched in the client), then CoinPaprika for what it did not price.
@@ -136,18 +133,14 @@ impl Job for PriceCollection {
             let got = state.market.gecko_prices.quotes_for(&gecko_wanted).await;
             failures.extend(got.failures.iter().map(|e| format!("coingecko: {e}")));
             let by_id = asset_store::ids_by_coingecko(db, &gecko_wanted).await?;
-            for q in &got.items {
-                if !sane(q) {
-                    invalid += 1;
-                    continue;
-                }
-                if let Some(&asset_id) = by_id.get(&q.provider_id) {
-                    if priced.insert(asset_id) {
-                        rows.push(price_row(asset_id, q, now));
-                        held_priced += 1;
-                    }
-                }
-            }
+            held_priced += take(
+                &mut rows,
+                &mut priced,
+                &mut invalid,
+                &got.items,
+                &by_id,
+                now,
+            );
         }
         let paprika_wanted: Vec<String> = beyond
             .iter()
@@ -162,18 +155,14 @@ impl Job for PriceCollection {
                 .await;
             failures.extend(got.failures.iter().map(|e| format!("coinpaprika: {e}")));
             let by_id = asset_store::ids_by_coinpaprika(db, &paprika_wanted).await?;
-            for q in &got.items {
-                if !sane(q) {
-                    invalid += 1;
-                    continue;
-                }
-                if let Some(&asset_id) = by_id.get(&q.provider_id) {
-                    if priced.insert(asset_id) {
-                        rows.push(price_row(asset_id, q, now));
-                        held_priced += 1;
-                    }
-                }
-            }
+            held_priced += take(
+                &mut rows,
+                &mut priced,
+                &mut invalid,
+                &got.items,
+                &by_id,
+                now,
+            );
         }
         let still_unpriced = beyond.iter().filter(|a| !priced.contains(&a.id)).count();
         let from_paprika = rows.len() - from_gecko - held_priced;
@@ -224,6 +213,31 @@ async fn held_and_targeted(state: &AppState) -> anyhow::Result<HashSet<Uuid>> {
         }
     }
     Ok(ids)
+}
+
+/// Adds a price row for each sane quote of an asset not priced yet in this run; counts the
+/// insane ones in `invalid`. Returns how many rows it added.
+fn take(
+    rows: &mut Vec<NewPrice>,
+    priced: &mut HashSet<Uuid>,
+    invalid: &mut usize,
+    quotes: &[MarketQuote],
+    asset_of: &HashMap<String, Uuid>,
+    now: DateTime<Utc>,
+) -> usize {
+    let before = rows.len();
+    for q in quotes {
+        if !sane(q) {
+            *invalid += 1;
+            continue;
+        }
+        if let Some(&asset_id) = asset_of.get(&q.provider_id) {
+            if priced.insert(asset_id) {
+                rows.push(price_row(asset_id, q, now));
+            }
+        }
+    }
+    rows.len() - before
 }
 
 /// A quote is only stored when its price is positive and its optional numbers not negative.
