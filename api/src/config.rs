@@ -144,6 +144,53 @@ pub struct SyncConfig {
     pub dust_threshold_usd: rust_decimal::Decimal,
 }
 
+/// Per-user request limits and size caps (see docs/operations.md#limits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// Off: no request limits at all (the caps still apply).
+    pub enabled: bool,
+    /// Reads (GET, HEAD) per user: sustained per minute, and the burst.
+    pub reads_per_minute: u32,
+    pub reads_burst: u32,
+    /// Other requests per user (the routes below excepted).
+    pub writes_per_minute: u32,
+    pub writes_burst: u32,
+    /// One `POST /api/accounts/{id}/sync` per user and account per this.
+    pub sync_interval: Duration,
+    /// One `POST /api/accounts/sync-all` per user per this.
+    pub sync_all_interval: Duration,
+    /// One `POST /api/jobs/{name}` per user and job per this.
+    pub job_trigger_interval: Duration,
+    pub max_accounts_per_user: usize,
+    pub max_portfolios_per_user: usize,
+    /// Longest name (accounts, portfolios, chains, tokens), in characters.
+    pub max_name_chars: usize,
+    /// Longest description, in characters.
+    pub max_description_chars: usize,
+    /// Most items in a portfolio's target allocation.
+    pub max_target_items: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            reads_per_minute: 600,
+            reads_burst: 120,
+            writes_per_minute: 120,
+            writes_burst: 30,
+            sync_interval: Duration::from_secs(30),
+            sync_all_interval: Duration::from_secs(60),
+            job_trigger_interval: Duration::from_secs(30),
+            max_accounts_per_user: 200,
+            max_portfolios_per_user: 50,
+            max_name_chars: 100,
+            max_description_chars: 1000,
+            max_target_items: 200,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: Secret<String>,
@@ -162,6 +209,9 @@ pub struct Config {
     pub evm: EvmConfig,
     pub exchange: ExchangeConfig,
     pub sync: SyncConfig,
+    pub limits: LimitsConfig,
+    /// Local mode: the origins of the dashboard, the only ones allowed to change state.
+    pub web_origins: Vec<String>,
 }
 
 /// Every problem found in the environment.
@@ -344,6 +394,44 @@ impl Config {
             },
         };
 
+        let d = LimitsConfig::default();
+        let secs = |d: Duration| d.as_secs();
+        let limits = LimitsConfig {
+            enabled: r.bool("RATE_LIMIT_ENABLED", d.enabled),
+            reads_per_minute: r.parse_in(
+                "RATE_LIMIT_READS_PER_MIN",
+                d.reads_per_minute,
+                1..=1_000_000,
+            ),
+            reads_burst: r.parse_in("RATE_LIMIT_READS_BURST", d.reads_burst, 1..=100_000),
+            writes_per_minute: r.parse_in(
+                "RATE_LIMIT_WRITES_PER_MIN",
+                d.writes_per_minute,
+                1..=1_000_000,
+            ),
+            writes_burst: r.parse_in("RATE_LIMIT_WRITES_BURST", d.writes_burst, 1..=100_000),
+            sync_interval: Duration::from_secs(r.parse_in(
+                "RATE_LIMIT_SYNC_SECS",
+                secs(d.sync_interval),
+                1..=86_400,
+            )),
+            sync_all_interval: Duration::from_secs(r.parse_in(
+                "RATE_LIMIT_SYNC_ALL_SECS",
+                secs(d.sync_all_interval),
+                1..=86_400,
+            )),
+            job_trigger_interval: Duration::from_secs(r.parse_in(
+                "RATE_LIMIT_JOB_TRIGGER_SECS",
+                secs(d.job_trigger_interval),
+                1..=86_400,
+            )),
+            ..d
+        };
+        let web_origins = vec![
+            "http://localhost:3001".to_string(),
+            "http://127.0.0.1:3001".to_string(),
+        ];
+
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -362,6 +450,8 @@ impl Config {
             evm,
             exchange,
             sync,
+            limits,
+            web_origins,
         })
     }
 

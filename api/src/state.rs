@@ -106,6 +106,8 @@ pub struct AppState {
     pub asset_index: AssetIndexCache,
     pub syncing: SyncGuard,
     pub jobs: Arc<JobRegistry>,
+    /// Per-user request limits.
+    pub limits: Arc<crate::http::limits::RequestLimits>,
 }
 
 impl AppState {
@@ -142,6 +144,7 @@ impl AppState {
                 .build(),
             asset_index: AssetIndexCache::new(std::time::Duration::from_secs(600)),
             syncing: SyncGuard::default(),
+            limits: Arc::new(crate::http::limits::RequestLimits::new(&config.limits)),
             db,
             config: Arc::new(config),
             auth,

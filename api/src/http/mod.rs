@@ -6,6 +6,7 @@ pub mod assets;
 pub mod chains;
 pub mod health;
 pub mod jobs;
+pub mod limits;
 pub mod me;
 pub mod migrations;
 pub mod portfolios;
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/assets", get(assets::list_assets))
         .route("/api/assets/{id}", get(assets::get_asset))
         .merge(admin)
+        .route_layer(from_fn_with_state(state.clone(), limits::limit_requests))
         .route_layer(from_fn_with_state(state.clone(), require_user));
 
     Router::new()

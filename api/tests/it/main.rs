@@ -12,6 +12,7 @@ mod crypto;
 mod errors;
 mod evm_connector;
 mod health;
+mod limits;
 mod market_connectors;
 mod market_jobs;
 mod okx_connector;
