@@ -427,10 +427,30 @@ impl Config {
             )),
             ..d
         };
-        let web_origins = vec![
-            "http://localhost:3001".to_string(),
-            "http://127.0.0.1:3001".to_string(),
-        ];
+        let web_origins = match r.get("WEB_ORIGINS") {
+            None => vec![
+                "http://localhost:3001".to_string(),
+                "http://127.0.0.1:3001".to_string(),
+            ],
+            Some(v) => {
+                let list: Vec<String> = v
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+                    .filter(|o| !o.is_empty())
+                    .collect();
+                for o in &list {
+                    let rest = o
+                        .strip_prefix("http://")
+                        .or_else(|| o.strip_prefix("https://"));
+                    if rest.is_none_or(|h| h.is_empty() || h.contains('/')) {
+                        r.errors.push(format!(
+                            "WEB_ORIGINS entries must be origins such as http://localhost:3001 (scheme, host, optional port; no path), got {o:?}"
+                        ));
+                    }
+                }
+                list
+            }
+        };
 
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
@@ -692,6 +712,21 @@ mod tests {
         assert!(c.exchange.okx_demo_trading);
         let err = Config::from_vars(&vars(&[("OKX_DEMO_TRADING", "maybe")])).unwrap_err();
         assert!(err.to_string().contains("OKX_DEMO_TRADING"), "{err}");
+    }
+
+    #[test]
+    fn web_origins_default_to_the_dashboard_and_must_be_origins() {
+        let c = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(
+            c.web_origins,
+            ["http://localhost:3001", "http://127.0.0.1:3001"]
+        );
+        let c =
+            Config::from_vars(&vars(&[("WEB_ORIGINS", "HTTP://Box.localhost:4000/ , ")])).unwrap();
+        assert_eq!(c.web_origins, ["http://box.localhost:4000"]);
+        let err =
+            Config::from_vars(&vars(&[("WEB_ORIGINS", "localhost:3001,http://a/b")])).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
     }
 
     #[test]

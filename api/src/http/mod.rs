@@ -122,6 +122,10 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", ApiDoc::openapi()))
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::local_guard::guard_local_requests,
+        ))
         .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), request_context))
         .with_state(state)

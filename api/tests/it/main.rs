@@ -13,6 +13,7 @@ mod errors;
 mod evm_connector;
 mod health;
 mod limits;
+mod local_guard;
 mod market_connectors;
 mod market_jobs;
 mod okx_connector;
