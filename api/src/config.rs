@@ -163,8 +163,6 @@ pub struct LimitsConfig {
     pub job_trigger_interval: Duration,
     pub max_accounts_per_user: usize,
     pub max_portfolios_per_user: usize,
-    /// Longest name (accounts, portfolios, chains, tokens), in characters.
-    pub max_name_chars: usize,
     /// Longest description, in characters.
     pub max_description_chars: usize,
     /// Most items in a portfolio's target allocation.
@@ -184,9 +182,8 @@ impl Default for LimitsConfig {
             job_trigger_interval: Duration::from_secs(30),
             max_accounts_per_user: 200,
             max_portfolios_per_user: 50,
-            max_name_chars: 100,
             max_description_chars: 1000,
-            max_target_items: 200,
+            max_target_items: 100,
         }
     }
 }
@@ -425,7 +422,22 @@ impl Config {
                 secs(d.job_trigger_interval),
                 1..=86_400,
             )),
-            ..d
+            max_accounts_per_user: r.parse_in(
+                "MAX_ACCOUNTS_PER_USER",
+                d.max_accounts_per_user,
+                1..=100_000,
+            ),
+            max_portfolios_per_user: r.parse_in(
+                "MAX_PORTFOLIOS_PER_USER",
+                d.max_portfolios_per_user,
+                1..=100_000,
+            ),
+            max_description_chars: r.parse_in(
+                "MAX_DESCRIPTION_CHARS",
+                d.max_description_chars,
+                1..=100_000,
+            ),
+            max_target_items: r.parse_in("MAX_TARGET_ITEMS", d.max_target_items, 1..=10_000),
         };
         let web_origins = match r.get("WEB_ORIGINS") {
             None => vec![

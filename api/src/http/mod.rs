@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin_tokens;
 pub mod assets;
+pub mod caps;
 pub mod chains;
 pub mod health;
 pub mod jobs;

@@ -7,6 +7,7 @@ mod issuer;
 
 mod accounts;
 mod auth;
+mod caps;
 mod chains;
 mod crypto;
 mod errors;
