@@ -132,6 +132,50 @@ impl Default for EvmConfig {
     }
 }
 
+/// Address ranges an RPC URL may reach besides public addresses (the SSRF defence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RpcNetworks {
+    /// 127.0.0.0/8, ::1, 0.0.0.0 and `::`.
+    pub loopback: bool,
+    /// 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), fc00::/7, and the reserved,
+    /// multicast and broadcast ranges.
+    pub private: bool,
+    /// 169.254/16 (cloud metadata services live there) and fe80::/10.
+    pub link_local: bool,
+}
+
+impl RpcNetworks {
+    pub const ANY: Self = Self {
+        loopback: true,
+        private: true,
+        link_local: true,
+    };
+    pub const PUBLIC_ONLY: Self = Self {
+        loopback: false,
+        private: false,
+        link_local: false,
+    };
+}
+
+/// What the EVM client accepts from an admin-set RPC URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RpcSafetyConfig {
+    pub allow: RpcNetworks,
+    /// Largest JSON-RPC answer read; a larger one fails the request.
+    pub max_response_bytes: usize,
+}
+
+impl Default for RpcSafetyConfig {
+    /// Any address (what tests and benchmarks on loopback need); `Config::from_vars` narrows
+    /// it by mode.
+    fn default() -> Self {
+        Self {
+            allow: RpcNetworks::ANY,
+            max_response_bytes: 8 * 1_048_576,
+        }
+    }
+}
+
 /// Account syncs.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -204,6 +248,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub market: MarketConfig,
     pub evm: EvmConfig,
+    pub rpc_safety: RpcSafetyConfig,
     pub exchange: ExchangeConfig,
     pub sync: SyncConfig,
     pub limits: LimitsConfig,
@@ -373,6 +418,37 @@ impl Config {
             rpc_retries: r.parse_in("EVM_RPC_RETRIES", 2u32, 0..=10),
         };
 
+        let rpc_safety = RpcSafetyConfig {
+            allow: match r.get("EVM_RPC_ALLOW_NETWORKS") {
+                None if matches!(auth, AuthMode::Local) => RpcNetworks {
+                    loopback: true,
+                    private: true,
+                    link_local: false,
+                },
+                None => RpcNetworks::PUBLIC_ONLY,
+                Some(v) => {
+                    let mut n = RpcNetworks::PUBLIC_ONLY;
+                    for item in v.split(',').map(|i| i.trim().to_ascii_lowercase()) {
+                        match item.as_str() {
+                            "loopback" => n.loopback = true,
+                            "private" => n.private = true,
+                            "link-local" => n.link_local = true,
+                            "none" | "" => {}
+                            other => r.errors.push(format!(
+                                "EVM_RPC_ALLOW_NETWORKS takes a comma-separated list of loopback, private, link-local (or none), got {other:?}"
+                            )),
+                        }
+                    }
+                    n
+                }
+            },
+            max_response_bytes: r.parse_in(
+                "EVM_RPC_MAX_RESPONSE_BYTES",
+                RpcSafetyConfig::default().max_response_bytes,
+                1024..=256 * 1_048_576,
+            ),
+        };
+
         let sync = SyncConfig {
             account_sync: r.job("ACCOUNT_SYNC", "0 0 * * * *"),
             eod_snapshot: r.job("EOD_SNAPSHOT", "0 0 23 * * *"),
@@ -480,6 +556,7 @@ impl Config {
             max_body_bytes,
             market,
             evm,
+            rpc_safety,
             exchange,
             sync,
             limits,

@@ -10,6 +10,7 @@ use crate::connectors::coingecko::CoinGeckoClient;
 use crate::connectors::coinpaprika::CoinPaprikaClient;
 use crate::connectors::evm::EvmClient;
 use crate::connectors::okx::OkxClient;
+use crate::connectors::rpc_guard::GuardedChains;
 use crate::connectors::{
     ChainBalances, CoinCatalog, ContractLookup, ExchangeBalances, PlatformDirectory, PriceFeed,
 };
@@ -71,7 +72,14 @@ impl Connectors {
                 config.exchange.okx_demo_trading,
                 metrics.clone(),
             )),
-            chains: Arc::new(EvmClient::new(&config.evm, metrics.clone())),
+            chains: Arc::new(GuardedChains::new(
+                Arc::new(EvmClient::with_safety(
+                    &config.evm,
+                    &config.rpc_safety,
+                    metrics.clone(),
+                )),
+                config.rpc_safety.allow,
+            )),
         }
     }
 }

@@ -103,7 +103,7 @@ pub fn check(
             let h = h.to_ascii_lowercase();
             origin == format!("http://{h}") || origin == format!("https://{h}")
         });
-        if own || web_origins.iter().any(|o| *o == origin) {
+        if own || web_origins.contains(&origin) {
             return Ok(());
         }
         return Err(Refusal::Origin(origin));

@@ -30,8 +30,9 @@ use alloy::transports::{RpcError, TransportError, TransportErrorKind, TransportF
 use rand::Rng;
 use tokio::task::JoinSet;
 
+use super::rpc_guard::{read_capped, GuardedResolver, TooLarge};
 use super::{ChainBalances, ChainReading, ChainTarget, ConnectorError, RawAmount};
-use crate::config::EvmConfig;
+use crate::config::{EvmConfig, RpcSafetyConfig};
 use crate::metrics::Metrics;
 
 /// Multicall3's address, the same on every chain that has it.
@@ -67,14 +68,24 @@ pub struct EvmClient {
     use_multicall: bool,
     metrics: Arc<Metrics>,
     has_multicall: Mutex<HashMap<(i64, String), bool>>,
+    max_response_bytes: usize,
 }
 
 impl EvmClient {
-    /// A client with the configured chunk size, per-request deadline and retries.
+    /// A client with the configured chunk size, per-request deadline and retries, reaching
+    /// any address (tests, benchmarks); the server uses [`EvmClient::with_safety`].
     pub fn new(cfg: &EvmConfig, metrics: Arc<Metrics>) -> Self {
+        Self::with_safety(cfg, &RpcSafetyConfig::default(), metrics)
+    }
+
+    /// A client that follows no redirects, reads at most `safety.max_response_bytes` of an
+    /// answer, and connects only to the address ranges `safety.allow` permits.
+    pub fn with_safety(cfg: &EvmConfig, safety: &RpcSafetyConfig, metrics: Arc<Metrics>) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.rpc_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("crypto-pocket-butler/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver::new(safety.allow)))
             .build()
             .expect("the HTTP client builds");
         Self {
@@ -86,6 +97,7 @@ impl EvmClient {
             use_multicall: true,
             metrics,
             has_multicall: Mutex::default(),
+            max_response_bytes: safety.max_response_bytes,
         }
     }
 
@@ -396,6 +408,7 @@ impl Rpc {
                 backoff_base: client.backoff_base,
                 metrics: client.metrics.clone(),
                 requests: AtomicUsize::new(0),
+                max_response_bytes: client.max_response_bytes,
             }),
         };
         let provider =
@@ -540,6 +553,7 @@ struct TransportShared {
     metrics: Arc<Metrics>,
     /// HTTP requests sent, retries included.
     requests: AtomicUsize,
+    max_response_bytes: usize,
 }
 
 /// alloy's transport for one reading: JSON-RPC over HTTP with a deadline per request,
@@ -601,7 +615,15 @@ impl TransportShared {
                     retry: true,
                     outcome: "network",
                 },
-                Ok(Ok((status, bytes))) if (200..300).contains(&status) => {
+                Ok(Ok((_, Err(TooLarge)))) => Attempt {
+                    error: TransportErrorKind::custom(Failure::Network(format!(
+                        "the answer exceeded the size cap ({} bytes)",
+                        self.max_response_bytes
+                    ))),
+                    retry: false,
+                    outcome: "too_large",
+                },
+                Ok(Ok((status, Ok(bytes)))) if (200..300).contains(&status) => {
                     return match serde_json::from_slice::<ResponsePacket>(&bytes) {
                         Ok(packet) => {
                             self.count(if packet.is_error() { "rpc_error" } else { "ok" });
@@ -613,7 +635,7 @@ impl TransportShared {
                         }
                     };
                 }
-                Ok(Ok((status, bytes))) => {
+                Ok(Ok((status, Ok(bytes)))) => {
                     let (retry, outcome) = match status {
                         429 => (true, "rate_limited"),
                         500..=599 => (true, "server_error"),
@@ -647,7 +669,10 @@ impl TransportShared {
         }
     }
 
-    async fn post(&self, body: Vec<u8>) -> Result<(u16, Vec<u8>), reqwest::Error> {
+    async fn post(
+        &self,
+        body: Vec<u8>,
+    ) -> Result<(u16, Result<Vec<u8>, TooLarge>), reqwest::Error> {
         let response = self
             .http
             .post(self.url.clone())
@@ -656,7 +681,10 @@ impl TransportShared {
             .send()
             .await?;
         let status = response.status().as_u16();
-        Ok((status, response.bytes().await?.to_vec()))
+        Ok((
+            status,
+            read_capped(response, self.max_response_bytes).await?,
+        ))
     }
 
     /// A reqwest error's causes, without the URL reqwest would print.

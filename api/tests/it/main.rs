@@ -21,4 +21,5 @@ mod okx_connector;
 mod openapi;
 mod portfolios;
 mod realm;
+mod rpc_guard;
 mod startup;
