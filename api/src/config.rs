@@ -57,6 +57,8 @@ pub struct KeycloakConfig {
     pub http_timeout: Duration,
     /// Extra attempts within that deadline after a connection error.
     pub http_retries: u32,
+    /// Clients (`azp`) whose tokens are accepted; empty: any client of the realm.
+    pub allowed_azp: Vec<String>,
 }
 
 /// How the Butler talks to one HTTP provider.
@@ -246,6 +248,8 @@ pub struct Config {
     pub rust_log: String,
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
+    /// When set, `GET /metrics` needs `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret<String>>,
     pub market: MarketConfig,
     pub evm: EvmConfig,
     pub rpc_safety: RpcSafetyConfig,
@@ -311,6 +315,14 @@ impl Config {
             }
         };
         let max_body_bytes = r.parse_in("MAX_BODY_BYTES", 1_048_576usize, 1024..=64 * 1_048_576);
+        let metrics_token = r.get("METRICS_TOKEN").map(Secret::new);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            r.errors
+                .push("METRICS_TOKEN must be at least 16 characters".into());
+        }
 
         let auth = match r.get("KEYCLOAK_SERVER") {
             None => {
@@ -361,6 +373,16 @@ impl Config {
                         100..=60_000,
                     )),
                     http_retries: r.parse_in("KEYCLOAK_HTTP_RETRIES", 2u32, 0..=10),
+                    allowed_azp: r
+                        .get("KEYCLOAK_ALLOWED_AZP")
+                        .map(|v| {
+                            v.split(',')
+                                .map(str::trim)
+                                .filter(|c| !c.is_empty())
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
             }
         };
@@ -554,6 +576,7 @@ impl Config {
             rust_log,
             log_format,
             max_body_bytes,
+            metrics_token,
             market,
             evm,
             rpc_safety,

@@ -20,6 +20,7 @@ mod market_jobs;
 mod okx_connector;
 mod openapi;
 mod portfolios;
+mod protection;
 mod realm;
 mod rpc_guard;
 mod startup;
