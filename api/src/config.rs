@@ -111,6 +111,9 @@ pub struct ExchangeConfig {
     pub okx: ProviderConfig,
     /// Sends `x-simulated-trading: 1`: OKX's demo-trading environment and its keys.
     pub okx_demo_trading: bool,
+    /// Each API key's own bucket (on top of the client-wide one): per minute, and the burst.
+    pub okx_key_rate_per_minute: u32,
+    pub okx_key_burst: u32,
 }
 
 /// How EVM chains are read over JSON-RPC.
@@ -432,6 +435,8 @@ impl Config {
         let exchange = ExchangeConfig {
             okx: r.provider("OKX", "https://www.okx.com", 300),
             okx_demo_trading: r.bool("OKX_DEMO_TRADING", false),
+            okx_key_rate_per_minute: r.parse_in("OKX_KEY_RATE_PER_MIN", 120u32, 1..=100_000),
+            okx_key_burst: r.parse_in("OKX_KEY_BURST", 5u32, 1..=10_000),
         };
 
         let evm = EvmConfig {

@@ -67,11 +67,17 @@ impl Connectors {
     pub fn real(config: &Config, metrics: &Arc<Metrics>) -> Self {
         Self {
             market: MarketConnectors::real(config, metrics),
-            exchange: Arc::new(OkxClient::new(
-                &config.exchange.okx,
-                config.exchange.okx_demo_trading,
-                metrics.clone(),
-            )),
+            exchange: Arc::new(
+                OkxClient::new(
+                    &config.exchange.okx,
+                    config.exchange.okx_demo_trading,
+                    metrics.clone(),
+                )
+                .with_key_rate(
+                    config.exchange.okx_key_rate_per_minute,
+                    config.exchange.okx_key_burst,
+                ),
+            ),
             chains: Arc::new(GuardedChains::new(
                 Arc::new(EvmClient::with_safety(
                     &config.evm,

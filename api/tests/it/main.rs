@@ -18,6 +18,7 @@ mod local_guard;
 mod market_connectors;
 mod market_jobs;
 mod okx_connector;
+mod okx_isolation;
 mod openapi;
 mod portfolios;
 mod protection;
