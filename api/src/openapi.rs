@@ -53,6 +53,7 @@ use crate::http;
         http::recommendations::list_recommendations,
         http::assets::list_assets,
         http::assets::get_asset,
+        http::audit::list_audit_events,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -67,6 +68,7 @@ use crate::http;
         (name = "portfolios", description = "Portfolios, targets, guardrails and allocation"),
         (name = "snapshots", description = "End-of-day and manual snapshots, value timeline"),
         (name = "recommendations", description = "Rebalancing trades"),
+        (name = "audit", description = "The append-only record of changes"),
     )
 )]
 pub struct ApiDoc;

@@ -15,6 +15,7 @@ mod m20261122_000010_create_snapshots;
 mod m20261122_000011_create_recommendations;
 mod m20261122_000012_create_job_runs;
 mod m20261122_000013_seed_evm_chains;
+mod m20261203_000301_create_audit_events;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_create_recommendations::Migration),
             Box::new(m20261122_000012_create_job_runs::Migration),
             Box::new(m20261122_000013_seed_evm_chains::Migration),
+            Box::new(m20261203_000301_create_audit_events::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin_tokens;
 pub mod assets;
+pub mod audit;
 pub mod caps;
 pub mod chains;
 pub mod health;
@@ -111,9 +112,11 @@ pub fn router(state: AppState) -> Router {
             "/api/portfolios/{id}/recommendations",
             get(recommendations::list_recommendations).post(recommendations::create_recommendation),
         )
+        .route("/api/audit", get(audit::list_audit_events))
         .route("/api/assets", get(assets::list_assets))
         .route("/api/assets/{id}", get(assets::get_asset))
         .merge(admin)
+        .route_layer(from_fn_with_state(state.clone(), audit::record_changes))
         .route_layer(from_fn_with_state(state.clone(), limits::limit_requests))
         .route_layer(from_fn_with_state(state.clone(), require_user));
 

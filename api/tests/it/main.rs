@@ -6,6 +6,7 @@ mod helpers;
 mod issuer;
 
 mod accounts;
+mod audit;
 mod auth;
 mod caps;
 mod chains;

@@ -186,6 +186,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log: your own changes, newest first (admins: everyone's). */
+        get: operations["list_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chains": {
         parameters: {
             query?: never;
@@ -607,6 +624,40 @@ export interface components {
             market_cap_rank?: number | null;
             name: string;
             symbol: string;
+        };
+        /** @description One recorded change. */
+        AuditEventResponse: {
+            /** @description Method and route, e.g. `PUT /api/accounts/{id}`. */
+            action: string;
+            actor_subject: string;
+            /**
+             * Format: uuid
+             * @description The user who made the change.
+             */
+            actor_user_id?: string | null;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `account`, `portfolio`, `portfolio_link`, `snapshot`, `recommendation`, `evm_chain`,
+             *     `evm_token`, `job`, `migration`.
+             */
+            kind: string;
+            /** Format: date-time */
+            occurred_at: string;
+            request_id: string;
+            /** Format: int32 */
+            status: number;
+            /** @description What changed, in words; names the fields sent, never their values. */
+            summary: string;
+            target_id?: string | null;
+        };
+        AuditPage: {
+            events: components["schemas"]["AuditEventResponse"][];
+            /**
+             * Format: int64
+             * @description Pass as `offset` for the next page; null on the last one.
+             */
+            next_offset?: number | null;
         };
         /** @enum {string} */
         AuthModeName: "keycloak" | "local";
@@ -2651,6 +2702,84 @@ export interface operations {
             };
             /** @description No such asset */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_audit_events: {
+        parameters: {
+            query?: {
+                /** @description Admins: one user's events (default: everyone's). Others always see their own. */
+                user_id?: string;
+                kind?: string;
+                /** @description From this time on (inclusive). */
+                from?: string;
+                /** @description Before this time. */
+                to?: string;
+                /** @description Page size, 1–200 (default 50). */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Malformed query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
