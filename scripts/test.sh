@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the Butler: the whole Rust suite on SQLite, then again on PostgreSQL.
+# Runs every test of the Butler: the whole Rust suite on SQLite, the OpenAPI conformance run
+# (schemathesis), then the Rust suite again on PostgreSQL.
 # Safe to rerun. Uses TEST_DATABASE_URL when set (that server is never touched), else the local
 # server at 127.0.0.1:5432, which scripts/ensure-postgres.sh installs and starts when missing.
 # Starts a real Keycloak (scripts/keycloak.sh) for the Keycloak-mode API tests and the browser
@@ -24,6 +25,9 @@ export KEYCLOAK_TEST_REQUIRED=1
 
 echo "== tests on SQLite"
 env -u TEST_DATABASE_URL cargo test --workspace --locked
+
+echo "== OpenAPI conformance: schemathesis against the running API (about 2.5 minutes)"
+bash scripts/conformance.sh
 
 echo "== PostgreSQL"
 bash scripts/ensure-postgres.sh

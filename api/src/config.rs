@@ -57,6 +57,8 @@ pub struct KeycloakConfig {
     pub http_timeout: Duration,
     /// Extra attempts within that deadline after a connection error.
     pub http_retries: u32,
+    /// Clients (`azp`) whose tokens are accepted; empty: any client of the realm.
+    pub allowed_azp: Vec<String>,
 }
 
 /// How the Butler talks to one HTTP provider.
@@ -112,6 +114,9 @@ pub struct ExchangeConfig {
     pub okx: ProviderConfig,
     /// Sends `x-simulated-trading: 1`: OKX's demo-trading environment and its keys.
     pub okx_demo_trading: bool,
+    /// Each API key's own bucket (on top of the client-wide one): per minute, and the burst.
+    pub okx_key_rate_per_minute: u32,
+    pub okx_key_burst: u32,
 }
 
 /// How EVM chains are read over JSON-RPC.
@@ -135,6 +140,50 @@ impl Default for EvmConfig {
     }
 }
 
+/// Address ranges an RPC URL may reach besides public addresses (the SSRF defence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RpcNetworks {
+    /// 127.0.0.0/8, ::1, 0.0.0.0 and `::`.
+    pub loopback: bool,
+    /// 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), fc00::/7, and the reserved,
+    /// multicast and broadcast ranges.
+    pub private: bool,
+    /// 169.254/16 (cloud metadata services live there) and fe80::/10.
+    pub link_local: bool,
+}
+
+impl RpcNetworks {
+    pub const ANY: Self = Self {
+        loopback: true,
+        private: true,
+        link_local: true,
+    };
+    pub const PUBLIC_ONLY: Self = Self {
+        loopback: false,
+        private: false,
+        link_local: false,
+    };
+}
+
+/// What the EVM client accepts from an admin-set RPC URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RpcSafetyConfig {
+    pub allow: RpcNetworks,
+    /// Largest JSON-RPC answer read; a larger one fails the request.
+    pub max_response_bytes: usize,
+}
+
+impl Default for RpcSafetyConfig {
+    /// Any address (what tests and benchmarks on loopback need); `Config::from_vars` narrows
+    /// it by mode.
+    fn default() -> Self {
+        Self {
+            allow: RpcNetworks::ANY,
+            max_response_bytes: 8 * 1_048_576,
+        }
+    }
+}
+
 /// Account syncs.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -145,6 +194,50 @@ pub struct SyncConfig {
     pub concurrency: usize,
     /// Priced holdings worth less than this (USD) are marked as dust.
     pub dust_threshold_usd: rust_decimal::Decimal,
+}
+
+/// Per-user request limits and size caps (see docs/operations.md#limits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// Off: no request limits at all (the caps still apply).
+    pub enabled: bool,
+    /// Reads (GET, HEAD) per user: sustained per minute, and the burst.
+    pub reads_per_minute: u32,
+    pub reads_burst: u32,
+    /// Other requests per user (the routes below excepted).
+    pub writes_per_minute: u32,
+    pub writes_burst: u32,
+    /// One `POST /api/accounts/{id}/sync` per user and account per this.
+    pub sync_interval: Duration,
+    /// One `POST /api/accounts/sync-all` per user per this.
+    pub sync_all_interval: Duration,
+    /// One `POST /api/jobs/{name}` per user and job per this.
+    pub job_trigger_interval: Duration,
+    pub max_accounts_per_user: usize,
+    pub max_portfolios_per_user: usize,
+    /// Longest description, in characters.
+    pub max_description_chars: usize,
+    /// Most items in a portfolio's target allocation.
+    pub max_target_items: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            reads_per_minute: 600,
+            reads_burst: 120,
+            writes_per_minute: 120,
+            writes_burst: 30,
+            sync_interval: Duration::from_secs(30),
+            sync_all_interval: Duration::from_secs(60),
+            job_trigger_interval: Duration::from_secs(30),
+            max_accounts_per_user: 200,
+            max_portfolios_per_user: 50,
+            max_description_chars: 1000,
+            max_target_items: 100,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -164,10 +257,16 @@ pub struct Config {
     pub rust_log: String,
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
+    /// When set, `GET /metrics` needs `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret<String>>,
     pub market: MarketConfig,
     pub evm: EvmConfig,
+    pub rpc_safety: RpcSafetyConfig,
     pub exchange: ExchangeConfig,
     pub sync: SyncConfig,
+    pub limits: LimitsConfig,
+    /// Local mode: the origins of the dashboard, the only ones allowed to change state.
+    pub web_origins: Vec<String>,
 }
 
 /// Every problem found in the environment.
@@ -230,6 +329,14 @@ impl Config {
             }
         };
         let max_body_bytes = r.parse_in("MAX_BODY_BYTES", 1_048_576usize, 1024..=64 * 1_048_576);
+        let metrics_token = r.get("METRICS_TOKEN").map(Secret::new);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            r.errors
+                .push("METRICS_TOKEN must be at least 16 characters".into());
+        }
 
         let auth = match r.get("KEYCLOAK_SERVER") {
             None => {
@@ -280,6 +387,16 @@ impl Config {
                         100..=60_000,
                     )),
                     http_retries: r.parse_in("KEYCLOAK_HTTP_RETRIES", 2u32, 0..=10),
+                    allowed_azp: r
+                        .get("KEYCLOAK_ALLOWED_AZP")
+                        .map(|v| {
+                            v.split(',')
+                                .map(str::trim)
+                                .filter(|c| !c.is_empty())
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
             }
         };
@@ -336,12 +453,45 @@ impl Config {
         let exchange = ExchangeConfig {
             okx: r.provider("OKX", "https://www.okx.com", 300),
             okx_demo_trading: r.bool("OKX_DEMO_TRADING", false),
+            okx_key_rate_per_minute: r.parse_in("OKX_KEY_RATE_PER_MIN", 120u32, 1..=100_000),
+            okx_key_burst: r.parse_in("OKX_KEY_BURST", 5u32, 1..=10_000),
         };
 
         let evm = EvmConfig {
             multicall_chunk_size: r.parse_in("EVM_MULTICALL_CHUNK_SIZE", 200usize, 1..=5_000),
             rpc_timeout: Duration::from_secs(r.parse_in("EVM_RPC_TIMEOUT_SECS", 15u64, 1..=600)),
             rpc_retries: r.parse_in("EVM_RPC_RETRIES", 2u32, 0..=10),
+        };
+
+        let rpc_safety = RpcSafetyConfig {
+            allow: match r.get("EVM_RPC_ALLOW_NETWORKS") {
+                None if matches!(auth, AuthMode::Local) => RpcNetworks {
+                    loopback: true,
+                    private: true,
+                    link_local: false,
+                },
+                None => RpcNetworks::PUBLIC_ONLY,
+                Some(v) => {
+                    let mut n = RpcNetworks::PUBLIC_ONLY;
+                    for item in v.split(',').map(|i| i.trim().to_ascii_lowercase()) {
+                        match item.as_str() {
+                            "loopback" => n.loopback = true,
+                            "private" => n.private = true,
+                            "link-local" => n.link_local = true,
+                            "none" | "" => {}
+                            other => r.errors.push(format!(
+                                "EVM_RPC_ALLOW_NETWORKS takes a comma-separated list of loopback, private, link-local (or none), got {other:?}"
+                            )),
+                        }
+                    }
+                    n
+                }
+            },
+            max_response_bytes: r.parse_in(
+                "EVM_RPC_MAX_RESPONSE_BYTES",
+                RpcSafetyConfig::default().max_response_bytes,
+                1024..=256 * 1_048_576,
+            ),
         };
 
         let sync = SyncConfig {
@@ -364,6 +514,79 @@ impl Config {
             },
         };
 
+        let d = LimitsConfig::default();
+        let secs = |d: Duration| d.as_secs();
+        let limits = LimitsConfig {
+            enabled: r.bool("RATE_LIMIT_ENABLED", d.enabled),
+            reads_per_minute: r.parse_in(
+                "RATE_LIMIT_READS_PER_MIN",
+                d.reads_per_minute,
+                1..=1_000_000,
+            ),
+            reads_burst: r.parse_in("RATE_LIMIT_READS_BURST", d.reads_burst, 1..=100_000),
+            writes_per_minute: r.parse_in(
+                "RATE_LIMIT_WRITES_PER_MIN",
+                d.writes_per_minute,
+                1..=1_000_000,
+            ),
+            writes_burst: r.parse_in("RATE_LIMIT_WRITES_BURST", d.writes_burst, 1..=100_000),
+            sync_interval: Duration::from_secs(r.parse_in(
+                "RATE_LIMIT_SYNC_SECS",
+                secs(d.sync_interval),
+                1..=86_400,
+            )),
+            sync_all_interval: Duration::from_secs(r.parse_in(
+                "RATE_LIMIT_SYNC_ALL_SECS",
+                secs(d.sync_all_interval),
+                1..=86_400,
+            )),
+            job_trigger_interval: Duration::from_secs(r.parse_in(
+                "RATE_LIMIT_JOB_TRIGGER_SECS",
+                secs(d.job_trigger_interval),
+                1..=86_400,
+            )),
+            max_accounts_per_user: r.parse_in(
+                "MAX_ACCOUNTS_PER_USER",
+                d.max_accounts_per_user,
+                1..=100_000,
+            ),
+            max_portfolios_per_user: r.parse_in(
+                "MAX_PORTFOLIOS_PER_USER",
+                d.max_portfolios_per_user,
+                1..=100_000,
+            ),
+            max_description_chars: r.parse_in(
+                "MAX_DESCRIPTION_CHARS",
+                d.max_description_chars,
+                1..=100_000,
+            ),
+            max_target_items: r.parse_in("MAX_TARGET_ITEMS", d.max_target_items, 1..=10_000),
+        };
+        let web_origins = match r.get("WEB_ORIGINS") {
+            None => vec![
+                "http://localhost:3001".to_string(),
+                "http://127.0.0.1:3001".to_string(),
+            ],
+            Some(v) => {
+                let list: Vec<String> = v
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+                    .filter(|o| !o.is_empty())
+                    .collect();
+                for o in &list {
+                    let rest = o
+                        .strip_prefix("http://")
+                        .or_else(|| o.strip_prefix("https://"));
+                    if rest.is_none_or(|h| h.is_empty() || h.contains('/')) {
+                        r.errors.push(format!(
+                            "WEB_ORIGINS entries must be origins such as http://localhost:3001 (scheme, host, optional port; no path), got {o:?}"
+                        ));
+                    }
+                }
+                list
+            }
+        };
+
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -379,10 +602,14 @@ impl Config {
             rust_log,
             log_format,
             max_body_bytes,
+            metrics_token,
             market,
             evm,
+            rpc_safety,
             exchange,
             sync,
+            limits,
+            web_origins,
         })
     }
 
@@ -623,6 +850,21 @@ mod tests {
         assert!(c.exchange.okx_demo_trading);
         let err = Config::from_vars(&vars(&[("OKX_DEMO_TRADING", "maybe")])).unwrap_err();
         assert!(err.to_string().contains("OKX_DEMO_TRADING"), "{err}");
+    }
+
+    #[test]
+    fn web_origins_default_to_the_dashboard_and_must_be_origins() {
+        let c = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(
+            c.web_origins,
+            ["http://localhost:3001", "http://127.0.0.1:3001"]
+        );
+        let c =
+            Config::from_vars(&vars(&[("WEB_ORIGINS", "HTTP://Box.localhost:4000/ , ")])).unwrap();
+        assert_eq!(c.web_origins, ["http://box.localhost:4000"]);
+        let err =
+            Config::from_vars(&vars(&[("WEB_ORIGINS", "localhost:3001,http://a/b")])).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
     }
 
     #[test]

@@ -55,9 +55,10 @@ use crate::http;
         http::assets::get_asset,
         http::market::get_market_status,
         http::net_worth::get_net_worth,
+        http::audit::list_audit_events,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "users", description = "The signed-in user"),
@@ -69,6 +70,7 @@ use crate::http;
         (name = "portfolios", description = "Portfolios, targets, guardrails and allocation"),
         (name = "snapshots", description = "End-of-day and manual snapshots, value timeline"),
         (name = "recommendations", description = "Rebalancing trades"),
+        (name = "audit", description = "The append-only record of changes"),
     )
 )]
 pub struct ApiDoc;
@@ -82,5 +84,99 @@ impl Modify for BearerAuth {
         scheme.bearer_format = Some("JWT".into());
         scheme.description = Some("A Keycloak access token whose aud includes the API's client id. Not needed in local mode.".into());
         components.add_security_scheme("bearer_auth", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Answers any route can give besides its own: 400 and 413/415 where there is a body or
+/// parameters, 403 `forbidden_origin` (local mode's Host/Origin checks), 429 `rate_limited` on
+/// the per-user limited routes, 503 when the database (or, in Keycloak mode, the signing keys)
+/// cannot be reached. Added here once, so no route can forget them.
+struct CommonResponses;
+
+fn error_answer(description: &str, retry_after: bool) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+    let mut b = ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build(),
+    );
+    if retry_after {
+        b = b.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer),
+                )
+                .description(Some("Seconds until a request can succeed"))
+                .build(),
+        );
+    }
+    b.build()
+}
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let path_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let unlimited = path.starts_with("/health") || path == "/metrics";
+            for op in [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let has_body = op.request_body.is_some();
+                let has_params = path_params
+                    || op.parameters.as_ref().is_some_and(|p| !p.is_empty())
+                    || path.contains('{');
+                let protected = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let responses = &mut op.responses.responses;
+                let mut add = |status: &str, description: &str, retry_after: bool| {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error_answer(description, retry_after).into());
+                };
+                if has_body || has_params {
+                    add("400", "Malformed body, path or query", false);
+                }
+                if has_body {
+                    add(
+                        "413",
+                        "The body is larger than MAX_BODY_BYTES (`payload_too_large`)",
+                        false,
+                    );
+                    add(
+                        "415",
+                        "The body is not sent as `content-type: application/json` (`unsupported_media_type`)",
+                        false,
+                    );
+                }
+                add(
+                    "403",
+                    "Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`)",
+                    false,
+                );
+                if protected {
+                    add(
+                        "429",
+                        "Over the caller's request limit (`rate_limited`)",
+                        true,
+                    );
+                }
+                if !unlimited {
+                    add(
+                        "503",
+                        "The database or the identity provider cannot be reached right now",
+                        false,
+                    );
+                }
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ use crate::connectors::coingecko::CoinGeckoClient;
 use crate::connectors::coinpaprika::CoinPaprikaClient;
 use crate::connectors::evm::EvmClient;
 use crate::connectors::okx::OkxClient;
+use crate::connectors::rpc_guard::GuardedChains;
 use crate::connectors::{
     ChainBalances, CoinCatalog, ContractLookup, ExchangeBalances, PlatformDirectory, PriceFeed,
 };
@@ -66,12 +67,25 @@ impl Connectors {
     pub fn real(config: &Config, metrics: &Arc<Metrics>) -> Self {
         Self {
             market: MarketConnectors::real(config, metrics),
-            exchange: Arc::new(OkxClient::new(
-                &config.exchange.okx,
-                config.exchange.okx_demo_trading,
-                metrics.clone(),
+            exchange: Arc::new(
+                OkxClient::new(
+                    &config.exchange.okx,
+                    config.exchange.okx_demo_trading,
+                    metrics.clone(),
+                )
+                .with_key_rate(
+                    config.exchange.okx_key_rate_per_minute,
+                    config.exchange.okx_key_burst,
+                ),
+            ),
+            chains: Arc::new(GuardedChains::new(
+                Arc::new(EvmClient::with_safety(
+                    &config.evm,
+                    &config.rpc_safety,
+                    metrics.clone(),
+                )),
+                config.rpc_safety.allow,
             )),
-            chains: Arc::new(EvmClient::new(&config.evm, metrics.clone())),
         }
     }
 }
@@ -106,6 +120,8 @@ pub struct AppState {
     pub asset_index: AssetIndexCache,
     pub syncing: SyncGuard,
     pub jobs: Arc<JobRegistry>,
+    /// Per-user request limits.
+    pub limits: Arc<crate::http::limits::RequestLimits>,
 }
 
 impl AppState {
@@ -142,6 +158,7 @@ impl AppState {
                 .build(),
             asset_index: AssetIndexCache::new(std::time::Duration::from_secs(600)),
             syncing: SyncGuard::default(),
+            limits: Arc::new(crate::http::limits::RequestLimits::new(&config.limits)),
             db,
             config: Arc::new(config),
             auth,

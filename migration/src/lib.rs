@@ -18,6 +18,7 @@ mod m20261122_000013_seed_evm_chains;
 mod m20261203_000101_add_account_location_syncs;
 mod m20261203_000201_unique_wallet_per_user;
 mod m20261203_000202_exchange_uid;
+mod m20261203_000301_create_audit_events;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000101_add_account_location_syncs::Migration),
             Box::new(m20261203_000201_unique_wallet_per_user::Migration),
             Box::new(m20261203_000202_exchange_uid::Migration),
+            Box::new(m20261203_000301_create_audit_events::Migration),
         ]
     }
 }

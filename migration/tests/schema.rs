@@ -6,7 +6,7 @@ use migration::sea_orm::{
 use migration::{Alias, Expr, Migrator, MigratorTrait, Query, SchemaManager, SimpleExpr};
 use uuid::Uuid;
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "users",
     "assets",
     "asset_contracts",
@@ -19,6 +19,7 @@ const TABLES: [&str; 12] = [
     "snapshots",
     "recommendations",
     "job_runs",
+    "audit_events",
 ];
 
 async fn insert(

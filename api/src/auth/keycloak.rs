@@ -55,6 +55,9 @@ pub struct Claims {
     pub realm_access: Option<RoleList>,
     #[serde(default)]
     pub resource_access: Option<HashMap<String, RoleList>>,
+    /// The client the token was issued to.
+    #[serde(default)]
+    pub azp: Option<String>,
 }
 
 impl Claims {
@@ -123,6 +126,15 @@ impl KeycloakValidator {
         })
     }
 
+    /// With `KEYCLOAK_ALLOWED_AZP` set, only tokens issued to one of those clients pass.
+    fn azp_allowed(&self, claims: &Claims) -> bool {
+        self.cfg.allowed_azp.is_empty()
+            || claims
+                .azp
+                .as_ref()
+                .is_some_and(|a| self.cfg.allowed_azp.contains(a))
+    }
+
     pub fn config(&self) -> &KeycloakConfig {
         &self.cfg
     }
@@ -166,6 +178,9 @@ impl KeycloakValidator {
         v.validate_nbf = true;
         v.leeway = 30;
         match decode::<Claims>(token, &entry.key, &v) {
+            Ok(data) if !self.azp_allowed(&data.claims) => Err(TokenError::Invalid(
+                "the token was issued to a client this API does not accept (azp)".into(),
+            )),
             Ok(data) => Ok(data.claims),
             Err(e) => Err(match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,

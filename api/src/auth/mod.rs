@@ -2,6 +2,7 @@
 //! admin guard. The middleware puts an [`AuthUser`] into every protected request.
 
 pub mod keycloak;
+pub mod local_guard;
 
 use std::sync::Arc;
 

@@ -37,8 +37,9 @@ use alloy::transports::{RpcError, TransportError, TransportErrorKind, TransportF
 use rand::Rng;
 use tokio::task::JoinSet;
 
+use super::rpc_guard::{read_capped, GuardedResolver, TooLarge};
 use super::{ChainBalances, ChainReading, ChainTarget, ConnectorError, TokenRead};
-use crate::config::EvmConfig;
+use crate::config::{EvmConfig, RpcSafetyConfig};
 use crate::metrics::Metrics;
 
 /// Multicall3's address, the same on every chain that has it.
@@ -82,16 +83,26 @@ pub struct EvmClient {
     multicall_recheck: Duration,
     /// Whether a chain has Multicall3, and when that was found.
     has_multicall: Mutex<HashMap<MulticallKey, (bool, Instant)>>,
+    max_response_bytes: usize,
 }
 
 type MulticallKey = (i64, String, Address);
 
 impl EvmClient {
-    /// A client with the configured chunk size, per-request deadline and retries.
+    /// A client with the configured chunk size, per-request deadline and retries, reaching
+    /// any address (tests, benchmarks); the server uses [`EvmClient::with_safety`].
     pub fn new(cfg: &EvmConfig, metrics: Arc<Metrics>) -> Self {
+        Self::with_safety(cfg, &RpcSafetyConfig::default(), metrics)
+    }
+
+    /// A client that follows no redirects, reads at most `safety.max_response_bytes` of an
+    /// answer, and connects only to the address ranges `safety.allow` permits.
+    pub fn with_safety(cfg: &EvmConfig, safety: &RpcSafetyConfig, metrics: Arc<Metrics>) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.rpc_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("crypto-pocket-butler/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver::new(safety.allow)))
             .build()
             .expect("the HTTP client builds");
         Self {
@@ -104,6 +115,7 @@ impl EvmClient {
             metrics,
             multicall_recheck: MULTICALL_RECHECK,
             has_multicall: Mutex::default(),
+            max_response_bytes: safety.max_response_bytes,
         }
     }
 
@@ -535,6 +547,7 @@ impl Rpc {
                 backoff_base: client.backoff_base,
                 metrics: client.metrics.clone(),
                 requests: AtomicUsize::new(0),
+                max_response_bytes: client.max_response_bytes,
             }),
         };
         let provider =
@@ -679,6 +692,7 @@ struct TransportShared {
     metrics: Arc<Metrics>,
     /// HTTP requests sent, retries included.
     requests: AtomicUsize,
+    max_response_bytes: usize,
 }
 
 /// alloy's transport for one reading: JSON-RPC over HTTP with a deadline per request,
@@ -740,7 +754,15 @@ impl TransportShared {
                     retry: true,
                     outcome: "network",
                 },
-                Ok(Ok((status, bytes))) if (200..300).contains(&status) => {
+                Ok(Ok((_, Err(TooLarge)))) => Attempt {
+                    error: TransportErrorKind::custom(Failure::Network(format!(
+                        "the answer exceeded the size cap ({} bytes)",
+                        self.max_response_bytes
+                    ))),
+                    retry: false,
+                    outcome: "too_large",
+                },
+                Ok(Ok((status, Ok(bytes)))) if (200..300).contains(&status) => {
                     return match serde_json::from_slice::<ResponsePacket>(&bytes) {
                         Ok(packet) => {
                             self.count(if packet.is_error() { "rpc_error" } else { "ok" });
@@ -752,7 +774,7 @@ impl TransportShared {
                         }
                     };
                 }
-                Ok(Ok((status, bytes))) => {
+                Ok(Ok((status, Ok(bytes)))) => {
                     let (retry, outcome) = match status {
                         429 => (true, "rate_limited"),
                         500..=599 => (true, "server_error"),
@@ -786,7 +808,10 @@ impl TransportShared {
         }
     }
 
-    async fn post(&self, body: Vec<u8>) -> Result<(u16, Vec<u8>), reqwest::Error> {
+    async fn post(
+        &self,
+        body: Vec<u8>,
+    ) -> Result<(u16, Result<Vec<u8>, TooLarge>), reqwest::Error> {
         let response = self
             .http
             .post(self.url.clone())
@@ -795,7 +820,10 @@ impl TransportShared {
             .send()
             .await?;
         let status = response.status().as_u16();
-        Ok((status, response.bytes().await?.to_vec()))
+        Ok((
+            status,
+            read_capped(response, self.max_response_bytes).await?,
+        ))
     }
 
     /// A reqwest error's causes, without the URL reqwest would print.

@@ -43,7 +43,23 @@ pub trait SignRequest: Send + Sync {
     fn redact(&self, text: &str) -> String {
         text.to_string()
     }
+
+    /// A stable id of the credentials (a hash, never the key), so each key gets its own rate
+    /// bucket and circuit breaker besides the client-wide ones. `None`: shared ones only.
+    fn key_id(&self) -> Option<String> {
+        None
+    }
 }
+
+/// One key's own bucket and breaker: its rate limits and refusals are its own business.
+struct KeyLane {
+    limiter: TokenBucket,
+    breaker: CircuitBreaker,
+}
+
+/// Keys remembered at most; beyond, the lanes start afresh (idle keys' state is harmless to
+/// forget: a full bucket and a closed breaker).
+const MAX_KEY_LANES: usize = 10_000;
 
 /// Longest `Retry-After` waited out by default; a longer one is returned as `RateLimited`.
 pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
@@ -65,6 +81,9 @@ pub struct UpstreamClient {
     error_in_ok: Option<ErrorInOk>,
     answer_check: Option<AnswerCheck>,
     metrics: Arc<Metrics>,
+    lanes: Mutex<std::collections::HashMap<String, Arc<KeyLane>>>,
+    key_rate: (u32, u32),
+    key_breaker: (u32, Duration),
 }
 
 impl UpstreamClient {
@@ -101,7 +120,32 @@ impl UpstreamClient {
             error_in_ok: None,
             answer_check: None,
             metrics,
+            lanes: Mutex::default(),
+            key_rate: (cfg.rate_per_minute, cfg.burst),
+            key_breaker: (cfg.breaker_failures, cfg.breaker_cooldown),
         }
+    }
+
+    /// Each key's own bucket (default: the client-wide rate and burst).
+    pub fn with_key_rate(mut self, rate_per_minute: u32, burst: u32) -> Self {
+        self.key_rate = (rate_per_minute, burst);
+        self
+    }
+
+    fn lane(&self, key_id: &str) -> Arc<KeyLane> {
+        let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = lanes.get(key_id) {
+            return l.clone();
+        }
+        if lanes.len() >= MAX_KEY_LANES {
+            lanes.clear();
+        }
+        let lane = Arc::new(KeyLane {
+            limiter: TokenBucket::new(self.key_rate.0, self.key_rate.1),
+            breaker: CircuitBreaker::new(self.name, self.key_breaker.0, self.key_breaker.1),
+        });
+        lanes.insert(key_id.to_string(), lane.clone());
+        lane
     }
 
     /// Sends the key in this header on every request; the header is marked sensitive and the
@@ -241,6 +285,17 @@ impl UpstreamClient {
         query: &[(&str, &str)],
         signed: Option<&Signed<'_>>,
     ) -> Result<Vec<u8>, ConnectorError> {
+        let lane = signed
+            .and_then(|s| s.signer.key_id())
+            .map(|id| self.lane(&id));
+        let key_permit = match lane.as_deref().map(|l| l.breaker.enter()) {
+            Some(Err(e)) => {
+                self.count("circuit_open");
+                return Err(e);
+            }
+            Some(Ok(p)) => Some(p),
+            None => None,
+        };
         let permit = match self.breaker.enter() {
             Ok(p) => p,
             Err(e) => {
@@ -248,11 +303,19 @@ impl UpstreamClient {
                 return Err(e);
             }
         };
-        let result = self.with_retries(url, path, query, signed).await;
-        permit.finish(match &result {
-            Ok(_) => true,
-            Err(e) => !counts_against_breaker(e),
-        });
+        let result = self
+            .with_retries(url, path, query, signed, lane.as_deref())
+            .await;
+        let err = result.as_ref().err();
+        match key_permit {
+            // With a lane, the key's own rate limits stay on its breaker;
+            // only the provider's (5xx, timeouts, network) count against everyone's.
+            Some(key_permit) => {
+                key_permit.finish(!err.is_some_and(is_key_fault));
+                permit.finish(!err.is_some_and(is_provider_fault));
+            }
+            None => permit.finish(!err.is_some_and(counts_against_breaker)),
+        }
         result
     }
 
@@ -262,9 +325,13 @@ impl UpstreamClient {
         path: &str,
         query: &[(&str, &str)],
         signed: Option<&Signed<'_>>,
+        lane: Option<&KeyLane>,
     ) -> Result<Vec<u8>, ConnectorError> {
         let mut attempt = 0;
         loop {
+            if let Some(lane) = lane {
+                lane.limiter.acquire().await;
+            }
             self.limiter.acquire().await;
             let started = Instant::now();
             let result = self.attempt(url, path, query, signed).await;
@@ -504,6 +571,17 @@ fn counts_against_breaker(err: &ConnectorError) -> bool {
         ConnectorError::Upstream { status, .. } => *status >= 500,
         _ => false,
     }
+}
+
+/// A failure that says something about the key rather than the provider: its rate limit.
+/// (Refusals count against no breaker, so the user keeps seeing why the key was refused.)
+fn is_key_fault(err: &ConnectorError) -> bool {
+    matches!(err, ConnectorError::RateLimited { .. })
+}
+
+/// A failure of the provider itself.
+fn is_provider_fault(err: &ConnectorError) -> bool {
+    counts_against_breaker(err) && !is_key_fault(err)
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (a date in the past is zero).

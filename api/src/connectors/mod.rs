@@ -8,6 +8,7 @@ pub mod fake;
 pub mod http;
 pub mod numbers;
 pub mod okx;
+pub mod rpc_guard;
 
 use std::time::Duration;
 

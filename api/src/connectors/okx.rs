@@ -57,6 +57,12 @@ impl OkxClient {
         }
     }
 
+    /// Each key's own bucket; see [`UpstreamClient::with_key_rate`].
+    pub fn with_key_rate(mut self, rate_per_minute: u32, burst: u32) -> Self {
+        self.http = self.http.with_key_rate(rate_per_minute, burst);
+        self
+    }
+
     /// See [`UpstreamClient::with_retry_after_cap`].
     pub fn with_retry_after_cap(mut self, cap: Duration) -> Self {
         self.http = self.http.with_retry_after_cap(cap);
@@ -500,6 +506,13 @@ impl SignRequest for OkxSigner<'_> {
 
     fn redact(&self, text: &str) -> String {
         redact(self.creds, text)
+    }
+
+    /// A hash of the API key: OKX's limits are per key, so each gets its own lane.
+    fn key_id(&self) -> Option<String> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.creds.api_key.expose().as_bytes());
+        Some(digest[..12].iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 

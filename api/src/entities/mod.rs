@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod asset_contracts;
 pub mod asset_prices;
 pub mod assets;
+pub mod audit_events;
 pub mod evm_chains;
 pub mod evm_tokens;
 pub mod job_runs;

@@ -379,6 +379,7 @@ pub async fn create_account(
     user: AuthUser,
     ApiJson(req): ApiJson<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
+    crate::http::caps::room_for_account(&state, user.id).await?;
     let mut errors = Vec::new();
     check_name(&req.name, &mut errors);
     let id = Uuid::new_v4();

@@ -72,9 +72,34 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Prometheus metrics in the text exposition format.
+///
+/// With `METRICS_TOKEN` set, the scraper sends it as `Authorization: Bearer <token>`.
 #[utoipa::path(get, path = "/metrics", tag = "health",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "METRICS_TOKEN is set and the request does not carry it", body = crate::error::ErrorBody)))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if let Some(token) = &state.config.metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .unwrap_or_default();
+        if !constant_time_eq(sent.trim().as_bytes(), token.expose().as_bytes()) {
+            return crate::error::error_response(
+                StatusCode::UNAUTHORIZED,
+                "missing_token",
+                "send METRICS_TOKEN as `Authorization: Bearer <token>`".into(),
+                None,
+            );
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -82,4 +107,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render(),
     )
+        .into_response()
+}
+
+/// Compares without an early exit, so timing tells nothing about the token.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

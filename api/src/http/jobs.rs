@@ -27,7 +27,8 @@ pub struct JobRunResponse {
     pub finished_at: Option<DateTime<Utc>>,
     pub items_processed: i64,
     pub error: Option<String>,
-    #[schema(value_type = Object)]
+    /// What the run did (job-specific), or null.
+    #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
 }
 

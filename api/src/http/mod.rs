@@ -3,9 +3,12 @@
 pub mod accounts;
 pub mod admin_tokens;
 pub mod assets;
+pub mod audit;
+pub mod caps;
 pub mod chains;
 pub mod health;
 pub mod jobs;
+pub mod limits;
 pub mod market;
 pub mod me;
 pub mod migrations;
@@ -111,11 +114,14 @@ pub fn router(state: AppState) -> Router {
             "/api/portfolios/{id}/recommendations",
             get(recommendations::list_recommendations).post(recommendations::create_recommendation),
         )
+        .route("/api/audit", get(audit::list_audit_events))
         .route("/api/assets", get(assets::list_assets))
         .route("/api/assets/{id}", get(assets::get_asset))
         .route("/api/market/status", get(market::get_market_status))
         .route("/api/net-worth", get(net_worth::get_net_worth))
         .merge(admin)
+        .route_layer(from_fn_with_state(state.clone(), audit::record_changes))
+        .route_layer(from_fn_with_state(state.clone(), limits::limit_requests))
         .route_layer(from_fn_with_state(state.clone(), require_user));
 
     Router::new()
@@ -124,6 +130,10 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", ApiDoc::openapi()))
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::local_guard::guard_local_requests,
+        ))
         .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), request_context))
         .with_state(state)

@@ -210,6 +210,12 @@ pub async fn create_portfolio(
 ) -> Result<(StatusCode, Json<PortfolioResponse>), ApiError> {
     let mut errors = Vec::new();
     check_name(&req.name, &mut errors);
+    crate::http::caps::check_portfolio(
+        &state.config.limits,
+        req.description.as_deref(),
+        req.target_allocation.as_ref().map(Vec::len),
+        &mut errors,
+    );
     let cash = req.stablecoins_as_cash.unwrap_or(false);
     let mut guardrails = req.guardrails.unwrap_or_default();
     let targets = check_plan(
@@ -223,6 +229,7 @@ pub async fn create_portfolio(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    crate::http::caps::room_for_portfolio(&state, user.id).await?;
     let now = Utc::now();
     let row = portfolios::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -264,6 +271,12 @@ pub async fn update_portfolio(
     if let Some(n) = &req.name {
         check_name(n, &mut errors);
     }
+    crate::http::caps::check_portfolio(
+        &state.config.limits,
+        req.description.as_deref(),
+        req.target_allocation.as_ref().map(Vec::len),
+        &mut errors,
+    );
     if req.is_default == Some(false) && p.is_default {
         errors.push(FieldError::new(
             "is_default",

@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod audit;
+pub mod counts;
 pub mod credentials;
 pub mod evm_chains;
 pub mod evm_tokens;

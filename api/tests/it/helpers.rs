@@ -283,6 +283,9 @@ impl TestApp {
         map.insert("DATABASE_URL".into(), test_db.url.clone());
         map.entry("DB_MAX_CONNECTIONS".into())
             .or_insert_with(|| "5".into());
+        // Tests sync one account many times in a row; the limit tests turn the limits on.
+        map.entry("RATE_LIMIT_ENABLED".into())
+            .or_insert_with(|| "false".into());
         let config = Config::from_vars(&map).expect("test config is valid");
         let db = api::db::connect(&config).await.expect("db connects");
         api::db::migrate(&db).await.expect("migrations apply");
