@@ -87,7 +87,7 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Answers any route can give besides its own: 400 and 413/415 where there is a body or
+/// Answers any route can give besides its own: 400 and 413/415/422 where there is a body or
 /// parameters, 403 `forbidden_origin` (local mode's Host/Origin checks), 429 `rate_limited` on
 /// the per-user limited routes, 503 when the database (or, in Keycloak mode, the signing keys)
 /// cannot be reached. Added here once, so no route can forget them.
@@ -154,6 +154,11 @@ impl Modify for CommonResponses {
                     add(
                         "415",
                         "The body is not sent as `content-type: application/json` (`unsupported_media_type`)",
+                        false,
+                    );
+                    add(
+                        "422",
+                        "A field is missing, unknown or of the wrong type (`validation_failed`, naming the field)",
                         false,
                     );
                 }

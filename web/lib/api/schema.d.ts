@@ -4114,6 +4114,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is missing, unknown or of the wrong type (`validation_failed`, naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Over the caller's request limit (`rate_limited`) */
             429: {
                 headers: {
