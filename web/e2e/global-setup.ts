@@ -113,6 +113,8 @@ export default async function globalSetup() {
       FETCH_ALL_COINS_ENABLED: "false",
       PRICE_COLLECTION_ENABLED: "false",
       ACCOUNT_SYNC_ENABLED: "false",
+      // The test chain is an anvil on loopback: an operator running their own node allows it.
+      EVM_RPC_ALLOW_NETWORKS: "loopback",
       EOD_SNAPSHOT_ENABLED: "false",
       EVM_RPC_RETRIES: "0",
       RUST_LOG: "info",
