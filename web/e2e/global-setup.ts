@@ -115,6 +115,11 @@ export default async function globalSetup() {
       ACCOUNT_SYNC_ENABLED: "false",
       // The test chain is an anvil on loopback: an operator running their own node allows it.
       EVM_RPC_ALLOW_NETWORKS: "loopback",
+      // The journey and the trust spec trigger jobs and syncs within seconds of each other;
+      // the limits themselves are proven by the API tests (limits.rs).
+      RATE_LIMIT_JOB_TRIGGER_SECS: "1",
+      RATE_LIMIT_SYNC_SECS: "1",
+      RATE_LIMIT_SYNC_ALL_SECS: "1",
       EOD_SNAPSHOT_ENABLED: "false",
       EVM_RPC_RETRIES: "0",
       RUST_LOG: "info",
