@@ -1,0 +1,93 @@
+//! Exchange accounts (OKX): key permissions, then every balance of every location.
+
+use crate::connectors::{ConnectorError, ExchangeCredentials};
+use crate::domain::holdings::{flag, Kept, RawHolding};
+use crate::domain::locations::Outcome;
+use crate::entities::accounts;
+use crate::state::AppState;
+use crate::store::accounts as account_store;
+use crate::store::credentials;
+
+use super::{Reading, EXCHANGE_LOCATIONS};
+
+/// Decrypts an exchange account's credentials (never logged, never returned).
+pub fn credentials(
+    state: &AppState,
+    account: &accounts::Model,
+) -> anyhow::Result<ExchangeCredentials> {
+    let stored = credentials::EncryptedCredentials::of(account);
+    let plain = credentials::decrypt_credentials(&state.cipher, account.id, &stored)
+        .map_err(|e| anyhow::anyhow!("the stored credentials cannot be decrypted: {e}"))?;
+    let need = |v: Option<crate::config::Secret<String>>, name: &str| {
+        v.ok_or_else(|| anyhow::anyhow!("the account has no stored {name}"))
+    };
+    Ok(ExchangeCredentials {
+        api_key: need(plain.api_key, "API key")?,
+        api_secret: need(plain.api_secret, "API secret")?,
+        passphrase: need(plain.passphrase, "passphrase")?,
+    })
+}
+
+/// The warning shown on an account whose key can trade.
+pub const TRADE_WARNING: &str =
+    "this API key can trade; a read-only key is enough for the Butler and safer";
+
+pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
+    let creds = credentials(state, account)?;
+    let perms = state
+        .exchange
+        .key_permissions(&creds)
+        .await
+        .map_err(describe)?;
+    if perms.withdraw {
+        anyhow::bail!("this API key can withdraw funds; replace it with a read-only key");
+    }
+    if let (None, Some(uid)) = (&account.exchange_uid, &perms.account_uid) {
+        remember_exchange_uid(state, account, uid).await;
+    }
+    let warning = perms.trade.then(|| TRADE_WARNING.to_string());
+    let balances = state.exchange.balances(&creds).await.map_err(describe)?;
+    let raw = balances
+        .into_iter()
+        .filter(|b| !b.total.is_zero() || b.total_text.is_some())
+        .map(|b| {
+            let mut r = RawHolding::new(&b.currency, b.total, b.location.as_str());
+            if let Some(text) = b.total_text {
+                r.quantity_text = Some(text);
+                r.flags.push(flag::OUT_OF_RANGE.to_string());
+            }
+            r
+        })
+        .collect();
+    Ok(Reading {
+        raw,
+        outcomes: EXCHANGE_LOCATIONS
+            .iter()
+            .map(|l| (l.as_str().to_string(), Outcome::read()))
+            .collect(),
+        kept: Kept::default(),
+        permission_warning: Some(warning),
+    })
+}
+
+/// Stores the exchange uid of an account added before uids were kept. When another account
+/// of the user already is this exchange account, the uid stays unset and a warning says so
+/// (the user removes one of the two; both keep syncing meanwhile).
+async fn remember_exchange_uid(state: &AppState, account: &accounts::Model, uid: &str) {
+    match account_store::set_exchange_uid(&state.db, account.id, uid).await {
+        Ok(()) => {}
+        Err(e)
+            if account_store::duplicate_of(&e)
+                == Some(account_store::Duplicate::ExchangeAccount) =>
+        {
+            tracing::warn!(account_id = %account.id, "another account of this user is the same exchange account; remove one of them")
+        }
+        Err(e) => {
+            tracing::warn!(account_id = %account.id, error = %e, "could not store the exchange account uid")
+        }
+    }
+}
+
+fn describe(e: ConnectorError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}

@@ -1,0 +1,258 @@
+//! Syncing one account: read balances from OKX or the wallet's chains, identify and price
+//! them, and store the holdings and each location's sync state. A failure keeps what was
+//! stored: a failed or disabled location, and a token whose read failed, keep their previous
+//! holdings flagged `not_refreshed` (see `domain::locations` for the statuses).
+//!
+//! One file per source family: `exchange` (OKX), `evm` (wallets on EVM chains).
+
+mod evm;
+mod exchange;
+
+pub use evm::enabled_chains;
+pub use exchange::{credentials, TRADE_WARNING};
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::{SubsecRound, Utc};
+use uuid::Uuid;
+
+use crate::connectors::ExchangeLocation;
+use crate::domain::holdings::{self, flag, Holding, Kept, Quote, RawHolding};
+use crate::domain::locations::{self, LocationSync, Outcome};
+use crate::entities::accounts;
+use crate::state::AppState;
+use crate::store::accounts::{self as account_store, SyncRecord};
+use crate::store::prices;
+
+pub const STATUS_OK: &str = "ok";
+/// Some locations (chains, or parts of an exchange account) failed; they keep their
+/// previous holdings.
+pub const STATUS_PARTIAL: &str = "partial";
+/// Nothing could be read (every location failed or is not refreshed); holdings are kept.
+pub const STATUS_ERROR: &str = "error";
+
+/// Accounts being synced in this process (a second sync of one account waits its turn).
+#[derive(Clone, Default)]
+pub struct SyncGuard(Arc<Mutex<HashSet<Uuid>>>);
+
+struct Held(SyncGuard, Uuid);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0 .0.lock().expect("sync guard").remove(&self.1);
+    }
+}
+
+impl SyncGuard {
+    fn take(&self, id: Uuid) -> Option<Held> {
+        self.0
+            .lock()
+            .expect("sync guard")
+            .insert(id)
+            .then(|| Held(self.clone(), id))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("this account is already syncing")]
+    InProgress,
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    /// The stored holdings cannot be read: syncing over them would lose them.
+    #[error(transparent)]
+    Unreadable(#[from] crate::portfolio::Unreadable),
+    #[error("{0}")]
+    Other(#[from] anyhow::Error),
+}
+
+/// Stored holdings of an account (empty when never synced).
+pub fn stored_holdings(account: &accounts::Model) -> Vec<Holding> {
+    account
+        .holdings
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// Stored per-location sync state of an account (empty when never synced).
+pub fn stored_locations(account: &accounts::Model) -> Vec<LocationSync> {
+    account
+        .location_syncs
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// What one read produced: balances, each location's outcome, and what to keep from before.
+pub(crate) struct Reading {
+    pub(crate) raw: Vec<RawHolding>,
+    pub(crate) outcomes: Vec<(String, Outcome)>,
+    pub(crate) kept: Kept,
+    pub(crate) permission_warning: Option<Option<String>>,
+}
+
+/// The exchange's locations (all read together).
+pub(crate) const EXCHANGE_LOCATIONS: [ExchangeLocation; 3] = [
+    ExchangeLocation::Trading,
+    ExchangeLocation::Funding,
+    ExchangeLocation::Earn,
+];
+
+/// Syncs one account now and returns it as stored afterwards.
+///
+/// Nothing vanishes: a location that fails or is not read (its chain disabled), and a token
+/// whose read fails, keep their previous holdings flagged `not_refreshed`. An account of
+/// which nothing could be read is `error`; one of which something could not be read is
+/// `partial`; `last_synced_at` is the oldest location's last good read.
+pub async fn sync_account(
+    state: &AppState,
+    account: accounts::Model,
+) -> Result<accounts::Model, SyncError> {
+    let _held = state
+        .syncing
+        .take(account.id)
+        .ok_or(SyncError::InProgress)?;
+    // Never merged over as "nothing held": an unreadable document stops the sync untouched.
+    let previous = crate::portfolio::holdings_of(&account)?;
+    let started = Utc::now();
+    account_store::mark_sync_started(&state.db, account.id, started).await?;
+    let result = match account.account_type.as_str() {
+        "exchange" => exchange::read(state, &account).await,
+        _ => evm::read(state, &account).await,
+    };
+    let reading = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            tracing::warn!(account_id = %account.id, error = %msg, "account sync failed");
+            let mut names: Vec<String> = if account.account_type == "exchange" {
+                EXCHANGE_LOCATIONS
+                    .iter()
+                    .map(|l| l.as_str().to_string())
+                    .collect()
+            } else {
+                enabled_chains(&account)
+            };
+            for h in &previous {
+                if !names.contains(&h.location) {
+                    names.push(h.location.clone());
+                }
+            }
+            Reading {
+                raw: Vec::new(),
+                outcomes: names
+                    .iter()
+                    .map(|n| (n.clone(), Outcome::Failed(msg.clone())))
+                    .collect(),
+                kept: Kept {
+                    locations: names,
+                    tokens: Vec::new(),
+                },
+                permission_warning: None,
+            }
+        }
+    };
+
+    let index = state.asset_index.get(&state.db).await?;
+    let fresh = holdings::identify(reading.raw, &index);
+    // Microseconds, as PostgreSQL stores `last_synced_at`: the JSON times then agree with it.
+    let now = Utc::now().trunc_subsecs(6);
+    let mut merged =
+        holdings::merge_sync(&previous, fresh, &reading.kept, now, account.last_synced_at);
+    let ids: Vec<Uuid> = merged.iter().filter_map(|h| h.asset_id).collect();
+    let quotes: HashMap<Uuid, Quote> = prices::latest_for_assets(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, p)| {
+            (
+                id,
+                Quote {
+                    price_usd: p.price_usd.0,
+                    source: p.source,
+                    at: p.timestamp,
+                },
+            )
+        })
+        .collect();
+    // Fresh holdings get today's prices; kept ones keep theirs unless a newer price of the
+    // same asset is at hand.
+    holdings::price(&mut merged, &quotes, state.config.sync.dust_threshold_usd);
+
+    let before = stored_locations(&account);
+    let locations: Vec<LocationSync> = reading
+        .outcomes
+        .into_iter()
+        .map(|(name, outcome)| {
+            let outcome = match outcome {
+                Outcome::Read {
+                    failures,
+                    notes,
+                    kept_since: _,
+                } if !failures.is_empty() => {
+                    // The oldest read behind the balances kept at this location.
+                    let kept: Vec<Option<chrono::DateTime<Utc>>> = merged
+                        .iter()
+                        .filter(|h| h.location == name && h.has_flag(flag::NOT_REFRESHED))
+                        .map(|h| h.synced_at)
+                        .collect();
+                    let kept_since = if kept.is_empty() {
+                        None
+                    } else if kept.iter().any(Option::is_none) {
+                        Some(None)
+                    } else {
+                        Some(kept.into_iter().flatten().min())
+                    };
+                    Outcome::Read {
+                        failures,
+                        notes,
+                        kept_since,
+                    }
+                }
+                other => other,
+            };
+            let prev = before.iter().find(|l| l.location == name);
+            locations::next(&name, prev, outcome, now, account.last_synced_at)
+        })
+        .collect();
+    let problems: Vec<String> = locations
+        .iter()
+        .filter(|l| l.status != locations::OK)
+        .map(|l| {
+            format!(
+                "{}: {}",
+                l.location,
+                l.error.as_deref().unwrap_or(&l.status)
+            )
+        })
+        .collect();
+    let (status, error) = if !locations::read_any(&locations) {
+        let why = if locations.is_empty() {
+            "the account has no location to read".to_string()
+        } else {
+            format!("nothing could be read: {}", problems.join("; "))
+        };
+        (STATUS_ERROR, Some(why))
+    } else if problems.is_empty() {
+        (STATUS_OK, None)
+    } else {
+        (STATUS_PARTIAL, Some(problems.join("; ")))
+    };
+    if status != STATUS_OK {
+        tracing::warn!(account_id = %account.id, status, error = error.as_deref().unwrap_or(""), "account sync incomplete");
+    }
+    Ok(account_store::record_sync(
+        &state.db,
+        account.id,
+        SyncRecord {
+            status,
+            error,
+            holdings: Some(serde_json::to_value(&merged).map_err(anyhow::Error::from)?),
+            synced_at: locations::oldest_read(&locations),
+            permission_warning: reading.permission_warning,
+            locations: Some(serde_json::to_value(&locations).map_err(anyhow::Error::from)?),
+        },
+    )
+    .await?)
+}
