@@ -19,6 +19,9 @@ mod m20261203_000101_add_account_location_syncs;
 mod m20261203_000201_unique_wallet_per_user;
 mod m20261203_000202_exchange_uid;
 mod m20261203_000301_create_audit_events;
+mod m20261203_000401_create_holdings;
+mod m20261203_000402_create_daily_balances;
+mod m20261203_000403_create_manual_entries;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -53,6 +56,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000201_unique_wallet_per_user::Migration),
             Box::new(m20261203_000202_exchange_uid::Migration),
             Box::new(m20261203_000301_create_audit_events::Migration),
+            Box::new(m20261203_000401_create_holdings::Migration),
+            Box::new(m20261203_000402_create_daily_balances::Migration),
+            Box::new(m20261203_000403_create_manual_entries::Migration),
         ]
     }
 }

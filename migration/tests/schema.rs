@@ -6,7 +6,7 @@ use migration::sea_orm::{
 use migration::{Alias, Expr, Migrator, MigratorTrait, Query, SchemaManager, SimpleExpr};
 use uuid::Uuid;
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 16] = [
     "users",
     "assets",
     "asset_contracts",
@@ -20,6 +20,9 @@ const TABLES: [&str; 13] = [
     "recommendations",
     "job_runs",
     "audit_events",
+    "holdings",
+    "daily_balances",
+    "manual_entries",
 ];
 
 async fn insert(
@@ -387,4 +390,212 @@ fn database_url_rewrite() {
         with_database("postgres://h:5432", "x"),
         "postgres://h:5432/x"
     );
+}
+
+/// The holdings document as the API wrote it before `holdings` rows (`accounts.holdings`).
+fn old_shape_doc() -> migration::sea_orm::JsonValue {
+    serde_json::json!([
+        {"asset_id": null, "symbol": "ETH", "quantity": "1.5", "raw_amount": "1500000000000000000",
+         "decimals": 18, "location": "ethereum", "chain": "ethereum", "contract_address": null,
+         "price_usd": "2000.12", "value_usd": "3000.18000000", "price_source": "coingecko",
+         "price_at": "2026-12-01T10:00:00Z", "is_dust": false, "identified_by": "registry"},
+        {"asset_id": "8e4f5a3c-3b7a-4d7e-9a55-2f3f8c3c1d11", "symbol": "USDC",
+         "quantity": "123.450000000000000001", "location": "trading", "chain": null,
+         "contract_address": null, "price_usd": null, "value_usd": null, "price_source": null,
+         "price_at": null, "is_dust": false, "identified_by": "symbol", "kind": "spot",
+         "flags": ["not_refreshed", "stale"], "synced_at": "2026-12-01T09:00:00.123456Z"},
+        {"asset_id": null, "symbol": "BTC", "quantity": "-0.25", "location": "trading",
+         "is_dust": false, "identified_by": "symbol", "kind": "borrowed", "flags": []},
+        {"asset_id": null, "symbol": "HUGE", "quantity": "0",
+         "raw_amount": "115792089237316195423570985008687907853269984665640564039457584007913129639935",
+         "decimals": 18, "location": "base", "chain": "base",
+         "contract_address": "0x00000000000000000000000000000000000000aa", "is_dust": false,
+         "identified_by": "unknown", "flags": ["out_of_range"],
+         "quantity_text": "115792089237316195423570985008687907853269984665640564039457.584007913129639935"}
+    ])
+}
+
+async fn new_account(
+    db: &DatabaseConnection,
+    user: Uuid,
+    holdings: Option<SimpleExpr>,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::new_v4();
+    let mut cols = vec![
+        ("id", id.into()),
+        ("user_id", user.into()),
+        ("name", format!("a-{id}").into()),
+        ("account_type", "wallet".into()),
+        ("wallet_address", format!("0x{}", id.simple()).into()),
+        ("is_active", true.into()),
+        ("created_at", now()),
+        ("updated_at", now()),
+    ];
+    if let Some(h) = holdings {
+        cols.push(("holdings", h));
+    }
+    insert(db, "accounts", &cols).await?;
+    Ok(id)
+}
+
+async fn texts(db: &DatabaseConnection, sql: &str) -> Vec<Vec<Option<String>>> {
+    db.query_all(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (0..6)
+                .map(|i| r.try_get_by_index::<Option<String>>(i).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+/// Old-shape holdings become rows, every one, exactly; an unreadable document stays in place;
+/// `down` puts the documents back.
+async fn old_holdings_migrate(db: DatabaseConnection) {
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name().contains("create_holdings"))
+        .expect("the holdings migration");
+    Migrator::up(&db, Some(at as u32)).await.unwrap();
+    let user = new_user(&db, "sub-old").await.unwrap();
+    let full = new_account(&db, user, Some(old_shape_doc().into()))
+        .await
+        .unwrap();
+    new_account(&db, user, Some(serde_json::json!({"not": "a list"}).into()))
+        .await
+        .unwrap();
+    new_account(&db, user, None).await.unwrap();
+
+    Migrator::up(&db, None).await.unwrap();
+    // Only `full` had holdings, so its rows are all the rows.
+    let rows = texts(
+        &db,
+        "SELECT symbol, quantity, raw_amount, kind, quantity_text, price_usd FROM holdings \
+         ORDER BY position",
+    )
+    .await;
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            vec![s("ETH"), s("1.5"), s("1500000000000000000"), s("spot"), None, s("2000.12")],
+            vec![s("USDC"), s("123.450000000000000001"), None, s("spot"), None, None],
+            vec![s("BTC"), s("-0.25"), None, s("borrowed"), None, None],
+            vec![
+                s("HUGE"),
+                s("0"),
+                s("115792089237316195423570985008687907853269984665640564039457584007913129639935"),
+                s("spot"),
+                s("115792089237316195423570985008687907853269984665640564039457.584007913129639935"),
+                None
+            ],
+        ]
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM holdings").await, 4);
+    // Migrated documents are cleared; the unreadable one and the never-synced one are as before.
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM accounts WHERE holdings IS NULL").await,
+        2
+    );
+    let kept = db
+        .query_one(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT holdings FROM accounts WHERE holdings IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<migration::sea_orm::JsonValue>(0)
+        .unwrap();
+    assert_eq!(kept, serde_json::json!({"not": "a list"}));
+
+    // Down: the rows go back into the documents, in order, with their fields.
+    Migrator::down(&db, Some((all.len() - at) as u32))
+        .await
+        .unwrap();
+    let back = db
+        .query_all(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT holdings FROM accounts WHERE holdings IS NOT NULL",
+        ))
+        .await
+        .unwrap();
+    let mut docs: Vec<migration::sea_orm::JsonValue> = back
+        .into_iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect();
+    docs.retain(|d| d.is_array());
+    assert_eq!(docs.len(), 1);
+    let list = docs[0].as_array().unwrap();
+    let old = old_shape_doc();
+    for (was, now) in old.as_array().unwrap().iter().zip(list) {
+        for k in [
+            "symbol",
+            "quantity",
+            "raw_amount",
+            "quantity_text",
+            "asset_id",
+        ] {
+            assert_eq!(
+                was.get(k).cloned().unwrap_or_default(),
+                now[k],
+                "field {k} of {}",
+                was["symbol"]
+            );
+        }
+        assert_eq!(
+            was.get("kind")
+                .cloned()
+                .unwrap_or(serde_json::json!("spot")),
+            now["kind"]
+        );
+    }
+    assert_eq!(list.len(), 4);
+    // And up again keeps every holding.
+    Migrator::up(&db, None).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM holdings").await, 4);
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_old_holdings_migrate() {
+    let path = std::env::temp_dir().join(format!("migration-old-{}.db", Uuid::new_v4()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let db = Database::connect(&url).await.unwrap();
+    let outcome = tokio::spawn(old_holdings_migrate(db)).await;
+    let _ = std::fs::remove_file(&path);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
+async fn postgres_old_holdings_migrate() {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("TEST_DATABASE_URL unset: skipping the PostgreSQL old-holdings test");
+        return;
+    };
+    let name = format!("migration_old_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+    let url = with_database(&admin_url, &name);
+    let outcome = tokio::spawn(async move {
+        let db = Database::connect(&url).await.unwrap();
+        old_holdings_migrate(db).await;
+    })
+    .await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
 }
