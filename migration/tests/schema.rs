@@ -461,7 +461,7 @@ async fn old_holdings_migrate(db: DatabaseConnection) {
         .expect("the holdings migration");
     Migrator::up(&db, Some(at as u32)).await.unwrap();
     let user = new_user(&db, "sub-old").await.unwrap();
-    let full = new_account(&db, user, Some(old_shape_doc().into()))
+    new_account(&db, user, Some(old_shape_doc().into()))
         .await
         .unwrap();
     new_account(&db, user, Some(serde_json::json!({"not": "a list"}).into()))
