@@ -18,16 +18,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::prices::LatestPrice;
 
-/// A stored document (targets, guardrails, holdings) that cannot be read. Never replaced by
-/// defaults: an empty `never_sell` or no holdings would be advice on made-up data.
-#[derive(Debug, thiserror::Error)]
-#[error("the stored {what} of {owner} {id} cannot be read ({why}); set them again")]
-pub struct Unreadable {
-    pub what: &'static str,
-    pub owner: &'static str,
-    pub id: Uuid,
-    pub why: String,
-}
+pub use crate::store::holdings::{LoadError, Unreadable};
 
 impl From<Unreadable> for ApiError {
     fn from(e: Unreadable) -> Self {
@@ -57,19 +48,6 @@ impl PriceRule {
 
     pub fn is_stale(&self, at: DateTime<Utc>) -> bool {
         completeness::is_stale(at, self.now, self.max_age)
-    }
-}
-
-/// Stored holdings of an account (empty when never synced); an unreadable document is an error.
-pub fn holdings_of(account: &accounts::Model) -> Result<Vec<Holding>, Unreadable> {
-    match &account.holdings {
-        None => Ok(Vec::new()),
-        Some(v) => serde_json::from_value(v.clone()).map_err(|e| Unreadable {
-            what: "holdings",
-            owner: "account",
-            id: account.id,
-            why: e.to_string(),
-        }),
     }
 }
 
@@ -219,14 +197,26 @@ pub fn positions(
     out
 }
 
-/// Every linked account's holdings, read from storage (an unreadable document is an error).
-pub fn account_holdings(
+/// Every linked account's holdings, read from storage in the accounts' order (an unreadable
+/// document is an error).
+pub async fn account_holdings(
+    db: &impl sea_orm::ConnectionTrait,
     accounts: &[accounts::Model],
-) -> Result<Vec<(Uuid, Vec<Holding>)>, Unreadable> {
-    accounts
+) -> Result<Vec<(Uuid, Vec<Holding>)>, LoadError> {
+    let mut by_id = crate::store::holdings::of_accounts(db, accounts).await?;
+    Ok(accounts
         .iter()
-        .map(|a| Ok((a.id, holdings_of(a)?)))
-        .collect()
+        .map(|a| (a.id, by_id.remove(&a.id).unwrap_or_default()))
+        .collect())
+}
+
+impl From<LoadError> for ApiError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Db(e) => e.into(),
+            LoadError::Unreadable(e) => e.into(),
+        }
+    }
 }
 
 /// Every asset id the holdings hold or the targets name.
@@ -270,7 +260,7 @@ pub async fn allocation(
     let index = state.asset_index.get(&state.db).await?;
     let targets = targets_of(portfolio)?;
     let guardrails = guardrails_of(portfolio)?;
-    let held = account_holdings(accounts)?;
+    let held = account_holdings(&state.db, accounts).await?;
     let ids = asset_ids(&held, &targets);
     let prices = state.price_cache.latest_many(&state.db, &ids).await?;
     let rule = PriceRule::of(state);

@@ -39,8 +39,24 @@ pub mod flag {
 pub mod kind {
     pub const SPOT: &str = "spot";
     pub const EARN: &str = "earn";
+    pub const STAKED: &str = "staked";
+    pub const SUPPLIED: &str = "supplied";
     /// A liability (negative balance), subtracted from net value.
     pub const BORROWED: &str = "borrowed";
+    pub const LP: &str = "lp";
+    /// Entered by the user (a `manual` account).
+    pub const MANUAL: &str = "manual";
+
+    /// The kind of a non-negative balance at `location` (`earn`, `staked`, `manual` name
+    /// their kind; every other location holds spot balances).
+    pub fn of_location(location: &str) -> &'static str {
+        match location {
+            EARN => EARN,
+            STAKED => STAKED,
+            MANUAL => MANUAL,
+            _ => SPOT,
+        }
+    }
 }
 
 fn spot() -> String {
@@ -237,10 +253,8 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
             .unwrap_or_else(|| r.symbol.trim().to_uppercase());
         let kind = if r.quantity < Decimal::ZERO {
             kind::BORROWED
-        } else if r.location == kind::EARN {
-            kind::EARN
         } else {
-            kind::SPOT
+            kind::of_location(&r.location)
         };
         merged.push(Holding {
             asset_id,

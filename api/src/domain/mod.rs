@@ -7,6 +7,7 @@ pub mod chains;
 pub mod completeness;
 pub mod evm_address;
 pub mod exact;
+pub mod history;
 pub mod holdings;
 pub mod identity;
 pub mod locations;

@@ -32,6 +32,8 @@ pub const EXCHANGES: [&str; 1] = ["okx"];
 pub enum AccountType {
     Exchange,
     Wallet,
+    /// Holdings the user enters (cold storage, an OTC position): `PUT …/manual-holdings`.
+    Manual,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,10 +74,11 @@ async fn valued(
     state: &AppState,
     rows: Vec<accounts::Model>,
 ) -> Result<Vec<AccountResponse>, ApiError> {
-    let mut held = Vec::with_capacity(rows.len());
-    for a in &rows {
-        held.push(crate::portfolio::holdings_of(a)?);
-    }
+    let held: Vec<Vec<Holding>> = crate::portfolio::account_holdings(&state.db, &rows)
+        .await?
+        .into_iter()
+        .map(|(_, h)| h)
+        .collect();
     let mut ids: Vec<Uuid> = held.iter().flatten().filter_map(|h| h.asset_id).collect();
     ids.sort();
     ids.dedup();
@@ -93,7 +96,10 @@ async fn valued(
         .collect())
 }
 
-async fn valued_one(state: &AppState, a: accounts::Model) -> Result<AccountResponse, ApiError> {
+pub(crate) async fn valued_one(
+    state: &AppState,
+    a: accounts::Model,
+) -> Result<AccountResponse, ApiError> {
     Ok(valued(state, vec![a]).await?.remove(0))
 }
 
@@ -103,10 +109,10 @@ fn response(a: accounts::Model, holdings: Vec<Holding>) -> AccountResponse {
         locations,
         total_value_usd: holdings::total_value(&holdings),
         enabled_chains: sync::enabled_chains(&a),
-        account_type: if a.account_type == "exchange" {
-            AccountType::Exchange
-        } else {
-            AccountType::Wallet
+        account_type: match a.account_type.as_str() {
+            "exchange" => AccountType::Exchange,
+            "manual" => AccountType::Manual,
+            _ => AccountType::Wallet,
         },
         id: a.id,
         name: a.name,
@@ -364,7 +370,7 @@ pub async fn get_account(
     Ok(Json(valued_one(&state, a).await?))
 }
 
-/// Add an OKX account (read-only key) or an EVM wallet.
+/// Add an OKX account (read-only key), an EVM wallet, or a manual account (holdings you enter).
 #[utoipa::path(post, path = "/api/accounts", tag = "accounts", request_body = CreateAccountRequest,
     security(("bearer_auth" = [])),
     responses(
@@ -391,6 +397,7 @@ pub async fn create_account(
         account_type: Set(match req.account_type {
             AccountType::Exchange => "exchange",
             AccountType::Wallet => "wallet",
+            AccountType::Manual => "manual",
         }
         .to_string()),
         exchange_name: Set(None),
@@ -503,6 +510,21 @@ pub async fn create_account(
             row.wallet_address = Set(Some(address));
             row.enabled_chains = Set(Some(serde_json::json!(chains)));
         }
+        AccountType::Manual => {
+            for (present, field) in [
+                (req.exchange_name.is_some(), "exchange_name"),
+                (req.api_key.is_some(), "api_key"),
+                (req.api_secret.is_some(), "api_secret"),
+                (req.passphrase.is_some(), "passphrase"),
+                (req.wallet_address.is_some(), "wallet_address"),
+                (req.enabled_chains.is_some(), "enabled_chains"),
+            ] {
+                forbidden(present, field, "manual", &mut errors);
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
+            }
+        }
     }
     // The unique indexes decide, so two concurrent creates give one row and one 409.
     let created = match store::insert(&state.db, row.clone()).await {
@@ -537,6 +559,7 @@ pub async fn update_account(
         .await?
         .ok_or_else(|| ApiError::not_found("account"))?;
     let is_exchange = account.account_type == "exchange";
+    let is_manual = account.account_type == "manual";
     let mut errors = Vec::new();
     let mut row = accounts::ActiveModel {
         id: Set(id),
@@ -564,14 +587,22 @@ pub async fn update_account(
             required(&req.passphrase, "passphrase", &mut errors);
         }
     } else {
+        let kind = if is_manual { "manual" } else { "wallet" };
         for (present, field) in [
             (req.api_key.is_some(), "api_key"),
             (req.api_secret.is_some(), "api_secret"),
             (req.passphrase.is_some(), "passphrase"),
         ] {
-            forbidden(present, field, "wallet", &mut errors);
+            forbidden(present, field, kind, &mut errors);
         }
-        if req.enabled_chains.is_some() {
+        if is_manual {
+            forbidden(
+                req.enabled_chains.is_some(),
+                "enabled_chains",
+                kind,
+                &mut errors,
+            );
+        } else if req.enabled_chains.is_some() {
             let chains = check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?;
             row.enabled_chains = Set(Some(serde_json::json!(chains)));
         }
@@ -620,7 +651,7 @@ pub async fn delete_account(
     }
 }
 
-fn sync_error(e: SyncError) -> ApiError {
+pub(crate) fn sync_error(e: SyncError) -> ApiError {
     match e {
         SyncError::InProgress => ApiError::Conflict {
             code: "sync_in_progress",

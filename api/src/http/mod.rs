@@ -4,11 +4,13 @@ pub mod accounts;
 pub mod admin_tokens;
 pub mod assets;
 pub mod audit;
+pub mod balances;
 pub mod caps;
 pub mod chains;
 pub mod health;
 pub mod jobs;
 pub mod limits;
+pub mod manual;
 pub mod market;
 pub mod me;
 pub mod migrations;
@@ -80,6 +82,15 @@ pub fn router(state: AppState) -> Router {
                 .delete(accounts::delete_account),
         )
         .route("/api/accounts/{id}/sync", post(accounts::sync_account))
+        .route(
+            "/api/accounts/{id}/manual-holdings",
+            axum::routing::put(manual::set_manual_holding),
+        )
+        .route(
+            "/api/accounts/{id}/manual-holdings/history",
+            get(manual::manual_history),
+        )
+        .route("/api/balances/history", get(balances::balance_history))
         .route(
             "/api/portfolios",
             get(portfolios::list_portfolios).post(portfolios::create_portfolio),

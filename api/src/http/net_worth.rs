@@ -41,7 +41,7 @@ pub async fn get_net_worth(
 ) -> Result<Json<NetWorthResponse>, ApiError> {
     let accounts = account_store::list_for_user(&state.db, user.id).await?;
     let accounts: Vec<_> = accounts.into_iter().filter(|a| a.is_active).collect();
-    let mut held = service::account_holdings(&accounts)?;
+    let mut held = service::account_holdings(&state.db, &accounts).await?;
     let ids = service::asset_ids(&held, &[]);
     let latest = state.price_cache.latest_many(&state.db, &ids).await?;
     for (_, h) in &mut held {

@@ -69,10 +69,11 @@ impl Job for EodSnapshot {
             // read as empty.
             let mut held: HashMap<Uuid, Vec<holdings::Holding>> = HashMap::new();
             for a in accounts.values() {
-                match service::holdings_of(a) {
+                match crate::store::holdings::of_account(&state.db, a).await {
                     Ok(h) => {
                         held.insert(a.id, h);
                     }
+                    Err(crate::store::holdings::LoadError::Db(e)) => return Err(e.into()),
                     Err(e) => failures.push(e.to_string()),
                 }
             }
@@ -122,17 +123,86 @@ impl Job for EodSnapshot {
             done += rows.len() as i64;
             statements += snapshots::upsert_many(&state.db, rows).await?;
         }
+        let balances = daily_balances(state, date, &mut failures).await?;
+        statements += balances.statements;
         Ok(Outcome {
             items_processed: done,
             failures,
             details: json!({
                 "portfolios": done,
+                "accounts_with_daily_balances": balances.accounts,
+                "daily_balance_lines": balances.lines,
                 "date": date,
                 "write_statements": statements,
                 "waited_for_other_jobs_secs": waited.as_secs(),
             }),
         })
     }
+}
+
+/// What writing the day's balances did.
+struct Balances {
+    accounts: usize,
+    lines: usize,
+    statements: usize,
+}
+
+/// Accounts read per page for the daily balances.
+const ACCOUNT_PAGE: usize = 500;
+
+/// Writes every active account's balances of `date` (in a portfolio or not), valued at the
+/// latest prices. An account whose holdings cannot be read is listed in `failures`, not written
+/// as holding nothing.
+async fn daily_balances(
+    state: &AppState,
+    date: NaiveDate,
+    failures: &mut Vec<String>,
+) -> anyhow::Result<Balances> {
+    use crate::store::holdings::{self as holdings_store, LoadError};
+    let mut out = Balances {
+        accounts: 0,
+        lines: 0,
+        statements: 0,
+    };
+    let accounts = account_store::list_active(&state.db).await?;
+    for page in accounts.chunks(ACCOUNT_PAGE) {
+        let mut held: HashMap<Uuid, Vec<holdings::Holding>> =
+            match holdings_store::of_accounts(&state.db, page).await {
+                Ok(h) => h,
+                Err(LoadError::Db(e)) => return Err(e.into()),
+                // One unreadable account: read them one by one to skip only that one.
+                Err(LoadError::Unreadable(_)) => {
+                    let mut h = HashMap::new();
+                    for a in page {
+                        match holdings_store::of_account(&state.db, a).await {
+                            Ok(list) => {
+                                h.insert(a.id, list);
+                            }
+                            Err(LoadError::Db(e)) => return Err(e.into()),
+                            Err(e) => failures.push(e.to_string()),
+                        }
+                    }
+                    h
+                }
+            };
+        let mut ids: Vec<Uuid> = held.values().flatten().filter_map(|h| h.asset_id).collect();
+        ids.sort();
+        ids.dedup();
+        let prices = state.price_cache.latest_many(&state.db, &ids).await?;
+        for a in page {
+            let Some(mut list) = held.remove(&a.id) else {
+                continue;
+            };
+            service::reprice(&mut list, &prices, state.config.sync.dust_threshold_usd);
+            let lines = crate::domain::history::day_balances(&list);
+            out.statements +=
+                crate::store::daily_balances::replace_day(&state.db, a.id, a.user_id, date, &lines)
+                    .await?;
+            out.accounts += 1;
+            out.lines += lines.len();
+        }
+    }
+    Ok(out)
 }
 
 /// Longest wait for the sync and price jobs before snapshotting anyway.

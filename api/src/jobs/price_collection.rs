@@ -16,9 +16,7 @@ use crate::connectors::{MarketQuote, Provider};
 use crate::entities::assets;
 use crate::state::AppState;
 use crate::store::prices::{self, NewPrice};
-use crate::store::{
-    accounts as account_store, assets as asset_store, portfolios as portfolio_store,
-};
+use crate::store::{assets as asset_store, portfolios as portfolio_store};
 
 pub struct PriceCollection;
 
@@ -196,11 +194,7 @@ impl Job for PriceCollection {
 /// document that cannot be read adds nothing here (the portfolio routes report it).
 async fn held_and_targeted(state: &AppState) -> anyhow::Result<HashSet<Uuid>> {
     let mut ids = HashSet::new();
-    for a in account_store::list_active(&state.db).await? {
-        if let Ok(h) = crate::portfolio::holdings_of(&a) {
-            ids.extend(h.into_iter().filter_map(|h| h.asset_id));
-        }
-    }
+    ids.extend(crate::store::holdings::held_asset_ids(&state.db).await?);
     let mut after = None;
     loop {
         let page = portfolio_store::page(&state.db, after, 1_000).await?;

@@ -155,18 +155,22 @@ pub async fn mark_sync_started(
 pub struct SyncRecord {
     pub status: &'static str,
     pub error: Option<String>,
-    pub holdings: Option<serde_json::Value>,
+    pub holdings: Option<Vec<crate::domain::holdings::Holding>>,
     /// The oldest location's last good read.
     pub synced_at: Option<DateTime<Utc>>,
     pub permission_warning: Option<Option<String>>,
     pub locations: Option<serde_json::Value>,
 }
 
+/// Stores a sync's outcome and, when given, replaces the account's holdings rows, in one
+/// transaction (a failure leaves the previous holdings and status as they were).
 pub async fn record_sync(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     id: Uuid,
     rec: SyncRecord,
 ) -> Result<accounts::Model, DbErr> {
+    use sea_orm::TransactionTrait;
+    let tx = db.begin().await?;
     let mut am = accounts::ActiveModel {
         id: Set(id),
         last_sync_status: Set(Some(rec.status.to_string())),
@@ -174,8 +178,9 @@ pub async fn record_sync(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    if let Some(h) = rec.holdings {
-        am.holdings = Set(Some(h));
+    if let Some(list) = &rec.holdings {
+        super::holdings::replace(&tx, id, list).await?;
+        am.holdings = Set(None);
     }
     if let Some(at) = rec.synced_at {
         am.last_synced_at = Set(Some(at));
@@ -186,7 +191,9 @@ pub async fn record_sync(
     if let Some(l) = rec.locations {
         am.location_syncs = Set(Some(l));
     }
-    am.update(db).await
+    let stored = am.update(&tx).await?;
+    tx.commit().await?;
+    Ok(stored)
 }
 
 /// Accounts by id (any owner: callers pass ids they got from the owner's links).

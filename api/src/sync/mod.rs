@@ -3,10 +3,12 @@
 //! stored: a failed or disabled location, and a token whose read failed, keep their previous
 //! holdings flagged `not_refreshed` (see `domain::locations` for the statuses).
 //!
-//! One file per source family: `exchange` (OKX), `evm` (wallets on EVM chains).
+//! One file per source family: `exchange` (OKX), `evm` (wallets on EVM chains), `manual`
+//! (what the user entered).
 
 mod evm;
 mod exchange;
+pub mod manual;
 
 pub use evm::enabled_chains;
 pub use exchange::{credentials, TRADE_WARNING};
@@ -18,11 +20,12 @@ use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
 use crate::connectors::ExchangeLocation;
-use crate::domain::holdings::{self, flag, Holding, Kept, Quote, RawHolding};
+use crate::domain::holdings::{self, flag, Kept, Quote, RawHolding};
 use crate::domain::locations::{self, LocationSync, Outcome};
 use crate::entities::accounts;
 use crate::state::AppState;
 use crate::store::accounts::{self as account_store, SyncRecord};
+use crate::store::holdings::LoadError;
 use crate::store::prices;
 
 pub const STATUS_OK: &str = "ok";
@@ -62,18 +65,9 @@ pub enum SyncError {
     Db(#[from] sea_orm::DbErr),
     /// The stored holdings cannot be read: syncing over them would lose them.
     #[error(transparent)]
-    Unreadable(#[from] crate::portfolio::Unreadable),
+    Unreadable(#[from] crate::store::holdings::Unreadable),
     #[error("{0}")]
     Other(#[from] anyhow::Error),
-}
-
-/// Stored holdings of an account (empty when never synced).
-pub fn stored_holdings(account: &accounts::Model) -> Vec<Holding> {
-    account
-        .holdings
-        .clone()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
 }
 
 /// Stored per-location sync state of an account (empty when never synced).
@@ -115,11 +109,16 @@ pub async fn sync_account(
         .take(account.id)
         .ok_or(SyncError::InProgress)?;
     // Never merged over as "nothing held": an unreadable document stops the sync untouched.
-    let previous = crate::portfolio::holdings_of(&account)?;
+    let previous = match crate::store::holdings::of_account(&state.db, &account).await {
+        Ok(h) => h,
+        Err(LoadError::Db(e)) => return Err(e.into()),
+        Err(LoadError::Unreadable(e)) => return Err(e.into()),
+    };
     let started = Utc::now();
     account_store::mark_sync_started(&state.db, account.id, started).await?;
     let result = match account.account_type.as_str() {
         "exchange" => exchange::read(state, &account).await,
+        "manual" => manual::read(state, &account).await,
         _ => evm::read(state, &account).await,
     };
     let reading = match result {
@@ -248,7 +247,7 @@ pub async fn sync_account(
         SyncRecord {
             status,
             error,
-            holdings: Some(serde_json::to_value(&merged).map_err(anyhow::Error::from)?),
+            holdings: Some(merged),
             synced_at: locations::oldest_read(&locations),
             permission_warning: reading.permission_warning,
             locations: Some(serde_json::to_value(&locations).map_err(anyhow::Error::from)?),

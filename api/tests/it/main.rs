@@ -16,6 +16,7 @@ mod errors;
 mod evm_connector;
 mod faults;
 mod health;
+mod holdings_model;
 mod keycloak_real;
 mod limits;
 mod local_guard;

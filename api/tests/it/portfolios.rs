@@ -594,6 +594,9 @@ async fn every_owned_route_of_the_openapi_document_is_404_for_another_user() {
                 ("put", p) if p.starts_with("/api/portfolios") => {
                     Some(json!({"name": "Bob's now"}))
                 }
+                ("put", p) if p.ends_with("/manual-holdings") => {
+                    Some(json!({"asset": "BTC", "quantity": "1"}))
+                }
                 ("put", _) => Some(json!({"name": "Bob's now"})),
                 _ => None,
             };

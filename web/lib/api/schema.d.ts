@@ -14,7 +14,7 @@ export interface paths {
         /** The user's accounts with their holdings and last sync. */
         get: operations["list_accounts"];
         put?: never;
-        /** Add an OKX account (read-only key) or an EVM wallet. */
+        /** Add an OKX account (read-only key), an EVM wallet, or a manual account (holdings you enter). */
         post: operations["create_account"];
         delete?: never;
         options?: never;
@@ -53,6 +53,40 @@ export interface paths {
         post?: never;
         /** Delete an account and its stored credentials. */
         delete: operations["delete_account"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{id}/manual-holdings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set how much of one asset a manual account holds (the edit is kept in its history). */
+        put: operations["set_manual_holding"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{id}/manual-holdings/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every edit of a manual account's holdings, newest first. */
+        get: operations["manual_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -195,6 +229,23 @@ export interface paths {
         };
         /** The audit log: your own changes, newest first (admins: everyone's). */
         get: operations["list_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/balances/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** End-of-day balances per account and asset, oldest day first. */
+        get: operations["balance_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -589,7 +640,7 @@ export interface components {
             wallet_address?: string | null;
         };
         /** @enum {string} */
-        AccountType: "exchange" | "wallet";
+        AccountType: "exchange" | "wallet" | "manual";
         /** @description A chain as the admin sees it. */
         AdminChainResponse: {
             /** Format: int64 */
@@ -877,6 +928,26 @@ export interface components {
             name?: string | null;
             symbol: string;
         };
+        DailyBalanceResponse: {
+            /** Format: uuid */
+            account_id: string;
+            /** Format: uuid */
+            asset_id?: string | null;
+            /** Format: date */
+            day: string;
+            flags: string[];
+            /** @description `spot`, `earn`, `staked`, `borrowed`, `manual`, … */
+            kind: string;
+            /** Format: date-time */
+            price_at?: string | null;
+            price_usd?: string | null;
+            quantity: string;
+            symbol: string;
+            /** Format: date-time */
+            synced_at?: string | null;
+            /** @description Null when any part of the line had no price then. */
+            value_usd?: string | null;
+        };
         /** @description The body of every error answer. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1064,6 +1135,25 @@ export interface components {
              * @description The last good read of this location (`None`: never read).
              */
             synced_at?: string | null;
+        };
+        ManualEntryResponse: {
+            /** Format: uuid */
+            asset_id: string;
+            /** Format: date-time */
+            entered_at: string;
+            /** Format: uuid */
+            id: string;
+            note?: string | null;
+            quantity: string;
+            symbol: string;
+        };
+        ManualHoldingRequest: {
+            /** @description A catalog asset id, or a symbol (a symbol several assets share must be given as an id). */
+            asset: string;
+            /** @description Where it is (e.g. "Ledger in the safe"); at most 200 characters. */
+            note?: string | null;
+            /** @description How much is held, a decimal in a string (`"0.5"`); `"0"` removes the asset. */
+            quantity: string;
         };
         MarketStatusResponse: {
             /**
@@ -1850,6 +1940,204 @@ export interface operations {
             };
             /** @description No such account of this user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_manual_holding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualHoldingRequest"];
+            };
+        };
+        responses: {
+            /** @description The account with its holdings valued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountResponse"];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields (unknown or ambiguous asset, negative quantity), `not_a_manual_account`, or `limit_reached` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    manual_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The edits, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManualEntryResponse"][];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_a_manual_account` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3071,6 +3359,100 @@ export interface operations {
             };
             /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    balance_history: {
+        parameters: {
+            query?: {
+                /** @description Only this account (one of the user's). */
+                account_id?: string;
+                /** @description Only this asset. */
+                asset_id?: string;
+                /** @description First day (YYYY-MM-DD), inclusive; default 90 days before `to`. */
+                from?: string;
+                /** @description Last day (YYYY-MM-DD), inclusive; default today. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Daily balances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyBalanceResponse"][];
+                };
+            };
+            /** @description Malformed query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description from after to, or a range longer than 3,660 days */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,106 @@
+//! Daily balances per account and asset (written by the end-of-day job).
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::domain::history::DayBalance;
+use crate::entities::{daily_balances, DbDecimal};
+
+/// One stored line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub account_id: Uuid,
+    pub day: NaiveDate,
+    pub balance: DayBalance,
+}
+
+/// Replaces an account's lines of `day` (a second run of the day keeps the latest).
+pub async fn replace_day(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    user_id: Uuid,
+    day: NaiveDate,
+    lines: &[DayBalance],
+) -> Result<usize, DbErr> {
+    daily_balances::Entity::delete_many()
+        .filter(daily_balances::Column::AccountId.eq(account_id))
+        .filter(daily_balances::Column::Day.eq(day))
+        .exec(db)
+        .await?;
+    let now = Utc::now();
+    let rows: Vec<daily_balances::ActiveModel> = lines
+        .iter()
+        .map(|b| daily_balances::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            account_id: Set(account_id),
+            user_id: Set(user_id),
+            day: Set(day),
+            kind: Set(b.kind.clone()),
+            symbol: Set(b.symbol.clone()),
+            asset_id: Set(b.asset_id),
+            quantity: Set(DbDecimal(b.quantity)),
+            price_usd: Set(b.price_usd.map(DbDecimal)),
+            value_usd: Set(b.value_usd.map(DbDecimal)),
+            price_at: Set(b.price_at),
+            synced_at: Set(b.synced_at),
+            flags: Set(serde_json::json!(b.flags)),
+            created_at: Set(now),
+        })
+        .collect();
+    let mut statements = 1;
+    for chunk in rows.chunks(500) {
+        daily_balances::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// A user's lines between two days (inclusive), optionally of one account and/or one asset,
+/// oldest day first.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    account_id: Option<Uuid>,
+    asset_id: Option<Uuid>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Stored>, DbErr> {
+    let mut q = daily_balances::Entity::find()
+        .filter(daily_balances::Column::UserId.eq(user_id))
+        .filter(daily_balances::Column::Day.gte(from))
+        .filter(daily_balances::Column::Day.lte(to));
+    if let Some(a) = account_id {
+        q = q.filter(daily_balances::Column::AccountId.eq(a));
+    }
+    if let Some(a) = asset_id {
+        q = q.filter(daily_balances::Column::AssetId.eq(a));
+    }
+    let rows = q
+        .order_by_asc(daily_balances::Column::Day)
+        .order_by_asc(daily_balances::Column::AccountId)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| Stored {
+            account_id: m.account_id,
+            day: m.day,
+            balance: DayBalance {
+                asset_id: m.asset_id,
+                symbol: m.symbol,
+                kind: m.kind,
+                quantity: m.quantity.0,
+                price_usd: m.price_usd.map(|p| p.0),
+                value_usd: m.value_usd.map(|v| v.0),
+                price_at: m.price_at,
+                synced_at: m.synced_at,
+                flags: serde_json::from_value(m.flags).unwrap_or_default(),
+            },
+        })
+        .collect())
+}
