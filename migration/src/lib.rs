@@ -22,6 +22,7 @@ mod m20261203_000301_create_audit_events;
 mod m20261203_000401_create_holdings;
 mod m20261203_000402_create_daily_balances;
 mod m20261203_000403_create_manual_entries;
+mod m20261203_000404_account_chain_family;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000401_create_holdings::Migration),
             Box::new(m20261203_000402_create_daily_balances::Migration),
             Box::new(m20261203_000403_create_manual_entries::Migration),
+            Box::new(m20261203_000404_account_chain_family::Migration),
         ]
     }
 }

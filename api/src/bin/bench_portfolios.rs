@@ -118,7 +118,7 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         {"asset_id": asset_ids[2].0, "symbol": asset_ids[2].1, "target_pct": "30"},
         {"asset_id": asset_ids[3].0, "symbol": asset_ids[3].1, "target_pct": "20"}
     ]);
-    let account = |holdings: Vec<Holding>| accounts::ActiveModel {
+    let account = || accounts::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(user_id),
         name: Set("bench".into()),
@@ -131,7 +131,7 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         api_key_hint: Set(None),
         wallet_address: Set(None),
         enabled_chains: Set(None),
-        holdings: Set(Some(serde_json::to_value(holdings).unwrap())),
+        holdings: Set(None),
         last_synced_at: Set(Some(now)),
         last_sync_started_at: Set(None),
         last_sync_status: Set(Some("ok".into())),
@@ -139,6 +139,7 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         permission_warning: Set(None),
         location_syncs: Set(None),
         exchange_uid: Set(None),
+        chain_family: Set(None),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -161,8 +162,9 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         let mut ps = Vec::new();
         let mut accs = Vec::new();
         let mut links = Vec::new();
+        let mut rows = Vec::new();
         for &i in chunk {
-            let holdings = (0..HOLDINGS)
+            let holdings: Vec<Holding> = (0..HOLDINGS)
                 .map(|h| {
                     holding(
                         &asset_ids[(i + h * 7) % ASSETS],
@@ -170,7 +172,8 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
                     )
                 })
                 .collect();
-            let a = account(holdings);
+            let a = account();
+            rows.extend(api::store::holdings::rows(*a.id.as_ref(), &holdings));
             let p = portfolio(i + 1);
             links.push(portfolio_accounts::ActiveModel {
                 id: Set(Uuid::new_v4()),
@@ -187,6 +190,7 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         accounts::Entity::insert_many(accs)
             .exec_without_returning(db)
             .await?;
+        api::store::holdings::insert_rows(db, rows).await?;
         portfolio_accounts::Entity::insert_many(links)
             .exec_without_returning(db)
             .await?;
@@ -198,14 +202,15 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         .exec_without_returning(db)
         .await?;
     for a in 0..5 {
-        let holdings = (0..40)
+        let holdings: Vec<Holding> = (0..40)
             .map(|h| holding(&asset_ids[a * 40 + h], Decimal::new(12345, 3)))
             .collect();
-        let acc = account(holdings);
+        let acc = account();
         let acc_id = *acc.id.as_ref();
         accounts::Entity::insert(acc)
             .exec_without_returning(db)
             .await?;
+        api::store::holdings::replace(db, acc_id, &holdings).await?;
         portfolio_accounts::Entity::insert(portfolio_accounts::ActiveModel {
             id: Set(Uuid::new_v4()),
             portfolio_id: Set(big_id),

@@ -47,6 +47,9 @@ pub struct Model {
     /// exchange.
     #[sea_orm(column_type = "Text")]
     pub exchange_uid: Option<String>,
+    /// A wallet's chain family (`evm`), picking its source (`sync::sources`).
+    #[sea_orm(column_type = "Text")]
+    pub chain_family: Option<String>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

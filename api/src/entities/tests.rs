@@ -161,6 +161,7 @@ async fn exercise(db: DatabaseConnection) {
         permission_warning: None,
         location_syncs: None,
         exchange_uid: None,
+        chain_family: Some("evm".into()),
         is_active: true,
         created_at: at(7),
         updated_at: at(7),

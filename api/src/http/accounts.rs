@@ -15,14 +15,13 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::config::Secret;
 use crate::connectors::{ConnectorError, ExchangeCredentials};
-use crate::domain::evm_address::{self, AddressError};
 use crate::domain::holdings::{self, Holding};
 use crate::domain::locations::LocationSync;
 use crate::entities::accounts;
 use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody, FieldError};
 use crate::state::AppState;
 use crate::store::{accounts as store, credentials, evm_chains};
-use crate::sync::{self, SyncError};
+use crate::sync::{self, sources, SyncError};
 
 /// Exchanges the Butler can read.
 pub const EXCHANGES: [&str; 1] = ["okx"];
@@ -45,6 +44,8 @@ pub struct AccountResponse {
     /// A masked hint of the API key (e.g. `ab12…yz89`); the key itself is never returned.
     pub api_key_hint: Option<String>,
     pub wallet_address: Option<String>,
+    /// A wallet's chain family (`evm`).
+    pub chain_family: Option<String>,
     /// Chain names the wallet is read on.
     pub enabled_chains: Vec<String>,
     pub is_active: bool,
@@ -119,6 +120,7 @@ fn response(a: accounts::Model, holdings: Vec<Holding>) -> AccountResponse {
         exchange_name: a.exchange_name,
         api_key_hint: a.api_key_hint,
         wallet_address: a.wallet_address,
+        chain_family: a.chain_family,
         is_active: a.is_active,
         last_synced_at: a.last_synced_at,
         last_sync_status: a.last_sync_status,
@@ -141,7 +143,9 @@ pub struct CreateAccountRequest {
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub passphrase: Option<String>,
-    /// `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum (wallets).
+    /// The wallet's chain family: `evm` (the default).
+    pub chain_family: Option<String>,
+    /// `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum (EVM wallets).
     pub wallet_address: Option<String>,
     /// Active chain names, e.g. `["ethereum", "base"]` (wallets).
     pub enabled_chains: Option<Vec<String>>,
@@ -416,6 +420,7 @@ pub async fn create_account(
         permission_warning: Set(None),
         location_syncs: Set(None),
         exchange_uid: Set(None),
+        chain_family: Set(None),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -441,6 +446,12 @@ pub async fn create_account(
             forbidden(
                 req.enabled_chains.is_some(),
                 "enabled_chains",
+                "exchange",
+                &mut errors,
+            );
+            forbidden(
+                req.chain_family.is_some(),
+                "chain_family",
                 "exchange",
                 &mut errors,
             );
@@ -477,27 +488,35 @@ pub async fn create_account(
                 "wallet",
                 &mut errors,
             );
-            let address = match req
-                .wallet_address
+            let family_name = req
+                .chain_family
                 .as_deref()
-                .map(evm_address::validate_user_address)
-            {
-                Some(Ok(a)) => Some(a),
-                Some(Err(AddressError::BadChecksum)) => {
-                    errors.push(FieldError::new(
-                        "wallet_address",
-                        "the mixed-case checksum (EIP-55) is wrong: check for a typo",
-                    ));
-                    None
-                }
-                Some(Err(_)) => {
-                    errors.push(FieldError::new(
-                        "wallet_address",
-                        "must be 0x followed by 40 hex characters",
-                    ));
-                    None
-                }
-                None => {
+                .map(str::trim)
+                .unwrap_or(sources::DEFAULT_WALLET_FAMILY);
+            let family = sources::wallet_family(family_name);
+            if family.is_none() {
+                errors.push(FieldError::new(
+                    "chain_family",
+                    format!(
+                        "unknown chain family; supported: {}",
+                        sources::WALLET_FAMILIES
+                            .iter()
+                            .map(|f| f.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            let address = match (req.wallet_address.as_deref(), family) {
+                (Some(a), Some(f)) => match (f.normalize_address)(a) {
+                    Ok(a) => Some(a),
+                    Err(why) => {
+                        errors.push(FieldError::new("wallet_address", why));
+                        None
+                    }
+                },
+                (Some(_), None) => None,
+                (None, _) => {
                     errors.push(FieldError::new("wallet_address", "is required for wallets"));
                     None
                 }
@@ -508,6 +527,7 @@ pub async fn create_account(
             }
             let address = address.expect("validated");
             row.wallet_address = Set(Some(address));
+            row.chain_family = Set(family.map(|f| f.name.to_string()));
             row.enabled_chains = Set(Some(serde_json::json!(chains)));
         }
         AccountType::Manual => {
@@ -518,6 +538,7 @@ pub async fn create_account(
                 (req.passphrase.is_some(), "passphrase"),
                 (req.wallet_address.is_some(), "wallet_address"),
                 (req.enabled_chains.is_some(), "enabled_chains"),
+                (req.chain_family.is_some(), "chain_family"),
             ] {
                 forbidden(present, field, "manual", &mut errors);
             }

@@ -158,11 +158,22 @@ pub async fn replace(
         .filter(holdings::Column::AccountId.eq(account))
         .exec(db)
         .await?;
-    let rows: Vec<holdings::ActiveModel> = list
-        .iter()
+    insert_rows(db, rows(account, list)).await
+}
+
+/// The rows of an account's holdings, in order.
+pub fn rows(account: Uuid, list: &[Holding]) -> Vec<holdings::ActiveModel> {
+    list.iter()
         .enumerate()
         .map(|(i, h)| to_row(account, i, h))
-        .collect();
+        .collect()
+}
+
+/// Inserts rows (of any accounts) in batches.
+pub async fn insert_rows(
+    db: &impl ConnectionTrait,
+    rows: Vec<holdings::ActiveModel>,
+) -> Result<(), DbErr> {
     // 22 columns a row: stay well under SQLite's 32,766 bound parameters per statement.
     for chunk in rows.chunks(500) {
         holdings::Entity::insert_many(chunk.to_vec())

@@ -9,6 +9,7 @@
 mod evm;
 mod exchange;
 pub mod manual;
+pub mod sources;
 
 pub use evm::enabled_chains;
 pub use exchange::{credentials, TRADE_WARNING};
@@ -80,7 +81,7 @@ pub fn stored_locations(account: &accounts::Model) -> Vec<LocationSync> {
 }
 
 /// What one read produced: balances, each location's outcome, and what to keep from before.
-pub(crate) struct Reading {
+pub struct Reading {
     pub(crate) raw: Vec<RawHolding>,
     pub(crate) outcomes: Vec<(String, Outcome)>,
     pub(crate) kept: Kept,
@@ -116,24 +117,20 @@ pub async fn sync_account(
     };
     let started = Utc::now();
     account_store::mark_sync_started(&state.db, account.id, started).await?;
-    let result = match account.account_type.as_str() {
-        "exchange" => exchange::read(state, &account).await,
-        "manual" => manual::read(state, &account).await,
-        _ => evm::read(state, &account).await,
+    let source = sources::source_of(&account);
+    let result = match &source {
+        Ok(s) => s.read(state, &account).await,
+        Err(why) => Err(anyhow::anyhow!(why.clone())),
     };
     let reading = match result {
         Ok(r) => r,
         Err(e) => {
             let msg = format!("{e:#}");
             tracing::warn!(account_id = %account.id, error = %msg, "account sync failed");
-            let mut names: Vec<String> = if account.account_type == "exchange" {
-                EXCHANGE_LOCATIONS
-                    .iter()
-                    .map(|l| l.as_str().to_string())
-                    .collect()
-            } else {
-                enabled_chains(&account)
-            };
+            let mut names: Vec<String> = source
+                .as_ref()
+                .map(|s| s.locations(&account))
+                .unwrap_or_default();
             for h in &previous {
                 if !names.contains(&h.location) {
                     names.push(h.location.clone());

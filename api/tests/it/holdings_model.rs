@@ -408,3 +408,33 @@ async fn another_user_gets_404_on_manual_holdings_and_balance_history() {
     }
     assert_eq!(app.count("manual_entries", "1 = 1").await, 0);
 }
+
+#[tokio::test]
+async fn a_wallet_names_its_chain_family_and_an_unknown_family_is_refused() {
+    let app = TestApp::local().await;
+    let wallet = |family: Option<&str>| {
+        let mut b = json!({"name": "W", "account_type": "wallet",
+            "wallet_address": "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+            "enabled_chains": ["ethereum"]});
+        if let Some(f) = family {
+            b["chain_family"] = json!(f);
+        }
+        b
+    };
+    let r = send(&app, Method::POST, "/api/accounts", Some(wallet(None))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["chain_family"], "evm");
+    let r = send(
+        &app,
+        Method::POST,
+        "/api/accounts",
+        Some(wallet(Some("cosmos"))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "chain_family");
+    assert!(r.json()["error"]["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("evm"));
+}

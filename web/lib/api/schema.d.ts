@@ -605,6 +605,8 @@ export interface components {
             account_type: components["schemas"]["AccountType"];
             /** @description A masked hint of the API key (e.g. `ab12…yz89`); the key itself is never returned. */
             api_key_hint?: string | null;
+            /** @description A wallet's chain family (`evm`). */
+            chain_family?: string | null;
             /** Format: date-time */
             created_at: string;
             /** @description Chain names the wallet is read on. */
@@ -878,13 +880,15 @@ export interface components {
             /** @description Read-only API key, secret and passphrase (exchange accounts); stored encrypted. */
             api_key?: string | null;
             api_secret?: string | null;
+            /** @description The wallet's chain family: `evm` (the default). */
+            chain_family?: string | null;
             /** @description Active chain names, e.g. `["ethereum", "base"]` (wallets). */
             enabled_chains?: string[] | null;
             /** @description `okx` for exchange accounts. */
             exchange_name?: string | null;
             name: string;
             passphrase?: string | null;
-            /** @description `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum (wallets). */
+            /** @description `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum (EVM wallets). */
             wallet_address?: string | null;
         };
         CreateChainRequest: {
