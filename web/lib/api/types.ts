@@ -35,3 +35,6 @@ export type BlockingReason = Schemas["BlockingReason"];
 export type EvmToken = Schemas["TokenResponse"];
 export type CreateTokenRequest = Schemas["CreateTokenRequest"];
 export type UpdateTokenRequest = Schemas["UpdateTokenRequest"];
+export type ManualHoldingRequest = Schemas["ManualHoldingRequest"];
+export type ManualEntry = Schemas["ManualEntryResponse"];
+export type DailyBalance = Schemas["DailyBalanceResponse"];

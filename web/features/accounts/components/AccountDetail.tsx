@@ -14,6 +14,7 @@ import { useAccount } from "../api/get-account";
 import { useDeleteAccount } from "../api/delete-account";
 import { useUpdateAccount } from "../api/update-account";
 import { LastSync, LocationList, SyncStatusBadge } from "./SyncStatus";
+import { ManualHoldings } from "./ManualHoldings";
 import { SyncButton } from "./SyncButton";
 
 const FLAG_NOTES: Record<string, string> = {
@@ -114,7 +115,15 @@ export function AccountDetail({ id }: { id: string }) {
           </nav>
           <PageHeader
             title={a.name}
-            subtitle={a.wallet_address ? <span className="break-all font-mono">{a.wallet_address}</span> : `${(a.exchange_name ?? "").toUpperCase()} · key ${a.api_key_hint ?? "—"}`}
+            subtitle={
+              a.account_type === "manual" ? (
+                "Holdings you enter"
+              ) : a.wallet_address ? (
+                <span className="break-all font-mono">{a.wallet_address}</span>
+              ) : (
+                `${(a.exchange_name ?? "").toUpperCase()} · key ${a.api_key_hint ?? "—"}`
+              )
+            }
             actions={
               <>
                 <SyncButton accountId={a.id} name={a.name} disabled={!a.is_active} />
@@ -151,7 +160,7 @@ export function AccountDetail({ id }: { id: string }) {
             <Card>
               <p className="text-sm text-slate-500">Type</p>
               <div className="mt-1 flex flex-wrap gap-2">
-                <Badge tone="blue">{a.account_type === "wallet" ? "EVM wallet" : "Exchange"}</Badge>
+                <Badge tone="blue">{a.account_type === "wallet" ? "EVM wallet" : a.account_type === "manual" ? "Manual" : "Exchange"}</Badge>
                 {!a.is_active && <Badge>Inactive</Badge>}
                 {a.enabled_chains.map((c) => (
                   <Badge key={c}>{c}</Badge>
@@ -175,6 +184,7 @@ export function AccountDetail({ id }: { id: string }) {
               <EditAccount account={a} />
             </Card>
           )}
+          {a.account_type === "manual" && <ManualHoldings account={a} />}
           <Card title="Holdings">
             {a.holdings.length === 0 ? (
               <EmptyState title={a.last_synced_at ? "No holdings" : "Not synced yet"}>

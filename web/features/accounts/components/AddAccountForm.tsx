@@ -7,7 +7,7 @@ import type { Account, CreateAccountRequest } from "@/lib/api/types";
 import { useChains } from "@/features/chains/api/get-chains";
 import { useCreateAccount } from "../api/create-account";
 
-type Kind = "wallet" | "exchange";
+type Kind = "wallet" | "exchange" | "manual";
 
 export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
   const [kind, setKind] = useState<Kind>("wallet");
@@ -26,7 +26,9 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
     const body: CreateAccountRequest =
       kind === "wallet"
         ? { name: name.trim(), account_type: "wallet", wallet_address: address.trim(), enabled_chains: chains }
-        : { name: name.trim(), account_type: "exchange", exchange_name: "okx", api_key: apiKey.trim(), api_secret: apiSecret.trim(), passphrase };
+        : kind === "manual"
+          ? { name: name.trim(), account_type: "manual" }
+          : { name: name.trim(), account_type: "exchange", exchange_name: "okx", api_key: apiKey.trim(), api_secret: apiSecret.trim(), passphrase };
     create.mutate(body, {
       onSuccess: (a) => {
         setName("");
@@ -46,7 +48,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
   return (
     <form onSubmit={submit} noValidate className="space-y-4" aria-label="Add account">
       <div role="radiogroup" aria-label="Account type" className="inline-flex rounded-md border border-slate-300 p-0.5 dark:border-slate-600">
-        {(["wallet", "exchange"] as const).map((k) => (
+        {(["wallet", "exchange", "manual"] as const).map((k) => (
           <button
             key={k}
             type="button"
@@ -61,7 +63,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
               kind === k ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
             )}
           >
-            {k === "wallet" ? "EVM wallet" : "OKX exchange"}
+            {k === "wallet" ? "EVM wallet" : k === "manual" ? "Manual" : "OKX exchange"}
           </button>
         ))}
       </div>
@@ -71,9 +73,11 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
       ))}
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Name" htmlFor="account-name" error={errorFor(errors, "name")}>
-          <Input id="account-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "wallet" ? "My wallet" : "OKX main"} invalid={!!errorFor(errors, "name")} required />
+          <Input id="account-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "wallet" ? "My wallet" : kind === "manual" ? "Cold storage" : "OKX main"} invalid={!!errorFor(errors, "name")} required />
         </Field>
-        {kind === "wallet" ? (
+        {kind === "manual" ? (
+          <p className="self-end pb-2 text-sm text-slate-500">For cold storage or an OTC position: you enter the holdings after adding it.</p>
+        ) : kind === "wallet" ? (
           <Field label="Wallet address" htmlFor="wallet-address" error={errorFor(errors, "wallet_address")} hint="0x followed by 40 hex characters">
             <Input
               id="wallet-address"
@@ -114,7 +118,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
           </div>
           <FieldError id="enabled-chains-error" message={errorFor(errors, "enabled_chains")} />
         </fieldset>
-      ) : (
+      ) : kind === "manual" ? null : (
         <div className="grid gap-4 sm:grid-cols-2">
           <Field label="API secret" htmlFor="api-secret" error={errorFor(errors, "api_secret")}>
             <Input id="api-secret" type="password" value={apiSecret} onChange={(e) => setApiSecret(e.target.value)} autoComplete="off" invalid={!!errorFor(errors, "api_secret")} />
@@ -126,7 +130,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
       )}
       <div className="flex gap-2">
         <Button type="submit" busy={create.isPending}>
-          {kind === "wallet" ? "Add wallet" : "Add OKX account"}
+          {kind === "wallet" ? "Add wallet" : kind === "manual" ? "Add manual account" : "Add OKX account"}
         </Button>
       </div>
     </form>
