@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -12,7 +11,6 @@ use uuid::Uuid;
 use crate::auth::AdminUser;
 use crate::domain::chains as rules;
 use crate::domain::evm_address::{self, AddressError};
-use crate::entities::evm_tokens;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, FieldError};
 use crate::state::AppState;
 use crate::store::{assets, evm_chains, evm_tokens as store};
@@ -36,7 +34,7 @@ pub struct TokenResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-fn response(t: evm_tokens::Model, chain_name: String) -> TokenResponse {
+fn response(t: store::RegistryToken, chain_name: String) -> TokenResponse {
     TokenResponse {
         id: t.id,
         chain_id: t.chain_id,
@@ -195,25 +193,21 @@ pub async fn create_evm_token(
     if store::exists(&state.db, chain.id, &address).await? {
         return Err(conflict());
     }
-    let now = Utc::now();
     let asset_id = assets::by_contract(&state.db, &chain.chain_name, &address).await?;
-    let row = evm_tokens::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        chain_id: Set(chain.id),
-        symbol: Set(req.symbol.trim().to_string()),
-        name: Set(req
+    let row = store::NewToken {
+        chain_id: chain.id,
+        symbol: req.symbol.trim().to_string(),
+        name: req
             .name
             .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())),
-        contract_address: Set(address.clone()),
-        decimals: Set(req.decimals),
-        logo_url: Set(req.logo_url),
-        asset_id: Set(asset_id),
-        is_active: Set(req.is_active.unwrap_or(true)),
-        created_at: Set(now),
-        updated_at: Set(now),
+            .filter(|n| !n.is_empty()),
+        contract_address: address.clone(),
+        decimals: req.decimals,
+        logo_url: req.logo_url,
+        asset_id,
+        is_active: req.is_active.unwrap_or(true),
     };
-    let saved = store::save(&state.db, row, true)
+    let saved = store::insert(&state.db, row)
         .await
         .map_err(|e| match e.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => conflict(),
@@ -255,24 +249,16 @@ pub async fn update_evm_token(
         .await?
         .ok_or_else(|| ApiError::not_found("token"))?;
     let chain_id = t.chain_id;
-    let mut row: evm_tokens::ActiveModel = t.into();
-    if let Some(s) = req.symbol {
-        row.symbol = Set(s.trim().to_string());
-    }
-    if let Some(n) = req.name {
-        row.name = Set(Some(n.trim().to_string()).filter(|n| !n.is_empty()));
-    }
-    if let Some(d) = req.decimals {
-        row.decimals = Set(d);
-    }
-    if let Some(l) = req.logo_url {
-        row.logo_url = Set(Some(l));
-    }
-    if let Some(a) = req.is_active {
-        row.is_active = Set(a);
-    }
-    row.updated_at = Set(Utc::now());
-    let saved = store::save(&state.db, row, false).await?;
+    let changes = store::TokenChanges {
+        symbol: req.symbol.map(|s| s.trim().to_string()),
+        name: req
+            .name
+            .map(|n| Some(n.trim().to_string()).filter(|n| !n.is_empty())),
+        decimals: req.decimals,
+        logo_url: req.logo_url,
+        is_active: req.is_active,
+    };
+    let saved = store::update(&state.db, t, changes).await?;
     let name = chain_names(&state)
         .await?
         .remove(&chain_id)

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::entities::{asset_contracts, asset_prices, assets};
 use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody, FieldError};
 use crate::state::AppState;
 use crate::store::{assets as store, prices};
@@ -29,8 +28,8 @@ pub struct PriceResponse {
     pub timestamp: DateTime<Utc>,
 }
 
-impl From<asset_prices::Model> for PriceResponse {
-    fn from(p: asset_prices::Model) -> Self {
+impl From<prices::PricePoint> for PriceResponse {
+    fn from(p: prices::PricePoint) -> Self {
         Self {
             price_usd: p.price_usd.0,
             volume_24h_usd: p.volume_24h_usd.map(|d| d.0),
@@ -56,7 +55,7 @@ pub struct AssetResponse {
     pub latest_price: Option<PriceResponse>,
 }
 
-fn asset_response(a: assets::Model, latest: Option<asset_prices::Model>) -> AssetResponse {
+fn asset_response(a: store::Asset, latest: Option<prices::PricePoint>) -> AssetResponse {
     AssetResponse {
         id: a.id,
         symbol: a.symbol,
@@ -79,8 +78,8 @@ pub struct ContractResponse {
     pub token_standard: Option<String>,
 }
 
-impl From<asset_contracts::Model> for ContractResponse {
-    fn from(c: asset_contracts::Model) -> Self {
+impl From<store::AssetContract> for ContractResponse {
+    fn from(c: store::AssetContract) -> Self {
         Self {
             chain: c.chain,
             contract_address: c.contract_address,

@@ -9,13 +9,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::entities::audit_events;
 use crate::error::{current_request_id, error_response, ApiError, ApiQuery, ErrorBody};
 use crate::state::AppState;
 use crate::store::audit as store;
@@ -164,17 +162,15 @@ pub async fn record_changes(State(state): State<AppState>, req: Request, next: N
     } else {
         (response, None)
     };
-    let row = audit_events::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        occurred_at: Set(Utc::now()),
-        actor_user_id: Set(Some(user.id)),
-        actor_subject: Set(user.subject.clone()),
-        kind: Set(kind_of(&route).to_string()),
-        action: Set(format!("{method} {route}")),
-        target_id: Set(path_target(&route, &path).or(created_id)),
-        request_id: Set(current_request_id()),
-        status: Set(i32::from(status.as_u16())),
-        summary: Set(summary_of(&method, &route, &path, &fields)),
+    let row = store::NewEvent {
+        actor_user_id: Some(user.id),
+        actor_subject: user.subject.clone(),
+        kind: kind_of(&route).to_string(),
+        action: format!("{method} {route}"),
+        target_id: path_target(&route, &path).or(created_id),
+        request_id: current_request_id(),
+        status: i32::from(status.as_u16()),
+        summary: summary_of(&method, &route, &path, &fields),
     };
     if let Err(e) = store::append(&state.db, row).await {
         tracing::error!(error = %e, route = %route, "could not record an audit event");
@@ -202,8 +198,8 @@ pub struct AuditEventResponse {
     pub summary: String,
 }
 
-impl From<audit_events::Model> for AuditEventResponse {
-    fn from(m: audit_events::Model) -> Self {
+impl From<store::AuditEvent> for AuditEventResponse {
+    fn from(m: store::AuditEvent) -> Self {
         Self {
             id: m.id,
             occurred_at: m.occurred_at,

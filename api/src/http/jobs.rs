@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::AdminUser;
-use crate::entities::job_runs;
 use crate::error::{ApiError, ApiPath, ErrorBody};
 use crate::jobs::{self, StartError, Trigger};
 use crate::state::AppState;
@@ -32,8 +31,8 @@ pub struct JobRunResponse {
     pub details: Option<serde_json::Value>,
 }
 
-impl From<job_runs::Model> for JobRunResponse {
-    fn from(m: job_runs::Model) -> Self {
+impl From<runs::JobRun> for JobRunResponse {
+    fn from(m: runs::JobRun) -> Self {
         Self {
             id: m.id,
             job_name: m.job_name,

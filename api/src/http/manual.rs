@@ -61,7 +61,7 @@ async fn manual_account(
     state: &AppState,
     user: &AuthUser,
     id: Uuid,
-) -> Result<crate::entities::accounts::Model, ApiError> {
+) -> Result<store::Account, ApiError> {
     let a = store::get_for_user(&state.db, user.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("account"))?;

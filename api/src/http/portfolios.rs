@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,7 +11,6 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::domain::allocation::{self, Allocation, Guardrails, ResolvedTarget, TargetItem};
 use crate::domain::completeness::Blocking;
-use crate::entities::portfolios;
 use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody, FieldError};
 use crate::portfolio as service;
 use crate::state::AppState;
@@ -34,7 +32,7 @@ pub struct PortfolioResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-async fn response(state: &AppState, p: portfolios::Model) -> Result<PortfolioResponse, ApiError> {
+async fn response(state: &AppState, p: store::Portfolio) -> Result<PortfolioResponse, ApiError> {
     let account_ids = store::account_ids(&state.db, p.id).await?;
     Ok(PortfolioResponse {
         target_allocation: service::targets_of(&p)?,
@@ -142,7 +140,7 @@ fn check_name(name: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-async fn owned(state: &AppState, user: &AuthUser, id: Uuid) -> Result<portfolios::Model, ApiError> {
+async fn owned(state: &AppState, user: &AuthUser, id: Uuid) -> Result<store::Portfolio, ApiError> {
     store::get_for_user(&state.db, user.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("portfolio"))
@@ -230,22 +228,16 @@ pub async fn create_portfolio(
         return Err(ApiError::validation(errors));
     }
     crate::http::caps::room_for_portfolio(&state, user.id).await?;
-    let now = Utc::now();
-    let row = portfolios::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(user.id),
-        name: Set(req.name.trim().to_string()),
-        description: Set(req
+    let row = store::NewPortfolio {
+        user_id: user.id,
+        name: req.name.trim().to_string(),
+        description: req
             .description
             .map(|d| d.trim().to_string())
-            .filter(|d| !d.is_empty())),
-        target_allocation: Set(serde_json::to_value(&targets).map_err(anyhow::Error::from)?),
-        guardrails: Set(serde_json::to_value(&guardrails).map_err(anyhow::Error::from)?),
-        stablecoins_as_cash: Set(cash),
-        is_default: Set(false),
-        last_constructed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+            .filter(|d| !d.is_empty()),
+        target_allocation: serde_json::to_value(&targets).map_err(anyhow::Error::from)?,
+        guardrails: serde_json::to_value(&guardrails).map_err(anyhow::Error::from)?,
+        stablecoins_as_cash: cash,
     };
     let created = store::insert(&state.db, row, req.is_default.unwrap_or(false)).await?;
     Ok((StatusCode::CREATED, Json(response(&state, created).await?)))
@@ -296,21 +288,16 @@ pub async fn update_portfolio(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut row = portfolios::ActiveModel {
-        id: Set(id),
-        stablecoins_as_cash: Set(cash),
-        target_allocation: Set(serde_json::to_value(&targets).map_err(anyhow::Error::from)?),
-        guardrails: Set(serde_json::to_value(&guardrails).map_err(anyhow::Error::from)?),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
+    let changes = store::PortfolioChanges {
+        name: req.name.map(|n| n.trim().to_string()),
+        description: req
+            .description
+            .map(|d| Some(d.trim().to_string()).filter(|d| !d.is_empty())),
+        target_allocation: Some(serde_json::to_value(&targets).map_err(anyhow::Error::from)?),
+        guardrails: Some(serde_json::to_value(&guardrails).map_err(anyhow::Error::from)?),
+        stablecoins_as_cash: Some(cash),
     };
-    if let Some(n) = req.name {
-        row.name = Set(n.trim().to_string());
-    }
-    if let Some(d) = req.description {
-        row.description = Set(Some(d.trim().to_string()).filter(|d| !d.is_empty()));
-    }
-    store::update(&state.db, row).await?;
+    store::update(&state.db, id, changes).await?;
     if req.is_default == Some(true) && !p.is_default {
         store::make_default(&state.db, user.id, id).await?;
     }
@@ -452,6 +439,6 @@ pub(crate) async fn owned_portfolio(
     state: &AppState,
     user: &AuthUser,
     id: Uuid,
-) -> Result<portfolios::Model, ApiError> {
+) -> Result<store::Portfolio, ApiError> {
     owned(state, user, id).await
 }

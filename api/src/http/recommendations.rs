@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use sea_orm::Set;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,7 +11,6 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::domain::completeness::Blocking;
 use crate::domain::rebalance::{self, Recommendation};
-use crate::entities::{recommendations, DbDecimal};
 use crate::error::{ApiError, ApiPath, ErrorBody};
 use crate::http::portfolios::owned_portfolio;
 use crate::portfolio as service;
@@ -37,7 +35,7 @@ pub struct RecommendationResponse {
     pub recommendation: Recommendation,
 }
 
-fn response(m: recommendations::Model) -> RecommendationResponse {
+fn response(m: store::StoredRecommendation) -> RecommendationResponse {
     let summary = m.summary.unwrap_or_default();
     let recommendation = Recommendation {
         trades: serde_json::from_value(m.trades).unwrap_or_default(),
@@ -85,20 +83,18 @@ pub async fn create_recommendation(
     } else {
         ("incomplete", Recommendation::default())
     };
-    let row = recommendations::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        portfolio_id: Set(id),
-        status: Set(status.into()),
-        trades: Set(serde_json::to_value(&rec.trades).map_err(anyhow::Error::from)?),
-        summary: Set(Some(serde_json::json!({
+    let row = store::NewRecommendation {
+        portfolio_id: id,
+        status: status.into(),
+        trades: serde_json::to_value(&rec.trades).map_err(anyhow::Error::from)?,
+        summary: serde_json::json!({
             "blocked": rec.blocked,
             "blocking": valued.blocking,
             "turnover_pct": rec.turnover_pct,
             "total_value_usd": alloc.total_value_usd,
-        }))),
-        total_buy_usd: Set(DbDecimal(rec.total_buy_usd)),
-        total_sell_usd: Set(DbDecimal(rec.total_sell_usd)),
-        created_at: Set(Utc::now()),
+        }),
+        total_buy_usd: rec.total_buy_usd,
+        total_sell_usd: rec.total_sell_usd,
     };
     let saved = store::insert(&state.db, row).await?;
     Ok((StatusCode::CREATED, Json(response(saved))))

@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::domain::allocation::AllocationLine;
-use crate::entities::snapshots;
 use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody, FieldError};
 use crate::http::portfolios::owned_portfolio;
 use crate::portfolio as service;
@@ -35,8 +34,8 @@ pub struct SnapshotResponse {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<snapshots::Model> for SnapshotResponse {
-    fn from(s: snapshots::Model) -> Self {
+impl From<store::Snapshot> for SnapshotResponse {
+    fn from(s: store::Snapshot) -> Self {
         Self {
             id: s.id,
             portfolio_id: s.portfolio_id,
@@ -152,7 +151,7 @@ pub async fn get_timeline(
     owned_portfolio(&state, &user, id).await?;
     check_range(&range)?;
     let rows = store::list(&state.db, id, range.from, range.to).await?;
-    let mut by_day: std::collections::BTreeMap<NaiveDate, &snapshots::Model> = Default::default();
+    let mut by_day: std::collections::BTreeMap<NaiveDate, &store::Snapshot> = Default::default();
     for s in &rows {
         by_day
             .entry(s.snapshot_date)

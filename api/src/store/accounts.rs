@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 use crate::entities::accounts;
 
+/// A stored account (credentials encrypted; never answered as it is).
+pub use crate::entities::accounts::Model as Account;
+
 /// The user's accounts, oldest first.
 pub async fn list_for_user(
     db: &impl ConnectionTrait,

@@ -11,6 +11,9 @@ use uuid::Uuid;
 
 use crate::entities::{asset_contracts, assets};
 
+/// A catalog asset and one of its contracts, as stored.
+pub use crate::entities::{asset_contracts::Model as AssetContract, assets::Model as Asset};
+
 /// Rows per multi-row INSERT.
 pub const WRITE_CHUNK: usize = 1_000;
 

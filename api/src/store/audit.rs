@@ -9,11 +9,39 @@ use uuid::Uuid;
 
 use crate::entities::audit_events;
 
-pub async fn append(
-    db: &impl ConnectionTrait,
-    row: audit_events::ActiveModel,
-) -> Result<(), DbErr> {
-    row.insert(db).await.map(|_| ())
+/// A recorded change, as stored.
+pub use crate::entities::audit_events::Model as AuditEvent;
+
+/// A change to record (the id and time are the store's).
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub actor_user_id: Option<Uuid>,
+    pub actor_subject: String,
+    pub kind: String,
+    pub action: String,
+    pub target_id: Option<String>,
+    pub request_id: String,
+    pub status: i32,
+    pub summary: String,
+}
+
+pub async fn append(db: &impl ConnectionTrait, e: NewEvent) -> Result<(), DbErr> {
+    use sea_orm::Set;
+    audit_events::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        occurred_at: Set(Utc::now()),
+        actor_user_id: Set(e.actor_user_id),
+        actor_subject: Set(e.actor_subject),
+        kind: Set(e.kind),
+        action: Set(e.action),
+        target_id: Set(e.target_id),
+        request_id: Set(e.request_id),
+        status: Set(e.status),
+        summary: Set(e.summary),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
 }
 
 /// Filters of a page of events; `user` `None` means every user's (admins only).

@@ -5,6 +5,31 @@ use uuid::Uuid;
 
 use crate::entities::evm_tokens;
 
+/// A registry token, as stored.
+pub use crate::entities::evm_tokens::Model as RegistryToken;
+
+/// A token to add to a chain's registry.
+pub struct NewToken {
+    pub chain_id: Uuid,
+    pub symbol: String,
+    pub name: Option<String>,
+    pub contract_address: String,
+    pub decimals: i32,
+    pub logo_url: Option<String>,
+    pub asset_id: Option<Uuid>,
+    pub is_active: bool,
+}
+
+/// What an update changes (`None`: kept).
+#[derive(Default)]
+pub struct TokenChanges {
+    pub symbol: Option<String>,
+    pub name: Option<Option<String>>,
+    pub decimals: Option<i32>,
+    pub logo_url: Option<String>,
+    pub is_active: Option<bool>,
+}
+
 /// Active tokens of a chain (its `evm_chains` row id), by address.
 pub async fn active_for_chain(
     db: &impl ConnectionTrait,
@@ -51,17 +76,50 @@ pub async fn exists(
         .is_some())
 }
 
-pub async fn save(
-    db: &impl ConnectionTrait,
-    row: evm_tokens::ActiveModel,
-    new: bool,
-) -> Result<evm_tokens::Model, DbErr> {
-    use sea_orm::ActiveModelTrait;
-    if new {
-        row.insert(db).await
-    } else {
-        row.update(db).await
+pub async fn insert(db: &impl ConnectionTrait, t: NewToken) -> Result<evm_tokens::Model, DbErr> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    evm_tokens::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        chain_id: Set(t.chain_id),
+        symbol: Set(t.symbol),
+        name: Set(t.name),
+        contract_address: Set(t.contract_address),
+        decimals: Set(t.decimals),
+        logo_url: Set(t.logo_url),
+        asset_id: Set(t.asset_id),
+        is_active: Set(t.is_active),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
+    .insert(db)
+    .await
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    t: evm_tokens::Model,
+    c: TokenChanges,
+) -> Result<evm_tokens::Model, DbErr> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let mut row: evm_tokens::ActiveModel = t.into();
+    if let Some(v) = c.symbol {
+        row.symbol = Set(v);
+    }
+    if let Some(v) = c.name {
+        row.name = Set(v);
+    }
+    if let Some(v) = c.decimals {
+        row.decimals = Set(v);
+    }
+    if let Some(v) = c.logo_url {
+        row.logo_url = Set(Some(v));
+    }
+    if let Some(v) = c.is_active {
+        row.is_active = Set(v);
+    }
+    row.updated_at = Set(chrono::Utc::now());
+    row.update(db).await
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {

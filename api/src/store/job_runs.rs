@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 use crate::entities::job_runs;
 
+/// One run of a job, as stored.
+pub use crate::entities::job_runs::Model as JobRun;
+
 pub const RUNNING: &str = "running";
 pub const SUCCEEDED: &str = "succeeded";
 /// Finished, but some of its work failed (recorded in `error` and `details`).

@@ -10,6 +10,29 @@ use uuid::Uuid;
 
 use crate::entities::{accounts, portfolio_accounts, portfolios};
 
+/// A stored portfolio.
+pub use crate::entities::portfolios::Model as Portfolio;
+
+/// A portfolio to create (id, default flag and times are the store's).
+pub struct NewPortfolio {
+    pub user_id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub target_allocation: serde_json::Value,
+    pub guardrails: serde_json::Value,
+    pub stablecoins_as_cash: bool,
+}
+
+/// What an update changes (`None`: kept).
+#[derive(Default)]
+pub struct PortfolioChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub target_allocation: Option<serde_json::Value>,
+    pub guardrails: Option<serde_json::Value>,
+    pub stablecoins_as_cash: Option<bool>,
+}
+
 pub async fn list_for_user(
     db: &impl ConnectionTrait,
     user_id: Uuid,
@@ -38,10 +61,24 @@ pub async fn get_for_user(
 /// at once: the database's one-default index lets one win, the other is stored as not default.
 pub async fn insert<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    mut row: portfolios::ActiveModel,
+    new: NewPortfolio,
     make_default: bool,
 ) -> Result<portfolios::Model, DbErr> {
-    let user_id = *row.user_id.as_ref();
+    let now = Utc::now();
+    let user_id = new.user_id;
+    let mut row = portfolios::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(new.user_id),
+        name: Set(new.name),
+        description: Set(new.description),
+        target_allocation: Set(new.target_allocation),
+        guardrails: Set(new.guardrails),
+        stablecoins_as_cash: Set(new.stablecoins_as_cash),
+        is_default: Set(false),
+        last_constructed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
     let txn = db.begin().await?;
     let has_default = portfolios::Entity::find()
         .filter(portfolios::Column::UserId.eq(user_id))
@@ -97,8 +134,29 @@ pub async fn make_default(
 
 pub async fn update(
     db: &impl ConnectionTrait,
-    row: portfolios::ActiveModel,
+    id: Uuid,
+    c: PortfolioChanges,
 ) -> Result<portfolios::Model, DbErr> {
+    let mut row = portfolios::ActiveModel {
+        id: Set(id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(v) = c.name {
+        row.name = Set(v);
+    }
+    if let Some(v) = c.description {
+        row.description = Set(v);
+    }
+    if let Some(v) = c.target_allocation {
+        row.target_allocation = Set(v);
+    }
+    if let Some(v) = c.guardrails {
+        row.guardrails = Set(v);
+    }
+    if let Some(v) = c.stablecoins_as_cash {
+        row.stablecoins_as_cash = Set(v);
+    }
     row.update(db).await
 }
 

@@ -15,6 +15,9 @@ use uuid::Uuid;
 
 use crate::entities::{asset_prices, DbDecimal};
 
+/// One price point, as stored.
+pub use crate::entities::asset_prices::Model as PricePoint;
+
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
 pub const WRITE_CHUNK: usize = 1_000;
 

@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 use crate::entities::snapshots;
 
+/// A stored snapshot.
+pub use crate::entities::snapshots::Model as Snapshot;
+
 /// Rows per multi-row upsert.
 pub const WRITE_CHUNK: usize = 250;
 
