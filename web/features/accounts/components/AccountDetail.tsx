@@ -15,6 +15,7 @@ import { useDeleteAccount } from "../api/delete-account";
 import { useUpdateAccount } from "../api/update-account";
 import { LastSync, LocationList, SyncStatusBadge } from "./SyncStatus";
 import { ManualHoldings } from "./ManualHoldings";
+import { BalanceHistory } from "./BalanceHistory";
 import { SyncButton } from "./SyncButton";
 
 const FLAG_NOTES: Record<string, string> = {
@@ -194,6 +195,7 @@ export function AccountDetail({ id }: { id: string }) {
               <HoldingsTable rows={holdingRows(a)} csvFilename={`holdings-${a.name.replace(/[^\w.-]+/g, "_")}.csv`} caption={`Holdings of ${a.name}`} />
             )}
           </Card>
+          <BalanceHistory accountId={a.id} />
         </>
       )}
     </QueryState>
