@@ -38,6 +38,8 @@ use crate::http;
         http::accounts::delete_account,
         http::accounts::sync_account,
         http::accounts::sync_all_accounts,
+        http::sync_progress::start_sync_all,
+        http::sync_progress::get_sync_progress,
         http::portfolios::list_portfolios,
         http::portfolios::get_portfolio,
         http::portfolios::create_portfolio,

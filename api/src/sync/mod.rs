@@ -7,6 +7,7 @@
 
 mod evm;
 mod exchange;
+pub mod progress;
 
 pub use evm::enabled_chains;
 pub use exchange::{credentials, TRADE_WARNING};
@@ -116,6 +117,18 @@ pub async fn sync_account(
         .ok_or(SyncError::InProgress)?;
     // Never merged over as "nothing held": an unreadable document stops the sync untouched.
     let previous = crate::portfolio::holdings_of(&account)?;
+    let run = state.sync_progress.begin(
+        account.id,
+        &account.name,
+        &if account.account_type == "exchange" {
+            EXCHANGE_LOCATIONS
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect()
+        } else {
+            enabled_chains(&account)
+        },
+    );
     let started = Utc::now();
     account_store::mark_sync_started(&state.db, account.id, started).await?;
     let result = match account.account_type.as_str() {
@@ -242,17 +255,19 @@ pub async fn sync_account(
     if status != STATUS_OK {
         tracing::warn!(account_id = %account.id, status, error = error.as_deref().unwrap_or(""), "account sync incomplete");
     }
-    Ok(account_store::record_sync(
+    let saved = account_store::record_sync(
         &state.db,
         account.id,
         SyncRecord {
             status,
-            error,
+            error: error.clone(),
             holdings: Some(serde_json::to_value(&merged).map_err(anyhow::Error::from)?),
             synced_at: locations::oldest_read(&locations),
             permission_warning: reading.permission_warning,
             locations: Some(serde_json::to_value(&locations).map_err(anyhow::Error::from)?),
         },
     )
-    .await?)
+    .await?;
+    run.finish(status, error.as_deref(), &locations);
+    Ok(saved)
 }

@@ -30,4 +30,5 @@ mod protection;
 mod realm;
 mod rpc_guard;
 mod startup;
+mod sync_progress;
 mod trust;
