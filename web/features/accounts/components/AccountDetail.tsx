@@ -8,6 +8,7 @@ import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, PageHeader } from "@/components/ui";
 import { useChains } from "@/features/chains/api/get-chains";
 import { errorFor, fieldErrorsOf } from "@/lib/api/field-errors";
+import { plainMessage } from "@/lib/api/messages";
 import type { Account } from "@/lib/api/types";
 import { formatDateTime, formatUsd, timeAgo } from "@/lib/format";
 import { useAccount } from "../api/get-account";
@@ -89,7 +90,7 @@ function EditAccount({ account }: { account: Account }) {
           <FieldError message={errorFor(errors, "enabled_chains")} />
         </fieldset>
       )}
-      {update.error && Object.keys(errors).length === 0 && <FieldError message={update.error.message} />}
+      {update.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(update.error)} />}
       <Button type="submit" busy={update.isPending}>
         Save
       </Button>

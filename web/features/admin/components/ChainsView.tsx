@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, TableWrap, td, th } from "@/components/ui";
 import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { plainMessage } from "@/lib/api/messages";
 import type { AdminChain } from "@/lib/api/types";
 import { useCreateChain } from "../api/create-evm-chain";
 import { useDeleteChain } from "../api/delete-evm-chain";
@@ -57,7 +58,7 @@ function AddChainForm({ onDone }: { onDone: () => void }) {
       {rest.map((m) => (
         <FieldError key={m} message={m} />
       ))}
-      {create.error && Object.keys(errors).length === 0 && <FieldError message={create.error.message} />}
+      {create.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(create.error)} />}
       <Button type="submit" busy={create.isPending}>
         Add chain
       </Button>
@@ -90,7 +91,7 @@ function ChainRow({ chain }: { chain: AdminChain }) {
           >
             <label className="sr-only" htmlFor={`rpc-${chain.id}`}>RPC URL of {chain.display_name}</label>
             <Input id={`rpc-${chain.id}`} value={rpc} onChange={(e) => setRpc(e.target.value)} invalid={!!errorFor(errors, "rpc_url")} />
-            <FieldError message={errorFor(errors, "rpc_url") ?? (update.error && !Object.keys(errors).length ? update.error.message : undefined)} />
+            <FieldError message={errorFor(errors, "rpc_url") ?? (update.error && !Object.keys(errors).length ? plainMessage(update.error) : undefined)} />
             <div className="flex gap-2">
               <Button type="submit" busy={update.isPending}>Save</Button>
               <Button variant="ghost" onClick={() => { setEditing(false); setRpc(chain.rpc_url); update.reset(); }}>Cancel</Button>

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, Select, TableWrap, td, th } from "@/components/ui";
 import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { plainMessage } from "@/lib/api/messages";
 import type { AdminChain, EvmToken } from "@/lib/api/types";
 import { useCreateToken } from "../api/create-evm-token";
 import { useDeleteToken } from "../api/delete-evm-token";
@@ -56,7 +57,7 @@ function AddTokenForm({ chains, onDone }: { chains: AdminChain[]; onDone: () => 
       {rest.map((m) => (
         <FieldError key={m} message={m} />
       ))}
-      {create.error && Object.keys(errors).length === 0 && <FieldError message={create.error.message} />}
+      {create.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(create.error)} />}
       <Button type="submit" busy={create.isPending}>
         Add token
       </Button>

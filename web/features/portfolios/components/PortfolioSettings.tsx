@@ -6,6 +6,7 @@ import { EmptyState, QueryState } from "@/components/states";
 import { Button, Card, Field, FieldError, Input, cx } from "@/components/ui";
 import { useAccounts } from "@/features/accounts/api/get-accounts";
 import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { plainMessage } from "@/lib/api/messages";
 import type { Portfolio, UpdatePortfolioRequest } from "@/lib/api/types";
 import { compareDecimals, isPlainDecimal, sumDecimals } from "@/lib/decimal";
 import { formatUsd } from "@/lib/format";
@@ -212,7 +213,7 @@ export function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
       {rest.map((m) => (
         <FieldError key={m} message={m} />
       ))}
-      {update.error && Object.keys(errors).length === 0 && <FieldError message={update.error.message} />}
+      {update.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(update.error)} />}
       <div className="flex gap-2">
         <Button type="submit" busy={update.isPending}>
           Save settings
