@@ -31,4 +31,5 @@ mod realm;
 mod rpc_guard;
 mod startup;
 mod sync_progress;
+mod token_valuation;
 mod trust;

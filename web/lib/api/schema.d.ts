@@ -1376,6 +1376,7 @@ export interface components {
             symbol: string;
             /** Format: date-time */
             updated_at: string;
+            valued_as?: null | components["schemas"]["ValuedAs"];
         };
         /** @description One recommended trade. */
         Trade: {
@@ -1441,6 +1442,21 @@ export interface components {
             is_active?: boolean | null;
             logo_url?: string | null;
             name?: string | null;
+            symbol?: string | null;
+        };
+        ValuedAs: {
+            /**
+             * Format: uuid
+             * @description The catalog asset balances are valued as (`null`: none, so wallets leave it unpriced).
+             */
+            asset_id?: string | null;
+            /** @description `registry`, `contract`, `symbol_name`, `symbol`, `dominant_symbol`, `ambiguous` or `unknown`. */
+            identified_by: string;
+            /**
+             * Format: date-time
+             * @description The latest price's time (`null`: no price, so wallets show it unpriced).
+             */
+            price_at?: string | null;
             symbol?: string | null;
         };
     };

@@ -65,6 +65,33 @@ function AddTokenForm({ chains, onDone }: { chains: AdminChain[]; onDone: () => 
   );
 }
 
+const MATCHED: Record<string, string> = {
+  registry: "linked",
+  contract: "by contract",
+  symbol_name: "by symbol and name",
+  symbol: "by symbol",
+  dominant_symbol: "by symbol",
+};
+
+/** How wallets value this token: the API resolves it as a sync does (one source of truth). */
+export function TokenValuation({ token }: { token: EvmToken }) {
+  const v = token.valued_as;
+  if (!v) return token.asset_id ? <Badge tone="green">linked</Badge> : <Badge>not resolved</Badge>;
+  if (!v.asset_id) {
+    return (
+      <span data-testid="token-valuation" data-state="unknown">
+        <Badge title={v.identified_by === "ambiguous" ? "Several catalog coins share this symbol" : "No catalog coin matches"}>{v.identified_by === "ambiguous" ? "ambiguous" : "unpriced"}</Badge>
+      </span>
+    );
+  }
+  return (
+    <span className="inline-flex flex-col gap-0.5" data-testid="token-valuation" data-state={v.price_at ? "priced" : "no_price"}>
+      <Badge tone={v.price_at ? "green" : "amber"}>{v.price_at ? `priced as ${v.symbol}` : `${v.symbol}: no price yet`}</Badge>
+      <span className="text-xs text-slate-500">{MATCHED[v.identified_by] ?? v.identified_by}</span>
+    </span>
+  );
+}
+
 function TokenRow({ token }: { token: EvmToken }) {
   const update = useUpdateToken();
   const del = useDeleteToken();
@@ -77,7 +104,9 @@ function TokenRow({ token }: { token: EvmToken }) {
       <td className={td}>{token.chain_name}</td>
       <td className={`${td} break-all font-mono text-xs`}>{token.contract_address}</td>
       <td className={`${td} tabular`}>{token.decimals}</td>
-      <td className={td}>{token.asset_id ? <Badge tone="green">linked</Badge> : <Badge>unpriced</Badge>}</td>
+      <td className={td}>
+        <TokenValuation token={token} />
+      </td>
       <td className={td}>
         <label className="inline-flex items-center gap-2 text-sm">
           <input
