@@ -84,7 +84,7 @@ export function pctOf(part: DecimalText, whole: DecimalText): string | null {
   const p = parseDecimal(part);
   const w = parseDecimal(whole);
   if (!p || !w || !w.gt(ZERO)) return null;
-  return p.times(100).div(w).toFixed();
+  return p.times("100").div(w).toFixed();
 }
 
 export function isNegative(v: DecimalText): boolean {

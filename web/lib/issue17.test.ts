@@ -107,3 +107,14 @@ describe("charts and breakdowns", () => {
     expect(withOther([...lines, { key: "x", label: "X", valueUsd: "1" }, { key: "y", label: "Y", valueUsd: "2" }], 2).at(-1)).toEqual({ key: "other", label: "Other (2)", valueUsd: "3" });
   });
 });
+
+describe("exact shares", () => {
+  it("computes a percentage of a total exactly (big.js strict mode takes no JS numbers)", async () => {
+    const { pctOf } = await import("./decimal");
+    expect(pctOf("1", "4")).toBe("25");
+    expect(pctOf("30000000", "30000000")).toBe("100");
+    expect(pctOf("-5000", "100000")).toBe("-5");
+    expect(pctOf("5", "0")).toBeNull();
+    expect(pctOf(null, "10")).toBeNull();
+  });
+});

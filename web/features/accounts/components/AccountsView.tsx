@@ -125,6 +125,7 @@ export function AccountsView() {
   const list = accounts.data ?? [];
   const total = sumDecimals(list.map((a) => a.total_value_usd));
   const age = accountsDataAge(list);
+  const name = useLocationName();
 
   return (
     <>
@@ -134,7 +135,7 @@ export function AccountsView() {
           list.length > 0 ? (
             <>
               <span data-testid="accounts-total">{`${list.length} account${list.length === 1 ? "" : "s"} · ${formatUsd(total)}`}</span>
-              <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} oldestSyncLocation={age.oldestSyncLocation} />
+              <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} oldestSyncLocation={age.oldestSyncLocation ? name(age.oldestSyncLocation) : null} />
             </>
           ) : (
             "Exchange accounts and wallets"
