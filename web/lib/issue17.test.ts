@@ -118,3 +118,15 @@ describe("exact shares", () => {
     expect(pctOf(null, "10")).toBeNull();
   });
 });
+
+describe("whole numbers typed by people", () => {
+  it("are checked before sending, with a sentence", async () => {
+    const { wholeNumberError, wholeNumber } = await import("./validate");
+    expect(wholeNumberError("18", 0, 36)).toBeUndefined();
+    expect(wholeNumberError(" 31,337 ", 1, Number.MAX_SAFE_INTEGER)).toBeUndefined();
+    expect(wholeNumber(" 31,337 ")).toBe(31337);
+    expect(wholeNumberError("", 0, 36, "the number of decimals")).toBe("Enter the number of decimals.");
+    expect(wholeNumberError("1.5", 0, 36)).toMatch(/digits only/);
+    expect(wholeNumberError("37", 0, 36)).toBe("Enter a whole number from 0 to 36.");
+  });
+});

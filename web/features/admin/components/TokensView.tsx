@@ -3,7 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, Select, TableWrap, td, th } from "@/components/ui";
-import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { errorFor, fieldErrorsOf, mergeErrors, otherErrors, type FieldErrors } from "@/lib/api/field-errors";
+import { collect, wholeNumber, wholeNumberError } from "@/lib/validate";
 import { plainMessage } from "@/lib/api/messages";
 import type { AdminChain, EvmToken } from "@/lib/api/types";
 import { useCreateToken } from "../api/create-evm-token";
@@ -20,11 +21,23 @@ function AddTokenForm({ chains, onDone }: { chains: AdminChain[]; onDone: () => 
   const [name, setName] = useState("");
   const [address, setAddress] = useState("");
   const [decimals, setDecimals] = useState("18");
-  const errors = fieldErrorsOf(create.error);
+  const [local, setLocal] = useState<FieldErrors>({});
+  const errors = mergeErrors(local, fieldErrorsOf(create.error));
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const found = collect([
+      ["chain_id", chainId ? undefined : "Pick a chain."],
+      ["symbol", symbol.trim() ? undefined : "Enter the token's symbol, like USDC."],
+      ["contract_address", /^0x[0-9a-fA-F]{40}$/.test(address.trim()) ? undefined : "Enter the contract address: 0x followed by 40 hex characters."],
+      ["decimals", wholeNumberError(decimals, 0, 36, "the number of decimals")],
+    ]);
+    setLocal(found);
+    if (Object.keys(found).length) {
+      create.reset();
+      return;
+    }
     create.mutate(
-      { chain_id: chainId, symbol: symbol.trim(), name: name.trim() || null, contract_address: address.trim(), decimals: Number(decimals) },
+      { chain_id: chainId, symbol: symbol.trim(), name: name.trim() || null, contract_address: address.trim(), decimals: wholeNumber(decimals) },
       { onSuccess: onDone },
     );
   };
