@@ -34,7 +34,7 @@ export function AllocationPie({ slices }: { slices: PieSlice[] }) {
         {slices.map((s) => (
           <li key={s.key} className="flex items-center justify-between gap-2" data-testid="legend-item" data-symbol={s.symbol} data-grouped={grouped.includes(s) || undefined}>
             <span className="flex min-w-0 items-center gap-2">
-              <span aria-hidden className="h-2.5 w-2.5 shrink-0 rounded-full" style={{ background: colorOf(s) }} />
+              <span aria-hidden className="h-2.5 w-2.5 shrink-0 rounded-full border border-slate-400" style={{ background: colorOf(s), borderColor: colorOf(s) === "transparent" ? undefined : colorOf(s) }} />
               <span className="truncate">{s.symbol}</span>
               {grouped.includes(s) && <span className="text-xs text-slate-500">in Other</span>}
             </span>
