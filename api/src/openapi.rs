@@ -41,6 +41,8 @@ use crate::http;
         http::manual::set_manual_holding,
         http::manual::manual_history,
         http::balances::balance_history,
+        http::sync_progress::start_sync_all,
+        http::sync_progress::get_sync_progress,
         http::portfolios::list_portfolios,
         http::portfolios::get_portfolio,
         http::portfolios::create_portfolio,

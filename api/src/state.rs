@@ -119,6 +119,8 @@ pub struct AppState {
     >,
     pub asset_index: AssetIndexCache,
     pub syncing: SyncGuard,
+    /// The latest sync run of each account, for progress (`sync::progress`).
+    pub sync_progress: crate::sync::progress::SyncProgress,
     pub jobs: Arc<JobRegistry>,
     /// Per-user request limits.
     pub limits: Arc<crate::http::limits::RequestLimits>,
@@ -158,6 +160,7 @@ impl AppState {
                 .build(),
             asset_index: AssetIndexCache::new(std::time::Duration::from_secs(600)),
             syncing: SyncGuard::default(),
+            sync_progress: Default::default(),
             limits: Arc::new(crate::http::limits::RequestLimits::new(&config.limits)),
             db,
             config: Arc::new(config),

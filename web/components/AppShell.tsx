@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
+import { SyncWatcher } from "@/features/accounts/components/SyncWatcher";
+import { FirstRunBanner } from "@/features/market/components/FirstRunBanner";
 import { useMe } from "@/features/me/api/get-me";
 import { Logo } from "./Logo";
 import { cx } from "./ui";
@@ -83,7 +85,11 @@ export function AppShell({ children }: { children: ReactNode }) {
           </nav>
         )}
       </header>
-      <main className="mx-auto max-w-6xl px-4 py-6">{children}</main>
+      <main className="mx-auto max-w-6xl px-4 py-6">
+        <FirstRunBanner />
+        <SyncWatcher />
+        {children}
+      </main>
     </div>
   );
 }

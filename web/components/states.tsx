@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { ApiError, errorMessage } from "@/lib/api/client";
+import { ApiError } from "@/lib/api/client";
+import { plainMessage } from "@/lib/api/messages";
 import { Button, Spinner } from "./ui";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
@@ -17,7 +18,7 @@ export function ErrorAlert({ error, onRetry, title = "Something went wrong" }: {
   return (
     <div role="alert" className="rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950/50 dark:text-rose-200">
       <p className="font-semibold">{forbidden ? "You don't have access to this page" : title}</p>
-      <p className="mt-1 text-sm">{errorMessage(error)}</p>
+      <p className="mt-1 text-sm">{plainMessage(error)}</p>
       {requestId && <p className="mt-1 text-xs opacity-70">Request id: {requestId}</p>}
       {onRetry && !forbidden && (
         <Button variant="secondary" className="mt-3" onClick={onRetry}>

@@ -68,7 +68,7 @@ export function PageHeader({ title, subtitle, actions }: { title: ReactNode; sub
     <div className="mb-6 flex flex-wrap items-start justify-between gap-3">
       <div className="min-w-0">
         <h1 className="truncate text-2xl font-bold text-slate-900 dark:text-slate-50">{title}</h1>
-        {subtitle && <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{subtitle}</p>}
+        {subtitle && <div className="mt-1 text-sm text-slate-600 dark:text-slate-400">{subtitle}</div>}
       </div>
       {actions && <div className="flex flex-wrap gap-2">{actions}</div>}
     </div>

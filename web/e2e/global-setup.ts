@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Server } from "node:http";
+import { startFlakyRpc } from "./support/flaky-rpc";
 import { startFakeMarket } from "./support/market";
 import { freePort, waitForHttp } from "./support/net";
 import { keycloakFromEnv, prepareKeycloak } from "./support/keycloak";
@@ -16,9 +17,17 @@ const web = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const root = resolve(web, "..");
 const logDir = join(web, "test-results", "logs");
 
+const pgAdminUrl = process.env.E2E_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
 function psql(sql: string) {
-  const url = process.env.E2E_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  execFileSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("psql", [pgAdminUrl, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/** The journey's database on the same server as the admin URL (its own cluster when E2E_PG_ADMIN_URL names one). */
+function databaseUrl(db: string): string {
+  const u = new URL(pgAdminUrl);
+  u.pathname = `/${db}`;
+  return u.toString();
 }
 
 function anvilBin(): string {
@@ -54,7 +63,7 @@ export default async function globalSetup() {
 
     const webPort = Number(process.env.E2E_WEB_PORT ?? 3001);
     const webUrl = `http://localhost:${webPort}`;
-    const [apiPort, oidcPort, marketPort, anvilPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [apiPort, oidcPort, marketPort, anvilPort, anvil2Port, flakyPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
 
     const db = `butler_e2e_${Date.now()}_${process.pid}`;
     psql(`CREATE DATABASE "${db}"`);
@@ -62,6 +71,11 @@ export default async function globalSetup() {
 
     const anvilProc = startProcess("anvil", anvil, ["--host", "127.0.0.1", "--port", String(anvilPort), "--chain-id", "31337", "--silent"], { logDir });
     stops.push({ name: "anvil", stop: anvilProc.stop });
+    // A second chain (empty accounts) behind an RPC that can be made to fail: the journey's partly failed sync.
+    const anvil2Proc = startProcess("anvil2", anvil, ["--host", "127.0.0.1", "--port", String(anvil2Port), "--chain-id", "31338", "--balance", "0", "--silent"], { logDir });
+    stops.push({ name: "anvil2", stop: anvil2Proc.stop });
+    const flaky: Server = await startFlakyRpc(flakyPort, `http://127.0.0.1:${anvil2Port}`);
+    stops.push({ name: "flaky rpc", stop: () => new Promise<void>((r) => flaky.close(() => r())) });
 
     const market: Server = await startFakeMarket(marketPort);
     stops.push({ name: "market", stop: () => new Promise<void>((r) => market.close(() => r())) });
@@ -100,7 +114,7 @@ export default async function globalSetup() {
     const apiEnv: Record<string, string | undefined> = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}`,
+      DATABASE_URL: databaseUrl(db),
       DATA_DIR: dataDir,
       BIND_ADDR: `127.0.0.1:${apiPort}`,
       KEYCLOAK_SERVER: idp.server,
@@ -155,6 +169,8 @@ export default async function globalSetup() {
     process.env.E2E_WEB_URL = webUrl;
     process.env.E2E_API_URL = `http://127.0.0.1:${apiPort}`;
     process.env.E2E_ANVIL_URL = `http://127.0.0.1:${anvilPort}`;
+    process.env.E2E_FLAKY_RPC_URL = `http://127.0.0.1:${flakyPort}`;
+    process.env.E2E_DATABASE_URL = databaseUrl(db);
     process.env.E2E_OIDC_STATS = idp.stats;
     process.env.E2E_IDP = kc ? "keycloak" : "stand-in";
     return teardown;

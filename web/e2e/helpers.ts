@@ -1,13 +1,18 @@
 import { expect, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestUser } from "./support/oidc";
 
 export const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), "..", "test-results");
-export const screenshotDir = join(resultsDir, "screenshots");
+/** Kept by CI as artifacts (git-ignored): `artifacts/screenshots/` at the repository root. */
+export const screenshotDir = process.env.E2E_SCREENSHOT_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "artifacts", "screenshots");
 
+/** A full-page screenshot; at phone width (390 px) the name gets a `-phone` suffix unless it has one. */
 export async function screenshot(page: Page, name: string) {
+  const phone = (page.viewportSize()?.width ?? 1280) < 640;
+  if (phone && !name.endsWith("-phone")) name = `${name}-phone`;
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
@@ -33,6 +38,20 @@ export async function signIn(page: Page, user: TestUser): Promise<number> {
 
 export async function expectToast(page: Page, text: string | RegExp) {
   await expect(page.getByTestId("toast-success").filter({ hasText: text }).first()).toBeVisible();
+}
+
+export async function expectWarningToast(page: Page, text: string | RegExp) {
+  await expect(page.getByTestId("toast-warning").filter({ hasText: text }).first()).toBeVisible();
+}
+
+/** Runs SQL on the journey's database (e.g. a price from a day ago, which no fake feed can give). */
+export function sql(statement: string) {
+  execFileSync("psql", [process.env.E2E_DATABASE_URL!, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+export async function setFlakyRpc(mode: "fail" | "heal") {
+  const res = await fetch(`${process.env.E2E_FLAKY_RPC_URL}/__e2e/${mode}`, { method: "POST" });
+  expect(res.status).toBe(204);
 }
 
 export async function expectErrorToast(page: Page, text: string | RegExp) {

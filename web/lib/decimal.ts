@@ -78,3 +78,16 @@ export function chartNumber(v: DecimalText): number {
   const d = parseDecimal(v);
   return d ? Number(d.toFixed()) : 0;
 }
+
+/** `part` as a percentage of `whole`, exactly (null when `whole` is not positive). */
+export function pctOf(part: DecimalText, whole: DecimalText): string | null {
+  const p = parseDecimal(part);
+  const w = parseDecimal(whole);
+  if (!p || !w || !w.gt(ZERO)) return null;
+  return p.times("100").div(w).toFixed();
+}
+
+export function isNegative(v: DecimalText): boolean {
+  const d = parseDecimal(v);
+  return d !== null && d.lt(ZERO);
+}

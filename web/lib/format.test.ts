@@ -9,7 +9,10 @@ describe("formatting", () => {
     expect(formatUsd("30000000")).toBe("$30,000,000.00");
     expect(formatUsd(null)).toBe("—");
     expect(formatSignedPoints("-4.06")).toBe("−4.1 pts");
-    expect(formatQuantity("10000.000000000000000000")).toBe("10000");
+    expect(formatQuantity("10000.000000000000000000")).toBe("10,000");
+    expect(formatQuantity("-1234567.5")).toBe("-1,234,567.5");
+    expect(formatQuantity("1.123456789", 6)).toBe("1.123456…");
+    expect(formatQuantity("2.5", 0)).toBe("2…");
     expect(formatQuantity("0.000000000000000001")).toBe("0.00000000…");
   });
 

@@ -42,13 +42,21 @@ export function formatSignedPoints(v: DecimalText, digits = 1): string {
   return `${sign}${abs} pts`;
 }
 
-/** Quantities keep their precision but drop trailing zeros; past 8 places they are cut, never rounded up. */
-export function formatQuantity(v: string | null | undefined): string {
+/**
+ * Quantities keep their precision but drop trailing zeros, with thousands separators; past
+ * `maxDp` places (8, or the asset's decimals when fewer) they are cut, never rounded up.
+ */
+export function formatQuantity(v: string | null | undefined, decimals?: number | null): string {
   if (!v) return "—";
-  if (!v.includes(".")) return v;
-  const trimmed = v.replace(/0+$/, "").replace(/\.$/, "");
+  const maxDp = Math.min(8, decimals ?? 8);
+  const negative = v.startsWith("-");
+  const body = negative ? v.slice(1) : v;
+  const trimmed = body.includes(".") ? body.replace(/0+$/, "").replace(/\.$/, "") : body;
   const [int, frac = ""] = trimmed.split(".");
-  return frac.length > 8 ? `${int}.${frac.slice(0, 8)}…` : trimmed;
+  const grouped = /^\d+$/.test(int) ? groupThousands(int) : int;
+  const cut = frac.length > maxDp;
+  const f = cut ? frac.slice(0, maxDp) : frac;
+  return `${negative ? "-" : ""}${grouped}${f ? `.${f}` : ""}${cut ? "…" : ""}`;
 }
 
 export { ageSeconds, formatDate, formatDateTime, timeAgo } from "./time";

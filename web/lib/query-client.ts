@@ -1,8 +1,11 @@
 import { MutationCache, QueryClient } from "@tanstack/react-query";
-import { ApiError, errorMessage } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
+import { ApiError } from "@/lib/api/client";
+import { plainMessage } from "@/lib/api/messages";
+import { showToast, type ToastKind } from "@/lib/toast";
 
-type Message<TData = unknown, TVars = unknown> = string | ((data: TData, vars: TVars) => string);
+/** A toast's text, or its text with a kind (a partly failed sync succeeds as a request, but warns). */
+export type ToastText = string | { kind: ToastKind; message: string };
+type Message<TData = unknown, TVars = unknown> = ToastText | ((data: TData, vars: TVars) => ToastText);
 
 declare module "@tanstack/react-query" {
   interface Register {
@@ -11,11 +14,16 @@ declare module "@tanstack/react-query" {
       success?: Message<any, any>;
       /** Prefix of the toast shown when it failed. */
       error?: string;
+      /** The form shows the failure next to its fields: no error toast repeats it. */
+      inline?: boolean;
     };
   }
 }
 
-/** Every mutation ends in a toast: its meta names the success message; failures say why. */
+/** One action: the mutation, and the item it acts on when that is an id. */
+const toastKey = (action: string, vars: unknown) => (typeof vars === "string" ? `${action}:${vars}` : action);
+
+/** One toast per action: its meta names the success message; failures say why in plain words, unless shown inline. */
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
@@ -28,15 +36,16 @@ export function makeQueryClient(): QueryClient {
     mutationCache: new MutationCache({
       onSuccess: (data, vars, _ctx, mutation) => {
         const m = mutation.meta?.success;
-        if (m) toast.success(typeof m === "function" ? m(data, vars) : m);
+        if (!m) return;
+        const t = typeof m === "function" ? m(data, vars) : m;
+        const key = toastKey(mutation.meta?.error ?? JSON.stringify(mutation.options.mutationKey ?? ""), vars);
+        if (typeof t === "string") showToast("success", t, { key });
+        else showToast(t.kind, t.message, { key });
       },
-      onError: (err, _vars, _ctx, mutation) => {
+      onError: (err, vars, _ctx, mutation) => {
+        if (mutation.meta?.inline) return;
         const prefix = mutation.meta?.error ?? "Failed";
-        const detail =
-          err instanceof ApiError && err.code === "validation_failed" && err.fields.length > 0
-            ? "check the highlighted fields"
-            : errorMessage(err);
-        toast.error(`${prefix}: ${detail}`);
+        showToast("error", `${prefix}: ${plainMessage(err)}`, { key: toastKey(prefix, vars) });
       },
     }),
   });

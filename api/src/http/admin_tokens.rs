@@ -29,9 +29,71 @@ pub struct TokenResponse {
     pub logo_url: Option<String>,
     /// The registry asset its balances are priced as, when known.
     pub asset_id: Option<Uuid>,
+    /// How a wallet's balance of this token is valued, resolved exactly as a sync does (the
+    /// token's asset, else the catalog's contract or symbol match), with the latest price's
+    /// time: the one answer to "is this token priced". Filled in the list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valued_as: Option<ValuedAs>,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValuedAs {
+    /// The catalog asset balances are valued as (`null`: none, so wallets leave it unpriced).
+    pub asset_id: Option<Uuid>,
+    pub symbol: Option<String>,
+    /// `registry`, `contract`, `symbol_name`, `symbol`, `dominant_symbol`, `ambiguous` or `unknown`.
+    pub identified_by: String,
+    /// The latest price's time (`null`: no price, so wallets show it unpriced).
+    pub price_at: Option<DateTime<Utc>>,
+}
+
+/// Each token as a sync would identify and price it (`holdings::identify`, the latest price).
+async fn valued_as(
+    state: &AppState,
+    tokens: &[(store::RegistryToken, String)],
+) -> Result<Vec<ValuedAs>, ApiError> {
+    use crate::domain::identity::{AssetQuery, MatchedBy, Resolution};
+    let index = state.asset_index.get(&state.db).await?;
+    let resolved: Vec<(Option<Uuid>, &'static str)> = tokens
+        .iter()
+        .map(
+            |(t, chain)| match t.asset_id.filter(|id| index.get(*id).is_some()) {
+                Some(id) => (Some(id), "registry"),
+                None => match index.resolve(&AssetQuery {
+                    chain: Some(chain),
+                    address: Some(&t.contract_address),
+                    symbol: Some(&t.symbol),
+                    name: None,
+                }) {
+                    Resolution::Resolved { asset_id, by } => (
+                        Some(asset_id),
+                        match by {
+                            MatchedBy::Contract => "contract",
+                            MatchedBy::SymbolName => "symbol_name",
+                            MatchedBy::Symbol => "symbol",
+                            MatchedBy::DominantSymbol => "dominant_symbol",
+                        },
+                    ),
+                    Resolution::Ambiguous { .. } => (None, "ambiguous"),
+                    Resolution::Unknown => (None, "unknown"),
+                },
+            },
+        )
+        .collect();
+    let ids: Vec<Uuid> = resolved.iter().filter_map(|(id, _)| *id).collect();
+    let latest = state.price_cache.latest_many(&state.db, &ids).await?;
+    Ok(resolved
+        .into_iter()
+        .map(|(id, by)| ValuedAs {
+            asset_id: id,
+            symbol: id.and_then(|i| index.get(i)).map(|a| a.symbol.clone()),
+            identified_by: by.to_string(),
+            price_at: id.and_then(|i| latest.get(&i)).map(|p| p.timestamp),
+        })
+        .collect())
 }
 
 fn response(t: store::RegistryToken, chain_name: String) -> TokenResponse {
@@ -45,6 +107,7 @@ fn response(t: store::RegistryToken, chain_name: String) -> TokenResponse {
         decimals: t.decimals,
         logo_url: t.logo_url,
         asset_id: t.asset_id,
+        valued_as: None,
         is_active: t.is_active,
         created_at: t.created_at,
         updated_at: t.updated_at,
@@ -107,13 +170,22 @@ pub async fn list_evm_tokens(
     ApiQuery(q): ApiQuery<TokenListQuery>,
 ) -> Result<Json<Vec<TokenResponse>>, ApiError> {
     let names = chain_names(&state).await?;
-    let tokens = store::list(&state.db, q.chain_id).await?;
+    let tokens: Vec<(store::RegistryToken, String)> = store::list(&state.db, q.chain_id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let n = names.get(&t.chain_id).cloned().unwrap_or_default();
+            (t, n)
+        })
+        .collect();
+    let valued = valued_as(&state, &tokens).await?;
     Ok(Json(
         tokens
             .into_iter()
-            .map(|t| {
-                let n = names.get(&t.chain_id).cloned().unwrap_or_default();
-                response(t, n)
+            .zip(valued)
+            .map(|((t, n), v)| TokenResponse {
+                valued_as: Some(v),
+                ..response(t, n)
             })
             .collect(),
     ))

@@ -109,7 +109,9 @@ fn bucket_of(user: Uuid, method: &Method, route: &str, path: &str) -> Bucket {
     let segment = |i: usize| path.split('/').nth(i).unwrap_or_default().to_string();
     match (method, route) {
         (&Method::POST, "/api/accounts/{id}/sync") => Bucket::Sync(user, segment(3)),
-        (&Method::POST, "/api/accounts/sync-all") => Bucket::SyncAll(user),
+        (&Method::POST, "/api/accounts/sync-all" | "/api/accounts/sync-all/start") => {
+            Bucket::SyncAll(user)
+        }
         (&Method::POST, "/api/jobs/{name}") => Bucket::Job(user, segment(3)),
         (&Method::GET | &Method::HEAD, _) => Bucket::Read(user),
         _ => Bucket::Write(user),

@@ -18,6 +18,7 @@ pub mod net_worth;
 pub mod portfolios;
 pub mod recommendations;
 pub mod snapshots;
+pub mod sync_progress;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -75,6 +76,14 @@ pub fn router(state: AppState) -> Router {
             get(accounts::list_accounts).post(accounts::create_account),
         )
         .route("/api/accounts/sync-all", post(accounts::sync_all_accounts))
+        .route(
+            "/api/accounts/sync-all/start",
+            post(sync_progress::start_sync_all),
+        )
+        .route(
+            "/api/accounts/sync-progress",
+            get(sync_progress::get_sync_progress),
+        )
         .route(
             "/api/accounts/{id}",
             get(accounts::get_account)

@@ -9,6 +9,7 @@
 mod evm;
 mod exchange;
 pub mod manual;
+pub mod progress;
 pub mod sources;
 
 pub use evm::enabled_chains;
@@ -115,6 +116,13 @@ pub async fn sync_account(
         Err(LoadError::Db(e)) => return Err(e.into()),
         Err(LoadError::Unreadable(e)) => return Err(e.into()),
     };
+    let run = state.sync_progress.begin(
+        account.id,
+        &account.name,
+        &sources::source_of(&account)
+            .map(|s| s.locations(&account))
+            .unwrap_or_default(),
+    );
     let started = Utc::now();
     account_store::mark_sync_started(&state.db, account.id, started).await?;
     let source = sources::source_of(&account);
@@ -238,17 +246,19 @@ pub async fn sync_account(
     if status != STATUS_OK {
         tracing::warn!(account_id = %account.id, status, error = error.as_deref().unwrap_or(""), "account sync incomplete");
     }
-    Ok(account_store::record_sync(
+    let saved = account_store::record_sync(
         &state.db,
         account.id,
         SyncRecord {
             status,
-            error,
+            error: error.clone(),
             holdings: Some(merged),
             synced_at: locations::oldest_read(&locations),
             permission_warning: reading.permission_warning,
             locations: Some(serde_json::to_value(&locations).map_err(anyhow::Error::from)?),
         },
     )
-    .await?)
+    .await?;
+    run.finish(status, error.as_deref(), &locations);
+    Ok(saved)
 }

@@ -31,4 +31,6 @@ mod protection;
 mod realm;
 mod rpc_guard;
 mod startup;
+mod sync_progress;
+mod token_valuation;
 mod trust;

@@ -1,6 +1,7 @@
 "use client";
 
-import { Button, TableWrap, td, th } from "@/components/ui";
+import { useMemo, useState } from "react";
+import { Button, Input, TableWrap, td, th } from "@/components/ui";
 import { downloadCsv, toCsv } from "@/lib/csv";
 import { compareDecimals } from "@/lib/decimal";
 import { formatPct, formatQuantity, formatUsd } from "@/lib/format";
@@ -11,7 +12,12 @@ export interface HoldingRow {
   key: string;
   symbol: string;
   location?: string | null;
+  /** The location for people ("Base", "Trading"); the CSV keeps `location`. */
+  locationLabel?: string;
   quantity?: string | null;
+  /** The asset's decimals (quantities are shown to at most this precision). */
+  decimals?: number | null;
+  logoUrl?: string | null;
   priceUsd?: string | null;
   valueUsd?: string | null;
   currentPct?: string | null;
@@ -61,16 +67,85 @@ export function sortByValue(rows: HoldingRow[]): HoldingRow[] {
   return [...rows].sort((a, b) => compareDecimals(b.valueUsd, a.valueUsd) || a.symbol.localeCompare(b.symbol));
 }
 
+export type SortKey = "symbol" | "location" | "quantity" | "price" | "value" | "share" | "target" | "drift";
+
+const pick: Record<SortKey, (r: HoldingRow) => string | null | undefined> = {
+  symbol: (r) => r.symbol,
+  location: (r) => r.locationLabel ?? r.location,
+  quantity: (r) => r.quantity,
+  price: (r) => r.priceUsd,
+  value: (r) => r.valueUsd,
+  share: (r) => r.currentPct,
+  target: (r) => r.targetPct,
+  drift: (r) => r.driftPoints,
+};
+
+/** Sorted exactly (decimals compared as decimals, text as text); ties by value, then symbol. */
+export function sortRows(rows: HoldingRow[], key: SortKey, dir: "asc" | "desc"): HoldingRow[] {
+  const text = key === "symbol" || key === "location";
+  const sign = dir === "asc" ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    const x = pick[key](a);
+    const y = pick[key](b);
+    const c = text ? (x ?? "").localeCompare(y ?? "") : compareDecimals(x, y);
+    return sign * c || compareDecimals(b.valueUsd, a.valueUsd) || a.symbol.localeCompare(b.symbol);
+  });
+}
+
+export function filterRows(rows: HoldingRow[], q: string): HoldingRow[] {
+  const s = q.trim().toLowerCase();
+  if (!s) return rows;
+  return rows.filter((r) => r.symbol.toLowerCase().includes(s) || (r.locationLabel ?? r.location ?? "").toLowerCase().includes(s) || (r.note ?? "").toLowerCase().includes(s));
+}
+
+/** The catalog's logo, or the symbol's first letter when there is none or it cannot load (offline). */
+export function AssetIcon({ symbol, url }: { symbol: string; url?: string | null }) {
+  const [failed, setFailed] = useState(false);
+  if (url && !failed) {
+    return <img src={url} alt="" width={20} height={20} loading="lazy" className="h-5 w-5 shrink-0 rounded-full" onError={() => setFailed(true)} />;
+  }
+  return (
+    <span aria-hidden className="inline-flex h-5 w-5 shrink-0 items-center justify-center rounded-full bg-slate-200 text-[10px] font-bold text-slate-700 dark:bg-slate-700 dark:text-slate-200">
+      {symbol.replace(/[^A-Za-z0-9]/g, "").charAt(0).toUpperCase() || "?"}
+    </span>
+  );
+}
+
+function SortHeader({ k, label, sort, onSort, right }: { k: SortKey; label: string; sort: { key: SortKey; dir: "asc" | "desc" }; onSort: (k: SortKey) => void; right?: boolean }) {
+  const active = sort.key === k;
+  return (
+    <th scope="col" className={`${th} ${right ? "text-right" : ""}`} aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : "none"}>
+      <button type="button" onClick={() => onSort(k)} className="inline-flex items-center gap-1 uppercase hover:text-slate-800 dark:hover:text-slate-200">
+        {label}
+        <span aria-hidden className={active ? "" : "opacity-30"}>{active && sort.dir === "asc" ? "▲" : "▼"}</span>
+      </button>
+    </th>
+  );
+}
+
 export function HoldingsTable({ rows, csvFilename, caption, now }: { rows: HoldingRow[]; csvFilename?: string; caption?: string; now?: number }) {
   const c = columnsOf(rows);
-  const sorted = sortByValue(rows);
+  const [sort, setSort] = useState<{ key: SortKey; dir: "asc" | "desc" }>({ key: "value", dir: "desc" });
+  const [q, setQ] = useState("");
+  const onSort = (key: SortKey) => setSort((s) => (s.key === key ? { key, dir: s.dir === "asc" ? "desc" : "asc" } : { key, dir: key === "symbol" || key === "location" ? "asc" : "desc" }));
+  const sorted = useMemo(() => sortRows(filterRows(rows, q), sort.key, sort.dir), [rows, q, sort]);
   return (
     <div>
-      {csvFilename && (
-        <div className="mb-2 flex justify-end">
-          <Button variant="secondary" onClick={() => downloadCsv(csvFilename, holdingsCsv(sorted))} disabled={rows.length === 0}>
-            Export CSV
-          </Button>
+      {(csvFilename || rows.length > 3) && (
+        <div className="mb-2 flex flex-wrap items-center justify-between gap-2">
+          {rows.length > 3 ? (
+            <>
+              <label className="sr-only" htmlFor="holdings-filter">Filter holdings</label>
+              <Input id="holdings-filter" placeholder="Filter by asset or place" value={q} onChange={(e) => setQ(e.target.value)} className="min-w-0 flex-1 sm:max-w-xs" />
+            </>
+          ) : (
+            <span />
+          )}
+          {csvFilename && (
+            <Button variant="secondary" onClick={() => downloadCsv(csvFilename, holdingsCsv(sortByValue(rows)))} disabled={rows.length === 0}>
+              Export CSV
+            </Button>
+          )}
         </div>
       )}
       <TableWrap>
@@ -78,25 +153,35 @@ export function HoldingsTable({ rows, csvFilename, caption, now }: { rows: Holdi
           {caption && <caption className="sr-only">{caption}</caption>}
           <thead>
             <tr>
-              <th scope="col" className={th}>Asset</th>
-              {c.location && <th scope="col" className={th}>Where</th>}
-              <th scope="col" className={`${th} text-right`}>Quantity</th>
-              {c.price && <th scope="col" className={`${th} text-right`}>Price</th>}
-              <th scope="col" className={`${th} text-right`}>Value</th>
-              {c.share && <th scope="col" className={`${th} text-right`}>Share</th>}
-              {c.target && <th scope="col" className={`${th} text-right`}>Target</th>}
-              {c.target && <th scope="col" className={th}>Drift</th>}
+              <SortHeader k="symbol" label="Asset" sort={sort} onSort={onSort} />
+              {c.location && <SortHeader k="location" label="Where" sort={sort} onSort={onSort} />}
+              <SortHeader k="quantity" label="Quantity" sort={sort} onSort={onSort} right />
+              {c.price && <SortHeader k="price" label="Price" sort={sort} onSort={onSort} right />}
+              <SortHeader k="value" label="Value" sort={sort} onSort={onSort} right />
+              {c.share && <SortHeader k="share" label="Share" sort={sort} onSort={onSort} right />}
+              {c.target && <SortHeader k="target" label="Target" sort={sort} onSort={onSort} right />}
+              {c.target && <SortHeader k="drift" label="Drift" sort={sort} onSort={onSort} />}
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+            {sorted.length === 0 && (
+              <tr>
+                <td className={`${td} text-slate-500`} colSpan={8}>No holding matches the filter.</td>
+              </tr>
+            )}
             {sorted.map((r) => (
               <tr key={r.key} data-testid="holding-row" data-symbol={r.symbol}>
                 <td className={`${td} font-medium`}>
-                  {r.symbol}
-                  {r.note && <span className="ml-2 text-xs text-slate-500">{r.note}</span>}
+                  <span className="flex items-center gap-2">
+                    <AssetIcon symbol={r.symbol} url={r.logoUrl} />
+                    <span>
+                      {r.symbol}
+                      {r.note && <span className="ml-2 text-xs font-normal text-slate-500">{r.note}</span>}
+                    </span>
+                  </span>
                 </td>
-                {c.location && <td className={`${td} text-slate-500`}>{r.location ?? ""}</td>}
-                <td className={`${td} tabular text-right`} title={r.quantity ?? undefined}>{formatQuantity(r.quantity)}</td>
+                {c.location && <td className={`${td} text-slate-500`}>{r.locationLabel ?? r.location ?? ""}</td>}
+                <td className={`${td} tabular text-right`} title={r.quantity ?? undefined}>{formatQuantity(r.quantity, r.decimals)}</td>
                 {c.price && <td className={`${td} tabular text-right`}>{formatUsd(r.priceUsd)}</td>}
                 <td className={`${td} tabular text-right`}>
                   {r.valueUsd ? formatUsd(r.valueUsd) : <span className="text-slate-400">unpriced</span>}

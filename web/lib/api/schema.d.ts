@@ -39,6 +39,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/sync-all/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start syncing every active account of the user in the background; answers at once with a
+         *     queued run per account (a running one stays as it is). Follow them with
+         *     `GET /api/accounts/sync-progress`.
+         */
+        post: operations["start_sync_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/sync-progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest sync run of each of the user's accounts synced since the API started (queued,
+         *     running or done), with one step per location.
+         */
+        get: operations["get_sync_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{id}": {
         parameters: {
             query?: never;
@@ -1359,6 +1400,36 @@ export interface components {
             /** @description `ok`, `partial`, `error` or `skipped` (already syncing). */
             status: string;
         };
+        /** @description The latest sync of one account. */
+        SyncRun: {
+            /** Format: uuid */
+            account_id: string;
+            account_name: string;
+            /** @description Why the run is not `ok` (the failing locations, named). */
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: date-time */
+            queued_at: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** @description `queued`, `running`, then `ok`, `partial` or `error`. */
+            status: string;
+            /** @description One step per location; empty while queued. */
+            steps: components["schemas"]["SyncStep"][];
+        };
+        /** @description One location of a sync run. */
+        SyncStep: {
+            /** @description Why the location is not `ok`, in words. */
+            error?: string | null;
+            /** @description The chain name, or `trading` / `funding` / `earn`. */
+            location: string;
+            /**
+             * @description `waiting`, `reading`, or when done the location's status: `ok`, `partial`, `failed`,
+             *     `not_refreshed`.
+             */
+            status: string;
+        };
         /** @description A target as the user gives it. */
         TargetItem: {
             /** @description A symbol, an asset id, or `CASH`. */
@@ -1399,6 +1470,7 @@ export interface components {
             symbol: string;
             /** Format: date-time */
             updated_at: string;
+            valued_as?: null | components["schemas"]["ValuedAs"];
         };
         /** @description One recommended trade. */
         Trade: {
@@ -1464,6 +1536,21 @@ export interface components {
             is_active?: boolean | null;
             logo_url?: string | null;
             name?: string | null;
+            symbol?: string | null;
+        };
+        ValuedAs: {
+            /**
+             * Format: uuid
+             * @description The catalog asset balances are valued as (`null`: none, so wallets leave it unpriced).
+             */
+            asset_id?: string | null;
+            /** @description `registry`, `contract`, `symbol_name`, `symbol`, `dominant_symbol`, `ambiguous` or `unknown`. */
+            identified_by: string;
+            /**
+             * Format: date-time
+             * @description The latest price's time (`null`: no price, so wallets show it unpriced).
+             */
+            price_at?: string | null;
             symbol?: string | null;
         };
     };
@@ -1656,6 +1743,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SyncAllItem"][];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_sync_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One run per active account, queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"][];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too soon after the last sync-all (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_sync_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Latest runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"][];
                 };
             };
             /** @description No valid token */

@@ -7,7 +7,7 @@ import { jsonResponse, mockBackend, wrapperWithClient } from "@/test/utils";
 import { useCreateAccount } from "./create-account";
 import { accountKeys, useAccounts } from "./get-accounts";
 import { useSyncAccount } from "./sync-account";
-import { useSyncAllAccounts } from "./sync-all-accounts";
+import { batchSummary, getSyncBatch, setSyncBatch, useSyncAllAccounts } from "./sync-progress";
 
 afterEach(() => {
   for (const t of currentToasts()) dismissToast(t.id);
@@ -60,7 +60,8 @@ describe("account hooks", () => {
       wallet_address: "must be 0x followed by 40 hex characters",
       "enabled_chains[0]": "unknown chain",
     });
-    expect(currentToasts().map((t) => [t.kind, t.message])).toEqual([["error", "Could not add the account: check the highlighted fields"]]);
+    // The form shows these next to its fields: no toast repeats them.
+    expect(currentToasts()).toEqual([]);
   });
 
   it("useCreateAccount toasts success and refetches the list", async () => {
@@ -91,21 +92,51 @@ describe("account hooks", () => {
     await waitFor(() => expect(result.current.sync.isSuccess).toBe(true));
     expect(client.getQueryData<typeof before[]>(accountKeys.list())?.[0].last_sync_error).toBe("OKX refused the key");
     expect(client.getQueryData(accountKeys.detail("a1"))).toEqual(after);
-    expect(currentToasts().map((t) => t.message)).toContain("Sync of “OKX” failed: OKX refused the key");
+    expect(currentToasts().map((t) => [t.kind, t.message])).toContainEqual(["error", "Sync of “OKX” failed: OKX refused the key"]);
   });
 
-  it("useSyncAllAccounts summarises the results", async () => {
-    mockBackend({
-      "POST /accounts/sync-all": () =>
+  it("useSyncAccount warns in amber when the sync was partial, naming the failing location in words", async () => {
+    const after = account({
+      id: "a1",
+      name: "Wallet",
+      last_sync_status: "partial",
+      last_sync_error: "base: evm:base did not answer in time",
+      locations: [
+        { location: "base", status: "failed", error: "evm:base did not answer in time", synced_at: null },
+        { location: "ethereum", status: "ok", error: null, synced_at: "2026-01-01T00:00:00Z" },
+      ],
+    });
+    mockBackend({ "POST /accounts/a1/sync": () => jsonResponse(after), "GET /accounts/sync-progress": () => jsonResponse([]) });
+    const { wrapper } = wrapperWithClient();
+    const { result } = renderHook(() => useSyncAccount(), { wrapper });
+    act(() => result.current.mutate("a1"));
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    expect(currentToasts().map((t) => [t.kind, t.message])).toEqual([["warning", "“Wallet” partly synced: base: RPC timed out"]]);
+  });
+
+  it("useSyncAllAccounts answers at once and starts a batch the watcher follows", async () => {
+    const fetch = mockBackend({
+      "POST /accounts/sync-all/start": () =>
         jsonResponse([
-          { account_id: "a", name: "A", status: "ok" },
-          { account_id: "b", name: "B", status: "error", error: "timeout" },
-        ]),
+          { account_id: "a", account_name: "A", status: "queued", queued_at: "2026-01-01T00:00:00Z", steps: [] },
+          { account_id: "b", account_name: "B", status: "running", queued_at: "2026-01-01T00:00:00Z", steps: [{ location: "base", status: "reading" }] },
+        ], 202),
+      "GET /accounts/sync-progress": () => jsonResponse([]),
     });
     const { wrapper } = wrapperWithClient();
     const { result } = renderHook(() => useSyncAllAccounts(), { wrapper });
     act(() => result.current.mutate());
     await waitFor(() => expect(result.current.isSuccess).toBe(true));
-    expect(currentToasts().map((t) => t.message)).toContain("Synced 1 of 2 accounts; 1 failed");
+    expect(String(fetch.mock.calls[0][0])).toBe("/api/backend/accounts/sync-all/start");
+    expect(getSyncBatch()?.accountIds).toEqual(["a", "b"]);
+    expect(currentToasts()).toEqual([]);
+    setSyncBatch(null);
+  });
+
+  it("a batch's summary is green only when every account was read fully", () => {
+    const run = (account_name: string, status: string) => ({ account_id: account_name, account_name, status, queued_at: "", steps: [] });
+    expect(batchSummary([run("A", "ok"), run("B", "ok")])).toEqual({ kind: "success", message: "Synced 2 accounts" });
+    expect(batchSummary([run("A", "ok"), run("B", "partial")])).toEqual({ kind: "warning", message: "Synced 1 of 2 accounts fully; 1 partly (B)" });
+    expect(batchSummary([run("A", "error"), run("B", "partial")]).kind).toBe("error");
   });
 });

@@ -9,7 +9,7 @@ export const useCreateAccount = () => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: createAccount,
-    meta: { success: (a: Account) => `Account “${a.name}” added`, error: "Could not add the account" },
+    meta: { success: (a: Account) => `Account “${a.name}” added`, error: "Could not add the account", inline: true },
     onSuccess: (a) => {
       qc.setQueryData(accountKeys.detail(a.id), a);
       return qc.invalidateQueries({ queryKey: accountKeys.list() });

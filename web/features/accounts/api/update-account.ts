@@ -10,7 +10,7 @@ export const useUpdateAccount = () => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: updateAccount,
-    meta: { success: "Account saved", error: "Could not save the account" },
+    meta: { success: "Account saved", error: "Could not save the account", inline: true },
     onSuccess: (a) => {
       qc.setQueryData(accountKeys.detail(a.id), a);
       return qc.invalidateQueries({ queryKey: accountKeys.list() });

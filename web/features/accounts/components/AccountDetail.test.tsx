@@ -1,6 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { account } from "@/test/fixtures";
+import { wrapperWithClient } from "@/test/utils";
 import { holdingRows } from "./AccountDetail";
 import { LocationList } from "./SyncStatus";
 
@@ -31,10 +32,15 @@ describe("account faults", () => {
           { location: "arbitrum", status: "failed", synced_at: null, error: "evm:arbitrum did not answer in time" },
         ]}
       />,
+      { wrapper: wrapperWithClient().wrapper },
     );
     const list = screen.getByTestId("locations");
     expect(list.textContent).toContain("not refreshed");
-    expect(list.textContent).toContain("the chain is disabled by the administrator");
+    expect(list.textContent).toContain("Chain disabled: balances kept from before");
     expect(list.textContent).toContain("never read");
+    // The connector's text in plain words, the chain by its name.
+    expect(list.textContent).toContain("Arbitrum");
+    expect(list.textContent).toContain("RPC timed out");
+    expect(list.textContent).not.toContain("evm:arbitrum");
   });
 });

@@ -6,14 +6,19 @@ import { useState, type FormEvent } from "react";
 import { HoldingsTable, type HoldingRow } from "@/components/portfolio/HoldingsTable";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, PageHeader } from "@/components/ui";
-import { useChains } from "@/features/chains/api/get-chains";
+import { useChains, useLocationName } from "@/features/chains/api/get-chains";
+import { DataAge } from "@/components/portfolio/PriceAge";
+import { pctOf } from "@/lib/decimal";
+import { accountsDataAge } from "../data-age";
 import { errorFor, fieldErrorsOf } from "@/lib/api/field-errors";
+import { plainMessage } from "@/lib/api/messages";
 import type { Account } from "@/lib/api/types";
 import { formatDateTime, formatUsd, timeAgo } from "@/lib/format";
 import { useAccount } from "../api/get-account";
 import { useDeleteAccount } from "../api/delete-account";
 import { useUpdateAccount } from "../api/update-account";
-import { LastSync, LocationList, SyncStatusBadge } from "./SyncStatus";
+import { useSyncProgress } from "../api/sync-progress";
+import { LastSync, LocationList, LocationProblems, SyncRunProgress, SyncStatusBadge } from "./SyncStatus";
 import { ManualHoldings } from "./ManualHoldings";
 import { BalanceHistory } from "./BalanceHistory";
 import { SyncButton } from "./SyncButton";
@@ -26,7 +31,7 @@ const FLAG_NOTES: Record<string, string> = {
   unverified: "unverified",
 };
 
-export function holdingRows(a: Account): HoldingRow[] {
+export function holdingRows(a: Account, locationLabel: (l: string) => string = (l) => l): HoldingRow[] {
   return a.holdings.map((h, i) => {
     const flags = h.flags ?? [];
     const notes = [
@@ -39,7 +44,11 @@ export function holdingRows(a: Account): HoldingRow[] {
       key: `${h.symbol}-${h.location}-${h.contract_address ?? ""}-${i}`,
       symbol: h.symbol,
       location: h.location,
+      locationLabel: locationLabel(h.location),
       quantity: h.quantity_text ?? h.quantity,
+      decimals: h.decimals ?? null,
+      // Percent of the account's net value (a liability's share is negative).
+      currentPct: h.value_usd ? pctOf(h.value_usd, a.total_value_usd) : null,
       priceUsd: h.price_usd ?? null,
       valueUsd: h.value_usd ?? null,
       note: notes.length ? notes.join(", ") : undefined,
@@ -91,7 +100,7 @@ function EditAccount({ account }: { account: Account }) {
           <FieldError message={errorFor(errors, "enabled_chains")} />
         </fieldset>
       )}
-      {update.error && Object.keys(errors).length === 0 && <FieldError message={update.error.message} />}
+      {update.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(update.error)} />}
       <Button type="submit" busy={update.isPending}>
         Save
       </Button>
@@ -104,6 +113,8 @@ export function AccountDetail({ id }: { id: string }) {
   const del = useDeleteAccount();
   const router = useRouter();
   const [editing, setEditing] = useState(false);
+  const name = useLocationName();
+  const progress = useSyncProgress();
 
   return (
     <QueryState query={account} loadingLabel="Loading account…">
@@ -149,6 +160,10 @@ export function AccountDetail({ id }: { id: string }) {
               <p className="tabular mt-1 text-2xl font-bold" data-testid="account-total">
                 {formatUsd(a.total_value_usd)}
               </p>
+              {a.last_synced_at && (() => {
+                const age = accountsDataAge([a]);
+                return <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} oldestSyncLocation={age.oldestSyncLocation ? name(age.oldestSyncLocation) : null} />;
+              })()}
             </Card>
             <Card>
               <p className="text-sm text-slate-500">Last sync</p>
@@ -157,6 +172,10 @@ export function AccountDetail({ id }: { id: string }) {
                 <LastSync account={a} />
               </div>
               <p className="mt-1 text-xs text-slate-500">{formatDateTime(a.last_synced_at)}</p>
+              {(() => {
+                const run = progress.data?.find((r) => r.account_id === a.id);
+                return run ? <SyncRunProgress run={run} /> : null;
+              })()}
             </Card>
             <Card>
               <p className="text-sm text-slate-500">Type</p>
@@ -164,15 +183,16 @@ export function AccountDetail({ id }: { id: string }) {
                 <Badge tone="blue">{a.account_type === "wallet" ? "EVM wallet" : a.account_type === "manual" ? "Manual" : "Exchange"}</Badge>
                 {!a.is_active && <Badge>Inactive</Badge>}
                 {a.enabled_chains.map((c) => (
-                  <Badge key={c}>{c}</Badge>
+                  <Badge key={c}>{name(c)}</Badge>
                 ))}
               </div>
             </Card>
           </div>
-          {a.last_sync_error && (
-            <p role="alert" className="mb-4 rounded-md bg-rose-50 p-3 text-sm text-rose-900 dark:bg-rose-950 dark:text-rose-200" data-testid="sync-error">
-              Last sync: {a.last_sync_error}
-            </p>
+          {(a.last_sync_status === "partial" || a.last_sync_status === "error") && (
+            <div role="alert" className={`mb-4 rounded-md p-3 text-sm ${a.last_sync_status === "error" ? "bg-rose-50 text-rose-900 dark:bg-rose-950 dark:text-rose-200" : "bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-200"}`}>
+              <p className="font-medium">{a.last_sync_status === "error" ? "The last sync failed: nothing could be read. Balances are from the last good read." : "The last sync was partial: these locations keep the balances of their last good read."}</p>
+              <LocationProblems account={a} />
+            </div>
           )}
           {a.permission_warning && <p className="mb-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">⚠ {a.permission_warning}</p>}
           {(a.locations ?? []).length > 0 && (
@@ -192,7 +212,7 @@ export function AccountDetail({ id }: { id: string }) {
                 {a.last_synced_at ? "The last sync found nothing on this account." : "Sync the account to load its holdings."}
               </EmptyState>
             ) : (
-              <HoldingsTable rows={holdingRows(a)} csvFilename={`holdings-${a.name.replace(/[^\w.-]+/g, "_")}.csv`} caption={`Holdings of ${a.name}`} />
+              <HoldingsTable rows={holdingRows(a, name)} csvFilename={`holdings-${a.name.replace(/[^\w.-]+/g, "_")}.csv`} caption={`Holdings of ${a.name}`} />
             )}
           </Card>
           <BalanceHistory accountId={a.id} />

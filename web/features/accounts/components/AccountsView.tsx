@@ -1,25 +1,29 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useMemo, useState } from "react";
+import { DataAge } from "@/components/portfolio/PriceAge";
 import { EmptyState, QueryState } from "@/components/states";
-import { Badge, Button, Card, PageHeader } from "@/components/ui";
-import { sumDecimals } from "@/lib/decimal";
+import { Badge, Button, Card, Input, PageHeader, Select } from "@/components/ui";
+import { useLocationName } from "@/features/chains/api/get-chains";
+import { compareDecimals, sumDecimals } from "@/lib/decimal";
 import { formatUsd } from "@/lib/format";
-import type { Account } from "@/lib/api/types";
+import type { Account, SyncRun } from "@/lib/api/types";
+import { accountsDataAge } from "../data-age";
 import { useAccounts } from "../api/get-accounts";
-import { useSyncAllAccounts } from "../api/sync-all-accounts";
+import { useSyncAllAccounts, useSyncProgress } from "../api/sync-progress";
 import { AddAccountForm } from "./AddAccountForm";
-import { LastSync, SyncStatusBadge } from "./SyncStatus";
+import { LastSync, LocationProblems, SyncRunProgress, SyncStatusBadge } from "./SyncStatus";
 import { SyncButton } from "./SyncButton";
 
 function shortAddress(a: string) {
   return a.length > 14 ? `${a.slice(0, 6)}…${a.slice(-4)}` : a;
 }
 
-function AccountRow({ account }: { account: Account }) {
+function AccountRow({ account, run }: { account: Account; run?: SyncRun }) {
+  const name = useLocationName();
   return (
-    <li className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center" data-testid="account-row" data-account-name={account.name}>
+    <li className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center" data-testid="account-row" data-account-name={account.name} data-sync-status={account.last_sync_status ?? "never"}>
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-2">
           <Link href={`/accounts/${account.id}`} className="truncate font-semibold text-indigo-700 hover:underline dark:text-indigo-400">
@@ -31,15 +35,12 @@ function AccountRow({ account }: { account: Account }) {
         </div>
         <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-500 dark:text-slate-400">
           {account.wallet_address && <span className="font-mono" title={account.wallet_address}>{shortAddress(account.wallet_address)}</span>}
-          {account.enabled_chains.length > 0 && <span>{account.enabled_chains.join(", ")}</span>}
+          {account.enabled_chains.length > 0 && <span>{account.enabled_chains.map(name).join(", ")}</span>}
           {account.api_key_hint && <span className="font-mono">key {account.api_key_hint}</span>}
           <LastSync account={account} />
         </div>
-        {account.last_sync_error && (
-          <p className="mt-1 break-words text-xs text-rose-600 dark:text-rose-400" data-testid="sync-error">
-            {account.last_sync_error}
-          </p>
-        )}
+        {run && <SyncRunProgress run={run} />}
+        <LocationProblems account={account} />
         {account.permission_warning && <p className="mt-1 text-xs text-amber-700 dark:text-amber-400">⚠ {account.permission_warning}</p>}
       </div>
       <div className="flex items-center justify-between gap-3 sm:justify-end">
@@ -52,22 +53,99 @@ function AccountRow({ account }: { account: Account }) {
   );
 }
 
+type SortKey = "value" | "name" | "synced" | "status";
+const STATUS_RANK: Record<string, number> = { error: 0, partial: 1, ok: 3 };
+
+export function sortAccounts(list: Account[], key: SortKey): Account[] {
+  const by: Record<SortKey, (a: Account, b: Account) => number> = {
+    value: (a, b) => compareDecimals(b.total_value_usd, a.total_value_usd),
+    name: (a, b) => a.name.localeCompare(b.name),
+    synced: (a, b) => (Date.parse(b.last_synced_at ?? "") || 0) - (Date.parse(a.last_synced_at ?? "") || 0),
+    status: (a, b) => (STATUS_RANK[a.last_sync_status ?? ""] ?? 2) - (STATUS_RANK[b.last_sync_status ?? ""] ?? 2),
+  };
+  return [...list].sort((a, b) => by[key](a, b) || a.name.localeCompare(b.name));
+}
+
+export function filterAccounts(list: Account[], text: string, kind: string): Account[] {
+  const q = text.trim().toLowerCase();
+  return list.filter(
+    (a) =>
+      (kind === "all" || (kind === "problems" ? a.last_sync_status === "partial" || a.last_sync_status === "error" : a.account_type === kind)) &&
+      (!q || a.name.toLowerCase().includes(q) || (a.wallet_address ?? "").toLowerCase().includes(q) || (a.exchange_name ?? "").toLowerCase().includes(q)),
+  );
+}
+
+function AccountList({ list }: { list: Account[] }) {
+  const progress = useSyncProgress();
+  const [sort, setSort] = useState<SortKey>("value");
+  const [text, setText] = useState("");
+  const [kind, setKind] = useState("all");
+  const shown = useMemo(() => sortAccounts(filterAccounts(list, text, kind), sort), [list, text, kind, sort]);
+  return (
+    <>
+      {list.length > 1 && (
+        <div className="mb-3 flex flex-wrap items-center gap-2">
+          <label className="sr-only" htmlFor="accounts-filter">Filter accounts</label>
+          <Input id="accounts-filter" placeholder="Filter by name or address" value={text} onChange={(e) => setText(e.target.value)} className="min-w-0 flex-1 sm:max-w-xs" />
+          <label className="sr-only" htmlFor="accounts-kind">Show</label>
+          <Select id="accounts-kind" value={kind} onChange={(e) => setKind(e.target.value)} className="w-auto">
+            <option value="all">All accounts</option>
+            <option value="wallet">Wallets</option>
+            <option value="exchange">Exchanges</option>
+            <option value="problems">Sync problems</option>
+          </Select>
+          <label className="sr-only" htmlFor="accounts-sort">Sort by</label>
+          <Select id="accounts-sort" value={sort} onChange={(e) => setSort(e.target.value as SortKey)} className="w-auto">
+            <option value="value">Sort: value</option>
+            <option value="name">Sort: name</option>
+            <option value="synced">Sort: last sync</option>
+            <option value="status">Sort: problems first</option>
+          </Select>
+        </div>
+      )}
+      <Card className="p-0!">
+        {shown.length === 0 ? (
+          <p className="p-4 text-sm text-slate-500">No account matches the filter.</p>
+        ) : (
+          <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+            {shown.map((a) => (
+              <AccountRow key={a.id} account={a} run={progress.data?.find((r) => r.account_id === a.id)} />
+            ))}
+          </ul>
+        )}
+      </Card>
+    </>
+  );
+}
+
 export function AccountsView() {
   const accounts = useAccounts();
   const syncAll = useSyncAllAccounts();
   const [adding, setAdding] = useState(false);
-  const total = sumDecimals((accounts.data ?? []).map((a) => a.total_value_usd));
+  const list = accounts.data ?? [];
+  const total = sumDecimals(list.map((a) => a.total_value_usd));
+  const age = accountsDataAge(list);
+  const name = useLocationName();
 
   return (
     <>
       <PageHeader
         title="Accounts"
-        subtitle={accounts.data && accounts.data.length > 0 ? `${accounts.data.length} account${accounts.data.length === 1 ? "" : "s"} · ${formatUsd(total)}` : "Exchange accounts and wallets"}
+        subtitle={
+          list.length > 0 ? (
+            <>
+              <span data-testid="accounts-total">{`${list.length} account${list.length === 1 ? "" : "s"} · ${formatUsd(total)}`}</span>
+              <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} oldestSyncLocation={age.oldestSyncLocation ? name(age.oldestSyncLocation) : null} />
+            </>
+          ) : (
+            "Exchange accounts and wallets"
+          )
+        }
         actions={
           <>
-            {accounts.data && accounts.data.length > 0 && (
+            {list.length > 0 && (
               <Button variant="secondary" busy={syncAll.isPending} onClick={() => syncAll.mutate()}>
-                {syncAll.isPending ? "Syncing all…" : "Sync all"}
+                Sync all
               </Button>
             )}
             <Button onClick={() => setAdding((a) => !a)} aria-expanded={adding}>
@@ -87,19 +165,11 @@ export function AccountsView() {
         isEmpty={(d) => d.length === 0}
         empty={
           <EmptyState title="No accounts yet" action={!adding && <Button onClick={() => setAdding(true)}>Add your first account</Button>}>
-            Add an OKX account with a read-only API key, or an EVM wallet address.
+            Add an exchange account with a read-only API key, or an EVM wallet address.
           </EmptyState>
         }
       >
-        {(list) => (
-          <Card className="p-0!">
-            <ul className="divide-y divide-slate-200 dark:divide-slate-800">
-              {list.map((a) => (
-                <AccountRow key={a.id} account={a} />
-              ))}
-            </ul>
-          </Card>
-        )}
+        {(l) => <AccountList list={l} />}
       </QueryState>
     </>
   );

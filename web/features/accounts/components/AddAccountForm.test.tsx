@@ -33,11 +33,11 @@ describe("AddAccountForm", () => {
     fireEvent.change(screen.getByLabelText("Name"), { target: { value: "W" } });
     fireEvent.change(screen.getByLabelText("Wallet address"), { target: { value: "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266" } });
     fireEvent.click(screen.getByRole("button", { name: "Add wallet" }));
-    await waitFor(() => expect(screen.getByText("not an EIP-55 checksum")).toBeTruthy());
+    await waitFor(() => expect(screen.getByText("Not an EIP-55 checksum")).toBeTruthy());
     expect(screen.getByLabelText("Wallet address").getAttribute("aria-invalid")).toBe("true");
     expect(screen.getByLabelText("Wallet address").getAttribute("aria-describedby")).toBe("wallet-address-error");
-    expect(document.getElementById("wallet-address-error")?.textContent).toBe("not an EIP-55 checksum");
-    expect(document.getElementById("enabled-chains-error")?.textContent).toBe("pick at least one chain");
+    expect(document.getElementById("wallet-address-error")?.textContent).toBe("Not an EIP-55 checksum");
+    expect(document.getElementById("enabled-chains-error")?.textContent).toBe("Pick at least one chain");
   });
 
   it("sends an OKX account with its key, secret and passphrase", async () => {

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { Button, Field, FieldError, Input, cx } from "@/components/ui";
 import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { plainMessage } from "@/lib/api/messages";
 import type { Account, CreateAccountRequest } from "@/lib/api/types";
 import { useChains } from "@/features/chains/api/get-chains";
 import { useCreateAccount } from "../api/create-account";
@@ -67,7 +68,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
           </button>
         ))}
       </div>
-      {create.error && rest.length === 0 && Object.keys(errors).length === 0 && <FieldError message={create.error.message} />}
+      {create.error && rest.length === 0 && Object.keys(errors).length === 0 && <FieldError message={plainMessage(create.error)} />}
       {rest.map((m) => (
         <FieldError key={m} message={m} />
       ))}

@@ -9,7 +9,7 @@ export const useCreateChain = () => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: createChain,
-    meta: { success: (c: AdminChain) => `Chain ${c.display_name} added`, error: "Could not add the chain" },
+    meta: { success: (c: AdminChain) => `Chain ${c.display_name} added`, error: "Could not add the chain", inline: true },
     onSuccess: () => invalidateChainQueries(qc),
   });
 };

@@ -9,7 +9,7 @@ export const useCreateToken = () => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: createToken,
-    meta: { success: (t: EvmToken) => `Token ${t.symbol} added`, error: "Could not add the token" },
+    meta: { success: (t: EvmToken) => `Token ${t.symbol} added`, error: "Could not add the token", inline: true },
     onSuccess: () => invalidateTokenQueries(qc),
   });
 };

@@ -10,7 +10,7 @@ export const useUpdateChain = () => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: updateChain,
-    meta: { success: (c: AdminChain) => `Chain ${c.display_name} saved`, error: "Could not save the chain" },
+    meta: { success: (c: AdminChain) => `Chain ${c.display_name} saved`, error: "Could not save the chain", inline: true },
     onSuccess: () => invalidateChainQueries(qc),
   });
 };

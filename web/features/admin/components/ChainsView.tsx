@@ -3,7 +3,9 @@
 import { useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, TableWrap, td, th } from "@/components/ui";
-import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { errorFor, fieldErrorsOf, mergeErrors, otherErrors, type FieldErrors } from "@/lib/api/field-errors";
+import { collect, wholeNumber, wholeNumberError } from "@/lib/validate";
+import { plainMessage } from "@/lib/api/messages";
 import type { AdminChain } from "@/lib/api/types";
 import { useCreateChain } from "../api/create-evm-chain";
 import { useDeleteChain } from "../api/delete-evm-chain";
@@ -14,18 +16,33 @@ import { AdminFrame } from "./AdminFrame";
 function AddChainForm({ onDone }: { onDone: () => void }) {
   const create = useCreateChain();
   const [f, setF] = useState({ chain_name: "", chain_id: "", display_name: "", rpc_url: "", native_symbol: "ETH", native_decimals: "18" });
-  const errors = fieldErrorsOf(create.error);
+  const [local, setLocal] = useState<FieldErrors>({});
+  const errors = mergeErrors(local, fieldErrorsOf(create.error));
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement>) => setF((x) => ({ ...x, [k]: e.target.value }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    // Every field checked at once before sending; the RPC's reachability is the API's to say.
+    const found = collect([
+      ["chain_name", f.chain_name.trim() ? undefined : "Enter a short lowercase name, like polygon."],
+      ["chain_id", wholeNumberError(f.chain_id, 1, Number.MAX_SAFE_INTEGER, "the chain id")],
+      ["display_name", f.display_name.trim() ? undefined : "Enter the name people see, like Polygon."],
+      ["rpc_url", /^https?:\/\/\S+$/i.test(f.rpc_url.trim()) ? undefined : "Enter an http:// or https:// address of the chain's RPC node."],
+      ["native_symbol", f.native_symbol.trim() ? undefined : "Enter the native coin's symbol, like ETH."],
+      ["native_decimals", wholeNumberError(f.native_decimals, 0, 36, "the number of decimals")],
+    ]);
+    setLocal(found);
+    if (Object.keys(found).length) {
+      create.reset();
+      return;
+    }
     create.mutate(
       {
         chain_name: f.chain_name.trim(),
-        chain_id: Number(f.chain_id),
+        chain_id: wholeNumber(f.chain_id),
         display_name: f.display_name.trim(),
         rpc_url: f.rpc_url.trim(),
         native_symbol: f.native_symbol.trim(),
-        native_decimals: Number(f.native_decimals),
+        native_decimals: wholeNumber(f.native_decimals),
       },
       { onSuccess: onDone },
     );
@@ -57,7 +74,7 @@ function AddChainForm({ onDone }: { onDone: () => void }) {
       {rest.map((m) => (
         <FieldError key={m} message={m} />
       ))}
-      {create.error && Object.keys(errors).length === 0 && <FieldError message={create.error.message} />}
+      {create.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(create.error)} />}
       <Button type="submit" busy={create.isPending}>
         Add chain
       </Button>
@@ -90,7 +107,7 @@ function ChainRow({ chain }: { chain: AdminChain }) {
           >
             <label className="sr-only" htmlFor={`rpc-${chain.id}`}>RPC URL of {chain.display_name}</label>
             <Input id={`rpc-${chain.id}`} value={rpc} onChange={(e) => setRpc(e.target.value)} invalid={!!errorFor(errors, "rpc_url")} />
-            <FieldError message={errorFor(errors, "rpc_url") ?? (update.error && !Object.keys(errors).length ? update.error.message : undefined)} />
+            <FieldError message={errorFor(errors, "rpc_url") ?? (update.error && !Object.keys(errors).length ? plainMessage(update.error) : undefined)} />
             <div className="flex gap-2">
               <Button type="submit" busy={update.isPending}>Save</Button>
               <Button variant="ghost" onClick={() => { setEditing(false); setRpc(chain.rpc_url); update.reset(); }}>Cancel</Button>

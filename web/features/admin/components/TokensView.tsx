@@ -3,7 +3,9 @@
 import { useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, Select, TableWrap, td, th } from "@/components/ui";
-import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { errorFor, fieldErrorsOf, mergeErrors, otherErrors, type FieldErrors } from "@/lib/api/field-errors";
+import { collect, wholeNumber, wholeNumberError } from "@/lib/validate";
+import { plainMessage } from "@/lib/api/messages";
 import type { AdminChain, EvmToken } from "@/lib/api/types";
 import { useCreateToken } from "../api/create-evm-token";
 import { useDeleteToken } from "../api/delete-evm-token";
@@ -19,11 +21,23 @@ function AddTokenForm({ chains, onDone }: { chains: AdminChain[]; onDone: () => 
   const [name, setName] = useState("");
   const [address, setAddress] = useState("");
   const [decimals, setDecimals] = useState("18");
-  const errors = fieldErrorsOf(create.error);
+  const [local, setLocal] = useState<FieldErrors>({});
+  const errors = mergeErrors(local, fieldErrorsOf(create.error));
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const found = collect([
+      ["chain_id", chainId ? undefined : "Pick a chain."],
+      ["symbol", symbol.trim() ? undefined : "Enter the token's symbol, like USDC."],
+      ["contract_address", /^0x[0-9a-fA-F]{40}$/.test(address.trim()) ? undefined : "Enter the contract address: 0x followed by 40 hex characters."],
+      ["decimals", wholeNumberError(decimals, 0, 36, "the number of decimals")],
+    ]);
+    setLocal(found);
+    if (Object.keys(found).length) {
+      create.reset();
+      return;
+    }
     create.mutate(
-      { chain_id: chainId, symbol: symbol.trim(), name: name.trim() || null, contract_address: address.trim(), decimals: Number(decimals) },
+      { chain_id: chainId, symbol: symbol.trim(), name: name.trim() || null, contract_address: address.trim(), decimals: wholeNumber(decimals) },
       { onSuccess: onDone },
     );
   };
@@ -56,11 +70,38 @@ function AddTokenForm({ chains, onDone }: { chains: AdminChain[]; onDone: () => 
       {rest.map((m) => (
         <FieldError key={m} message={m} />
       ))}
-      {create.error && Object.keys(errors).length === 0 && <FieldError message={create.error.message} />}
+      {create.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(create.error)} />}
       <Button type="submit" busy={create.isPending}>
         Add token
       </Button>
     </form>
+  );
+}
+
+const MATCHED: Record<string, string> = {
+  registry: "linked",
+  contract: "by contract",
+  symbol_name: "by symbol and name",
+  symbol: "by symbol",
+  dominant_symbol: "by symbol",
+};
+
+/** How wallets value this token: the API resolves it as a sync does (one source of truth). */
+export function TokenValuation({ token }: { token: EvmToken }) {
+  const v = token.valued_as;
+  if (!v) return token.asset_id ? <Badge tone="green">linked</Badge> : <Badge>not resolved</Badge>;
+  if (!v.asset_id) {
+    return (
+      <span data-testid="token-valuation" data-state="unknown">
+        <Badge title={v.identified_by === "ambiguous" ? "Several catalog coins share this symbol" : "No catalog coin matches"}>{v.identified_by === "ambiguous" ? "ambiguous" : "unpriced"}</Badge>
+      </span>
+    );
+  }
+  return (
+    <span className="inline-flex flex-col gap-0.5" data-testid="token-valuation" data-state={v.price_at ? "priced" : "no_price"}>
+      <Badge tone={v.price_at ? "green" : "amber"}>{v.price_at ? `priced as ${v.symbol}` : `${v.symbol}: no price yet`}</Badge>
+      <span className="text-xs text-slate-500">{MATCHED[v.identified_by] ?? v.identified_by}</span>
+    </span>
   );
 }
 
@@ -76,7 +117,9 @@ function TokenRow({ token }: { token: EvmToken }) {
       <td className={td}>{token.chain_name}</td>
       <td className={`${td} break-all font-mono text-xs`}>{token.contract_address}</td>
       <td className={`${td} tabular`}>{token.decimals}</td>
-      <td className={td}>{token.asset_id ? <Badge tone="green">linked</Badge> : <Badge>unpriced</Badge>}</td>
+      <td className={td}>
+        <TokenValuation token={token} />
+      </td>
       <td className={td}>
         <label className="inline-flex items-center gap-2 text-sm">
           <input

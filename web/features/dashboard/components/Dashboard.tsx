@@ -4,17 +4,24 @@ import Link from "next/link";
 import { AllocationBar } from "@/components/portfolio/AllocationBar";
 import { DriftBadge } from "@/components/portfolio/DriftBadge";
 import { EmptyState, ErrorAlert, Loading } from "@/components/states";
-import { Button, Card, PageHeader } from "@/components/ui";
+import { Button, Card, PageHeader, cx } from "@/components/ui";
 import { useAccounts } from "@/features/accounts/api/get-accounts";
+import { syncProblems } from "@/features/accounts/data-age";
+import { useLocationName } from "@/features/chains/api/get-chains";
 import { useAllocation } from "@/features/portfolios/api/get-allocation";
 import { usePortfolios } from "@/features/portfolios/api/get-portfolios";
 import { useTimeline } from "@/features/snapshots/api/get-timeline";
 import { ValueHistoryChart } from "@/components/portfolio/charts";
-import type { Account, Portfolio } from "@/lib/api/types";
+import type { Account, NetWorth, Portfolio } from "@/lib/api/types";
 import { DataAge, PriceAge } from "@/components/portfolio/PriceAge";
 import { BlockingWarning } from "@/components/portfolio/BlockingWarning";
-import { sumDecimals } from "@/lib/decimal";
+import { clampDecimal, isNegative, isPositive, pctOf } from "@/lib/decimal";
 import { formatPct, formatUsd, timeAgo } from "@/lib/format";
+import { plainSyncReason } from "@/lib/sync-text";
+import { useNetWorth } from "../api/get-net-worth";
+import { byChainOrExchange, withOther, type BreakdownLine } from "../breakdown";
+
+export { accountsDataAge } from "@/features/accounts/data-age";
 
 function defaultPortfolio(list: Portfolio[] | undefined): Portfolio | undefined {
   return list?.find((p) => p.is_default) ?? list?.[0];
@@ -25,24 +32,104 @@ function lastSync(accounts: Account[]): string | null {
   return times.length ? times.sort().at(-1)! : null;
 }
 
-const earliest = (times: (string | null | undefined)[]): string | null =>
-  times.filter((t): t is string => Boolean(t)).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? null;
+/** "+$1,234.56 (+2.10 %) in 24 h", or why it is not known. */
+export function Change24h({ n }: { n: NetWorth }) {
+  if (n.change_24h_usd === null || n.change_24h_usd === undefined) {
+    return (
+      <p className="mt-1 text-xs text-slate-500" data-testid="change-24h" data-known="false">
+        24 h change: not known yet (needs prices from a day ago; history builds up daily)
+      </p>
+    );
+  }
+  const up = isPositive(n.change_24h_usd);
+  const down = isNegative(n.change_24h_usd);
+  const sign = up ? "+" : "";
+  const pct = n.change_24h_pct ? ` (${sign}${formatPct(n.change_24h_pct, 2)})` : "";
+  return (
+    <p className="mt-1 text-sm" data-testid="change-24h" data-known="true">
+      <span className={cx("tabular font-semibold", up && "text-emerald-700 dark:text-emerald-400", down && "text-rose-700 dark:text-rose-400")} data-testid="change-24h-value">
+        {up ? "▲ " : down ? "▼ " : ""}
+        {sign}
+        {formatUsd(n.change_24h_usd)}
+        {pct}
+      </span>{" "}
+      <span className="text-xs text-slate-500">in 24 h{n.change_complete ? "" : ", assets without a price from a day ago left out"}</span>
+    </p>
+  );
+}
 
-/** The data behind the accounts' sum: the oldest price of a valued holding, the oldest last good sync. */
-export function accountsDataAge(accounts: Account[]): { oldestPriceAt: string | null; oldestSyncAt: string | null; oldestSyncLocation: string | null } {
-  const active = accounts.filter((a) => a.is_active);
-  const oldestSyncAt = active.some((a) => !a.last_synced_at) ? null : earliest(active.map((a) => a.last_synced_at));
-  const where = active.flatMap((a) => a.locations ?? []).find((l) => l.synced_at && oldestSyncAt && Date.parse(l.synced_at) === Date.parse(oldestSyncAt));
-  return {
-    oldestPriceAt: earliest(active.flatMap((a) => a.holdings.filter((h) => h.value_usd).map((h) => h.price_at))),
-    oldestSyncAt,
-    oldestSyncLocation: where?.location ?? null,
-  };
+function Breakdown({ title, lines, total, testId }: { title: string; lines: BreakdownLine[]; total: string; testId: string }) {
+  return (
+    <div>
+      <h3 className="mb-2 text-sm font-semibold text-slate-700 dark:text-slate-300">{title}</h3>
+      {lines.length === 0 ? (
+        <p className="text-sm text-slate-500">Nothing valued yet.</p>
+      ) : (
+        <ul className="space-y-1.5 text-sm" data-testid={testId}>
+          {lines.map((l) => {
+            const pct = pctOf(l.valueUsd, total);
+            return (
+              <li key={l.key} data-testid="breakdown-line" data-label={l.label}>
+                <div className="flex items-baseline justify-between gap-2">
+                  <span className="min-w-0 truncate">{l.label}</span>
+                  <span className="tabular shrink-0">
+                    {formatUsd(l.valueUsd)} <span className="text-xs text-slate-500">{pct ? formatPct(pct) : ""}</span>
+                  </span>
+                </div>
+                {pct && isPositive(l.valueUsd) && (
+                  <div className="mt-0.5 h-1.5 rounded bg-slate-100 dark:bg-slate-800" aria-hidden>
+                    <div className="h-1.5 rounded bg-indigo-500" style={{ width: `${clampDecimal(pct, "0", "100")}%` }} />
+                  </div>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function SyncProblemsCard({ accounts }: { accounts: Account[] }) {
+  const name = useLocationName();
+  const problems = syncProblems(accounts);
+  const anyFailed = problems.some((a) => a.last_sync_status === "error");
+  const lines = problems.flatMap((a) => {
+    const bad = (a.locations ?? []).filter((l) => l.status === "failed" || l.status === "partial");
+    if (bad.length === 0) return [{ key: a.id, text: `${a.name}: ${plainSyncReason(a.last_sync_error)}` }];
+    return bad.map((l) => ({ key: `${a.id}-${l.location}`, text: `${a.name} · ${name(l.location)}: ${plainSyncReason(l.error, l.location)}${l.synced_at ? `, last good read ${timeAgo(l.synced_at)}` : ""}` }));
+  });
+  return (
+    <Card>
+      <p className="text-sm text-slate-500">Sync problems</p>
+      <p className={cx("mt-1 text-3xl font-bold", problems.length > 0 && (anyFailed ? "text-rose-600" : "text-amber-600"))} data-testid="sync-problems">
+        {problems.length}
+      </p>
+      {lines.length ? (
+        <ul className={cx("mt-1 space-y-0.5 text-xs", anyFailed ? "text-rose-700 dark:text-rose-400" : "text-amber-700 dark:text-amber-400")} data-testid="sync-problem-list">
+          {lines.slice(0, 4).map((l) => (
+            <li key={l.key}>{l.text}</li>
+          ))}
+          {lines.length > 4 && (
+            <li>
+              <Link href="/accounts" className="underline">
+                and {lines.length - 4} more
+              </Link>
+            </li>
+          )}
+        </ul>
+      ) : (
+        <p className="mt-1 text-xs text-slate-500">{accounts.length ? "Every location read" : "No accounts yet"}</p>
+      )}
+    </Card>
+  );
 }
 
 export function Dashboard() {
   const accounts = useAccounts();
   const portfolios = usePortfolios();
+  const netWorth = useNetWorth();
+  const name = useLocationName();
   const portfolio = defaultPortfolio(portfolios.data);
   const hasLinked = Boolean(portfolio && portfolio.account_ids.length > 0);
   const allocation = useAllocation(hasLinked ? portfolio!.id : undefined);
@@ -53,52 +140,84 @@ export function Dashboard() {
   if (portfolios.error) return <ErrorAlert error={portfolios.error} onRetry={() => portfolios.refetch()} />;
 
   const accountList = accounts.data ?? [];
-  const accountsTotal = sumDecimals(accountList.map((a) => a.total_value_usd));
-  const usePortfolioTotal = hasLinked && allocation.data;
-  const total = usePortfolioTotal ? allocation.data!.total_value_usd : accountsTotal;
-  const age = usePortfolioTotal
-    ? { oldestPriceAt: allocation.data!.oldest_price_at ?? null, oldestSyncAt: allocation.data!.oldest_sync_at ?? null, oldestSyncLocation: allocation.data!.oldest_sync_location ?? null }
-    : accountsDataAge(accountList);
-  const waitingForTotal = hasLinked && allocation.isPending;
-  const failing = accountList.filter((a) => a.last_sync_status === "error");
+  const n = netWorth.data;
   const synced = lastSync(accountList);
+  const places = n ? withOther(byChainOrExchange(n, accountList, name), 6) : [];
+  const assets = n ? withOther(n.by_asset.map((a) => ({ key: a.asset_id, label: a.symbol, valueUsd: a.value_usd })), 6) : [];
 
   return (
     <>
-      <PageHeader title="Dashboard" subtitle={portfolio ? `Default portfolio: ${portfolio.name}` : "All accounts"} />
+      <PageHeader title="Dashboard" subtitle="Everything you hold, across all accounts" />
       {accountList.length === 0 ? (
         <EmptyState title="Welcome! Add your first account" action={<Link href="/accounts"><Button>Add an account</Button></Link>}>
-          Connect an OKX account with a read-only key or add an EVM wallet address to see your total value here.
+          Connect an exchange account with a read-only key or add an EVM wallet address to see your net worth here.
         </EmptyState>
       ) : null}
-      <div className="mt-6 grid gap-4 sm:grid-cols-3">
-        <Card className="sm:col-span-1">
-          <p className="text-sm text-slate-500">Total value</p>
-          {waitingForTotal ? (
-            <p className="mt-1 h-8 w-32 animate-pulse rounded bg-slate-200 dark:bg-slate-700" aria-label="Loading total value" />
+      <div className="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <Card className="sm:col-span-2">
+          <p className="text-sm text-slate-500">Net worth</p>
+          {netWorth.isPending ? (
+            <p className="mt-1 h-8 w-40 animate-pulse rounded bg-slate-200 dark:bg-slate-700" aria-label="Loading net worth" />
+          ) : netWorth.error || !n ? (
+            <ErrorAlert error={netWorth.error} onRetry={() => netWorth.refetch()} />
           ) : (
-            <p className="tabular mt-1 text-3xl font-bold" data-testid="total-value">
-              {formatUsd(total)}
-            </p>
+            <>
+              <p className="tabular mt-1 text-3xl font-bold" data-testid="total-value">
+                {formatUsd(n.net_worth_usd)}
+              </p>
+              <Change24h n={n} />
+              <p className="mt-1 text-xs text-slate-500">
+                {accountList.length} account{accountList.length === 1 ? "" : "s"}
+                {isPositive(n.liabilities_usd) && (
+                  <span data-testid="liabilities">
+                    {" "}
+                    · assets {formatUsd(n.assets_usd)} − owed {formatUsd(n.liabilities_usd)}
+                  </span>
+                )}
+                {n.unpriced.length > 0 && ` · ${n.unpriced.length} unpriced holding${n.unpriced.length === 1 ? "" : "s"} left out`}
+              </p>
+              {accountList.length > 0 && <DataAge oldestPriceAt={n.oldest_price_at ?? null} oldestSyncAt={n.oldest_sync_at ?? null} />}
+            </>
           )}
-          <p className="mt-1 text-xs text-slate-500">{usePortfolioTotal ? `${portfolio!.name}, priced holdings` : `${accountList.length} account${accountList.length === 1 ? "" : "s"}`}</p>
-          {accountList.length > 0 && !waitingForTotal && <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} oldestSyncLocation={age.oldestSyncLocation} />}
         </Card>
         <Card>
-          <p className="text-sm text-slate-500">Accounts</p>
-          <p className="mt-1 text-3xl font-bold">{accountList.length}</p>
-          <p className="mt-1 text-xs text-slate-500">Last sync {timeAgo(synced)}</p>
+          <p className="text-sm text-slate-500">Default portfolio</p>
+          {!portfolio ? (
+            <p className="mt-1 text-sm">
+              <Link href="/portfolios" className="text-indigo-600 hover:underline dark:text-indigo-400">Create a portfolio</Link> to set targets.
+            </p>
+          ) : (
+            <>
+              {hasLinked && allocation.isPending ? (
+                <p className="mt-1 h-8 w-32 animate-pulse rounded bg-slate-200 dark:bg-slate-700" aria-label="Loading portfolio value" />
+              ) : (
+                <p className="tabular mt-1 text-2xl font-bold" data-testid="portfolio-value">
+                  {formatUsd(hasLinked ? allocation.data?.total_value_usd : "0")}
+                </p>
+              )}
+              <p className="mt-1 truncate text-xs text-slate-500">
+                <Link href={`/portfolios/${portfolio.id}`} className="text-indigo-600 hover:underline dark:text-indigo-400">{portfolio.name}</Link>
+                {` · ${portfolio.account_ids.length} linked account${portfolio.account_ids.length === 1 ? "" : "s"}`}
+              </p>
+            </>
+          )}
+          <p className="mt-2 text-xs text-slate-500">Last sync {timeAgo(synced)}</p>
         </Card>
-        <Card>
-          <p className="text-sm text-slate-500">Sync problems</p>
-          <p className={`mt-1 text-3xl font-bold ${failing.length ? "text-rose-600" : ""}`}>{failing.length}</p>
-          <p className="mt-1 truncate text-xs text-slate-500">{failing.length ? failing.map((a) => a.name).join(", ") : "All accounts fine"}</p>
-        </Card>
+        <SyncProblemsCard accounts={accountList} />
       </div>
 
-      {usePortfolioTotal && (allocation.data!.blocking ?? []).length > 0 && (
+      {n && accountList.length > 0 && (
+        <Card title="Where it is" className="mt-6">
+          <div className="grid gap-6 md:grid-cols-2">
+            <Breakdown title="By chain / exchange" lines={places} total={n.assets_usd} testId="by-place" />
+            <Breakdown title="By asset" lines={assets} total={n.assets_usd} testId="by-asset" />
+          </div>
+        </Card>
+      )}
+
+      {hasLinked && allocation.data && (allocation.data.blocking ?? []).length > 0 && (
         <div className="mt-6">
-          <BlockingWarning items={allocation.data!.blocking} context="allocation" />
+          <BlockingWarning items={allocation.data.blocking} context="allocation" />
         </div>
       )}
       <div className="mt-6 grid gap-6 lg:grid-cols-5">
@@ -155,6 +274,11 @@ export function Dashboard() {
                   </li>
                 ))}
               </ul>
+              {allocation.data!.lines.length > 6 && (
+                <p className="text-xs text-slate-500">
+                  and {allocation.data!.lines.length - 6} more on the <Link href={`/portfolios/${portfolio.id}`} className="underline">allocation page</Link>
+                </p>
+              )}
             </div>
           )}
         </Card>

@@ -9,7 +9,7 @@ export const useCreatePortfolio = () => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: createPortfolio,
-    meta: { success: (p: Portfolio) => `Portfolio “${p.name}” created`, error: "Could not create the portfolio" },
+    meta: { success: (p: Portfolio) => `Portfolio “${p.name}” created`, error: "Could not create the portfolio", inline: true },
     onSuccess: (p) => {
       qc.setQueryData(portfolioKeys.detail(p.id), p);
       return qc.invalidateQueries({ queryKey: portfolioKeys.list() });

@@ -10,7 +10,7 @@ export const useUpdatePortfolio = () => {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: updatePortfolio,
-    meta: { success: "Portfolio saved", error: "Could not save the portfolio" },
+    meta: { success: "Portfolio saved", error: "Could not save the portfolio", inline: true },
     onSuccess: (p) => {
       qc.setQueryData(portfolioKeys.detail(p.id), p);
       return Promise.all([

@@ -85,7 +85,7 @@ function AllocationView({ portfolio }: { portfolio: Portfolio }) {
             </div>
             <div className="grid gap-6 lg:grid-cols-2">
               <Card title="Allocation">
-                <AllocationPie slices={a.lines.map((l) => ({ key: l.asset_id ?? l.symbol, symbol: l.symbol, valueUsd: l.value_usd, pct: l.current_pct }))} />
+                <AllocationPie slices={a.lines.map((l) => ({ key: l.asset_id ?? l.symbol, symbol: l.symbol, valueUsd: l.value_usd, pct: l.current_pct, targetPct: l.target_pct ?? null }))} />
               </Card>
               <Card title="Current vs target">
                 <AllocationBar

@@ -5,7 +5,8 @@ import { useMemo, useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Button, Card, Field, FieldError, Input, cx } from "@/components/ui";
 import { useAccounts } from "@/features/accounts/api/get-accounts";
-import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { errorFor, fieldErrorsOf, mergeErrors, otherErrors, type FieldErrors } from "@/lib/api/field-errors";
+import { plainMessage } from "@/lib/api/messages";
 import type { Portfolio, UpdatePortfolioRequest } from "@/lib/api/types";
 import { compareDecimals, isPlainDecimal, sumDecimals } from "@/lib/decimal";
 import { formatUsd } from "@/lib/format";
@@ -15,6 +16,7 @@ import { useLinkAccount } from "../api/link-account";
 import { useUnlinkAccount } from "../api/unlink-account";
 import { useUpdatePortfolio } from "../api/update-portfolio";
 import { PortfolioFrame } from "./PortfolioHeader";
+import { normalizeNumber, validatePortfolio } from "../validate";
 
 interface TargetRow {
   uid: number;
@@ -34,7 +36,7 @@ export function targetRowsOf(p: Portfolio): TargetRow[] {
 export function targetsBody(rows: TargetRow[]) {
   return rows
     .filter((r) => r.asset.trim() !== "" || r.pct.trim() !== "")
-    .map((r) => ({ asset: r.assetId ?? r.asset.trim().toUpperCase(), target_pct: r.pct.trim() }));
+    .map((r) => ({ asset: r.assetId ?? r.asset.trim().toUpperCase(), target_pct: normalizeNumber(r.pct) }));
 }
 
 /** The exact sum of the rows' percentages, in full ("33.333333" stays visible as not 100); rows that are not plain decimals count as nothing (the API names them on save). */
@@ -57,7 +59,9 @@ export function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
   const [turnover, setTurnover] = useState(g.max_turnover_pct ?? "");
   const [neverSell, setNeverSell] = useState((g.never_sell ?? []).join(", "));
   const [cashFunding, setCashFunding] = useState(g.allow_cash_funding ?? true);
-  const errors = fieldErrorsOf(update.error);
+  const [localErrors, setLocalErrors] = useState<FieldErrors>({});
+  const errors = mergeErrors(localErrors, fieldErrorsOf(update.error));
+  const errorCount = Object.keys(errors).length;
   const sum = targetsSum(rows);
   const vsHundred = compareDecimals(sum, "100");
   const suggestions = useMemo(() => {
@@ -82,16 +86,23 @@ export function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
       stablecoins_as_cash: cash,
       target_allocation: targetsBody(rows),
       guardrails: {
-        drift_band_abs_pct: abs.trim(),
-        drift_band_rel_pct: rel.trim(),
-        min_trade_usd: minTrade.trim(),
-        max_turnover_pct: turnover.trim(),
+        drift_band_abs_pct: normalizeNumber(abs),
+        drift_band_rel_pct: normalizeNumber(rel),
+        min_trade_usd: normalizeNumber(minTrade),
+        max_turnover_pct: normalizeNumber(turnover),
         never_sell: neverSell.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean),
         allow_cash_funding: cashFunding,
         // Derived by the API from never_sell on every save.
         never_sell_ids: [],
       },
     };
+    // Every problem at once, before anything is sent; the API's own errors show the same way.
+    const found = validatePortfolio(body);
+    setLocalErrors(found);
+    if (Object.keys(found).length > 0) {
+      update.reset();
+      return;
+    }
     update.mutate({ id: portfolio.id, body });
   };
 
@@ -101,6 +112,11 @@ export function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
 
   return (
     <form onSubmit={submit} noValidate className="space-y-6" aria-label="Portfolio settings">
+      {errorCount > 0 && (
+        <p role="alert" className="rounded-md border border-rose-200 bg-rose-50 p-3 text-sm text-rose-900 dark:border-rose-800 dark:bg-rose-950/50 dark:text-rose-200" data-testid="form-errors">
+          {errorCount === 1 ? "One field needs a fix" : `${errorCount} fields need a fix`}: see the messages below. Nothing was saved.
+        </p>
+      )}
       <Card title="General">
         <div className="grid gap-4 sm:grid-cols-2">
           <Field label="Name" htmlFor="p-name" error={errorFor(errors, "name")}>
@@ -212,7 +228,7 @@ export function TargetsAndGuardrails({ portfolio }: { portfolio: Portfolio }) {
       {rest.map((m) => (
         <FieldError key={m} message={m} />
       ))}
-      {update.error && Object.keys(errors).length === 0 && <FieldError message={update.error.message} />}
+      {update.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(update.error)} />}
       <div className="flex gap-2">
         <Button type="submit" busy={update.isPending}>
           Save settings

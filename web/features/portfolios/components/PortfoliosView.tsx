@@ -6,6 +6,7 @@ import { useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, PageHeader } from "@/components/ui";
 import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
+import { plainMessage } from "@/lib/api/messages";
 import type { Portfolio } from "@/lib/api/types";
 import { formatUsd } from "@/lib/format";
 import { useAllocation } from "../api/get-allocation";
@@ -39,7 +40,7 @@ function CreatePortfolioForm({ onCreated }: { onCreated: (p: Portfolio) => void 
       {rest.map((m) => (
         <FieldError key={m} message={m} />
       ))}
-      {create.error && Object.keys(errors).length === 0 && <FieldError message={create.error.message} />}
+      {create.error && Object.keys(errors).length === 0 && <FieldError message={plainMessage(create.error)} />}
       <Button type="submit" busy={create.isPending}>
         Create portfolio
       </Button>

@@ -34,5 +34,11 @@ describe("RecommendationCard", () => {
     expect(row.textContent).toContain("price 5 min ago · coingecko");
     expect(row.textContent).toContain("Anvil wallet");
     expect(screen.queryByTestId("blocking-warning")).toBeNull();
+    // The phone layout: the same trade as a card (CSS shows one or the other).
+    const card = screen.getByTestId("trade-card");
+    expect(card.textContent).toContain("Sell");
+    expect(card.textContent).toContain("4,000 ETH at $3,000.00");
+    expect(card.textContent).toContain("$12,000,000.00");
+    expect(card.textContent).toContain("Where: Anvil wallet");
   });
 });

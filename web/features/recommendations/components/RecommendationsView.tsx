@@ -41,42 +41,67 @@ export function RecommendationCard({ r, accountName, latest }: { r: Recommendati
         ) : r.trades.length === 0 ? (
           <p className="text-sm text-slate-600 dark:text-slate-400">No trades: every asset is within its band.</p>
         ) : (
-          <TableWrap>
-            <table className="min-w-full divide-y divide-slate-200 dark:divide-slate-800">
-              <thead>
-                <tr>
-                  <th className={th}>Side</th>
-                  <th className={th}>Asset</th>
-                  <th className={`${th} text-right`}>Quantity</th>
-                  <th className={`${th} text-right`}>Amount</th>
-                  <th className={th}>Where</th>
-                  <th className={th}>Why</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-                {r.trades.map((t, i) => (
-                  <tr key={`${t.symbol}-${i}`} data-testid="trade-row" data-side={t.side} data-symbol={t.symbol}>
-                    <td className={td}>
+          <>
+            {/* Phones: one card per trade, nothing scrolls sideways. */}
+            <ul className="space-y-3 sm:hidden" data-testid="trade-cards">
+              {r.trades.map((t, i) => (
+                <li key={`${t.symbol}-${i}`} className="rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700" data-testid="trade-card" data-side={t.side} data-symbol={t.symbol}>
+                  <div className="flex items-center justify-between gap-2">
+                    <span className="flex items-center gap-2 font-medium">
                       <Badge tone={t.side === "sell" ? "red" : "green"}>{t.side === "sell" ? "Sell" : "Buy"}</Badge>
-                    </td>
-                    <td className={`${td} font-medium`}>{t.symbol}</td>
-                    <td className={`${td} tabular text-right`}>{formatQuantity(t.quantity)}</td>
-                    <td className={`${td} tabular text-right`}>
-                      {formatUsd(t.usd_amount)}
-                      {t.price_usd && <div className="text-xs text-slate-500">at {formatUsd(t.price_usd)}</div>}
-                      {(t.price_at || t.price_source) && (
-                        <div className="flex justify-end">
-                          <PriceAge source={t.price_source} at={t.price_at} />
-                        </div>
-                      )}
-                    </td>
-                    <td className={`${td} text-slate-500`}>{t.accounts.map(accountName).join(", ") || "—"}</td>
-                    <td className={`${td} text-slate-600 dark:text-slate-400`}>{t.reason}</td>
+                      {t.symbol}
+                    </span>
+                    <span className="tabular font-semibold">{formatUsd(t.usd_amount)}</span>
+                  </div>
+                  <p className="tabular mt-1 text-slate-600 dark:text-slate-400">
+                    {formatQuantity(t.quantity)} {t.symbol}
+                    {t.price_usd && <> at {formatUsd(t.price_usd)}</>}
+                  </p>
+                  {(t.price_at || t.price_source) && <PriceAge source={t.price_source} at={t.price_at} />}
+                  <p className="mt-1 text-slate-500">Where: {t.accounts.map(accountName).join(", ") || "—"}</p>
+                  <p className="mt-1 text-slate-600 dark:text-slate-400">{t.reason}</p>
+                </li>
+              ))}
+            </ul>
+            <div className="hidden sm:block">
+          <TableWrap>
+              <table className="min-w-full divide-y divide-slate-200 dark:divide-slate-800">
+                <thead>
+                  <tr>
+                    <th className={th}>Side</th>
+                    <th className={th}>Asset</th>
+                    <th className={`${th} text-right`}>Quantity</th>
+                    <th className={`${th} text-right`}>Amount</th>
+                    <th className={th}>Where</th>
+                    <th className={th}>Why</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+                </thead>
+                <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+                  {r.trades.map((t, i) => (
+                    <tr key={`${t.symbol}-${i}`} data-testid="trade-row" data-side={t.side} data-symbol={t.symbol}>
+                      <td className={td}>
+                        <Badge tone={t.side === "sell" ? "red" : "green"}>{t.side === "sell" ? "Sell" : "Buy"}</Badge>
+                      </td>
+                      <td className={`${td} font-medium`}>{t.symbol}</td>
+                      <td className={`${td} tabular text-right`}>{formatQuantity(t.quantity)}</td>
+                      <td className={`${td} tabular text-right`}>
+                        {formatUsd(t.usd_amount)}
+                        {t.price_usd && <div className="text-xs text-slate-500">at {formatUsd(t.price_usd)}</div>}
+                        {(t.price_at || t.price_source) && (
+                          <div className="flex justify-end">
+                            <PriceAge source={t.price_source} at={t.price_at} />
+                          </div>
+                        )}
+                      </td>
+                      <td className={`${td} text-slate-500`}>{t.accounts.map(accountName).join(", ") || "—"}</td>
+                      <td className={`${td} text-slate-600 dark:text-slate-400`}>{t.reason}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+            </div>
+          </>
         )}
         {!incomplete && r.blocked.length > 0 && (
           <div className="mt-4">

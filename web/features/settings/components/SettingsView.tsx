@@ -50,7 +50,7 @@ export function SettingsView() {
         <Card title="Your account">
           <QueryState query={me} loadingLabel="Loading…">
             {(u) => (
-              <dl className="grid grid-cols-[8rem_1fr] gap-y-2 text-sm">
+              <dl className="grid grid-cols-[6rem_minmax(0,1fr)] gap-x-2 gap-y-2 text-sm sm:grid-cols-[8rem_minmax(0,1fr)]">
                 <dt className="text-slate-500">Username</dt>
                 <dd data-testid="settings-username">{u.username ?? "—"}</dd>
                 <dt className="text-slate-500">Email</dt>

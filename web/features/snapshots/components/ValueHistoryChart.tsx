@@ -16,6 +16,18 @@ export function paddedDomain([min, max]: readonly [number, number]): [number, nu
 export function ValueHistoryChart({ points, height = 256 }: { points: TimelinePoint[]; height?: number }) {
   const data = points.map((p) => ({ date: p.date, value: chartNumber(p.total_value_usd), exact: p.total_value_usd }));
   if (data.length === 0) return <p className="py-8 text-center text-sm text-slate-500">No snapshots yet: the chart fills in as snapshots are taken.</p>;
+  if (data.length === 1) {
+    // One point is not a line: show it as a value, and say when the history grows.
+    return (
+      <div style={{ height }} className="flex w-full flex-col items-center justify-center gap-1 text-center" data-testid="value-history-chart" data-points="1" role="img" aria-label={`Value on ${formatDate(data[0].date)}: ${formatUsd(data[0].exact)}`}>
+        <p className="text-sm text-slate-500">{formatDate(data[0].date)}</p>
+        <p className="tabular text-2xl font-semibold" data-testid="value-history-single">
+          {formatUsd(data[0].exact)}
+        </p>
+        <p className="max-w-xs text-xs text-slate-500">The first snapshot. A snapshot is taken every day, so the line appears from tomorrow.</p>
+      </div>
+    );
+  }
   return (
     <div style={{ height }} className="w-full" data-testid="value-history-chart" role="img" aria-label={`Value history over ${data.length} day${data.length === 1 ? "" : "s"}`}>
       <ResponsiveContainer width="100%" height="100%">

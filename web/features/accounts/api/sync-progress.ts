@@ -1,0 +1,78 @@
+import { useSyncExternalStore } from "react";
+import { useIsMutating, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { apiRequest } from "@/lib/api/client";
+import type { SyncRun } from "@/lib/api/types";
+
+export const syncProgressKey = ["sync-progress"] as const;
+
+/** The accounts "Sync all" started and not yet reported on (outlives the page that started it). */
+export interface SyncBatch {
+  accountIds: string[];
+  startedAt: number;
+}
+
+let batch: SyncBatch | null = null;
+const batchListeners = new Set<() => void>();
+export function setSyncBatch(b: SyncBatch | null) {
+  batch = b;
+  for (const l of batchListeners) l();
+}
+export const getSyncBatch = () => batch;
+export const useSyncBatch = () =>
+  useSyncExternalStore(
+    (l) => {
+      batchListeners.add(l);
+      return () => batchListeners.delete(l);
+    },
+    getSyncBatch,
+    () => null,
+  );
+
+export const getSyncProgress = () => apiRequest<SyncRun[]>("/accounts/sync-progress");
+export const startSyncAll = () => apiRequest<SyncRun[]>("/accounts/sync-all/start", { method: "POST" });
+
+export const isRunning = (r: SyncRun) => r.status === "queued" || r.status === "running";
+
+/** Every account's latest sync run; polled every second while a sync runs (a batch, or a single sync in flight). */
+export function useSyncProgress({ always = false }: { always?: boolean } = {}) {
+  const single = useIsMutating({ mutationKey: ["accounts", "sync"] }) > 0;
+  const active = useSyncBatch();
+  return useQuery({
+    queryKey: syncProgressKey,
+    queryFn: getSyncProgress,
+    enabled: always || single || active !== null,
+    staleTime: 0,
+    refetchInterval: (q) => (single || active || (q.state.data ?? []).some(isRunning) ? 1000 : false),
+  });
+}
+
+/** "Sync all" answers at once; progress follows per account, also after leaving the page. */
+export const syncAllMutationKey = ["accounts", "sync-all"] as const;
+
+export const useSyncAllAccounts = () => {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationKey: syncAllMutationKey,
+    mutationFn: startSyncAll,
+    meta: { error: "Sync all failed" },
+    onSuccess: (runs) => {
+      qc.setQueryData<SyncRun[]>(syncProgressKey, (old) => [...(old ?? []).filter((o) => !runs.some((r) => r.account_id === o.account_id)), ...runs]);
+      setSyncBatch({ accountIds: runs.map((r) => r.account_id), startedAt: Date.now() });
+      return qc.invalidateQueries({ queryKey: syncProgressKey });
+    },
+  });
+};
+
+/** The toast once every account of a batch is done: green only when all were read fully. */
+export function batchSummary(runs: SyncRun[]): { kind: "success" | "warning" | "error"; message: string } {
+  const failed = runs.filter((r) => r.status === "error");
+  const partial = runs.filter((r) => r.status === "partial");
+  const n = runs.length;
+  if (failed.length === 0 && partial.length === 0) return { kind: "success", message: `Synced ${n} account${n === 1 ? "" : "s"}` };
+  const parts = [
+    partial.length ? `${partial.length} partly (${partial.map((r) => r.account_name).join(", ")})` : "",
+    failed.length ? `${failed.length} failed (${failed.map((r) => r.account_name).join(", ")})` : "",
+  ].filter(Boolean);
+  const ok = n - failed.length - partial.length;
+  return { kind: failed.length ? "error" : "warning", message: `Synced ${ok} of ${n} accounts fully; ${parts.join(", ")}` };
+}
