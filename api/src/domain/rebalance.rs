@@ -1922,14 +1922,19 @@ mod tests {
                         || leftover < g.min_trade_usd + slack
                 }
                 BlockReason::Unallocated => {
+                    // One step of the quantity the buy had, at the decimals that fit it (a
+                    // quantity of many integer digits keeps fewer decimals: `fit_dp`).
+                    let unit = |o: &AllocationLine| {
+                        o.price_usd.map_or(Decimal::ZERO, |p| {
+                            let q = target_usd(o).max(value_after(o)) / p;
+                            p * step(fit_dp(q, o.quantity_dp))
+                        })
+                    };
                     l.is_cash
                         && a.lines.iter().all(|o| {
                             o.is_cash
                                 || o.target_pct.is_none()
-                                || value_after(o)
-                                    >= target_usd(o)
-                                        - o.price_usd
-                                            .map_or(Decimal::ZERO, |p| p * step(o.quantity_dp))
+                                || value_after(o) >= target_usd(o) - unit(o)
                         })
                 }
                 BlockReason::QuantityPrecision => hi - lo < step_value * Decimal::TWO + slack,
