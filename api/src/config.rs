@@ -117,6 +117,9 @@ pub struct ExchangeConfig {
     /// Each API key's own bucket (on top of the client-wide one): per minute, and the burst.
     pub okx_key_rate_per_minute: u32,
     pub okx_key_burst: u32,
+    /// Binance's REST API (`https://api.binance.com`): its base URL, timeout and retries are
+    /// read; its pace follows the request weight Binance reports back.
+    pub binance: ProviderConfig,
 }
 
 /// How EVM chains are read over JSON-RPC.
@@ -455,6 +458,7 @@ impl Config {
             okx_demo_trading: r.bool("OKX_DEMO_TRADING", false),
             okx_key_rate_per_minute: r.parse_in("OKX_KEY_RATE_PER_MIN", 120u32, 1..=100_000),
             okx_key_burst: r.parse_in("OKX_KEY_BURST", 5u32, 1..=10_000),
+            binance: r.provider("BINANCE", "https://api.binance.com", 1200),
         };
 
         let evm = EvmConfig {
@@ -850,6 +854,16 @@ mod tests {
         assert!(c.exchange.okx_demo_trading);
         let err = Config::from_vars(&vars(&[("OKX_DEMO_TRADING", "maybe")])).unwrap_err();
         assert!(err.to_string().contains("OKX_DEMO_TRADING"), "{err}");
+    }
+
+    #[test]
+    fn binance_defaults_to_the_live_site_and_takes_a_base_url() {
+        let c = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(c.exchange.binance.base_url, "https://api.binance.com");
+        let c = Config::from_vars(&vars(&[("BINANCE_BASE_URL", "http://127.0.0.1:9/")])).unwrap();
+        assert_eq!(c.exchange.binance.base_url, "http://127.0.0.1:9");
+        let err = Config::from_vars(&vars(&[("BINANCE_BASE_URL", "api.binance.com")])).unwrap_err();
+        assert!(err.to_string().contains("BINANCE_BASE_URL"), "{err}");
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub mod flag {
 pub mod kind {
     pub const SPOT: &str = "spot";
     pub const EARN: &str = "earn";
+    /// Staking and on-chain earn (an exchange's `staked` location).
+    pub const STAKED: &str = "staked";
     /// A liability (negative balance), subtracted from net value.
     pub const BORROWED: &str = "borrowed";
 }
@@ -55,7 +57,7 @@ pub struct RawHolding {
     /// The on-chain integer, for chain balances.
     pub raw_amount: Option<String>,
     pub decimals: Option<u8>,
-    /// `trading`, `funding`, `earn`, or the chain name.
+    /// `trading`, `spot`, `funding`, `earn`, `staked`, or the chain name.
     pub location: String,
     pub chain: Option<String>,
     pub contract_address: Option<String>,
@@ -104,7 +106,7 @@ pub struct Holding {
     /// The on-chain integer (base-10 digits) for chain balances.
     pub raw_amount: Option<String>,
     pub decimals: Option<u8>,
-    /// `trading`, `funding`, `earn`, or the chain name.
+    /// `trading`, `spot`, `funding`, `earn`, `staked`, or the chain name.
     pub location: String,
     pub chain: Option<String>,
     pub contract_address: Option<String>,
@@ -239,6 +241,8 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
             kind::BORROWED
         } else if r.location == kind::EARN {
             kind::EARN
+        } else if r.location == kind::STAKED {
+            kind::STAKED
         } else {
             kind::SPOT
         };

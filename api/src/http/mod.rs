@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod caps;
 pub mod chains;
+pub mod exchanges;
 pub mod health;
 pub mod jobs;
 pub mod limits;
@@ -37,7 +38,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
-        .route("/api/chains", get(chains::list_chains));
+        .route("/api/chains", get(chains::list_chains))
+        .route("/api/exchanges", get(exchanges::list_exchanges));
 
     let admin = Router::new()
         .route(

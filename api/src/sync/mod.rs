@@ -3,13 +3,13 @@
 //! stored: a failed or disabled location, and a token whose read failed, keep their previous
 //! holdings flagged `not_refreshed` (see `domain::locations` for the statuses).
 //!
-//! One file per source family: `exchange` (OKX), `evm` (wallets on EVM chains).
+//! One file per source family: `exchange` (OKX, Binance), `evm` (wallets on EVM chains).
 
 mod evm;
 mod exchange;
 
 pub use evm::enabled_chains;
-pub use exchange::{credentials, TRADE_WARNING};
+pub use exchange::{connector as exchange_connector, credentials, TRADE_WARNING};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
-use crate::connectors::ExchangeLocation;
 use crate::domain::holdings::{self, flag, Holding, Kept, Quote, RawHolding};
 use crate::domain::locations::{self, LocationSync, Outcome};
 use crate::entities::accounts;
@@ -93,13 +92,6 @@ pub(crate) struct Reading {
     pub(crate) permission_warning: Option<Option<String>>,
 }
 
-/// The exchange's locations (all read together).
-pub(crate) const EXCHANGE_LOCATIONS: [ExchangeLocation; 3] = [
-    ExchangeLocation::Trading,
-    ExchangeLocation::Funding,
-    ExchangeLocation::Earn,
-];
-
 /// Syncs one account now and returns it as stored afterwards.
 ///
 /// Nothing vanishes: a location that fails or is not read (its chain disabled), and a token
@@ -128,10 +120,7 @@ pub async fn sync_account(
             let msg = format!("{e:#}");
             tracing::warn!(account_id = %account.id, error = %msg, "account sync failed");
             let mut names: Vec<String> = if account.account_type == "exchange" {
-                EXCHANGE_LOCATIONS
-                    .iter()
-                    .map(|l| l.as_str().to_string())
-                    .collect()
+                exchange::locations(state, &account)
             } else {
                 enabled_chains(&account)
             };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use api::config::Config;
 use api::connectors::fake::{FakeChains, FakeExchange, FakeMarket};
+use api::connectors::ExchangeRegistry;
 use api::connectors::Provider;
 use api::state::{AppState, Connectors, MarketConnectors};
 use axum::body::Body;
@@ -150,7 +151,10 @@ pub async fn fresh_db() -> TestDb {
 pub struct Fakes {
     pub gecko: Arc<FakeMarket>,
     pub paprika: Arc<FakeMarket>,
+    /// The OKX account every `okx` exchange account reads.
     pub exchange: Arc<FakeExchange>,
+    /// The Binance account every `binance` exchange account reads.
+    pub binance: Arc<FakeExchange>,
     pub chains: Arc<FakeChains>,
 }
 
@@ -160,6 +164,7 @@ impl Fakes {
             gecko: Arc::new(FakeMarket::new(Provider::CoinGecko)),
             paprika: Arc::new(FakeMarket::new(Provider::CoinPaprika)),
             exchange: Arc::new(FakeExchange::new()),
+            binance: Arc::new(FakeExchange::binance()),
             chains: Arc::new(FakeChains::new()),
         }
     }
@@ -174,7 +179,9 @@ impl Fakes {
                 paprika_contracts: self.paprika.clone(),
                 paprika_prices: self.paprika.clone(),
             },
-            exchange: self.exchange.clone(),
+            exchanges: ExchangeRegistry::default()
+                .with(self.exchange.clone())
+                .with(self.binance.clone()),
             chains: self.chains.clone(),
         }
     }
