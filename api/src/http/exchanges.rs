@@ -6,7 +6,9 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::connectors::ExchangeInfo;
+use crate::error::ErrorBody;
 use crate::state::AppState;
 
 /// One credential of an exchange's API keys.
@@ -54,9 +56,14 @@ impl From<ExchangeInfo> for ExchangeResponse {
 }
 
 /// Exchanges accounts can be added for, with each one's credential fields.
-#[utoipa::path(get, path = "/api/exchanges", tag = "exchanges",
-    responses((status = 200, description = "Every exchange the API can read", body = [ExchangeResponse])))]
-pub async fn list_exchanges(State(state): State<AppState>) -> Json<Vec<ExchangeResponse>> {
+#[utoipa::path(get, path = "/api/exchanges", tag = "exchanges", security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Every exchange the API can read", body = [ExchangeResponse]),
+        (status = 401, description = "No valid token", body = ErrorBody)))]
+pub async fn list_exchanges(
+    State(state): State<AppState>,
+    _user: AuthUser,
+) -> Json<Vec<ExchangeResponse>> {
     Json(
         state
             .exchanges

@@ -38,8 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
-        .route("/api/chains", get(chains::list_chains))
-        .route("/api/exchanges", get(exchanges::list_exchanges));
+        .route("/api/chains", get(chains::list_chains));
 
     let admin = Router::new()
         .route(
@@ -70,6 +69,7 @@ pub fn router(state: AppState) -> Router {
 
     let protected = Router::new()
         .route("/api/me", get(me::get_me))
+        .route("/api/exchanges", get(exchanges::list_exchanges))
         .route(
             "/api/accounts",
             get(accounts::list_accounts).post(accounts::create_account),

@@ -271,17 +271,24 @@ impl TestApp {
 
     /// Local mode with this chain reader instead of the fake (e.g. a real `EvmClient` on anvil).
     pub async fn with_chain_reader(chains: Arc<dyn api::connectors::ChainBalances>) -> Self {
-        Self::on_db_with(fresh_db().await, &[], Some(chains)).await
+        Self::on_db_with(fresh_db().await, &[], Some(chains), None).await
+    }
+
+    /// Local mode with this exchange connector registered in place of the fake of its name
+    /// (e.g. a real `BinanceClient` on a fake Binance server).
+    pub async fn with_exchange(exchange: Arc<dyn api::connectors::ExchangeBalances>) -> Self {
+        Self::on_db_with(fresh_db().await, &[], None, Some(exchange)).await
     }
 
     async fn on_db(test_db: TestDb, vars: &[(&str, &str)]) -> Self {
-        Self::on_db_with(test_db, vars, None).await
+        Self::on_db_with(test_db, vars, None, None).await
     }
 
     async fn on_db_with(
         test_db: TestDb,
         vars: &[(&str, &str)],
         chains: Option<Arc<dyn api::connectors::ChainBalances>>,
+        exchange: Option<Arc<dyn api::connectors::ExchangeBalances>>,
     ) -> Self {
         let mut map: HashMap<String, String> = vars
             .iter()
@@ -300,6 +307,9 @@ impl TestApp {
         let mut connectors = fakes.connectors();
         if let Some(chains) = chains {
             connectors.chains = chains;
+        }
+        if let Some(exchange) = exchange {
+            connectors.exchanges = connectors.exchanges.with(exchange);
         }
         let state = AppState::with_parts(
             config,
