@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Server } from "node:http";
+import { startFakeBinance } from "./support/binance";
 import { startFakeMarket } from "./support/market";
 import { freePort, waitForHttp } from "./support/net";
 import { keycloakFromEnv, prepareKeycloak } from "./support/keycloak";
@@ -19,6 +20,13 @@ const logDir = join(web, "test-results", "logs");
 function psql(sql: string) {
   const url = process.env.E2E_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   execFileSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/** The e2e database on the server E2E_PG_ADMIN_URL names (default 127.0.0.1:5432). */
+function databaseUrl(db: string): string {
+  const url = new URL(process.env.E2E_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
+  url.pathname = `/${db}`;
+  return url.toString();
 }
 
 function anvilBin(): string {
@@ -54,7 +62,7 @@ export default async function globalSetup() {
 
     const webPort = Number(process.env.E2E_WEB_PORT ?? 3001);
     const webUrl = `http://localhost:${webPort}`;
-    const [apiPort, oidcPort, marketPort, anvilPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [apiPort, oidcPort, marketPort, anvilPort, binancePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
 
     const db = `butler_e2e_${Date.now()}_${process.pid}`;
     psql(`CREATE DATABASE "${db}"`);
@@ -65,6 +73,9 @@ export default async function globalSetup() {
 
     const market: Server = await startFakeMarket(marketPort);
     stops.push({ name: "market", stop: () => new Promise<void>((r) => market.close(() => r())) });
+
+    const binance: Server = await startFakeBinance(binancePort);
+    stops.push({ name: "binance", stop: () => new Promise<void>((r) => binance.close(() => r())) });
 
     const accessTokenTtl = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? 75);
     // A real Keycloak when scripts/test.sh started one (KEYCLOAK_TEST_URL), else the stand-in.
@@ -100,7 +111,7 @@ export default async function globalSetup() {
     const apiEnv: Record<string, string | undefined> = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}`,
+      DATABASE_URL: databaseUrl(db),
       DATA_DIR: dataDir,
       BIND_ADDR: `127.0.0.1:${apiPort}`,
       KEYCLOAK_SERVER: idp.server,
@@ -110,6 +121,7 @@ export default async function globalSetup() {
       ENCRYPTION_MASTER_KEY: randomBytes(32).toString("hex"),
       COINGECKO_BASE_URL: `http://127.0.0.1:${marketPort}`,
       COINPAPRIKA_BASE_URL: `http://127.0.0.1:${marketPort}`,
+      BINANCE_BASE_URL: `http://127.0.0.1:${binancePort}`,
       FETCH_ALL_COINS_ENABLED: "false",
       PRICE_COLLECTION_ENABLED: "false",
       ACCOUNT_SYNC_ENABLED: "false",
