@@ -706,6 +706,8 @@ impl ExchangeBalances for BinanceClient {
     fn refused_field(&self, reason: &str) -> &'static str {
         if reason.contains("-1022") {
             "api_secret"
+        } else if reason.contains("-1021") {
+            "credentials"
         } else {
             "api_key"
         }

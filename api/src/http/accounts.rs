@@ -564,11 +564,17 @@ pub async fn update_account(
         .await?
         .ok_or_else(|| ApiError::not_found("account"))?;
     let is_exchange = account.account_type == "exchange";
-    let exchange = if is_exchange {
-        Some(
-            sync::exchange_connector(&state, &account)
-                .map_err(|e| ApiError::Internal(e.context("updating an exchange account")))?,
-        )
+    let creds_given = req.api_key.is_some() || req.api_secret.is_some() || req.passphrase.is_some();
+    let exchange = if is_exchange && creds_given {
+        match sync::exchange_connector(&state, &account) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "exchange_name",
+                    e.to_string(),
+                )]))
+            }
+        }
     } else {
         None
     };
@@ -585,7 +591,6 @@ pub async fn update_account(
     if let Some(active) = req.is_active {
         row.is_active = Set(active);
     }
-    let creds_given = req.api_key.is_some() || req.api_secret.is_some() || req.passphrase.is_some();
     if is_exchange {
         forbidden(
             req.enabled_chains.is_some(),

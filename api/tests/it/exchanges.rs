@@ -371,3 +371,48 @@ async fn okx_staking_is_a_staked_holding_counted_in_the_account_total() {
         .unwrap_or_else(|| panic!("no staked location in {a}"));
     assert_eq!(staked["status"], "ok");
 }
+
+#[tokio::test]
+async fn a_binance_key_is_replaced_with_a_key_and_secret_and_refuses_a_passphrase() {
+    let second: String = std::iter::repeat_n('C', 64).collect();
+    let fake = FakeBinance::with(
+        vec![
+            FakeKey::read_only(DOC_KEY, DOC_SECRET, 42),
+            FakeKey::read_only(&second, "second-secret", 42),
+        ],
+        None,
+        |_, _| None,
+    )
+    .await;
+    let app = binance_app(&fake).await;
+    let r = post(
+        &app,
+        "/api/accounts",
+        Some(binance_body(DOC_KEY, DOC_SECRET)),
+    )
+    .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let path = format!("/api/accounts/{id}");
+    let r = app
+        .send(
+            Method::PUT,
+            &path,
+            None,
+            Some(json!({"api_key": second, "api_secret": "second-secret", "passphrase": "p"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "passphrase");
+    let r = app
+        .send(
+            Method::PUT,
+            &path,
+            None,
+            Some(json!({"api_key": second, "api_secret": "second-secret"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let a = post(&app, &format!("{path}/sync"), None).await.json();
+    assert_eq!(a["last_sync_status"], "ok", "{a}");
+    assert!(fake.seen().last().unwrap().api_key() == second);
+}
