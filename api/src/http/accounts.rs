@@ -446,10 +446,15 @@ pub async fn create_account(
                         &mut errors,
                     );
                 }
-                None => errors.push(FieldError::new(
-                    "exchange_name",
-                    format!("unknown exchange; supported: {}", state.exchanges.names()),
-                )),
+                None => {
+                    errors.push(FieldError::new(
+                        "exchange_name",
+                        format!("unknown exchange; supported: {}", state.exchanges.names()),
+                    ));
+                    // Every exchange's keys have these two.
+                    required(&req.api_key, "api_key", &mut errors);
+                    required(&req.api_secret, "api_secret", &mut errors);
+                }
             }
             forbidden(
                 req.wallet_address.is_some(),
