@@ -354,27 +354,61 @@ async fn binance_418_stops_every_request_until_retry_after() {
 
 #[tokio::test]
 async fn binance_used_weight_near_the_budget_holds_requests_back() {
-    let fake = FakeBinance::start().await;
-    // A budget of 30 on /api: the first account call (20) passes; Binance reports 20 used,
-    // so a second one (20 more) must wait for the next minute, longer than the 1 s cap.
+    // Both clocks frozen 30 s into a minute, so the next minute is 30 s away.
+    const AT: i64 = 1_499_827_290_000;
+    let fake = FakeBinance::with(
+        vec![FakeKey::read_only(DOC_KEY, DOC_SECRET, 1)],
+        Some(AT),
+        |_, _| None,
+    )
+    .await;
+    // A budget of 30 on /api: the first account call (weight 20) passes and Binance reports
+    // 20 used, so a second one must wait 30 s for the next minute: longer than the 1 s cap.
     let c = BinanceClient::new(&config(&fake.base_url), Arc::new(Metrics::new()))
+        .with_clock(|| AT)
         .with_weight_limits(WeightLimits {
             api: 30,
             sapi: 12_000,
         })
-        .with_retry_after_cap(Duration::from_millis(1));
+        .with_retry_after_cap(Duration::from_secs(1));
     c.spot_balances(&good()).await.unwrap();
     match c.spot_balances(&good()).await {
         Err(ConnectorError::RateLimited { retry_after, .. }) => {
-            assert!(retry_after.is_some_and(|d| d <= Duration::from_secs(60)))
+            assert_eq!(retry_after, Some(Duration::from_secs(30)))
         }
-        // The first call may have straddled a minute boundary: then the second is allowed.
-        Ok(_) => assert_eq!(fake.seen_on(ACCOUNT).len(), 2),
         other => panic!("expected rate limited, got {other:?}"),
     }
-    assert!(fake.seen_on(ACCOUNT).len() <= 2);
+    assert_eq!(
+        fake.seen_on(ACCOUNT).len(),
+        1,
+        "the second call was held back"
+    );
     // /sapi has its own budget: funding still goes.
     c.funding_balances(&good()).await.unwrap();
+}
+
+#[tokio::test]
+async fn binance_2015_for_a_key_that_worked_before_is_retried_as_a_temporary_block() {
+    let fake = FakeBinance::with(
+        vec![FakeKey::read_only(DOC_KEY, DOC_SECRET, 1)],
+        None,
+        |seen, i| {
+            (seen.path == ACCOUNT && i > 0).then(|| {
+                Reply::code(
+                    401,
+                    -2015,
+                    "Invalid API-key, IP, or permissions for action.",
+                )
+            })
+        },
+    )
+    .await;
+    let c = client(&fake);
+    c.spot_balances(&good()).await.unwrap();
+    let reason = refusal(c.spot_balances(&good()).await);
+    assert!(reason.contains("worked before"), "{reason}");
+    // One success, then the call and its two retries.
+    assert_eq!(fake.seen_on(ACCOUNT).len(), 4);
 }
 
 #[tokio::test]
