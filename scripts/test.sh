@@ -13,6 +13,10 @@ pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 echo "== anvil (real EVM node for the wallet tests)"
 bash scripts/install-anvil.sh
 
+echo "== ccxt (PyPI, pinned: the signing oracle of the Binance tests)"
+bash scripts/install-ccxt.sh
+export BINANCE_CCXT_REQUIRED=1
+
 echo "== Keycloak (real server for the Keycloak-mode tests; first run fetches it with Maven)"
 trap 'bash scripts/keycloak.sh stop' EXIT
 # Keycloak starts (30-50 s here) while the tests compile.

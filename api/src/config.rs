@@ -117,6 +117,9 @@ pub struct ExchangeConfig {
     /// Each API key's own bucket (on top of the client-wide one): per minute, and the burst.
     pub okx_key_rate_per_minute: u32,
     pub okx_key_burst: u32,
+    /// Binance's REST API (`https://api.binance.com`): only its base URL, timeout and retries
+    /// are settings; its pace follows the request weight Binance reports back.
+    pub binance: ProviderConfig,
 }
 
 /// How EVM chains are read over JSON-RPC.
@@ -455,6 +458,7 @@ impl Config {
             okx_demo_trading: r.bool("OKX_DEMO_TRADING", false),
             okx_key_rate_per_minute: r.parse_in("OKX_KEY_RATE_PER_MIN", 120u32, 1..=100_000),
             okx_key_burst: r.parse_in("OKX_KEY_BURST", 5u32, 1..=10_000),
+            binance: r.paced_upstream("BINANCE", "https://api.binance.com"),
         };
 
         let evm = EvmConfig {
@@ -694,9 +698,8 @@ impl Reader<'_> {
         JobSchedule { enabled, schedule }
     }
 
-    /// `{PREFIX}_BASE_URL`, `_API_KEY`, `_API_TIER`, `_RATE_PER_MIN`, `_BURST`,
-    /// `_TIMEOUT_SECS`, `_MAX_RETRIES`, `_BREAKER_FAILURES`, `_BREAKER_COOLDOWN_SECS`.
-    fn provider(&mut self, prefix: &str, default_url: &str, default_rate: u32) -> ProviderConfig {
+    /// `{PREFIX}_BASE_URL`: an http(s) URL without a trailing slash.
+    fn base_url(&mut self, prefix: &str, default_url: &str) -> String {
         let base_url = self
             .get(&format!("{prefix}_BASE_URL"))
             .unwrap_or_else(|| default_url.into())
@@ -707,6 +710,33 @@ impl Reader<'_> {
                 "{prefix}_BASE_URL must be an http:// or https:// URL"
             ));
         }
+        base_url
+    }
+
+    /// An upstream paced by what it reports back rather than by a bucket (Binance): only
+    /// `{PREFIX}_BASE_URL`, `_TIMEOUT_SECS` and `_MAX_RETRIES` are read.
+    fn paced_upstream(&mut self, prefix: &str, default_url: &str) -> ProviderConfig {
+        ProviderConfig {
+            base_url: self.base_url(prefix, default_url),
+            api_key: None,
+            tier: "demo".into(),
+            rate_per_minute: 100_000,
+            burst: 10_000,
+            timeout: Duration::from_secs(self.parse_in(
+                &format!("{prefix}_TIMEOUT_SECS"),
+                20u64,
+                1..=600,
+            )),
+            max_retries: self.parse_in(&format!("{prefix}_MAX_RETRIES"), 3u32, 0..=10),
+            breaker_failures: 1_000,
+            breaker_cooldown: Duration::from_secs(1),
+        }
+    }
+
+    /// `{PREFIX}_BASE_URL`, `_API_KEY`, `_API_TIER`, `_RATE_PER_MIN`, `_BURST`,
+    /// `_TIMEOUT_SECS`, `_MAX_RETRIES`, `_BREAKER_FAILURES`, `_BREAKER_COOLDOWN_SECS`.
+    fn provider(&mut self, prefix: &str, default_url: &str, default_rate: u32) -> ProviderConfig {
+        let base_url = self.base_url(prefix, default_url);
         let api_key = self.get(&format!("{prefix}_API_KEY")).map(Secret::new);
         let default_tier = if base_url.contains("pro-api") {
             "pro"
@@ -850,6 +880,16 @@ mod tests {
         assert!(c.exchange.okx_demo_trading);
         let err = Config::from_vars(&vars(&[("OKX_DEMO_TRADING", "maybe")])).unwrap_err();
         assert!(err.to_string().contains("OKX_DEMO_TRADING"), "{err}");
+    }
+
+    #[test]
+    fn binance_defaults_to_the_live_site_and_takes_a_base_url() {
+        let c = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(c.exchange.binance.base_url, "https://api.binance.com");
+        let c = Config::from_vars(&vars(&[("BINANCE_BASE_URL", "http://127.0.0.1:9/")])).unwrap();
+        assert_eq!(c.exchange.binance.base_url, "http://127.0.0.1:9");
+        let err = Config::from_vars(&vars(&[("BINANCE_BASE_URL", "api.binance.com")])).unwrap_err();
+        assert!(err.to_string().contains("BINANCE_BASE_URL"), "{err}");
     }
 
     #[test]

@@ -6,13 +6,14 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::connectors::binance::BinanceClient;
 use crate::connectors::coingecko::CoinGeckoClient;
 use crate::connectors::coinpaprika::CoinPaprikaClient;
 use crate::connectors::evm::EvmClient;
 use crate::connectors::okx::OkxClient;
 use crate::connectors::rpc_guard::GuardedChains;
 use crate::connectors::{
-    ChainBalances, CoinCatalog, ContractLookup, ExchangeBalances, PlatformDirectory, PriceFeed,
+    ChainBalances, CoinCatalog, ContractLookup, ExchangeRegistry, PlatformDirectory, PriceFeed,
 };
 use crate::crypto::Cipher;
 use crate::jobs::JobRegistry;
@@ -58,7 +59,8 @@ impl MarketConnectors {
 #[derive(Clone)]
 pub struct Connectors {
     pub market: MarketConnectors,
-    pub exchange: Arc<dyn ExchangeBalances>,
+    /// Every exchange, by name: the one place an exchange connector is registered.
+    pub exchanges: ExchangeRegistry,
     pub chains: Arc<dyn ChainBalances>,
 }
 
@@ -67,17 +69,22 @@ impl Connectors {
     pub fn real(config: &Config, metrics: &Arc<Metrics>) -> Self {
         Self {
             market: MarketConnectors::real(config, metrics),
-            exchange: Arc::new(
-                OkxClient::new(
-                    &config.exchange.okx,
-                    config.exchange.okx_demo_trading,
+            exchanges: ExchangeRegistry::default()
+                .with(Arc::new(
+                    OkxClient::new(
+                        &config.exchange.okx,
+                        config.exchange.okx_demo_trading,
+                        metrics.clone(),
+                    )
+                    .with_key_rate(
+                        config.exchange.okx_key_rate_per_minute,
+                        config.exchange.okx_key_burst,
+                    ),
+                ))
+                .with(Arc::new(BinanceClient::new(
+                    &config.exchange.binance,
                     metrics.clone(),
-                )
-                .with_key_rate(
-                    config.exchange.okx_key_rate_per_minute,
-                    config.exchange.okx_key_burst,
-                ),
-            ),
+                ))),
             chains: Arc::new(GuardedChains::new(
                 Arc::new(EvmClient::with_safety(
                     &config.evm,
@@ -106,7 +113,7 @@ pub struct AppState {
     pub auth: Authenticator,
     pub metrics: Arc<Metrics>,
     pub market: MarketConnectors,
-    pub exchange: Arc<dyn ExchangeBalances>,
+    pub exchanges: ExchangeRegistry,
     pub chains: Arc<dyn ChainBalances>,
     pub cipher: Arc<Cipher>,
     pub price_cache: PriceCache,
@@ -167,7 +174,7 @@ impl AppState {
             auth,
             metrics,
             market: connectors.market,
-            exchange: connectors.exchange,
+            exchanges: connectors.exchanges,
             chains: connectors.chains,
             cipher: Arc::new(cipher),
             jobs: Arc::new(JobRegistry::standard()),

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Server } from "node:http";
 import { startFlakyRpc } from "./support/flaky-rpc";
+import { startFakeBinance } from "./support/binance";
 import { startFakeMarket } from "./support/market";
 import { freePort, waitForHttp } from "./support/net";
 import { keycloakFromEnv, prepareKeycloak } from "./support/keycloak";
@@ -63,7 +64,7 @@ export default async function globalSetup() {
 
     const webPort = Number(process.env.E2E_WEB_PORT ?? 3001);
     const webUrl = `http://localhost:${webPort}`;
-    const [apiPort, oidcPort, marketPort, anvilPort, anvil2Port, flakyPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [apiPort, oidcPort, marketPort, anvilPort, anvil2Port, flakyPort, binancePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
 
     const db = `butler_e2e_${Date.now()}_${process.pid}`;
     psql(`CREATE DATABASE "${db}"`);
@@ -79,6 +80,9 @@ export default async function globalSetup() {
 
     const market: Server = await startFakeMarket(marketPort);
     stops.push({ name: "market", stop: () => new Promise<void>((r) => market.close(() => r())) });
+
+    const binance: Server = await startFakeBinance(binancePort);
+    stops.push({ name: "binance", stop: () => new Promise<void>((r) => binance.close(() => r())) });
 
     const accessTokenTtl = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? 75);
     // A real Keycloak when scripts/test.sh started one (KEYCLOAK_TEST_URL), else the stand-in.
@@ -124,6 +128,7 @@ export default async function globalSetup() {
       ENCRYPTION_MASTER_KEY: randomBytes(32).toString("hex"),
       COINGECKO_BASE_URL: `http://127.0.0.1:${marketPort}`,
       COINPAPRIKA_BASE_URL: `http://127.0.0.1:${marketPort}`,
+      BINANCE_BASE_URL: `http://127.0.0.1:${binancePort}`,
       FETCH_ALL_COINS_ENABLED: "false",
       PRICE_COLLECTION_ENABLED: "false",
       ACCOUNT_SYNC_ENABLED: "false",

@@ -1,7 +1,8 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectToast, expectWarningToast, resultsDir, screenshot, setFlakyRpc, signIn, sql } from "./helpers";
+import { expectErrorToast, expectToast, expectWarningToast, resultsDir, screenshot, setFlakyRpc, signIn, sql } from "./helpers";
+import { BINANCE_READ_KEY, BINANCE_READ_SECRET, BINANCE_WITHDRAW_KEY, BINANCE_WITHDRAW_SECRET } from "./support/binance";
 import { ADMIN, ANVIL_ACCOUNT_0, USER } from "./users";
 
 test.describe.configure({ mode: "serial" });
@@ -304,6 +305,45 @@ test("a non-admin cannot reach admin pages", async () => {
   expect(res.status()).toBe(403);
   const jobs = await user.request.post("/api/backend/jobs/price-collection");
   expect(jobs.status()).toBe(403);
+});
+
+test("a user adds a Binance account against the fake Binance and sees every location", async () => {
+  await user.goto("/accounts");
+  await user.getByRole("button", { name: "Add account" }).first().click();
+  await user.getByRole("radio", { name: "Exchange" }).click();
+  // The exchanges and their credential fields come from GET /api/exchanges.
+  await user.getByLabel("Exchange", { exact: true }).selectOption({ label: "Binance" });
+  await expect(user.getByLabel("Passphrase")).toHaveCount(0);
+  await user.getByLabel("Name").fill("Binance main");
+
+  // A key that can withdraw is refused, naming the key field.
+  await user.getByLabel("API key").fill(BINANCE_WITHDRAW_KEY);
+  await user.getByLabel("Secret key").fill(BINANCE_WITHDRAW_SECRET);
+  await user.getByRole("button", { name: "Add Binance account" }).click();
+  await expect(user.locator("#api-key-error")).toContainText("withdraw");
+
+  // A wrong secret: Binance's -1022, in words, on the secret field.
+  await user.getByLabel("API key").fill(BINANCE_READ_KEY);
+  await user.getByLabel("Secret key").fill("not-the-secret");
+  await user.getByRole("button", { name: "Add Binance account" }).click();
+  await expect(user.locator("#api-secret-error")).toContainText("signature");
+
+  await user.getByLabel("Secret key").fill(BINANCE_READ_SECRET);
+  await user.getByRole("button", { name: "Add Binance account" }).click();
+  await expectToast(user, "Account “Binance main” added");
+
+  const row = user.locator('[data-testid="account-row"][data-account-name="Binance main"]');
+  await row.getByRole("button", { name: "Sync Binance main" }).click();
+  await expectToast(user, "“Binance main” synced");
+  await expect(row.getByTestId("sync-status")).toHaveText("Synced");
+  // Spot ETH 1.5 + locked earn ETH 0.5 at $3000, funding USDC 250.25 + flexible earn USDC 100;
+  // the spot LDUSDC row mirrors the flexible USDC and is not counted twice.
+  await expect(row.getByTestId("account-value")).toHaveText("$6,350.25");
+  await row.getByRole("link", { name: "Binance main" }).click();
+  await expect(user.locator('[data-testid="holding-row"][data-symbol="ETH"]')).toHaveCount(2);
+  await expect(user.locator('[data-testid="holding-row"][data-symbol="USDC"]')).toHaveCount(2);
+  await expect(user.locator('[data-testid="holding-row"][data-symbol="LDUSDC"]')).toHaveCount(0);
+  await screenshot(user, "account-detail-binance");
 });
 
 test("an admin adds a token", async () => {

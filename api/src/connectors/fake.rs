@@ -272,6 +272,7 @@ pub enum FakeExchangeCall {
 /// permissions set one. Share it as `Arc<FakeExchange>` and change it between
 /// calls.
 pub struct FakeExchange {
+    info: super::ExchangeInfo,
     state: Mutex<ExchangeState>,
 }
 
@@ -292,9 +293,20 @@ impl Default for FakeExchange {
 }
 
 impl FakeExchange {
-    /// An empty account behind a read-only key.
+    /// An empty OKX account behind a read-only key.
     pub fn new() -> Self {
+        Self::of(super::okx::INFO)
+    }
+
+    /// An empty Binance account behind a read-only key.
+    pub fn binance() -> Self {
+        Self::of(super::binance::INFO)
+    }
+
+    /// An empty account of the exchange `info` describes, behind a read-only key.
+    pub fn of(info: super::ExchangeInfo) -> Self {
         Self {
+            info,
             state: Mutex::new(ExchangeState {
                 balances: Vec::new(),
                 permissions: KeyPermissions {
@@ -411,6 +423,10 @@ pub fn balance(
 
 #[async_trait::async_trait]
 impl ExchangeBalances for FakeExchange {
+    fn info(&self) -> super::ExchangeInfo {
+        self.info
+    }
+
     async fn balances(
         &self,
         creds: &ExchangeCredentials,

@@ -1,6 +1,7 @@
 //! Upstream services behind capability traits. Real clients take their base URL, key and
 //! limits in the constructor; `fake` holds in-memory doubles for handler, domain and job tests.
 
+pub mod binance;
 pub mod coingecko;
 pub mod coinpaprika;
 pub mod evm;
@@ -124,20 +125,28 @@ pub struct ExchangeCredentials {
     pub passphrase: crate::config::Secret<String>,
 }
 
-/// Where a balance sits on an exchange.
+/// Where a balance sits on an exchange (the location names holdings carry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ExchangeLocation {
+    /// OKX's trading (unified) account.
     Trading,
+    /// Binance's spot wallet.
+    Spot,
     Funding,
+    /// Simple earn / savings, flexible and locked.
     Earn,
+    /// Staking and on-chain earn (OKX `staking-defi`).
+    Staked,
 }
 
 impl ExchangeLocation {
     pub fn as_str(self) -> &'static str {
         match self {
             ExchangeLocation::Trading => "trading",
+            ExchangeLocation::Spot => "spot",
             ExchangeLocation::Funding => "funding",
             ExchangeLocation::Earn => "earn",
+            ExchangeLocation::Staked => "staked",
         }
     }
 }
@@ -164,23 +173,106 @@ pub struct KeyPermissions {
     pub read: bool,
     pub trade: bool,
     pub withdraw: bool,
-    /// The exchange's id of the account behind the key (OKX `uid`), when it says.
+    /// The exchange's id of the account behind the key (OKX and Binance `uid`), when it says.
     pub account_uid: Option<String>,
 }
 
-/// Balances of an exchange account (OKX).
+/// A credential an exchange's API keys consist of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialField {
+    /// The request field that carries it: `api_key`, `api_secret` or `passphrase`.
+    pub field: &'static str,
+    /// What the exchange calls it.
+    pub label: &'static str,
+}
+
+/// What the add-account form and the account handlers need to know about an exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExchangeInfo {
+    /// The `exchange_name` of its accounts: `okx`, `binance`.
+    pub name: &'static str,
+    pub display_name: &'static str,
+    /// The credentials a key needs, in the order the form asks for them.
+    pub credentials: &'static [CredentialField],
+    /// Every location a sync reads (all together: one failure fails them all).
+    pub locations: &'static [ExchangeLocation],
+}
+
+impl ExchangeInfo {
+    /// Whether keys of this exchange have a passphrase.
+    pub fn needs(&self, field: &str) -> bool {
+        self.credentials.iter().any(|c| c.field == field)
+    }
+}
+
+/// One exchange, read-only: what every exchange connector implements. Each connector keeps its
+/// own rate-limit policy (OKX: token buckets per client and per key; Binance: the weight it
+/// reads back from every answer) and maps the exchange's error codes to [`ConnectorError`]s
+/// whose `Refused` reasons are plain words. Register a new one in
+/// [`crate::state::Connectors::real`].
 #[async_trait::async_trait]
 pub trait ExchangeBalances: Send + Sync {
-    /// Every non-empty balance of the trading, funding and earn accounts.
+    /// Its name, credentials and locations.
+    fn info(&self) -> ExchangeInfo;
+    /// Every non-empty balance of every location in [`ExchangeInfo::locations`].
     async fn balances(
         &self,
         creds: &ExchangeCredentials,
     ) -> Result<Vec<ExchangeBalance>, ConnectorError>;
-    /// The key's permissions (OKX: `/api/v5/account/config`, field `perm`).
+    /// The key's permissions and the id of the exchange account behind it.
     async fn key_permissions(
         &self,
         creds: &ExchangeCredentials,
     ) -> Result<KeyPermissions, ConnectorError>;
+    /// The credential field a refusal's reason is about (`api_key`, `api_secret`,
+    /// `passphrase`), or `credentials` when it does not say.
+    fn refused_field(&self, reason: &str) -> &'static str {
+        let reason = reason.to_lowercase();
+        if reason.contains("passphrase") {
+            "passphrase"
+        } else if reason.contains("signature") || reason.contains("secret") {
+            "api_secret"
+        } else if reason.contains("key") {
+            "api_key"
+        } else {
+            "credentials"
+        }
+    }
+}
+
+/// Every exchange the Butler can read, by name: the one place a connector is registered.
+#[derive(Clone, Default)]
+pub struct ExchangeRegistry {
+    exchanges: Vec<std::sync::Arc<dyn ExchangeBalances>>,
+}
+
+impl ExchangeRegistry {
+    /// Adds an exchange (a later one of the same name replaces the earlier).
+    pub fn with(mut self, exchange: std::sync::Arc<dyn ExchangeBalances>) -> Self {
+        let name = exchange.info().name;
+        self.exchanges.retain(|e| e.info().name != name);
+        self.exchanges.push(exchange);
+        self
+    }
+
+    /// The exchange of this `exchange_name`.
+    pub fn get(&self, name: &str) -> Option<&std::sync::Arc<dyn ExchangeBalances>> {
+        self.exchanges.iter().find(|e| e.info().name == name)
+    }
+
+    /// Every exchange, in registration order.
+    pub fn all(&self) -> impl Iterator<Item = &std::sync::Arc<dyn ExchangeBalances>> {
+        self.exchanges.iter()
+    }
+
+    /// The names, comma-separated (for error messages).
+    pub fn names(&self) -> String {
+        self.exchanges
+            .iter()
+            .map(|e| e.info().name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// A token of a chain's registry to read.

@@ -18,8 +18,8 @@ use sha2::Sha256;
 use super::http::{SignRequest, UpstreamClient, Verdict};
 use super::numbers::{self, Precision};
 use super::{
-    ConnectorError, ExchangeBalance, ExchangeBalances, ExchangeCredentials, ExchangeLocation,
-    KeyPermissions,
+    ConnectorError, CredentialField, ExchangeBalance, ExchangeBalances, ExchangeCredentials,
+    ExchangeInfo, ExchangeLocation, KeyPermissions,
 };
 use crate::config::ProviderConfig;
 use crate::metrics::Metrics;
@@ -33,8 +33,36 @@ pub const ACCOUNT_BALANCE: &str = "/api/v5/account/balance";
 pub const ASSET_BALANCES: &str = "/api/v5/asset/balances";
 /// Simple-earn (savings) balances.
 pub const SAVINGS_BALANCE: &str = "/api/v5/finance/savings/balance";
+/// Staking and on-chain earn orders that are active (subscribed, earning, redeeming).
+pub const STAKING_ORDERS: &str = "/api/v5/finance/staking-defi/orders-active";
 /// Account configuration, including the key's permissions (`perm`).
 pub const ACCOUNT_CONFIG: &str = "/api/v5/account/config";
+
+/// OKX as the add-account form offers it.
+pub const INFO: ExchangeInfo = ExchangeInfo {
+    name: PROVIDER,
+    display_name: "OKX",
+    credentials: &[
+        CredentialField {
+            field: "api_key",
+            label: "API key",
+        },
+        CredentialField {
+            field: "api_secret",
+            label: "Secret key",
+        },
+        CredentialField {
+            field: "passphrase",
+            label: "Passphrase",
+        },
+    ],
+    locations: &[
+        ExchangeLocation::Trading,
+        ExchangeLocation::Funding,
+        ExchangeLocation::Earn,
+        ExchangeLocation::Staked,
+    ],
+};
 
 /// The time the `OK-ACCESS-TIMESTAMP` header is taken from.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -128,6 +156,52 @@ impl OkxClient {
     }
 }
 
+impl OkxClient {
+    /// What active staking and on-chain earn orders hold: each order's `investData` amounts,
+    /// summed per currency (earnings not yet paid out are not counted).
+    pub async fn staking_balances(
+        &self,
+        creds: &ExchangeCredentials,
+    ) -> Result<Vec<ExchangeBalance>, ConnectorError> {
+        let orders: Vec<StakingOrder> = self.get_signed(creds, STAKING_ORDERS).await?;
+        parse_staking(orders).map_err(|e| scrub(e, creds))
+    }
+}
+
+fn parse_staking(orders: Vec<StakingOrder>) -> Result<Vec<ExchangeBalance>, ConnectorError> {
+    let location = ExchangeLocation::Staked;
+    let mut sums: Vec<(String, Decimal)> = Vec::new();
+    for order in orders {
+        for invest in order.invest_data {
+            let what = format!("{} (order {})", invest.ccy, order.ord_id);
+            let amt = match total(invest.amt.as_deref(), location, &what, "amt")? {
+                Total::Exact(v) => v,
+                Total::Text(_) => {
+                    return Err(decode(format!(
+                        "staked balance of {what}: amt has more digits than a decimal holds"
+                    )))
+                }
+            };
+            match sums.iter_mut().find(|(c, _)| *c == invest.ccy) {
+                Some((_, sum)) => {
+                    *sum = sum.checked_add(amt).ok_or_else(|| {
+                        decode(format!(
+                            "staked balance of {}: the sum overflows",
+                            invest.ccy
+                        ))
+                    })?
+                }
+                None => sums.push((invest.ccy, amt)),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (ccy, sum) in sums {
+        push_nonzero(&mut out, ccy, location, Total::Exact(sum), None);
+    }
+    Ok(out)
+}
+
 fn parse_trading(accounts: Vec<TradingAccount>) -> Result<Vec<ExchangeBalance>, ConnectorError> {
     let location = ExchangeLocation::Trading;
     let mut out = Vec::new();
@@ -186,18 +260,23 @@ fn redact(creds: &ExchangeCredentials, text: &str) -> String {
 
 #[async_trait::async_trait]
 impl ExchangeBalances for OkxClient {
-    /// The three accounts read together; any failure fails the whole reading, since a partial
+    fn info(&self) -> ExchangeInfo {
+        INFO
+    }
+
+    /// The four locations read together; any failure fails the whole reading, since a partial
     /// one would look like assets that left the account.
     async fn balances(
         &self,
         creds: &ExchangeCredentials,
     ) -> Result<Vec<ExchangeBalance>, ConnectorError> {
-        let (trading, funding, earn) = tokio::try_join!(
+        let (trading, funding, earn, staked) = tokio::try_join!(
             self.trading_balances(creds),
             self.funding_balances(creds),
             self.earn_balances(creds),
+            self.staking_balances(creds),
         )?;
-        Ok([trading, funding, earn].concat())
+        Ok([trading, funding, earn, staked].concat())
     }
 
     async fn key_permissions(
@@ -267,6 +346,20 @@ struct FundingRow {
 
 #[derive(Deserialize)]
 struct SavingsRow {
+    ccy: String,
+    amt: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct StakingOrder {
+    #[serde(rename = "ordId", default)]
+    ord_id: String,
+    #[serde(rename = "investData", default)]
+    invest_data: Vec<InvestData>,
+}
+
+#[derive(Deserialize)]
+struct InvestData {
     ccy: String,
     amt: Option<Box<RawValue>>,
 }

@@ -71,7 +71,7 @@ pub struct RawHolding {
     /// The on-chain integer, for chain balances.
     pub raw_amount: Option<String>,
     pub decimals: Option<u8>,
-    /// `trading`, `funding`, `earn`, or the chain name.
+    /// `trading`, `spot`, `funding`, `earn`, `staked`, or the chain name.
     pub location: String,
     pub chain: Option<String>,
     pub contract_address: Option<String>,
@@ -120,7 +120,7 @@ pub struct Holding {
     /// The on-chain integer (base-10 digits) for chain balances.
     pub raw_amount: Option<String>,
     pub decimals: Option<u8>,
-    /// `trading`, `funding`, `earn`, or the chain name.
+    /// `trading`, `spot`, `funding`, `earn`, `staked`, or the chain name.
     pub location: String,
     pub chain: Option<String>,
     pub contract_address: Option<String>,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::config::Secret;
-use crate::connectors::{ConnectorError, ExchangeCredentials};
+use crate::connectors::{ConnectorError, ExchangeBalances, ExchangeCredentials};
 use crate::domain::holdings::{self, Holding};
 use crate::domain::locations::LocationSync;
 use crate::entities::accounts;
@@ -22,9 +22,6 @@ use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody, FieldError};
 use crate::state::AppState;
 use crate::store::{accounts as store, credentials, evm_chains};
 use crate::sync::{self, sources, SyncError};
-
-/// Exchanges the Butler can read.
-pub const EXCHANGES: [&str; 1] = ["okx"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -137,9 +134,10 @@ fn response(a: accounts::Model, holdings: Vec<Holding>) -> AccountResponse {
 pub struct CreateAccountRequest {
     pub name: String,
     pub account_type: AccountType,
-    /// `okx` for exchange accounts.
+    /// An exchange of `GET /api/exchanges` (`okx`, `binance`) for exchange accounts.
     pub exchange_name: Option<String>,
-    /// Read-only API key, secret and passphrase (exchange accounts); stored encrypted.
+    /// Read-only API key, secret and (OKX) passphrase: the credentials `GET /api/exchanges`
+    /// lists for the exchange; stored encrypted.
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub passphrase: Option<String>,
@@ -157,7 +155,7 @@ pub struct UpdateAccountRequest {
     pub name: Option<String>,
     pub is_active: Option<bool>,
     pub enabled_chains: Option<Vec<String>>,
-    /// Replace the credentials: all three together.
+    /// Replace the credentials: all the exchange's credentials together.
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub passphrase: Option<String>,
@@ -232,37 +230,36 @@ struct VettedKey {
     uid: Option<String>,
 }
 
-/// Asks the exchange what the key may do: refuses keys that can withdraw or that the
-/// exchange rejects.
-async fn vet_key(state: &AppState, creds: &ExchangeCredentials) -> Result<VettedKey, ApiError> {
-    match state.exchange.key_permissions(creds).await {
+/// Asks the exchange what the key may do: refuses keys that can withdraw, that cannot read,
+/// or that the exchange rejects.
+async fn vet_key(
+    exchange: &dyn ExchangeBalances,
+    creds: &ExchangeCredentials,
+) -> Result<VettedKey, ApiError> {
+    let name = exchange.info().display_name;
+    match exchange.key_permissions(creds).await {
         Ok(p) if p.withdraw => Err(ApiError::validation(vec![FieldError::new(
             "api_key",
             "this key can withdraw funds; create a read-only key",
+        )])),
+        Ok(p) if !p.read => Err(ApiError::validation(vec![FieldError::new(
+            "api_key",
+            format!("this key cannot read balances; enable reading for it on {name}"),
         )])),
         Ok(p) => Ok(VettedKey {
             warning: p.trade.then(|| sync::TRADE_WARNING.to_string()),
             uid: p.account_uid,
         }),
         Err(ConnectorError::Refused { reason, .. }) => {
-            let field = if reason.contains("passphrase") {
-                "passphrase"
-            } else if reason.contains("signature") || reason.contains("secret") {
-                "api_secret"
-            } else if reason.contains("key") {
-                "api_key"
-            } else {
-                "credentials"
-            };
             Err(ApiError::validation(vec![FieldError::new(
-                field,
-                format!("OKX refused it: {reason}"),
+                exchange.refused_field(&reason),
+                format!("{name} refused it: {reason}"),
             )]))
         }
         Err(ConnectorError::Unauthorized { .. }) => {
             Err(ApiError::validation(vec![FieldError::new(
                 "api_key",
-                "OKX refused these credentials",
+                format!("{name} refused these credentials"),
             )]))
         }
         Err(e) => Err(ApiError::Unavailable {
@@ -322,6 +319,22 @@ async fn refuse_duplicate(
     }
 }
 
+/// Requires the credentials `exchange` needs and forbids the others.
+fn check_credentials(
+    exchange: &dyn ExchangeBalances,
+    given: [(&Option<String>, &'static str); 3],
+    errors: &mut Vec<FieldError>,
+) {
+    let info = exchange.info();
+    for (value, field) in given {
+        if info.needs(field) {
+            required(value, field, errors);
+        } else {
+            forbidden(value.is_some(), field, info.display_name, errors);
+        }
+    }
+}
+
 fn secret(v: &Option<String>) -> Secret<String> {
     Secret::new(v.as_deref().unwrap_or_default().trim().to_string())
 }
@@ -336,7 +349,7 @@ fn seal_credentials(
     let plain = credentials::Credentials {
         api_key: Some(creds.api_key.clone()),
         api_secret: Some(creds.api_secret.clone()),
-        passphrase: Some(creds.passphrase.clone()),
+        passphrase: (!creds.passphrase.expose().is_empty()).then(|| creds.passphrase.clone()),
     };
     credentials::encrypt_credentials(&state.cipher, account_id, &plain).apply(row);
     row.api_key_hint = Set(Some(crate::crypto::mask_api_key(creds.api_key.expose())));
@@ -374,7 +387,8 @@ pub async fn get_account(
     Ok(Json(valued_one(&state, a).await?))
 }
 
-/// Add an OKX account (read-only key), an EVM wallet, or a manual account (holdings you enter).
+/// Add an exchange account (a read-only key of an exchange of `GET /api/exchanges`), an EVM
+/// wallet, or a manual account (holdings you enter).
 #[utoipa::path(post, path = "/api/accounts", tag = "accounts", request_body = CreateAccountRequest,
     security(("bearer_auth" = [])),
     responses(
@@ -427,16 +441,34 @@ pub async fn create_account(
     };
     match req.account_type {
         AccountType::Exchange => {
-            match req.exchange_name.as_deref().map(str::to_lowercase) {
-                Some(e) if EXCHANGES.contains(&e.as_str()) => row.exchange_name = Set(Some(e)),
-                _ => errors.push(FieldError::new(
-                    "exchange_name",
-                    "unknown exchange; supported: okx",
-                )),
+            let name = req.exchange_name.as_deref().map(str::to_lowercase);
+            let exchange = name
+                .as_deref()
+                .and_then(|e| state.exchanges.get(e))
+                .cloned();
+            match &exchange {
+                Some(e) => {
+                    row.exchange_name = Set(name);
+                    check_credentials(
+                        e.as_ref(),
+                        [
+                            (&req.api_key, "api_key"),
+                            (&req.api_secret, "api_secret"),
+                            (&req.passphrase, "passphrase"),
+                        ],
+                        &mut errors,
+                    );
+                }
+                None => {
+                    errors.push(FieldError::new(
+                        "exchange_name",
+                        format!("unknown exchange; supported: {}", state.exchanges.names()),
+                    ));
+                    // Every exchange's keys have these two.
+                    required(&req.api_key, "api_key", &mut errors);
+                    required(&req.api_secret, "api_secret", &mut errors);
+                }
             }
-            required(&req.api_key, "api_key", &mut errors);
-            required(&req.api_secret, "api_secret", &mut errors);
-            required(&req.passphrase, "passphrase", &mut errors);
             forbidden(
                 req.wallet_address.is_some(),
                 "wallet_address",
@@ -463,7 +495,8 @@ pub async fn create_account(
                 api_secret: secret(&req.api_secret),
                 passphrase: secret(&req.passphrase),
             };
-            let vetted = vet_key(&state, &creds).await?;
+            let exchange = exchange.expect("validated");
+            let vetted = vet_key(exchange.as_ref(), &creds).await?;
             row.permission_warning = Set(vetted.warning);
             row.exchange_uid = Set(vetted.uid);
             seal_credentials(&state, id, &creds, &mut row);
@@ -581,6 +614,20 @@ pub async fn update_account(
         .ok_or_else(|| ApiError::not_found("account"))?;
     let is_exchange = account.account_type == "exchange";
     let is_manual = account.account_type == "manual";
+    let creds_given = req.api_key.is_some() || req.api_secret.is_some() || req.passphrase.is_some();
+    let exchange = if is_exchange && creds_given {
+        match sync::exchange_connector(&state, &account) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "exchange_name",
+                    e.to_string(),
+                )]))
+            }
+        }
+    } else {
+        None
+    };
     let mut errors = Vec::new();
     let mut row = accounts::ActiveModel {
         id: Set(id),
@@ -594,7 +641,6 @@ pub async fn update_account(
     if let Some(active) = req.is_active {
         row.is_active = Set(active);
     }
-    let creds_given = req.api_key.is_some() || req.api_secret.is_some() || req.passphrase.is_some();
     if is_exchange {
         forbidden(
             req.enabled_chains.is_some(),
@@ -602,10 +648,16 @@ pub async fn update_account(
             "exchange",
             &mut errors,
         );
-        if creds_given {
-            required(&req.api_key, "api_key", &mut errors);
-            required(&req.api_secret, "api_secret", &mut errors);
-            required(&req.passphrase, "passphrase", &mut errors);
+        if let (true, Some(exchange)) = (creds_given, &exchange) {
+            check_credentials(
+                exchange.as_ref(),
+                [
+                    (&req.api_key, "api_key"),
+                    (&req.api_secret, "api_secret"),
+                    (&req.passphrase, "passphrase"),
+                ],
+                &mut errors,
+            );
         }
     } else {
         let kind = if is_manual { "manual" } else { "wallet" };
@@ -631,13 +683,13 @@ pub async fn update_account(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    if is_exchange && creds_given {
+    if let (true, Some(exchange)) = (creds_given, &exchange) {
         let creds = ExchangeCredentials {
             api_key: secret(&req.api_key),
             api_secret: secret(&req.api_secret),
             passphrase: secret(&req.passphrase),
         };
-        let vetted = vet_key(&state, &creds).await?;
+        let vetted = vet_key(exchange.as_ref(), &creds).await?;
         row.permission_warning = Set(vetted.warning);
         row.exchange_name = Set(account.exchange_name.clone());
         if let Some(uid) = vetted.uid {

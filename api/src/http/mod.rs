@@ -7,6 +7,7 @@ pub mod audit;
 pub mod balances;
 pub mod caps;
 pub mod chains;
+pub mod exchanges;
 pub mod health;
 pub mod jobs;
 pub mod limits;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
 
     let protected = Router::new()
         .route("/api/me", get(me::get_me))
+        .route("/api/exchanges", get(exchanges::list_exchanges))
         .route(
             "/api/accounts",
             get(accounts::list_accounts).post(accounts::create_account),

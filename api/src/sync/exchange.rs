@@ -1,6 +1,10 @@
-//! Exchange accounts (OKX): key permissions, then every balance of every location.
+//! Exchange accounts (OKX, Binance): key permissions, then every balance of every location,
+//! through the account's exchange connector in the registry.
 
-use crate::connectors::{ConnectorError, ExchangeCredentials};
+use std::sync::Arc;
+
+use crate::config::Secret;
+use crate::connectors::{ConnectorError, ExchangeBalances, ExchangeCredentials};
 use crate::domain::holdings::{flag, Kept, RawHolding};
 use crate::domain::locations::Outcome;
 use crate::entities::accounts;
@@ -8,7 +12,34 @@ use crate::state::AppState;
 use crate::store::accounts as account_store;
 use crate::store::credentials;
 
-use super::{Reading, EXCHANGE_LOCATIONS};
+use super::Reading;
+
+/// The connector of an account's exchange.
+pub fn connector(
+    state: &AppState,
+    account: &accounts::Model,
+) -> anyhow::Result<Arc<dyn ExchangeBalances>> {
+    let name = account.exchange_name.as_deref().unwrap_or_default();
+    state
+        .exchanges
+        .get(name)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the Butler cannot read the exchange {name:?}"))
+}
+
+/// The location names a sync of this exchange account reads.
+pub fn locations(state: &AppState, account: &accounts::Model) -> Vec<String> {
+    let name = account.exchange_name.as_deref().unwrap_or_default();
+    match state.exchanges.get(name) {
+        Some(exchange) => exchange
+            .info()
+            .locations
+            .iter()
+            .map(|l| l.as_str().to_string())
+            .collect(),
+        None => Vec::new(),
+    }
+}
 
 /// Decrypts an exchange account's credentials (never logged, never returned).
 pub fn credentials(
@@ -21,10 +52,17 @@ pub fn credentials(
     let need = |v: Option<crate::config::Secret<String>>, name: &str| {
         v.ok_or_else(|| anyhow::anyhow!("the account has no stored {name}"))
     };
+    let needs_passphrase = connector(state, account)
+        .map(|e| e.info().needs("passphrase"))
+        .unwrap_or(true);
     Ok(ExchangeCredentials {
         api_key: need(plain.api_key, "API key")?,
         api_secret: need(plain.api_secret, "API secret")?,
-        passphrase: need(plain.passphrase, "passphrase")?,
+        passphrase: match plain.passphrase {
+            Some(p) => p,
+            None if !needs_passphrase => Secret::new(String::new()),
+            None => need(None, "passphrase")?,
+        },
     })
 }
 
@@ -33,12 +71,9 @@ pub const TRADE_WARNING: &str =
     "this API key can trade; a read-only key is enough for the Butler and safer";
 
 pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
+    let exchange = connector(state, account)?;
     let creds = credentials(state, account)?;
-    let perms = state
-        .exchange
-        .key_permissions(&creds)
-        .await
-        .map_err(describe)?;
+    let perms = exchange.key_permissions(&creds).await.map_err(describe)?;
     if perms.withdraw {
         anyhow::bail!("this API key can withdraw funds; replace it with a read-only key");
     }
@@ -46,7 +81,7 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
         remember_exchange_uid(state, account, uid).await;
     }
     let warning = perms.trade.then(|| TRADE_WARNING.to_string());
-    let balances = state.exchange.balances(&creds).await.map_err(describe)?;
+    let balances = exchange.balances(&creds).await.map_err(describe)?;
     let raw = balances
         .into_iter()
         .filter(|b| !b.total.is_zero() || b.total_text.is_some())
@@ -61,7 +96,9 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
         .collect();
     Ok(Reading {
         raw,
-        outcomes: EXCHANGE_LOCATIONS
+        outcomes: exchange
+            .info()
+            .locations
             .iter()
             .map(|l| (l.as_str().to_string(), Outcome::read()))
             .collect(),

@@ -13,7 +13,7 @@ pub mod progress;
 pub mod sources;
 
 pub use evm::enabled_chains;
-pub use exchange::{credentials, TRADE_WARNING};
+pub use exchange::{connector as exchange_connector, credentials, TRADE_WARNING};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -21,7 +21,6 @@ use std::sync::{Arc, Mutex};
 use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
-use crate::connectors::ExchangeLocation;
 use crate::domain::holdings::{self, flag, Kept, Quote, RawHolding};
 use crate::domain::locations::{self, LocationSync, Outcome};
 use crate::entities::accounts;
@@ -89,13 +88,6 @@ pub struct Reading {
     pub(crate) permission_warning: Option<Option<String>>,
 }
 
-/// The exchange's locations (all read together).
-pub(crate) const EXCHANGE_LOCATIONS: [ExchangeLocation; 3] = [
-    ExchangeLocation::Trading,
-    ExchangeLocation::Funding,
-    ExchangeLocation::Earn,
-];
-
 /// Syncs one account now and returns it as stored afterwards.
 ///
 /// Nothing vanishes: a location that fails or is not read (its chain disabled), and a token
@@ -120,7 +112,7 @@ pub async fn sync_account(
         account.id,
         &account.name,
         &sources::source_of(&account)
-            .map(|s| s.locations(&account))
+            .map(|s| s.locations(state, &account))
             .unwrap_or_default(),
     );
     let started = Utc::now();
@@ -137,7 +129,7 @@ pub async fn sync_account(
             tracing::warn!(account_id = %account.id, error = %msg, "account sync failed");
             let mut names: Vec<String> = source
                 .as_ref()
-                .map(|s| s.locations(&account))
+                .map(|s| s.locations(state, &account))
                 .unwrap_or_default();
             for h in &previous {
                 if !names.contains(&h.location) {

@@ -8,7 +8,7 @@ use crate::domain::evm_address::{self, AddressError};
 use crate::entities::accounts;
 use crate::state::AppState;
 
-use super::{evm, exchange, manual, Reading, EXCHANGE_LOCATIONS};
+use super::{evm, exchange, manual, Reading};
 
 /// One kind of account source.
 #[async_trait::async_trait]
@@ -17,7 +17,7 @@ pub trait Source: Send + Sync {
     /// `evm`, `manual`.
     fn name(&self) -> &'static str;
     /// The locations an account of this source has, to mark when a read fails as a whole.
-    fn locations(&self, account: &accounts::Model) -> Vec<String>;
+    fn locations(&self, state: &AppState, account: &accounts::Model) -> Vec<String>;
     /// Reads the account's balances now.
     async fn read(&self, state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading>;
 }
@@ -61,11 +61,8 @@ impl Source for Exchange {
     fn name(&self) -> &'static str {
         "exchange"
     }
-    fn locations(&self, _: &accounts::Model) -> Vec<String> {
-        EXCHANGE_LOCATIONS
-            .iter()
-            .map(|l| l.as_str().to_string())
-            .collect()
+    fn locations(&self, state: &AppState, account: &accounts::Model) -> Vec<String> {
+        exchange::locations(state, account)
     }
     async fn read(&self, state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
         exchange::read(state, account).await
@@ -77,7 +74,7 @@ impl Source for Evm {
     fn name(&self) -> &'static str {
         "evm"
     }
-    fn locations(&self, account: &accounts::Model) -> Vec<String> {
+    fn locations(&self, _: &AppState, account: &accounts::Model) -> Vec<String> {
         evm::enabled_chains(account)
     }
     async fn read(&self, state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
@@ -90,7 +87,7 @@ impl Source for Manual {
     fn name(&self) -> &'static str {
         "manual"
     }
-    fn locations(&self, _: &accounts::Model) -> Vec<String> {
+    fn locations(&self, _: &AppState, _: &accounts::Model) -> Vec<String> {
         vec![manual::LOCATION.to_string()]
     }
     async fn read(&self, state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {

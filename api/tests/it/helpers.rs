@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use api::config::Config;
 use api::connectors::fake::{FakeChains, FakeExchange, FakeMarket};
+use api::connectors::ExchangeRegistry;
 use api::connectors::Provider;
 use api::state::{AppState, Connectors, MarketConnectors};
 use axum::body::Body;
@@ -150,7 +151,10 @@ pub async fn fresh_db() -> TestDb {
 pub struct Fakes {
     pub gecko: Arc<FakeMarket>,
     pub paprika: Arc<FakeMarket>,
+    /// The OKX account every `okx` exchange account reads.
     pub exchange: Arc<FakeExchange>,
+    /// The Binance account every `binance` exchange account reads.
+    pub binance: Arc<FakeExchange>,
     pub chains: Arc<FakeChains>,
 }
 
@@ -160,6 +164,7 @@ impl Fakes {
             gecko: Arc::new(FakeMarket::new(Provider::CoinGecko)),
             paprika: Arc::new(FakeMarket::new(Provider::CoinPaprika)),
             exchange: Arc::new(FakeExchange::new()),
+            binance: Arc::new(FakeExchange::binance()),
             chains: Arc::new(FakeChains::new()),
         }
     }
@@ -174,7 +179,9 @@ impl Fakes {
                 paprika_contracts: self.paprika.clone(),
                 paprika_prices: self.paprika.clone(),
             },
-            exchange: self.exchange.clone(),
+            exchanges: ExchangeRegistry::default()
+                .with(self.exchange.clone())
+                .with(self.binance.clone()),
             chains: self.chains.clone(),
         }
     }
@@ -264,17 +271,24 @@ impl TestApp {
 
     /// Local mode with this chain reader instead of the fake (e.g. a real `EvmClient` on anvil).
     pub async fn with_chain_reader(chains: Arc<dyn api::connectors::ChainBalances>) -> Self {
-        Self::on_db_with(fresh_db().await, &[], Some(chains)).await
+        Self::on_db_with(fresh_db().await, &[], Some(chains), None).await
+    }
+
+    /// Local mode with this exchange connector registered in place of the fake of its name
+    /// (e.g. a real `BinanceClient` on a fake Binance server).
+    pub async fn with_exchange(exchange: Arc<dyn api::connectors::ExchangeBalances>) -> Self {
+        Self::on_db_with(fresh_db().await, &[], None, Some(exchange)).await
     }
 
     async fn on_db(test_db: TestDb, vars: &[(&str, &str)]) -> Self {
-        Self::on_db_with(test_db, vars, None).await
+        Self::on_db_with(test_db, vars, None, None).await
     }
 
     async fn on_db_with(
         test_db: TestDb,
         vars: &[(&str, &str)],
         chains: Option<Arc<dyn api::connectors::ChainBalances>>,
+        exchange: Option<Arc<dyn api::connectors::ExchangeBalances>>,
     ) -> Self {
         let mut map: HashMap<String, String> = vars
             .iter()
@@ -293,6 +307,9 @@ impl TestApp {
         let mut connectors = fakes.connectors();
         if let Some(chains) = chains {
             connectors.chains = chains;
+        }
+        if let Some(exchange) = exchange {
+            connectors.exchanges = connectors.exchanges.with(exchange);
         }
         let state = AppState::with_parts(
             config,

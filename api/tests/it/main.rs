@@ -2,18 +2,22 @@
 //! `TEST_DATABASE_URL` names a server), and a real OIDC issuer for the auth tests.
 
 mod anvil;
+mod fake_binance;
 mod helpers;
 mod issuer;
 
 mod accounts;
 mod audit;
 mod auth;
+mod binance_ccxt;
+mod binance_connector;
 mod caps;
 mod chains;
 mod crypto;
 mod duplicates;
 mod errors;
 mod evm_connector;
+mod exchanges;
 mod faults;
 mod health;
 mod holdings_model;

@@ -281,6 +281,33 @@ const SAVINGS_BALANCE_BODY: &str = r#"{"code":"0","data":[
    "pendingAmt":"0", "redemptAmt":""}
 ],"msg":""}"#;
 
+/// `GET /api/v5/finance/staking-defi/orders-active` in OKX's documented shape: two DOT orders
+/// (one on-chain earn, one still being subscribed) that sum, an ETH order with 20 significant
+/// digits, and a cancelled-to-zero SOL order.
+const STAKING_ORDERS_BODY: &str = r#"{"code":"0","data":[
+  {"ccy":"DOT","ordId":"2413499","productId":"101","state":"1","protocol":"Polkadot",
+   "protocolType":"staking","term":"0","apy":"0.1014","tag":"",
+   "investData":[{"ccy":"DOT","amt":"2"}],
+   "earningData":[{"ccy":"DOT","earningType":"0","earnings":"0.10615025"}],
+   "purchasedTime":"1729839328000","estSettlementTime":"","cancelRedemptionDeadline":"",
+   "fastRedemptionData":[]},
+  {"ccy":"DOT","ordId":"2413500","productId":"102","state":"8","protocol":"Compound",
+   "protocolType":"defi","term":"0","apy":"0.05","tag":"",
+   "investData":[{"ccy":"DOT","amt":"0.5"}],
+   "earningData":[],"purchasedTime":"1729839328001","estSettlementTime":"",
+   "cancelRedemptionDeadline":"","fastRedemptionData":[]},
+  {"ccy":"ETH","ordId":"2413501","productId":"201","state":"1","protocol":"Lido",
+   "protocolType":"staking","term":"0","apy":"0.03","tag":"",
+   "investData":[{"ccy":"ETH","amt":"123456789012.12345678"}],
+   "earningData":[],"purchasedTime":"1729839328002","estSettlementTime":"",
+   "cancelRedemptionDeadline":"","fastRedemptionData":[]},
+  {"ccy":"SOL","ordId":"2413502","productId":"301","state":"2","protocol":"Solana",
+   "protocolType":"staking","term":"0","apy":"0.07","tag":"",
+   "investData":[{"ccy":"SOL","amt":"0"}],
+   "earningData":[],"purchasedTime":"1729839328003","estSettlementTime":"",
+   "cancelRedemptionDeadline":"","fastRedemptionData":[]}
+],"msg":""}"#;
+
 /// `GET /api/v5/account/config` with this `perm`.
 fn account_config(perm: &str) -> String {
     format!(
@@ -297,6 +324,7 @@ fn okx_answers(seen: &Seen, _: usize) -> Reply {
         "/api/v5/account/balance" => Reply::ok(ACCOUNT_BALANCE_BODY),
         "/api/v5/asset/balances" => Reply::ok(ASSET_BALANCES_BODY),
         "/api/v5/finance/savings/balance" => Reply::ok(SAVINGS_BALANCE_BODY),
+        "/api/v5/finance/staking-defi/orders-active" => Reply::ok(STAKING_ORDERS_BODY),
         "/api/v5/account/config" => Reply::ok(account_config("read_only")),
         _ => Reply::code(404, "50000", "Not Found"),
     }
@@ -375,8 +403,8 @@ fn refusal(result: Result<impl std::fmt::Debug, ConnectorError>) -> String {
 // ---------- balances ----------
 
 #[tokio::test]
-async fn okx_balances_from_all_three_accounts_parse_exactly_with_the_ccxt_free_rule() {
-    use ExchangeLocation::{Earn, Funding, Trading};
+async fn okx_balances_from_all_four_locations_parse_exactly_with_the_ccxt_free_rule() {
+    use ExchangeLocation::{Earn, Funding, Staked, Trading};
     let okx = FakeOkx::start(okx_answers).await;
     let got = client(&okx).balances(&good()).await.unwrap();
     assert_eq!(
@@ -392,10 +420,13 @@ async fn okx_balances_from_all_three_accounts_parse_exactly_with_the_ccxt_free_r
             bal("BTC", Funding, "0.5", Some("0.4")),
             bal("USDT", Earn, "100.5", None),
             bal("SOL", Earn, "12.75", None),
+            // Staking and on-chain earn: each currency's orders summed, zero dropped.
+            bal("DOT", Staked, "2.5", None),
+            bal("ETH", Staked, "123456789012.12345678", None),
         ]
     );
     let seen = okx.seen();
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 4);
     assert!(seen.iter().all(|s| s.auth.is_ok() && s.method == "GET"));
 }
 
@@ -488,6 +519,38 @@ async fn okx_an_unreadable_balance_is_a_decode_error_naming_the_currency() {
 }
 
 #[tokio::test]
+async fn okx_staking_orders_are_read_signed_and_an_empty_list_is_no_balance() {
+    let okx = FakeOkx::start(|seen, i| match seen.path() {
+        "/api/v5/finance/staking-defi/orders-active" => {
+            Reply::ok(r#"{"code":"0","data":[],"msg":""}"#)
+        }
+        _ => okx_answers(seen, i),
+    })
+    .await;
+    let got = client(&okx).balances(&good()).await.unwrap();
+    assert!(
+        got.iter().all(|b| b.location != ExchangeLocation::Staked),
+        "{got:?}"
+    );
+    let staking = okx.seen_on("/api/v5/finance/staking-defi/orders-active");
+    assert_eq!(staking.len(), 1);
+    assert!(staking[0].auth.is_ok());
+}
+
+#[tokio::test]
+async fn okx_a_failing_staking_read_fails_the_whole_reading() {
+    let okx = FakeOkx::start(|seen, i| match seen.path() {
+        "/api/v5/finance/staking-defi/orders-active" => {
+            Reply::code(200, "51000", "Parameter productId error")
+        }
+        _ => okx_answers(seen, i),
+    })
+    .await;
+    let reason = refusal(client(&okx).balances(&good()).await);
+    assert!(reason.contains("51000"), "{reason}");
+}
+
+#[tokio::test]
 async fn okx_one_failing_account_fails_the_whole_reading() {
     let okx = FakeOkx::start(|seen, i| match seen.path() {
         "/api/v5/finance/savings/balance" => Reply::code(200, "51000", "Parameter ccy error"),
@@ -509,8 +572,8 @@ async fn okx_a_wrong_secret_is_refused_as_an_invalid_signature() {
     assert!(reason.contains("signature"), "{reason}");
     assert!(reason.contains("50113"), "{reason}");
     assert!(upstream_count(&metrics, "refused") >= 1);
-    // A refusal is the caller's problem: it is not retried.
-    assert!(okx.seen().len() <= 3);
+    // A refusal is the caller's problem: it is not retried (one call per location).
+    assert!(okx.seen().len() <= 4);
 }
 
 #[tokio::test]
@@ -697,7 +760,7 @@ async fn okx_demo_trading_sends_the_simulated_trading_header_on_every_request() 
     c.balances(&good()).await.unwrap();
     c.key_permissions(&good()).await.unwrap();
     let seen = okx.seen();
-    assert_eq!(seen.len(), 4);
+    assert_eq!(seen.len(), 5);
     for s in seen {
         assert_eq!(
             header(&s.headers, "x-simulated-trading"),

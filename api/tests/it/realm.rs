@@ -239,7 +239,8 @@ fn env_example_copied_as_is_is_a_valid_local_mode_configuration() {
 }
 
 /// Every variable `Config::from_vars` reads, found in its source: literal names, plus the
-/// names `job("P", …)` and `provider("P", …)` derive from their prefix.
+/// names `job("P", …)`, `provider("P", …)` and `paced_upstream("P", …)` derive from their
+/// prefix.
 fn variables_the_api_reads() -> Vec<String> {
     let source = repo_file("api/src/config.rs");
     let source = source.split("#[cfg(test)]").next().unwrap();
@@ -257,6 +258,8 @@ fn variables_the_api_reads() -> Vec<String> {
         let before = source.split('"').take(i).collect::<Vec<_>>().join("\"");
         let suffixes: &[&str] = if before.ends_with("job(") {
             &["ENABLED", "SCHEDULE"]
+        } else if before.ends_with("paced_upstream(") {
+            &["BASE_URL", "TIMEOUT_SECS", "MAX_RETRIES"]
         } else if before.ends_with("provider(") {
             &[
                 "BASE_URL",

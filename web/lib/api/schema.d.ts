@@ -14,7 +14,10 @@ export interface paths {
         /** The user's accounts with their holdings and last sync. */
         get: operations["list_accounts"];
         put?: never;
-        /** Add an OKX account (read-only key), an EVM wallet, or a manual account (holdings you enter). */
+        /**
+         * Add an exchange account (a read-only key of an exchange of `GET /api/exchanges`), an EVM
+         *     wallet, or a manual account (holdings you enter).
+         */
         post: operations["create_account"];
         delete?: never;
         options?: never;
@@ -304,6 +307,23 @@ export interface paths {
         };
         /** Active chains wallets can use. */
         get: operations["list_chains"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/exchanges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Exchanges accounts can be added for, with each one's credential fields. */
+        get: operations["list_exchanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -918,14 +938,17 @@ export interface components {
         };
         CreateAccountRequest: {
             account_type: components["schemas"]["AccountType"];
-            /** @description Read-only API key, secret and passphrase (exchange accounts); stored encrypted. */
+            /**
+             * @description Read-only API key, secret and (OKX) passphrase: the credentials `GET /api/exchanges`
+             *     lists for the exchange; stored encrypted.
+             */
             api_key?: string | null;
             api_secret?: string | null;
             /** @description The wallet's chain family: `evm` (the default). */
             chain_family?: string | null;
             /** @description Active chain names, e.g. `["ethereum", "base"]` (wallets). */
             enabled_chains?: string[] | null;
-            /** @description `okx` for exchange accounts. */
+            /** @description An exchange of `GET /api/exchanges` (`okx`, `binance`) for exchange accounts. */
             exchange_name?: string | null;
             name: string;
             passphrase?: string | null;
@@ -973,6 +996,16 @@ export interface components {
             name?: string | null;
             symbol: string;
         };
+        /** @description One credential of an exchange's API keys. */
+        CredentialFieldResponse: {
+            /**
+             * @description The field of `POST /api/accounts` that carries it: `api_key`, `api_secret` or
+             *     `passphrase`.
+             */
+            field: string;
+            /** @description What the exchange calls it, e.g. `Secret key`. */
+            label: string;
+        };
         DailyBalanceResponse: {
             /** Format: uuid */
             account_id: string;
@@ -1010,6 +1043,16 @@ export interface components {
             existing_account_id?: string | null;
             fields?: components["schemas"]["FieldError"][] | null;
             message: string;
+        };
+        /** @description An exchange accounts can be added for. */
+        ExchangeResponse: {
+            /** @description The credentials a read-only key consists of, in the order to ask for them. */
+            credentials: components["schemas"]["CredentialFieldResponse"][];
+            display_name: string;
+            /** @description The locations a sync reads (`trading`, `spot`, `funding`, `earn`, `staked`). */
+            locations: string[];
+            /** @description The `exchange_name` of its accounts, e.g. `binance`. */
+            name: string;
         };
         /** @description One invalid field of a request. */
         FieldError: {
@@ -1080,7 +1123,7 @@ export interface components {
             is_dust: boolean;
             /** @description `spot`, `earn`, or `borrowed` (a liability: negative quantity and value). */
             kind?: string;
-            /** @description `trading`, `funding`, `earn`, or the chain name. */
+            /** @description `trading`, `spot`, `funding`, `earn`, `staked`, or the chain name. */
             location: string;
             /** Format: date-time */
             price_at?: string | null;
@@ -1505,7 +1548,7 @@ export interface components {
             symbol: string;
         };
         UpdateAccountRequest: {
-            /** @description Replace the credentials: all three together. */
+            /** @description Replace the credentials: all the exchange's credentials together. */
             api_key?: string | null;
             api_secret?: string | null;
             enabled_chains?: string[] | null;
@@ -3708,6 +3751,64 @@ export interface operations {
             /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_exchanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every exchange the API can read */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeResponse"][];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -9,6 +9,7 @@ export type CreateAccountRequest = Schemas["CreateAccountRequest"];
 export type UpdateAccountRequest = Schemas["UpdateAccountRequest"];
 export type SyncAllItem = Schemas["SyncAllItem"];
 export type Chain = Schemas["ChainResponse"];
+export type Exchange = Schemas["ExchangeResponse"];
 export type AdminChain = Schemas["AdminChainResponse"];
 export type CreateChainRequest = Schemas["CreateChainRequest"];
 export type UpdateChainRequest = Schemas["UpdateChainRequest"];

@@ -165,7 +165,7 @@ export function AccountsView() {
         isEmpty={(d) => d.length === 0}
         empty={
           <EmptyState title="No accounts yet" action={!adding && <Button onClick={() => setAdding(true)}>Add your first account</Button>}>
-            Add an exchange account with a read-only API key, or an EVM wallet address.
+            Add an exchange account (OKX, Binance) with a read-only API key, an EVM wallet address, or a manual account for holdings you enter.
           </EmptyState>
         }
       >

@@ -7,6 +7,28 @@ import { AddAccountForm } from "./AddAccountForm";
 afterEach(() => vi.unstubAllGlobals());
 
 const chains = [{ id: "c1", chain_name: "ethereum", chain_id: 1, display_name: "Ethereum", native_symbol: "ETH", native_decimals: 18 }];
+// As GET /api/exchanges answers it.
+const exchanges = [
+  {
+    name: "okx",
+    display_name: "OKX",
+    credentials: [
+      { field: "api_key", label: "API key" },
+      { field: "api_secret", label: "Secret key" },
+      { field: "passphrase", label: "Passphrase" },
+    ],
+    locations: ["trading", "funding", "earn", "staked"],
+  },
+  {
+    name: "binance",
+    display_name: "Binance",
+    credentials: [
+      { field: "api_key", label: "API key" },
+      { field: "api_secret", label: "Secret key" },
+    ],
+    locations: ["spot", "funding", "earn"],
+  },
+];
 
 describe("AddAccountForm", () => {
   it("shows the API's validation errors next to their fields", async () => {
@@ -43,15 +65,17 @@ describe("AddAccountForm", () => {
   it("sends an OKX account with its key, secret and passphrase", async () => {
     const fetch = mockBackend({
       "GET /chains": () => jsonResponse(chains),
+      "GET /exchanges": () => jsonResponse(exchanges),
       "POST /accounts": () => jsonResponse(account({ name: "OKX", account_type: "exchange" }), 201),
     });
     const onDone = vi.fn();
     const { wrapper: Wrapper } = wrapperWithClient();
     render(<AddAccountForm onDone={onDone} />, { wrapper: Wrapper });
-    fireEvent.click(screen.getByRole("radio", { name: "OKX exchange" }));
+    fireEvent.click(screen.getByRole("radio", { name: "Exchange" }));
+    await waitFor(() => expect(screen.getByLabelText("Exchange")).toBeTruthy());
     fireEvent.change(screen.getByLabelText("Name"), { target: { value: "OKX" } });
     fireEvent.change(screen.getByLabelText("API key"), { target: { value: " key " } });
-    fireEvent.change(screen.getByLabelText("API secret"), { target: { value: "secret" } });
+    fireEvent.change(screen.getByLabelText("Secret key"), { target: { value: "secret" } });
     fireEvent.change(screen.getByLabelText("Passphrase"), { target: { value: "pass phrase" } });
     fireEvent.click(screen.getByRole("button", { name: "Add OKX account" }));
     await waitFor(() => expect(onDone).toHaveBeenCalled());
@@ -63,6 +87,36 @@ describe("AddAccountForm", () => {
       api_key: "key",
       api_secret: "secret",
       passphrase: "pass phrase",
+    });
+  });
+
+  it("offers the exchanges the API lists and asks only for the fields each one needs", async () => {
+    const fetch = mockBackend({
+      "GET /chains": () => jsonResponse(chains),
+      "GET /exchanges": () => jsonResponse(exchanges),
+      "POST /accounts": () => jsonResponse(account({ name: "Binance", account_type: "exchange" }), 201),
+    });
+    const onDone = vi.fn();
+    const { wrapper: Wrapper } = wrapperWithClient();
+    render(<AddAccountForm onDone={onDone} />, { wrapper: Wrapper });
+    fireEvent.click(screen.getByRole("radio", { name: "Exchange" }));
+    await waitFor(() => expect(screen.getByLabelText("Exchange")).toBeTruthy());
+    const options = Array.from((screen.getByLabelText("Exchange") as HTMLSelectElement).options).map((o) => o.textContent);
+    expect(options).toEqual(["OKX", "Binance"]);
+    fireEvent.change(screen.getByLabelText("Exchange"), { target: { value: "binance" } });
+    expect(screen.queryByLabelText("Passphrase")).toBeNull();
+    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "Binance" } });
+    fireEvent.change(screen.getByLabelText("API key"), { target: { value: "bkey" } });
+    fireEvent.change(screen.getByLabelText("Secret key"), { target: { value: "bsecret" } });
+    fireEvent.click(screen.getByRole("button", { name: "Add Binance account" }));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    const post = fetch.mock.calls.find((c) => c[1]?.method === "POST")!;
+    expect(JSON.parse(String(post[1]?.body))).toEqual({
+      name: "Binance",
+      account_type: "exchange",
+      exchange_name: "binance",
+      api_key: "bkey",
+      api_secret: "bsecret",
     });
   });
 });

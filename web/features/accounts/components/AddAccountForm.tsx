@@ -1,42 +1,54 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { Button, Field, FieldError, Input, cx } from "@/components/ui";
+import { Button, Field, FieldError, Input, Select, cx } from "@/components/ui";
 import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
 import { plainMessage } from "@/lib/api/messages";
 import type { Account, CreateAccountRequest } from "@/lib/api/types";
 import { useChains } from "@/features/chains/api/get-chains";
+import { useExchanges } from "@/features/exchanges/api/get-exchanges";
 import { useCreateAccount } from "../api/create-account";
 
 type Kind = "wallet" | "exchange" | "manual";
+type Credential = "api_key" | "api_secret" | "passphrase";
+
+/** The input id of a credential field (`api_key` -> `api-key`). */
+const inputId = (field: string) => field.replace("_", "-");
 
 export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
   const [kind, setKind] = useState<Kind>("wallet");
   const [name, setName] = useState("");
   const [address, setAddress] = useState("");
   const [chains, setChains] = useState<string[]>([]);
-  const [apiKey, setApiKey] = useState("");
-  const [apiSecret, setApiSecret] = useState("");
-  const [passphrase, setPassphrase] = useState("");
+  const [exchangeName, setExchangeName] = useState<string>("");
+  const [creds, setCreds] = useState<Partial<Record<Credential, string>>>({});
   const chainsQuery = useChains();
+  const exchangesQuery = useExchanges();
+  const exchange = exchangesQuery.data?.find((x) => x.name === exchangeName) ?? exchangesQuery.data?.[0];
   const create = useCreateAccount();
   const errors = fieldErrorsOf(create.error);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const body: CreateAccountRequest =
-      kind === "wallet"
-        ? { name: name.trim(), account_type: "wallet", wallet_address: address.trim(), enabled_chains: chains }
-        : kind === "manual"
-          ? { name: name.trim(), account_type: "manual" }
-          : { name: name.trim(), account_type: "exchange", exchange_name: "okx", api_key: apiKey.trim(), api_secret: apiSecret.trim(), passphrase };
+    let body: CreateAccountRequest;
+    if (kind === "wallet") {
+      body = { name: name.trim(), account_type: "wallet", wallet_address: address.trim(), enabled_chains: chains };
+    } else if (kind === "manual") {
+      body = { name: name.trim(), account_type: "manual" };
+    } else {
+      if (!exchange) return;
+      body = { name: name.trim(), account_type: "exchange", exchange_name: exchange.name };
+      for (const c of exchange.credentials) {
+        const value = creds[c.field as Credential] ?? "";
+        // Keys and secrets have no meaningful spaces at their ends; a passphrase may.
+        body[c.field as Credential] = c.field === "passphrase" ? value : value.trim();
+      }
+    }
     create.mutate(body, {
       onSuccess: (a) => {
         setName("");
         setAddress("");
-        setApiKey("");
-        setApiSecret("");
-        setPassphrase("");
+        setCreds({});
         onDone?.(a);
       },
     });
@@ -64,7 +76,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
               kind === k ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
             )}
           >
-            {k === "wallet" ? "EVM wallet" : k === "manual" ? "Manual" : "OKX exchange"}
+            {k === "wallet" ? "EVM wallet" : k === "manual" ? "Manual" : "Exchange"}
           </button>
         ))}
       </div>
@@ -74,7 +86,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
       ))}
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Name" htmlFor="account-name" error={errorFor(errors, "name")}>
-          <Input id="account-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "wallet" ? "My wallet" : kind === "manual" ? "Cold storage" : "OKX main"} invalid={!!errorFor(errors, "name")} required />
+          <Input id="account-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "wallet" ? "My wallet" : kind === "manual" ? "Cold storage" : `${exchange?.display_name ?? "Exchange"} main`} invalid={!!errorFor(errors, "name")} required />
         </Field>
         {kind === "manual" ? (
           <p className="self-end pb-2 text-sm text-slate-500">For cold storage or an OTC position: you enter the holdings after adding it.</p>
@@ -92,8 +104,31 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
             />
           </Field>
         ) : (
-          <Field label="API key" htmlFor="api-key" error={errorFor(errors, "api_key")} hint="A read-only key: keys that can withdraw are refused">
-            <Input id="api-key" value={apiKey} onChange={(e) => setApiKey(e.target.value)} autoComplete="off" invalid={!!errorFor(errors, "api_key")} />
+          <Field label="Exchange" htmlFor="exchange-name" error={errorFor(errors, "exchange_name")} hint="A read-only key: keys that can withdraw are refused">
+            {exchangesQuery.isPending ? (
+              <span className="text-sm text-slate-500">Loading exchanges…</span>
+            ) : exchangesQuery.error ? (
+              <span className="text-sm text-rose-600">Exchanges could not be loaded</span>
+            ) : exchangesQuery.data?.length === 0 ? (
+              <span className="text-sm text-slate-500">This server reads no exchange.</span>
+            ) : (
+              <Select
+                id="exchange-name"
+                value={exchange?.name ?? ""}
+                onChange={(e) => {
+                  setExchangeName(e.target.value);
+                  setCreds({});
+                  create.reset();
+                }}
+                invalid={!!errorFor(errors, "exchange_name")}
+              >
+                {exchangesQuery.data?.map((x) => (
+                  <option key={x.name} value={x.name}>
+                    {x.display_name}
+                  </option>
+                ))}
+              </Select>
+            )}
           </Field>
         )}
       </div>
@@ -121,17 +156,24 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
         </fieldset>
       ) : kind === "manual" ? null : (
         <div className="grid gap-4 sm:grid-cols-2">
-          <Field label="API secret" htmlFor="api-secret" error={errorFor(errors, "api_secret")}>
-            <Input id="api-secret" type="password" value={apiSecret} onChange={(e) => setApiSecret(e.target.value)} autoComplete="off" invalid={!!errorFor(errors, "api_secret")} />
-          </Field>
-          <Field label="Passphrase" htmlFor="passphrase" error={errorFor(errors, "passphrase")}>
-            <Input id="passphrase" type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" invalid={!!errorFor(errors, "passphrase")} />
-          </Field>
+          {exchange?.credentials.map((c) => (
+            <Field key={c.field} label={c.label} htmlFor={inputId(c.field)} error={errorFor(errors, c.field)}>
+              <Input
+                id={inputId(c.field)}
+                type={c.field === "api_key" ? "text" : "password"}
+                value={creds[c.field as Credential] ?? ""}
+                onChange={(e) => setCreds((cs) => ({ ...cs, [c.field]: e.target.value }))}
+                autoComplete="off"
+                spellCheck={false}
+                invalid={!!errorFor(errors, c.field)}
+              />
+            </Field>
+          ))}
         </div>
       )}
       <div className="flex gap-2">
         <Button type="submit" busy={create.isPending}>
-          {kind === "wallet" ? "Add wallet" : kind === "manual" ? "Add manual account" : "Add OKX account"}
+          {kind === "wallet" ? "Add wallet" : kind === "manual" ? "Add manual account" : `Add ${exchange?.display_name ?? "exchange"} account`}
         </Button>
       </div>
     </form>
