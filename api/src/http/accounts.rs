@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -17,7 +16,6 @@ use crate::config::Secret;
 use crate::connectors::{ConnectorError, ExchangeBalances, ExchangeCredentials};
 use crate::domain::holdings::{self, Holding};
 use crate::domain::locations::LocationSync;
-use crate::entities::accounts;
 use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody, FieldError};
 use crate::state::AppState;
 use crate::store::{accounts as store, credentials, evm_chains};
@@ -70,7 +68,7 @@ pub struct AccountResponse {
 /// for all of them. A holdings document that cannot be read is an error, never "no holdings".
 async fn valued(
     state: &AppState,
-    rows: Vec<accounts::Model>,
+    rows: Vec<store::Account>,
 ) -> Result<Vec<AccountResponse>, ApiError> {
     let held: Vec<Vec<Holding>> = crate::portfolio::account_holdings(&state.db, &rows)
         .await?
@@ -96,12 +94,12 @@ async fn valued(
 
 pub(crate) async fn valued_one(
     state: &AppState,
-    a: accounts::Model,
+    a: store::Account,
 ) -> Result<AccountResponse, ApiError> {
     Ok(valued(state, vec![a]).await?.remove(0))
 }
 
-fn response(a: accounts::Model, holdings: Vec<Holding>) -> AccountResponse {
+fn response(a: store::Account, holdings: Vec<Holding>) -> AccountResponse {
     let locations = sync::stored_locations(&a);
     AccountResponse {
         locations,
@@ -274,15 +272,10 @@ async fn vet_key(
 async fn refuse_duplicate(
     state: &AppState,
     user_id: Uuid,
-    row: &accounts::ActiveModel,
+    row: &store::AccountFields,
     e: sea_orm::DbErr,
 ) -> ApiError {
-    let text = |v: &sea_orm::ActiveValue<Option<String>>| match v {
-        sea_orm::ActiveValue::Set(Some(s)) | sea_orm::ActiveValue::Unchanged(Some(s)) => {
-            Some(s.clone())
-        }
-        _ => None,
-    };
+    let text = |v: &Option<String>| v.clone();
     let found = match store::duplicate_of(&e) {
         Some(store::Duplicate::Wallet) => match text(&row.wallet_address) {
             Some(address) => store::find_wallet(&state.db, user_id, &address).await,
@@ -339,20 +332,21 @@ fn secret(v: &Option<String>) -> Secret<String> {
     Secret::new(v.as_deref().unwrap_or_default().trim().to_string())
 }
 
-/// Encrypts the three credentials of `account_id` into the row, with the key's hint.
+/// Encrypts the credentials of `account_id`, with the key's masked hint.
 fn seal_credentials(
     state: &AppState,
     account_id: Uuid,
     creds: &ExchangeCredentials,
-    row: &mut accounts::ActiveModel,
-) {
+) -> (credentials::EncryptedCredentials, String) {
     let plain = credentials::Credentials {
         api_key: Some(creds.api_key.clone()),
         api_secret: Some(creds.api_secret.clone()),
         passphrase: (!creds.passphrase.expose().is_empty()).then(|| creds.passphrase.clone()),
     };
-    credentials::encrypt_credentials(&state.cipher, account_id, &plain).apply(row);
-    row.api_key_hint = Set(Some(crate::crypto::mask_api_key(creds.api_key.expose())));
+    (
+        credentials::encrypt_credentials(&state.cipher, account_id, &plain),
+        crate::crypto::mask_api_key(creds.api_key.expose()),
+    )
 }
 
 /// The user's accounts with their holdings and last sync.
@@ -407,37 +401,14 @@ pub async fn create_account(
     let mut errors = Vec::new();
     check_name(&req.name, &mut errors);
     let id = Uuid::new_v4();
-    let now = Utc::now();
-    let mut row = accounts::ActiveModel {
-        id: Set(id),
-        user_id: Set(user.id),
-        name: Set(req.name.trim().to_string()),
-        account_type: Set(match req.account_type {
-            AccountType::Exchange => "exchange",
-            AccountType::Wallet => "wallet",
-            AccountType::Manual => "manual",
-        }
-        .to_string()),
-        exchange_name: Set(None),
-        api_key_encrypted: Set(None),
-        api_secret_encrypted: Set(None),
-        passphrase_encrypted: Set(None),
-        encryption_key_version: Set(None),
-        api_key_hint: Set(None),
-        wallet_address: Set(None),
-        enabled_chains: Set(None),
-        holdings: Set(None),
-        last_synced_at: Set(None),
-        last_sync_started_at: Set(None),
-        last_sync_status: Set(None),
-        last_sync_error: Set(None),
-        permission_warning: Set(None),
-        location_syncs: Set(None),
-        exchange_uid: Set(None),
-        chain_family: Set(None),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let account_type = match req.account_type {
+        AccountType::Exchange => "exchange",
+        AccountType::Wallet => "wallet",
+        AccountType::Manual => "manual",
+    };
+    let mut row = store::AccountFields {
+        name: Some(req.name.trim().to_string()),
+        ..Default::default()
     };
     match req.account_type {
         AccountType::Exchange => {
@@ -448,7 +419,7 @@ pub async fn create_account(
                 .cloned();
             match &exchange {
                 Some(e) => {
-                    row.exchange_name = Set(name);
+                    row.exchange_name = name;
                     check_credentials(
                         e.as_ref(),
                         [
@@ -497,9 +468,9 @@ pub async fn create_account(
             };
             let exchange = exchange.expect("validated");
             let vetted = vet_key(exchange.as_ref(), &creds).await?;
-            row.permission_warning = Set(vetted.warning);
-            row.exchange_uid = Set(vetted.uid);
-            seal_credentials(&state, id, &creds, &mut row);
+            row.permission_warning = Some(vetted.warning);
+            row.exchange_uid = vetted.uid;
+            row.credentials = Some(seal_credentials(&state, id, &creds));
         }
         AccountType::Wallet => {
             forbidden(
@@ -559,9 +530,9 @@ pub async fn create_account(
                 return Err(ApiError::validation(errors));
             }
             let address = address.expect("validated");
-            row.wallet_address = Set(Some(address));
-            row.chain_family = Set(family.map(|f| f.name.to_string()));
-            row.enabled_chains = Set(Some(serde_json::json!(chains)));
+            row.wallet_address = Some(address);
+            row.chain_family = family.map(|f| f.name.to_string());
+            row.enabled_chains = Some(chains);
         }
         AccountType::Manual => {
             for (present, field) in [
@@ -581,7 +552,7 @@ pub async fn create_account(
         }
     }
     // The unique indexes decide, so two concurrent creates give one row and one 409.
-    let created = match store::insert(&state.db, row.clone()).await {
+    let created = match store::create(&state.db, id, user.id, account_type, row.clone()).await {
         Ok(created) => created,
         Err(e) => return Err(refuse_duplicate(&state, user.id, &row, e).await),
     };
@@ -629,18 +600,12 @@ pub async fn update_account(
         None
     };
     let mut errors = Vec::new();
-    let mut row = accounts::ActiveModel {
-        id: Set(id),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
+    let mut row = store::AccountFields::default();
     if let Some(name) = &req.name {
         check_name(name, &mut errors);
-        row.name = Set(name.trim().to_string());
+        row.name = Some(name.trim().to_string());
     }
-    if let Some(active) = req.is_active {
-        row.is_active = Set(active);
-    }
+    row.is_active = req.is_active;
     if is_exchange {
         forbidden(
             req.enabled_chains.is_some(),
@@ -677,7 +642,7 @@ pub async fn update_account(
             );
         } else if req.enabled_chains.is_some() {
             let chains = check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?;
-            row.enabled_chains = Set(Some(serde_json::json!(chains)));
+            row.enabled_chains = Some(chains);
         }
     }
     if !errors.is_empty() {
@@ -690,14 +655,12 @@ pub async fn update_account(
             passphrase: secret(&req.passphrase),
         };
         let vetted = vet_key(exchange.as_ref(), &creds).await?;
-        row.permission_warning = Set(vetted.warning);
-        row.exchange_name = Set(account.exchange_name.clone());
-        if let Some(uid) = vetted.uid {
-            row.exchange_uid = Set(Some(uid));
-        }
-        seal_credentials(&state, id, &creds, &mut row);
+        row.permission_warning = Some(vetted.warning);
+        row.exchange_name = account.exchange_name.clone();
+        row.exchange_uid = vetted.uid;
+        row.credentials = Some(seal_credentials(&state, id, &creds));
     }
-    let updated = match store::update(&state.db, row.clone()).await {
+    let updated = match store::change(&state.db, id, row.clone()).await {
         Ok(updated) => updated,
         Err(e) => return Err(refuse_duplicate(&state, user.id, &row, e).await),
     };

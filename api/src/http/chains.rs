@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use crate::auth::AdminUser;
 use crate::domain::chains as rules;
-use crate::entities::evm_chains;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, FieldError};
 use crate::state::AppState;
 use crate::store::evm_chains as store;
@@ -28,8 +27,8 @@ pub struct ChainResponse {
     pub native_decimals: i32,
 }
 
-impl From<evm_chains::Model> for ChainResponse {
-    fn from(m: evm_chains::Model) -> Self {
+impl From<store::Chain> for ChainResponse {
+    fn from(m: store::Chain) -> Self {
         Self {
             id: m.id,
             chain_name: m.chain_name,
@@ -57,8 +56,8 @@ pub struct AdminChainResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<evm_chains::Model> for AdminChainResponse {
-    fn from(m: evm_chains::Model) -> Self {
+impl From<store::Chain> for AdminChainResponse {
+    fn from(m: store::Chain) -> Self {
         Self {
             id: m.id,
             chain_name: m.chain_name,

@@ -113,18 +113,108 @@ pub async fn set_exchange_uid(db: &impl ConnectionTrait, id: Uuid, uid: &str) ->
         .map(|_| ())
 }
 
-pub async fn insert(
-    db: &impl ConnectionTrait,
-    row: accounts::ActiveModel,
-) -> Result<accounts::Model, DbErr> {
-    row.insert(db).await
+/// An account's writable fields. On create, `None` leaves a column empty; on change, it keeps
+/// the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFields {
+    pub name: Option<String>,
+    pub exchange_name: Option<String>,
+    pub wallet_address: Option<String>,
+    pub chain_family: Option<String>,
+    pub enabled_chains: Option<Vec<String>>,
+    pub permission_warning: Option<Option<String>>,
+    pub exchange_uid: Option<String>,
+    pub is_active: Option<bool>,
+    /// Encrypted credentials and the key's masked hint.
+    pub credentials: Option<(super::credentials::EncryptedCredentials, String)>,
 }
 
-pub async fn update(
+impl AccountFields {
+    fn apply(self, am: &mut accounts::ActiveModel) {
+        if let Some(v) = self.name {
+            am.name = Set(v);
+        }
+        if let Some(v) = self.exchange_name {
+            am.exchange_name = Set(Some(v));
+        }
+        if let Some(v) = self.wallet_address {
+            am.wallet_address = Set(Some(v));
+        }
+        if let Some(v) = self.chain_family {
+            am.chain_family = Set(Some(v));
+        }
+        if let Some(v) = self.enabled_chains {
+            am.enabled_chains = Set(Some(serde_json::json!(v)));
+        }
+        if let Some(v) = self.permission_warning {
+            am.permission_warning = Set(v);
+        }
+        if let Some(v) = self.exchange_uid {
+            am.exchange_uid = Set(Some(v));
+        }
+        if let Some(v) = self.is_active {
+            am.is_active = Set(v);
+        }
+        if let Some((sealed, hint)) = self.credentials {
+            sealed.apply(am);
+            am.api_key_hint = Set(Some(hint));
+        }
+    }
+}
+
+/// Creates an account (`account_type`: `exchange`, `wallet` or `manual`); the unique indexes
+/// refuse a second row for one wallet or exchange account ([`duplicate_of`]).
+pub async fn create(
     db: &impl ConnectionTrait,
-    row: accounts::ActiveModel,
+    id: Uuid,
+    user_id: Uuid,
+    account_type: &str,
+    fields: AccountFields,
 ) -> Result<accounts::Model, DbErr> {
-    row.update(db).await
+    let now = Utc::now();
+    let mut am = accounts::ActiveModel {
+        id: Set(id),
+        user_id: Set(user_id),
+        name: Set(String::new()),
+        account_type: Set(account_type.to_string()),
+        exchange_name: Set(None),
+        api_key_encrypted: Set(None),
+        api_secret_encrypted: Set(None),
+        passphrase_encrypted: Set(None),
+        encryption_key_version: Set(None),
+        api_key_hint: Set(None),
+        wallet_address: Set(None),
+        enabled_chains: Set(None),
+        holdings: Set(None),
+        last_synced_at: Set(None),
+        last_sync_started_at: Set(None),
+        last_sync_status: Set(None),
+        last_sync_error: Set(None),
+        permission_warning: Set(None),
+        location_syncs: Set(None),
+        exchange_uid: Set(None),
+        chain_family: Set(None),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    fields.apply(&mut am);
+    am.insert(db).await
+}
+
+/// Changes an account's fields.
+pub async fn change(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    fields: AccountFields,
+) -> Result<accounts::Model, DbErr> {
+    let mut am = accounts::ActiveModel {
+        id: Set(id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    fields.apply(&mut am);
+    am.update(db).await
 }
 
 /// Deletes the user's account (its credentials go with the row); false when not theirs.

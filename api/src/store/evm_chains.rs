@@ -9,6 +9,9 @@ use uuid::Uuid;
 
 use crate::entities::evm_chains;
 
+/// A chain of the registry, as stored.
+pub use crate::entities::evm_chains::Model as Chain;
+
 /// The values of a new chain, already validated.
 pub struct NewChain {
     pub chain_name: String,
