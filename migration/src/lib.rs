@@ -19,6 +19,8 @@ mod m20261203_000101_add_account_location_syncs;
 mod m20261203_000201_unique_wallet_per_user;
 mod m20261203_000202_exchange_uid;
 mod m20261203_000301_create_audit_events;
+mod m20261203_000501_create_user_tokens;
+mod m20261203_000502_create_token_marks;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -53,6 +55,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000201_unique_wallet_per_user::Migration),
             Box::new(m20261203_000202_exchange_uid::Migration),
             Box::new(m20261203_000301_create_audit_events::Migration),
+            Box::new(m20261203_000501_create_user_tokens::Migration),
+            Box::new(m20261203_000502_create_token_marks::Migration),
         ]
     }
 }

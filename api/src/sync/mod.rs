@@ -8,7 +8,7 @@
 mod evm;
 mod exchange;
 
-pub use evm::enabled_chains;
+pub use evm::{enabled_chains, prefetch, Prefetched};
 pub use exchange::{credentials, TRADE_WARNING};
 
 use std::collections::{HashMap, HashSet};
@@ -110,6 +110,15 @@ pub async fn sync_account(
     state: &AppState,
     account: accounts::Model,
 ) -> Result<accounts::Model, SyncError> {
+    sync_prefetched(state, account, &Prefetched::default()).await
+}
+
+/// [`sync_account`] with chain readings already fetched (the job's shared batches).
+pub async fn sync_prefetched(
+    state: &AppState,
+    account: accounts::Model,
+    prefetched: &Prefetched,
+) -> Result<accounts::Model, SyncError> {
     let _held = state
         .syncing
         .take(account.id)
@@ -120,7 +129,7 @@ pub async fn sync_account(
     account_store::mark_sync_started(&state.db, account.id, started).await?;
     let result = match account.account_type.as_str() {
         "exchange" => exchange::read(state, &account).await,
-        _ => evm::read(state, &account).await,
+        _ => evm::read(state, &account, prefetched).await,
     };
     let reading = match result {
         Ok(r) => r,

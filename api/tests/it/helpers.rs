@@ -267,6 +267,14 @@ impl TestApp {
         Self::on_db_with(fresh_db().await, &[], Some(chains)).await
     }
 
+    /// [`TestApp::with_chain_reader`] with these settings.
+    pub async fn with_chain_reader_and_vars(
+        chains: Arc<dyn api::connectors::ChainBalances>,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        Self::on_db_with(fresh_db().await, vars, Some(chains)).await
+    }
+
     async fn on_db(test_db: TestDb, vars: &[(&str, &str)]) -> Self {
         Self::on_db_with(test_db, vars, None).await
     }

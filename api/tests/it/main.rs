@@ -11,6 +11,7 @@ mod auth;
 mod caps;
 mod chains;
 mod crypto;
+mod discovery;
 mod duplicates;
 mod errors;
 mod evm_connector;
