@@ -125,7 +125,8 @@ pub struct ExchangeConfig {
 /// How EVM chains are read over JSON-RPC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvmConfig {
-    /// `balanceOf` calls per Multicall3 `aggregate3` request.
+    /// `balanceOf` calls per Multicall3 `aggregate3` request (500: about 3.9M gas on cold
+    /// storage, see docs/benchmarks.md, well under common eth_call gas caps).
     pub multicall_chunk_size: usize,
     /// Deadline of one JSON-RPC request.
     pub rpc_timeout: Duration,
@@ -136,7 +137,7 @@ pub struct EvmConfig {
 impl Default for EvmConfig {
     fn default() -> Self {
         Self {
-            multicall_chunk_size: 200,
+            multicall_chunk_size: 500,
             rpc_timeout: Duration::from_secs(15),
             rpc_retries: 2,
         }
@@ -264,6 +265,9 @@ pub struct Config {
     pub metrics_token: Option<Secret<String>>,
     pub market: MarketConfig,
     pub evm: EvmConfig,
+    /// Catalog contracts scanned per wallet and chain, best-ranked first
+    /// (`DISCOVERY_MAX_TOKENS_PER_CHAIN`, default 2000; 0 scans only registered and added tokens).
+    pub discovery_max_tokens_per_chain: usize,
     pub rpc_safety: RpcSafetyConfig,
     pub exchange: ExchangeConfig,
     pub sync: SyncConfig,
@@ -462,10 +466,12 @@ impl Config {
         };
 
         let evm = EvmConfig {
-            multicall_chunk_size: r.parse_in("EVM_MULTICALL_CHUNK_SIZE", 200usize, 1..=5_000),
+            multicall_chunk_size: r.parse_in("EVM_MULTICALL_CHUNK_SIZE", 500usize, 1..=5_000),
             rpc_timeout: Duration::from_secs(r.parse_in("EVM_RPC_TIMEOUT_SECS", 15u64, 1..=600)),
             rpc_retries: r.parse_in("EVM_RPC_RETRIES", 2u32, 0..=10),
         };
+        let discovery_max_tokens_per_chain =
+            r.parse_in("DISCOVERY_MAX_TOKENS_PER_CHAIN", 2_000usize, 0..=20_000);
 
         let rpc_safety = RpcSafetyConfig {
             allow: match r.get("EVM_RPC_ALLOW_NETWORKS") {
@@ -609,6 +615,7 @@ impl Config {
             metrics_token,
             market,
             evm,
+            discovery_max_tokens_per_chain,
             rpc_safety,
             exchange,
             sync,

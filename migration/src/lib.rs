@@ -23,6 +23,8 @@ mod m20261203_000401_create_holdings;
 mod m20261203_000402_create_daily_balances;
 mod m20261203_000403_create_manual_entries;
 mod m20261203_000404_account_chain_family;
+mod m20261203_000501_create_user_tokens;
+mod m20261203_000502_create_token_marks;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -61,6 +63,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000402_create_daily_balances::Migration),
             Box::new(m20261203_000403_create_manual_entries::Migration),
             Box::new(m20261203_000404_account_chain_family::Migration),
+            Box::new(m20261203_000501_create_user_tokens::Migration),
+            Box::new(m20261203_000502_create_token_marks::Migration),
         ]
     }
 }

@@ -1,14 +1,19 @@
-//! `EvmClient`: a wallet's native and ERC-20 balances on EVM chains over JSON-RPC.
+//! `EvmClient`: wallets' native and ERC-20 balances on EVM chains over JSON-RPC.
 //!
 //! One reading first asks `eth_blockNumber` and reads everything at that block, so native and
-//! token balances are one consistent picture. Native balance: `eth_getBalance`. Tokens:
-//! `balanceOf(wallet)` batched through Multicall3's `aggregate3` (`allowFailure = true`) at
-//! the chain row's `multicall3_address` (the canonical address when unset), in chunks, or one
-//! `eth_call` per token on chains without Multicall3. Whether a chain has Multicall3
-//! (`eth_getCode` at that address returns code) is remembered per `(chain_id, rpc_url,
-//! address)`: a present one for the life of the process, an absent one for
-//! [`MULTICALL_RECHECK`] (then asked again), so a warm reading takes
-//! `ceil(tokens / chunk) + 2` requests.
+//! token balances are one consistent picture. With Multicall3 (at the chain row's
+//! `multicall3_address`, the canonical address when unset) every balance goes through
+//! `aggregate3` (`allowFailure = true`) in chunks of `EVM_MULTICALL_CHUNK_SIZE` calls:
+//! `balanceOf(wallet)` per token and Multicall3's own `getEthBalance(wallet)` for the native
+//! coin. Several wallets of one chain share the chunks ([`ChainBalances::read_wallets`]).
+//! Without Multicall3: `eth_getBalance` and one `eth_call` per token. Whether a chain has
+//! Multicall3 (`eth_getCode` at that address returns code) is remembered per `(chain_id,
+//! rpc_url, address)`: a present one for the life of the process, an absent one for
+//! [`MULTICALL_RECHECK`] (then asked again), so a warm reading of `n` tokens for `w` wallets
+//! takes `ceil(w × n / chunk) + 1` requests.
+//!
+//! Token metadata (`decimals`, `symbol`, `name`) is read the same way, three calls per token
+//! in one batch ([`ChainBalances::token_metadata`]).
 //!
 //! Per token: a call that reverts or answers fewer than 32 bytes is [`TokenRead::Failed`]
 //! (the balance is unknown). Multicall3 reports a call to an address without code as a success
@@ -38,7 +43,7 @@ use rand::Rng;
 use tokio::task::JoinSet;
 
 use super::rpc_guard::{read_capped, GuardedResolver, TooLarge};
-use super::{ChainBalances, ChainReading, ChainTarget, ConnectorError, TokenRead};
+use super::{ChainBalances, ChainReading, ChainTarget, ConnectorError, TokenMeta, TokenRead};
 use crate::config::{EvmConfig, RpcSafetyConfig};
 use crate::metrics::Metrics;
 
@@ -65,6 +70,10 @@ mod abi {
         }
         function aggregate3(Call3[] calls) external payable returns (Result3[] returnData);
         function balanceOf(address owner) external view returns (uint256);
+        function getEthBalance(address addr) external view returns (uint256 balance);
+        function decimals() external view returns (uint8);
+        function symbol() external view returns (string);
+        function name() external view returns (string);
     }
 }
 
@@ -203,11 +212,27 @@ impl ChainBalances for EvmClient {
         chain: &ChainTarget,
         wallet: &str,
     ) -> Result<ChainReading, ConnectorError> {
+        let mut readings = self.read_wallets(chain, &[wallet.to_string()]).await?;
+        Ok(readings.remove(0))
+    }
+
+    async fn read_wallets(
+        &self,
+        chain: &ChainTarget,
+        wallets: &[String],
+    ) -> Result<Vec<ChainReading>, ConnectorError> {
         let label = provider_label(&chain.chain_name);
-        let owner: Address = wallet.parse().map_err(|_| ConnectorError::Refused {
-            provider: label,
-            reason: "the wallet is not an EVM address (0x and 40 hex digits)".into(),
-        })?;
+        let owners = wallets
+            .iter()
+            .map(|w| w.parse::<Address>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| ConnectorError::Refused {
+                provider: label,
+                reason: "the wallet is not an EVM address (0x and 40 hex digits)".into(),
+            })?;
+        if owners.is_empty() {
+            return Ok(Vec::new());
+        }
         let rpc = Rpc::connect(self, label, &chain.rpc_url)?;
         let block = rpc
             .provider
@@ -238,47 +263,137 @@ impl ChainBalances for EvmClient {
             .collect();
         let valid: Vec<Address> = targets.iter().flatten().copied().collect();
 
-        let native = async {
-            rpc.provider
-                .get_balance(owner)
-                .block_id(at)
-                .await
-                .map_err(|e| rpc.error("eth_getBalance", e))
-        };
-        let tokens = async {
-            if valid.is_empty() {
-                Ok(Vec::new())
-            } else if multicall {
-                read_batched(&rpc, owner, &valid, self.chunk_size, multicall_at, at).await
-            } else {
-                read_one_by_one(&rpc, owner, &valid, at).await
-            }
-        };
-        let (native, answers) = tokio::try_join!(native, tokens)?;
-        let answers = classify_empty(&rpc, &valid, answers, at).await?;
-
-        let mut answers = answers.into_iter();
-        let tokens = chain
-            .tokens
-            .iter()
-            .zip(&targets)
-            .map(|(t, target)| {
-                let read = match target {
-                    Some(_) => answers.next().unwrap_or_else(|| {
-                        TokenRead::Failed("no answer for this token".to_string())
-                    }),
-                    None => TokenRead::NotAToken("the token address is not an EVM address".into()),
+        let (natives, answers) = if multicall {
+            read_batched(&rpc, &owners, &valid, self.chunk_size, multicall_at, at).await?
+        } else {
+            let mut natives = Vec::with_capacity(owners.len());
+            let mut answers = Vec::with_capacity(owners.len());
+            for &owner in &owners {
+                let native = async {
+                    rpc.provider
+                        .get_balance(owner)
+                        .block_id(at)
+                        .await
+                        .map_err(|e| rpc.error("eth_getBalance", e))
                 };
-                (t.address.clone(), read)
+                let tokens = async {
+                    if valid.is_empty() {
+                        Ok(Vec::new())
+                    } else {
+                        read_one_by_one(&rpc, owner, &valid, at).await
+                    }
+                };
+                let (n, a) = tokio::try_join!(native, tokens)?;
+                natives.push(n);
+                answers.push(a);
+            }
+            (natives, answers)
+        };
+        let answers = classify_empty(&rpc, &valid, answers, at).await?;
+        let requests = rpc.transport.shared.requests.load(Ordering::Relaxed);
+
+        Ok(natives
+            .into_iter()
+            .zip(answers)
+            .map(|(native, answers)| {
+                let mut answers = answers.into_iter();
+                let tokens = chain
+                    .tokens
+                    .iter()
+                    .zip(&targets)
+                    .map(|(t, target)| {
+                        let read = match target {
+                            Some(_) => answers.next().unwrap_or_else(|| {
+                                TokenRead::Failed("no answer for this token".to_string())
+                            }),
+                            None => TokenRead::NotAToken(
+                                "the token address is not an EVM address".into(),
+                            ),
+                        };
+                        (t.address.clone(), read)
+                    })
+                    .collect();
+                ChainReading {
+                    chain_name: chain.chain_name.clone(),
+                    native: native.to_string(),
+                    tokens,
+                    block: Some(block),
+                    requests,
+                }
+            })
+            .collect())
+    }
+
+    async fn token_metadata(
+        &self,
+        chain: &ChainTarget,
+        tokens: &[String],
+    ) -> Result<Vec<TokenMeta>, ConnectorError> {
+        let label = provider_label(&chain.chain_name);
+        if tokens.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rpc = Rpc::connect(self, label, &chain.rpc_url)?;
+        let block = rpc
+            .provider
+            .get_block_number()
+            .await
+            .map_err(|e| rpc.error("eth_blockNumber", e))?;
+        let at = BlockId::number(block);
+        let multicall_at = multicall_address(chain);
+        let multicall = self.use_multicall
+            && self
+                .chain_has_multicall(&rpc, chain, multicall_at, at)
+                .await?;
+        let addresses: Vec<Option<Address>> = tokens.iter().map(|t| t.parse().ok()).collect();
+        let calls: Vec<(Address, Bytes)> = addresses
+            .iter()
+            .flatten()
+            .flat_map(|&a| {
+                [
+                    (a, abi::decimalsCall {}.abi_encode().into()),
+                    (a, abi::symbolCall {}.abi_encode().into()),
+                    (a, abi::nameCall {}.abi_encode().into()),
+                ]
             })
             .collect();
-        Ok(ChainReading {
-            chain_name: chain.chain_name.clone(),
-            native: native.to_string(),
-            tokens,
-            block: Some(block),
-            requests: rpc.transport.shared.requests.load(Ordering::Relaxed),
-        })
+        let answers: Vec<Option<Bytes>> = if multicall {
+            // Three calls per token; metadata is asked only for a few tokens at a time.
+            let chunk = (self.chunk_size.max(3) / 3) * 3;
+            aggregate(&rpc, calls, chunk, multicall_at, at).await?
+        } else {
+            let rpc2 = rpc.clone();
+            bounded(
+                calls,
+                MAX_IN_FLIGHT,
+                move |(to, input): (Address, Bytes)| {
+                    let rpc = rpc2.clone();
+                    let tx = <Ethereum as Network>::TransactionRequest::default()
+                        .with_to(to)
+                        .with_input(input);
+                    async move {
+                        match rpc.provider.call(tx).block(at).await {
+                            Ok(out) => Ok(Some(out)),
+                            Err(RpcError::ErrorResp(e)) if is_execution_failure(&e) => Ok(None),
+                            Err(e) => Err(rpc.error("eth_call token metadata", e)),
+                        }
+                    }
+                },
+            )
+            .await?
+        };
+        let mut answers = answers.chunks(3);
+        Ok(addresses
+            .iter()
+            .map(|a| match (a, answers.next()) {
+                (Some(_), Some([decimals, symbol, name])) => TokenMeta {
+                    decimals: decimals.as_ref().and_then(|d| decimals_answer(d)),
+                    symbol: symbol.as_ref().and_then(|d| text_answer(d)),
+                    name: name.as_ref().and_then(|d| text_answer(d)),
+                },
+                _ => TokenMeta::default(),
+            })
+            .collect())
     }
 
     async fn chain_id(&self, chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError> {
@@ -300,22 +415,25 @@ enum Answer {
     Empty,
 }
 
-/// Answers as [`TokenRead`]s: each empty answer costs one `eth_getCode` at the reading's block,
-/// no code making it [`TokenRead::NotAToken`] and code [`TokenRead::Failed`].
+/// Answers as [`TokenRead`]s: each token that answered empty (for any wallet) costs one
+/// `eth_getCode` at the reading's block, no code making it [`TokenRead::NotAToken`] and code
+/// [`TokenRead::Failed`].
 async fn classify_empty(
     rpc: &Rpc,
     tokens: &[Address],
-    answers: Vec<Answer>,
+    answers: Vec<Vec<Answer>>,
     at: BlockId,
-) -> Result<Vec<TokenRead>, ConnectorError> {
-    let empty: Vec<Address> = tokens
-        .iter()
-        .zip(&answers)
-        .filter(|(_, a)| matches!(a, Answer::Empty))
-        .map(|(t, _)| *t)
-        .collect();
+) -> Result<Vec<Vec<TokenRead>>, ConnectorError> {
+    let mut empty: Vec<Address> = Vec::new();
+    for wallet in &answers {
+        for (t, a) in tokens.iter().zip(wallet) {
+            if matches!(a, Answer::Empty) && !empty.contains(t) {
+                empty.push(*t);
+            }
+        }
+    }
     let rpc2 = rpc.clone();
-    let has_code = bounded(empty, MAX_IN_FLIGHT, move |token: Address| {
+    let has_code = bounded(empty.clone(), MAX_IN_FLIGHT, move |token: Address| {
         let rpc = rpc2.clone();
         async move {
             rpc.provider
@@ -327,41 +445,58 @@ async fn classify_empty(
         }
     })
     .await?;
-    let mut has_code = has_code.into_iter();
+    let code: HashMap<Address, bool> = empty.into_iter().zip(has_code).collect();
     Ok(answers
         .into_iter()
-        .map(|a| match a {
-            Answer::Read(r) => r,
-            Answer::Empty if has_code.next().unwrap_or(true) => {
-                TokenRead::Failed("balanceOf returned no data".into())
-            }
-            Answer::Empty => TokenRead::NotAToken("no contract is deployed at this address".into()),
+        .map(|wallet| {
+            tokens
+                .iter()
+                .zip(wallet)
+                .map(|(t, a)| match a {
+                    Answer::Read(r) => r,
+                    Answer::Empty if code.get(t).copied().unwrap_or(true) => {
+                        TokenRead::Failed("balanceOf returned no data".into())
+                    }
+                    Answer::Empty => {
+                        TokenRead::NotAToken("no contract is deployed at this address".into())
+                    }
+                })
+                .collect()
         })
         .collect())
 }
 
-/// `balanceOf` for every token through `aggregate3`, `chunk` calls per request.
-async fn read_batched(
+/// Calls through `aggregate3` (`allowFailure = true`), `chunk` calls per request, at most
+/// [`MAX_IN_FLIGHT`] requests at once: each call's return data, `None` where it reverted.
+async fn aggregate(
     rpc: &Rpc,
-    owner: Address,
-    tokens: &[Address],
+    calls: Vec<(Address, Bytes)>,
     chunk: usize,
     multicall: Address,
     at: BlockId,
-) -> Result<Vec<Answer>, ConnectorError> {
-    let call_data: Bytes = abi::balanceOfCall { owner }.abi_encode().into();
-    let jobs: Vec<Vec<Address>> = tokens.chunks(chunk).map(<[Address]>::to_vec).collect();
+) -> Result<Vec<Option<Bytes>>, ConnectorError> {
+    let jobs: Vec<Vec<(Address, Bytes)>> = calls.chunks(chunk.max(1)).map(<[_]>::to_vec).collect();
+    aggregate_chunks(rpc, jobs, multicall, at).await
+}
+
+/// One `aggregate3` request per job (a job is a list of calls); answers in call order.
+async fn aggregate_chunks(
+    rpc: &Rpc,
+    jobs: Vec<Vec<(Address, Bytes)>>,
+    multicall: Address,
+    at: BlockId,
+) -> Result<Vec<Option<Bytes>>, ConnectorError> {
     let rpc2 = rpc.clone();
-    let chunks = bounded(jobs, MAX_IN_FLIGHT, move |targets: Vec<Address>| {
+    let chunks = bounded(jobs, MAX_IN_FLIGHT, move |job: Vec<(Address, Bytes)>| {
         let rpc = rpc2.clone();
-        let call_data = call_data.clone();
         async move {
-            let calls: Vec<abi::Call3> = targets
-                .iter()
-                .map(|&target| abi::Call3 {
+            let count = job.len();
+            let calls: Vec<abi::Call3> = job
+                .into_iter()
+                .map(|(target, call_data)| abi::Call3 {
                     target,
                     allowFailure: true,
-                    callData: call_data.clone(),
+                    callData: call_data,
                 })
                 .collect();
             let input = abi::aggregate3Call { calls }.abi_encode();
@@ -380,30 +515,127 @@ async fn read_batched(
                     message: format!("eth_call aggregate3: {e}"),
                 }
             })?;
-            if results.len() != targets.len() {
+            if results.len() != count {
                 return Err(ConnectorError::Decode {
                     provider: rpc.label,
                     message: format!(
-                        "eth_call aggregate3: {} results for {} calls",
+                        "eth_call aggregate3: {} results for {count} calls",
                         results.len(),
-                        targets.len()
                     ),
                 });
             }
             Ok(results
                 .into_iter()
-                .map(|r| {
-                    if r.success {
-                        balance_answer(&r.returnData)
-                    } else {
-                        Answer::Read(TokenRead::Failed("balanceOf reverted".into()))
-                    }
-                })
+                .map(|r| r.success.then_some(r.returnData))
                 .collect::<Vec<_>>())
         }
     })
     .await?;
     Ok(chunks.into_iter().flatten().collect())
+}
+
+/// Native balances and `balanceOf` of every wallet for every token through `aggregate3`:
+/// `ceil(wallets × tokens / chunk)` requests (at least one), each wallet's native balance
+/// (Multicall3's `getEthBalance`) riding in the chunk that holds its first token.
+async fn read_batched(
+    rpc: &Rpc,
+    owners: &[Address],
+    tokens: &[Address],
+    chunk: usize,
+    multicall: Address,
+    at: BlockId,
+) -> Result<(Vec<U256>, Vec<Vec<Answer>>), ConnectorError> {
+    let chunk = chunk.max(1);
+    let per_wallet = tokens.len();
+    let token_calls = owners.len() * per_wallet;
+    let jobs_count = token_calls.div_ceil(chunk).max(1);
+    // Each job: (call, what it answers) where `None` is a wallet's native balance.
+    let mut jobs: Vec<Vec<(Address, Bytes)>> = vec![Vec::new(); jobs_count];
+    let mut slots: Vec<Vec<(usize, Option<usize>)>> = vec![Vec::new(); jobs_count];
+    for (w, &owner) in owners.iter().enumerate() {
+        let first = if per_wallet == 0 {
+            (w / chunk).min(jobs_count - 1)
+        } else {
+            (w * per_wallet) / chunk
+        };
+        jobs[first].push((
+            multicall,
+            abi::getEthBalanceCall { addr: owner }.abi_encode().into(),
+        ));
+        slots[first].push((w, None));
+        let call_data: Bytes = abi::balanceOfCall { owner }.abi_encode().into();
+        for (t, &token) in tokens.iter().enumerate() {
+            let job = (w * per_wallet + t) / chunk;
+            jobs[job].push((token, call_data.clone()));
+            slots[job].push((w, Some(t)));
+        }
+    }
+    let answers = aggregate_chunks(rpc, jobs, multicall, at).await?;
+    let mut natives = vec![U256::ZERO; owners.len()];
+    let mut reads: Vec<Vec<Option<Answer>>> = (0..owners.len())
+        .map(|_| (0..per_wallet).map(|_| None).collect())
+        .collect();
+    for ((w, slot), answer) in slots.into_iter().flatten().zip(answers) {
+        match slot {
+            None => {
+                natives[w] = match answer.as_ref().map(|d| balance_answer(d)) {
+                    Some(Answer::Read(TokenRead::Balance(raw))) => raw.parse().unwrap_or_default(),
+                    _ => {
+                        return Err(ConnectorError::Decode {
+                            provider: rpc.label,
+                            message: "eth_call aggregate3: getEthBalance gave no balance".into(),
+                        })
+                    }
+                }
+            }
+            Some(t) => {
+                reads[w][t] = Some(match answer {
+                    Some(data) => balance_answer(&data),
+                    None => Answer::Read(TokenRead::Failed("balanceOf reverted".into())),
+                });
+            }
+        }
+    }
+    let reads = reads
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|a| {
+                    a.unwrap_or_else(|| {
+                        Answer::Read(TokenRead::Failed("no answer for this token".into()))
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    Ok((natives, reads))
+}
+
+/// Decimals in a `decimals()` answer: a word whose value fits a `u8`.
+fn decimals_answer(data: &[u8]) -> Option<u8> {
+    if data.len() < 32 {
+        return None;
+    }
+    u8::try_from(U256::from_be_slice(&data[..32])).ok()
+}
+
+/// Longest symbol or name kept (longer ones are cut).
+const MAX_TOKEN_TEXT: usize = 64;
+
+/// The text of a `symbol()` or `name()` answer: an ABI `string`, or a `bytes32` (older
+/// tokens such as MKR) with its trailing zeros dropped. Cut to [`MAX_TOKEN_TEXT`] characters.
+fn text_answer(data: &[u8]) -> Option<String> {
+    use alloy::sol_types::SolValue;
+    let text = match String::abi_decode(data) {
+        Ok(s) => s,
+        Err(_) if data.len() == 32 => {
+            let end = data.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+            String::from_utf8_lossy(&data[..end]).into_owned()
+        }
+        Err(_) => return None,
+    };
+    let text: String = text.chars().take(MAX_TOKEN_TEXT).collect();
+    (!text.trim().is_empty()).then_some(text)
 }
 
 /// `balanceOf` for every token, one `eth_call` each.
@@ -874,6 +1106,25 @@ mod tests {
             read(&[0xff; 64]),
             Some(TokenRead::Balance(U256::MAX.to_string()))
         );
+    }
+
+    #[test]
+    fn token_texts_are_abi_strings_or_bytes32_and_decimals_must_fit_a_byte() {
+        use alloy::sol_types::SolValue;
+        let encoded = "USD Coin".to_string().abi_encode();
+        assert_eq!(text_answer(&encoded).as_deref(), Some("USD Coin"));
+        let mut mkr = [0u8; 32];
+        mkr[..3].copy_from_slice(b"MKR");
+        assert_eq!(text_answer(&mkr).as_deref(), Some("MKR"), "bytes32 symbols");
+        assert_eq!(text_answer(&[]), None, "no code: nothing");
+        let long = "x".repeat(500).abi_encode();
+        assert_eq!(text_answer(&long).map(|t| t.len()), Some(MAX_TOKEN_TEXT));
+        let mut word = [0u8; 32];
+        word[31] = 6;
+        assert_eq!(decimals_answer(&word), Some(6));
+        word[30] = 1;
+        assert_eq!(decimals_answer(&word), None, "256 is not a uint8");
+        assert_eq!(decimals_answer(&[]), None);
     }
 
     #[test]

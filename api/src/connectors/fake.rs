@@ -560,7 +560,7 @@ mod tests {
     }
 }
 
-use super::{ChainBalances, ChainReading, ChainTarget, RawAmount, TokenRead};
+use super::{ChainBalances, ChainReading, ChainTarget, RawAmount, TokenMeta, TokenRead};
 
 /// Implements `ChainBalances` from in-memory data, with an injectable failure per chain and a
 /// call counter. Unset native balances read `"0"`; unset token balances read `"0"` too (an
@@ -581,6 +581,8 @@ struct ChainsState {
     calls: HashMap<String, usize>,
     reads: Vec<(String, String)>,
     chain_ids: HashMap<String, u64>,
+    meta: HashMap<(String, String), TokenMeta>,
+    meta_calls: usize,
 }
 
 impl FakeChains {
@@ -610,6 +612,24 @@ impl FakeChains {
             ),
             raw.to_string(),
         );
+    }
+
+    /// Sets what a token says of itself (`token_metadata`); a token never set answers nothing
+    /// (not a token).
+    pub fn set_token_meta(&self, chain: &str, token: &str, symbol: &str, name: &str, decimals: u8) {
+        self.state().meta.insert(
+            (chain.to_string(), token.to_ascii_lowercase()),
+            TokenMeta {
+                decimals: Some(decimals),
+                symbol: Some(symbol.to_string()),
+                name: Some(name.to_string()),
+            },
+        );
+    }
+
+    /// How many `token_metadata` batches were asked for.
+    pub fn meta_calls(&self) -> usize {
+        self.state().meta_calls
     }
 
     /// Makes a token read as "not a token" (no code at the address) for every wallet.
@@ -665,6 +685,27 @@ impl FakeChains {
 
 #[async_trait::async_trait]
 impl ChainBalances for FakeChains {
+    async fn token_metadata(
+        &self,
+        chain: &ChainTarget,
+        tokens: &[String],
+    ) -> Result<Vec<TokenMeta>, ConnectorError> {
+        let mut s = self.state();
+        if let Some(e) = s.fail.get(&chain.chain_name) {
+            return Err(e.clone());
+        }
+        s.meta_calls += 1;
+        Ok(tokens
+            .iter()
+            .map(|t| {
+                s.meta
+                    .get(&(chain.chain_name.clone(), t.to_ascii_lowercase()))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+
     async fn chain_id(&self, _chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError> {
         self.state()
             .chain_ids
@@ -676,7 +717,7 @@ impl ChainBalances for FakeChains {
             })
     }
 
-    /// Reports `2 + ceil(tokens / 200)` requests, as a warm `EvmClient` with Multicall3 would.
+    /// Reports `1 + ceil(tokens / 500)` requests, as a warm `EvmClient` with Multicall3 would.
     async fn read(
         &self,
         chain: &ChainTarget,
@@ -717,7 +758,7 @@ impl ChainBalances for FakeChains {
             native,
             tokens,
             block: None,
-            requests: 2 + chain.tokens.len().div_ceil(200),
+            requests: 1 + chain.tokens.len().div_ceil(500),
         })
     }
 }
@@ -769,7 +810,7 @@ mod chain_tests {
                 ("0xbeef".to_string(), TokenRead::Balance("0".to_string())),
             ]
         );
-        assert_eq!(got.requests, 3);
+        assert_eq!(got.requests, 2, "1 + ceil(3 / 500)");
 
         let down = ConnectorError::Timeout {
             provider: "evm:base",

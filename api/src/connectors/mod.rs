@@ -336,11 +336,41 @@ pub struct ChainReading {
     pub requests: usize,
 }
 
+/// What a token contract says of itself (`decimals()`, `symbol()`, `name()`); `None` where
+/// the call failed or answered nothing usable. No decimals: not an ERC-20.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenMeta {
+    pub decimals: Option<u8>,
+    pub symbol: Option<String>,
+    pub name: Option<String>,
+}
+
 /// Native and token balances of a wallet on EVM chains.
 #[async_trait::async_trait]
 pub trait ChainBalances: Send + Sync {
     async fn read(&self, chain: &ChainTarget, wallet: &str)
         -> Result<ChainReading, ConnectorError>;
+    /// Several wallets on one chain, one reading per wallet in `wallets` order. A client with
+    /// Multicall3 shares its batches between the wallets (each reading's `requests` is then
+    /// the whole batch's); the default reads them one after another.
+    async fn read_wallets(
+        &self,
+        chain: &ChainTarget,
+        wallets: &[String],
+    ) -> Result<Vec<ChainReading>, ConnectorError> {
+        let mut out = Vec::with_capacity(wallets.len());
+        for w in wallets {
+            out.push(self.read(chain, w).await?);
+        }
+        Ok(out)
+    }
+    /// `decimals`, `symbol` and `name` of each token (one entry per token, in order), in one
+    /// Multicall3 batch where the chain has it. `chain.tokens` is ignored.
+    async fn token_metadata(
+        &self,
+        chain: &ChainTarget,
+        tokens: &[String],
+    ) -> Result<Vec<TokenMeta>, ConnectorError>;
     /// The chain id the node at `rpc_url` serves (`eth_chainId`), to check a chain row
     /// before it is stored; `chain_name` only labels errors and metrics.
     async fn chain_id(&self, chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError>;

@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use crate::config::RpcNetworks;
-use crate::connectors::{ChainBalances, ChainReading, ChainTarget, ConnectorError};
+use crate::connectors::{ChainBalances, ChainReading, ChainTarget, ConnectorError, TokenMeta};
 
 /// The kind of address an IP is, as far as the policy cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,6 +241,30 @@ impl ChainBalances for GuardedChains {
     ) -> Result<ChainReading, ConnectorError> {
         self.refuse_literal(&chain.chain_name, &chain.rpc_url)?;
         self.inner.read(chain, wallet).await.map_err(sanitize)
+    }
+
+    async fn read_wallets(
+        &self,
+        chain: &ChainTarget,
+        wallets: &[String],
+    ) -> Result<Vec<ChainReading>, ConnectorError> {
+        self.refuse_literal(&chain.chain_name, &chain.rpc_url)?;
+        self.inner
+            .read_wallets(chain, wallets)
+            .await
+            .map_err(sanitize)
+    }
+
+    async fn token_metadata(
+        &self,
+        chain: &ChainTarget,
+        tokens: &[String],
+    ) -> Result<Vec<TokenMeta>, ConnectorError> {
+        self.refuse_literal(&chain.chain_name, &chain.rpc_url)?;
+        self.inner
+            .token_metadata(chain, tokens)
+            .await
+            .map_err(sanitize)
     }
 
     async fn chain_id(&self, chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError> {

@@ -163,9 +163,12 @@ impl Holding {
         }
     }
 
-    /// Whether the holding counts in totals and allocations (its quantity fits).
+    /// Whether the holding counts in totals and allocations: its quantity fits, and it is
+    /// neither `unverified` nor `spam` (those are listed apart and never valued).
     pub fn is_countable(&self) -> bool {
         !self.has_flag(flag::OUT_OF_RANGE)
+            && !self.has_flag(flag::UNVERIFIED)
+            && !self.has_flag(flag::SPAM)
     }
 
     /// A liability (negative balance).
@@ -210,8 +213,14 @@ pub fn normalise(
 pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
     let mut merged: Vec<Holding> = Vec::new();
     for r in raw {
+        let suspect = r
+            .flags
+            .iter()
+            .any(|f| f == flag::UNVERIFIED || f == flag::SPAM);
         let (asset_id, by) = match r.known_asset.filter(|id| index.get(*id).is_some()) {
             Some(id) => (Some(id), "registry"),
+            // Unverified and spam tokens are never matched by symbol (scam "USDC").
+            None if suspect => (None, "unknown"),
             None => match index.resolve(&AssetQuery {
                 chain: r.chain.as_deref(),
                 address: r.contract_address.as_deref(),
@@ -413,6 +422,28 @@ mod tests {
             source: "coingecko".into(),
             at: Utc::now(),
         }
+    }
+
+    #[test]
+    fn unverified_and_spam_tokens_are_never_matched_by_symbol_valued_or_counted() {
+        let usdc = asset("USDC", 5, &[]);
+        let index = AssetIndex::build(std::slice::from_ref(&usdc));
+        let prices = HashMap::from([(usdc.id, quote("1"))]);
+        let mut spam = raw("USDC", "1000", "ethereum");
+        spam.chain = Some("ethereum".into());
+        spam.contract_address = Some("0xfake".into());
+        spam.flags.push(flag::SPAM.into());
+        let mut unverified = raw("USDC", "5", "ethereum");
+        unverified.flags.push(flag::UNVERIFIED.into());
+        let real = raw("USDC", "2", "trading");
+        let held = normalise(vec![spam, unverified, real], &index, &prices, d("1"));
+        let by_flag = |f: &str| held.iter().find(|h| h.has_flag(f)).unwrap();
+        for f in [flag::SPAM, flag::UNVERIFIED] {
+            assert_eq!(by_flag(f).asset_id, None, "{f}: not USDC by symbol");
+            assert_eq!(by_flag(f).value_usd, None);
+            assert!(!by_flag(f).is_countable());
+        }
+        assert_eq!(total_value(&held), d("2"));
     }
 
     #[test]

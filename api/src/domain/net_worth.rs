@@ -98,7 +98,11 @@ pub fn compute(accounts: &[AccountHoldings], then: impl Fn(Uuid) -> Option<Decim
     let mut unpriced: BTreeMap<(Option<Uuid>, String), UnpricedHolding> = BTreeMap::new();
     let mut oldest: Option<DateTime<Utc>> = None;
     for a in accounts {
-        for h in a.holdings {
+        // Unverified and spam tokens are listed on their account only, never here.
+        for h in a.holdings.iter().filter(|h| {
+            !h.has_flag(super::holdings::flag::UNVERIFIED)
+                && !h.has_flag(super::holdings::flag::SPAM)
+        }) {
             let (Some(id), Some(v)) = (h.asset_id, h.value_usd) else {
                 let e = unpriced
                     .entry((h.asset_id, h.symbol.clone()))

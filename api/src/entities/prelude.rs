@@ -12,4 +12,6 @@ pub use super::portfolio_accounts::Entity as PortfolioAccounts;
 pub use super::portfolios::Entity as Portfolios;
 pub use super::recommendations::Entity as Recommendations;
 pub use super::snapshots::Entity as Snapshots;
+pub use super::token_marks::Entity as TokenMarks;
+pub use super::user_tokens::Entity as UserTokens;
 pub use super::users::Entity as Users;

@@ -33,8 +33,12 @@ fn kind_of(route: &str) -> &'static str {
         "recommendation"
     } else if r.starts_with("/api/portfolios") {
         "portfolio"
+    } else if r.starts_with("/api/accounts/{id}/tokens") {
+        "user_token"
     } else if r.starts_with("/api/accounts") {
         "account"
+    } else if r.starts_with("/api/tokens/marks") {
+        "token_mark"
     } else if r.starts_with("/api/admin/evm-chains") {
         "evm_chain"
     } else if r.starts_with("/api/admin/evm-tokens") {

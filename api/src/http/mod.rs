@@ -20,6 +20,7 @@ pub mod portfolios;
 pub mod recommendations;
 pub mod snapshots;
 pub mod sync_progress;
+pub mod tokens;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -102,6 +103,18 @@ pub fn router(state: AppState) -> Router {
             get(manual::manual_history),
         )
         .route("/api/balances/history", get(balances::balance_history))
+        .route(
+            "/api/accounts/{id}/tokens",
+            get(tokens::list_account_tokens).post(tokens::add_account_token),
+        )
+        .route(
+            "/api/accounts/{id}/tokens/{token_id}",
+            axum::routing::delete(tokens::delete_account_token),
+        )
+        .route(
+            "/api/tokens/marks",
+            get(tokens::list_token_marks).put(tokens::set_token_mark),
+        )
         .route(
             "/api/portfolios",
             get(portfolios::list_portfolios).post(portfolios::create_portfolio),

@@ -381,3 +381,94 @@ pub async fn update_ranks(
     }
     Ok(statements)
 }
+
+/// A catalog contract to scan wallets for: the asset it belongs to and what the catalog knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogContract {
+    pub contract_address: String,
+    pub asset_id: Uuid,
+    pub symbol: String,
+    pub name: String,
+    /// Read on chain once and cached here; `None` until a wallet held the token.
+    pub decimals: Option<i32>,
+}
+
+/// The contracts of active catalog assets stored under any of `chains` (a chain's name and
+/// the provider platform ids it is known by), best market-cap rank first, at most `limit`.
+pub async fn catalog_contracts(
+    db: &impl ConnectionTrait,
+    chains: &[String],
+    limit: u64,
+) -> Result<Vec<CatalogContract>, DbErr> {
+    if chains.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = asset_contracts::Entity::find()
+        .find_also_related(assets::Entity)
+        .filter(asset_contracts::Column::Chain.is_in(chains.iter().cloned()))
+        .filter(assets::Column::IsActive.eq(true))
+        .order_by_with_nulls(
+            assets::Column::MarketCapRank,
+            Order::Asc,
+            NullOrdering::Last,
+        )
+        .order_by_asc(asset_contracts::Column::ContractAddress)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, a)| {
+            a.map(|a| CatalogContract {
+                contract_address: c.contract_address.to_ascii_lowercase(),
+                asset_id: a.id,
+                symbol: a.symbol,
+                name: a.name,
+                decimals: c.decimals,
+            })
+        })
+        .collect())
+}
+
+/// Caches a contract's on-chain decimals on its catalog row(s) under any of `chains`.
+pub async fn set_contract_decimals(
+    db: &impl ConnectionTrait,
+    chains: &[String],
+    address: &str,
+    decimals: i32,
+) -> Result<(), DbErr> {
+    asset_contracts::Entity::update_many()
+        .col_expr(asset_contracts::Column::Decimals, Expr::value(decimals))
+        .col_expr(
+            asset_contracts::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now()),
+        )
+        .filter(asset_contracts::Column::Chain.is_in(chains.iter().cloned()))
+        .filter(asset_contracts::Column::ContractAddress.eq(address))
+        .filter(asset_contracts::Column::Decimals.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Symbols (upper case) of active catalog assets with a contract under any of `chains`: what a
+/// look-alike token on that chain would imitate.
+pub async fn catalog_symbols(
+    db: &impl ConnectionTrait,
+    chains: &[String],
+) -> Result<Vec<String>, DbErr> {
+    if chains.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<String> = assets::Entity::find()
+        .select_only()
+        .column(assets::Column::Symbol)
+        .distinct()
+        .inner_join(asset_contracts::Entity)
+        .filter(asset_contracts::Column::Chain.is_in(chains.iter().cloned()))
+        .filter(assets::Column::IsActive.eq(true))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|s| s.trim().to_uppercase()).collect())
+}

@@ -15,4 +15,6 @@ pub mod portfolios;
 pub mod prices;
 pub mod recommendations;
 pub mod snapshots;
+pub mod token_marks;
+pub mod user_tokens;
 pub mod users;

@@ -1,16 +1,35 @@
-//! Wallets on EVM chains: native and token balances of every enabled chain, one Multicall3
-//! batch per chain.
+//! Wallets on EVM chains: native and token balances of every enabled chain, read through
+//! Multicall3 batches, and token discovery (see docs/discovery.md).
+//!
+//! The tokens scanned on a chain are the admin registry (`evm_tokens`) ∪ the catalog's
+//! contracts on that chain (`asset_contracts`, best market-cap rank first, at most
+//! `DISCOVERY_MAX_TOKENS_PER_CHAIN`) ∪ the tokens the account's owner added by contract
+//! (`user_tokens`). Only non-zero balances become holdings. Catalog contracts come without
+//! decimals: a held one with unknown decimals costs one more batch (`decimals`, `symbol`,
+//! `name` of all such tokens at once), and its decimals are cached on the catalog row.
+//!
+//! Valuation and spam: a registry token keeps the admin's link (or the catalog's, by
+//! contract). Any other token is valued only when its contract maps to a catalog asset; else
+//! [`spam::classify`] makes it `unverified` or `spam` (never valued, never in totals). The
+//! owner's mark (`token_marks`) wins: `spam` hides any token, `trusted` lifts a spam verdict.
+
+use std::collections::{HashMap, HashSet};
+
+use futures_util::StreamExt;
 
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::connectors::{ChainTarget, TokenRead, TokenTarget};
+use crate::connectors::{ChainReading, ChainTarget, ConnectorError, TokenRead, TokenTarget};
 use crate::domain::amounts;
+use crate::domain::catalog::KNOWN_GECKO_EVM;
 use crate::domain::holdings::{flag, Kept, RawHolding};
+use crate::domain::identity::{AssetQuery, Resolution};
 use crate::domain::locations::Outcome;
-use crate::entities::accounts;
+use crate::domain::spam::{self, Known, Mark, Verdict};
+use crate::entities::{accounts, evm_chains};
 use crate::state::AppState;
-use crate::store::{evm_chains, evm_tokens};
+use crate::store::{assets, evm_chains as chain_store, evm_tokens, token_marks, user_tokens};
 
 use super::Reading;
 
@@ -23,21 +42,344 @@ pub fn enabled_chains(account: &accounts::Model) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
+/// The keys a chain's catalog contracts may be stored under: its own name (what the catalog
+/// job uses for every configured chain, matched by EVM chain id) and CoinGecko's platform id
+/// for that chain id (contracts stored before the chain was configured).
+pub fn catalog_keys(chain: &evm_chains::Model) -> Vec<String> {
+    let mut keys = vec![chain.chain_name.clone()];
+    for (platform, id) in KNOWN_GECKO_EVM {
+        if id == chain.chain_id && !keys.iter().any(|k| k == platform) {
+            keys.push(platform.to_string());
+        }
+    }
+    keys
+}
+
+/// Where a scanned token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The admin registry: read failures count, and the admin's asset link is trusted.
+    Registry,
+    /// Added by the account's owner.
+    Added,
+    /// A catalog contract: failures and non-tokens are quiet (most catalog tokens are not held).
+    Catalog,
+}
+
+/// One token scanned on a chain.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    /// Lowercase `0x` + 40 hex.
+    pub(crate) address: String,
+    pub(crate) symbol: String,
+    pub(crate) name: String,
+    pub(crate) decimals: Option<u8>,
+    /// The admin's link (registry) or the catalog asset of this contract.
+    pub(crate) asset_id: Option<Uuid>,
+    /// Whether `asset_id` is the catalog's (by contract).
+    pub(crate) catalog: bool,
+    pub(crate) origin: Origin,
+}
+
+/// What one chain scans: the tokens every wallet is read for, and each account's added ones.
+pub(crate) struct ChainPlan {
+    pub(crate) chain: evm_chains::Model,
+    pub(crate) shared: Vec<Candidate>,
+    pub(crate) added: HashMap<Uuid, Vec<Candidate>>,
+    /// Normalised symbols a look-alike on this chain would imitate.
+    pub(crate) known: HashSet<String>,
+}
+
+fn to_u8(d: i32) -> Option<u8> {
+    u8::try_from(d).ok().filter(|d| *d <= 36)
+}
+
+impl ChainPlan {
+    /// Registry ∪ catalog (capped by rank) ∪ the added tokens of these accounts.
+    pub(crate) async fn load(
+        state: &AppState,
+        chain: evm_chains::Model,
+        accounts: &[Uuid],
+    ) -> Result<Self, sea_orm::DbErr> {
+        let db = &state.db;
+        let keys = catalog_keys(&chain);
+        let limit = state.config.discovery_max_tokens_per_chain as u64;
+        let catalog = assets::catalog_contracts(db, &keys, limit).await?;
+        let mut by_address: HashMap<String, usize> = HashMap::new();
+        let mut shared: Vec<Candidate> = Vec::new();
+        for t in evm_tokens::active_for_chain(db, chain.id).await? {
+            let address = t.contract_address.to_ascii_lowercase();
+            by_address.insert(address.clone(), shared.len());
+            shared.push(Candidate {
+                address,
+                symbol: t.symbol.clone(),
+                name: t.name.clone().unwrap_or_else(|| t.symbol.clone()),
+                decimals: to_u8(t.decimals),
+                asset_id: t.asset_id,
+                catalog: false,
+                origin: Origin::Registry,
+            });
+        }
+        for c in catalog {
+            match by_address.get(&c.contract_address) {
+                Some(&i) => {
+                    if shared[i].asset_id.is_none() {
+                        shared[i].asset_id = Some(c.asset_id);
+                        shared[i].catalog = true;
+                    }
+                }
+                None => {
+                    by_address.insert(c.contract_address.clone(), shared.len());
+                    shared.push(Candidate {
+                        address: c.contract_address,
+                        symbol: c.symbol,
+                        name: c.name,
+                        decimals: c.decimals.and_then(to_u8),
+                        asset_id: Some(c.asset_id),
+                        catalog: true,
+                        origin: Origin::Catalog,
+                    });
+                }
+            }
+        }
+        let index = state.asset_index.get(db).await?;
+        let mut added: HashMap<Uuid, Vec<Candidate>> = HashMap::new();
+        for t in user_tokens::for_accounts_on_chain(db, accounts, &chain.chain_name).await? {
+            let address = t.contract_address.to_ascii_lowercase();
+            if by_address.contains_key(&address) {
+                continue;
+            }
+            // A contract the catalog knows beyond the cap is still valued.
+            let asset_id = keys.iter().find_map(|k| {
+                match index.resolve(&AssetQuery {
+                    chain: Some(k),
+                    address: Some(&address),
+                    symbol: None,
+                    name: None,
+                }) {
+                    Resolution::Resolved { asset_id, .. } => Some(asset_id),
+                    _ => None,
+                }
+            });
+            added.entry(t.account_id).or_default().push(Candidate {
+                address,
+                symbol: t.symbol,
+                name: t.name,
+                decimals: to_u8(t.decimals),
+                asset_id,
+                catalog: asset_id.is_some(),
+                origin: Origin::Added,
+            });
+        }
+        let mut known: HashSet<String> = assets::catalog_symbols(db, &keys)
+            .await?
+            .iter()
+            .map(|s| spam::normalise(s))
+            .collect();
+        known.insert(spam::normalise(&chain.native_symbol));
+        Ok(ChainPlan {
+            chain,
+            shared,
+            added,
+            known,
+        })
+    }
+
+    /// Every token of the plan (shared, then each account's added ones, once each).
+    fn all_tokens(&self) -> Vec<&Candidate> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut out: Vec<&Candidate> = Vec::new();
+        let mut ids: Vec<&Uuid> = self.added.keys().collect();
+        ids.sort();
+        for c in self
+            .shared
+            .iter()
+            .chain(ids.into_iter().flat_map(|id| &self.added[id]))
+        {
+            if seen.insert(c.address.as_str()) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Decimals read on chain since the plan was loaded.
+    fn learn_decimals(&mut self, found: &HashMap<String, u8>) {
+        for c in self
+            .shared
+            .iter_mut()
+            .chain(self.added.values_mut().flatten())
+        {
+            if c.decimals.is_none() {
+                c.decimals = found.get(&c.address).copied();
+            }
+        }
+    }
+
+    /// The connector's view of the chain with every token of the plan.
+    pub(crate) fn target(&self) -> ChainTarget {
+        target_of(&self.chain, self.all_tokens())
+    }
+}
+
+fn target_of<'a>(
+    chain: &evm_chains::Model,
+    tokens: impl IntoIterator<Item = &'a Candidate>,
+) -> ChainTarget {
+    ChainTarget {
+        chain_name: chain.chain_name.clone(),
+        chain_id: chain.chain_id,
+        rpc_url: chain.rpc_url.clone(),
+        native_symbol: chain.native_symbol.clone(),
+        native_decimals: chain.native_decimals.clamp(0, 255) as u8,
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenTarget {
+                address: t.address.clone(),
+                symbol: t.symbol.clone(),
+                decimals: t.decimals.unwrap_or(0),
+            })
+            .collect(),
+        multicall3_address: chain.multicall3_address.clone(),
+    }
+}
+
+/// Readings fetched before the sync (the account-sync job reads many wallets of a chain in
+/// shared batches), by account and chain name.
+#[derive(Default)]
+pub struct Prefetched {
+    pub(crate) readings: HashMap<(Uuid, String), Result<ChainReading, ConnectorError>>,
+    pub(crate) plans: HashMap<String, std::sync::Arc<ChainPlan>>,
+    /// Requests of each shared read.
+    batches: Vec<usize>,
+}
+
+impl Prefetched {
+    /// Forgets failed shared reads, so each of those wallets is read on its own (one bad
+    /// batch does not fail a hundred wallets).
+    pub fn drop_failed(&mut self) {
+        self.readings.retain(|_, r| r.is_ok());
+    }
+
+    /// JSON-RPC requests the shared reads took (each batch counted once).
+    pub fn requests(&self) -> usize {
+        self.batches.iter().sum()
+    }
+}
+
+/// Reads `wallets` (account id, address) on every chain they enable, sharing Multicall3
+/// batches between wallets of one chain (`group` wallets per shared read).
+pub async fn prefetch(
+    state: &AppState,
+    wallets: &[(Uuid, String, Vec<String>)],
+    group: usize,
+) -> anyhow::Result<Prefetched> {
+    let registry = chain_store::list(&state.db, Some(true)).await?;
+    let mut out = Prefetched::default();
+    let mut reads = Vec::new();
+    for chain in registry {
+        let on_chain: Vec<&(Uuid, String, Vec<String>)> = wallets
+            .iter()
+            .filter(|(_, _, chains)| chains.contains(&chain.chain_name))
+            .filter(|(_, address, _)| address.parse::<alloy::primitives::Address>().is_ok())
+            .collect();
+        if on_chain.is_empty() {
+            continue;
+        }
+        let ids: Vec<Uuid> = on_chain.iter().map(|w| w.0).collect();
+        let name = chain.chain_name.clone();
+        let plan = std::sync::Arc::new(ChainPlan::load(state, chain, &ids).await?);
+        out.plans.insert(name.clone(), plan.clone());
+        for part in on_chain.chunks(group.max(1)) {
+            let plan = plan.clone();
+            let name = name.clone();
+            let part: Vec<(Uuid, String)> = part.iter().map(|w| (w.0, w.1.clone())).collect();
+            reads.push(async move {
+                let addresses: Vec<String> = part.iter().map(|w| w.1.clone()).collect();
+                let result = state.chains.read_wallets(&plan.target(), &addresses).await;
+                (name, part, result)
+            });
+        }
+    }
+    let limit = state.config.sync.concurrency.max(1) * 2;
+    let results: Vec<_> = futures_util::stream::iter(reads)
+        .buffer_unordered(limit)
+        .collect()
+        .await;
+    for (name, part, result) in results {
+        match result {
+            Ok(readings) => {
+                out.batches.push(readings.first().map_or(0, |r| r.requests));
+                for ((id, _), mut r) in part.into_iter().zip(readings) {
+                    // Held in memory for the whole job: keep only what is held.
+                    r.tokens.retain(
+                        |(_, t)| !matches!(t, TokenRead::Balance(b) if amounts::is_zero_raw(b)),
+                    );
+                    out.readings.insert((id, name.clone()), Ok(r));
+                }
+            }
+            Err(e) => {
+                for (id, _) in part {
+                    out.readings.insert((id, name.clone()), Err(e.clone()));
+                }
+            }
+        }
+    }
+    // One metadata batch per chain for every held token of unknown decimals, so the syncs
+    // that follow need none.
+    for (name, plan) in out.plans.iter_mut() {
+        let held: HashSet<&str> = out
+            .readings
+            .iter()
+            .filter(|((_, chain), _)| chain == name)
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .flat_map(|r| r.tokens.iter())
+            .filter(|(_, t)| matches!(t, TokenRead::Balance(_)))
+            .map(|(a, _)| a.as_str())
+            .collect();
+        let Some(plan) = std::sync::Arc::get_mut(plan) else {
+            continue;
+        };
+        let unknown: Vec<(&Candidate, &str)> = plan
+            .all_tokens()
+            .into_iter()
+            .filter(|t| t.decimals.is_none() && held.contains(t.address.as_str()))
+            .map(|t| (t, ""))
+            .collect();
+        match decimals_of(state, plan, &unknown).await {
+            Ok(found) => plan.learn_decimals(&found),
+            Err(e) => {
+                tracing::warn!(chain = %name, error = %e, "token decimals could not be read; each sync asks again")
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(super) async fn read(
+    state: &AppState,
+    account: &accounts::Model,
+    prefetched: &Prefetched,
+) -> anyhow::Result<Reading> {
     let wallet = account
         .wallet_address
         .clone()
         .ok_or_else(|| anyhow::anyhow!("the wallet has no address"))?;
     let wanted = enabled_chains(account);
-    let registry = evm_chains::list(&state.db, None).await?;
+    let registry = chain_store::list(&state.db, None).await?;
     let mut outcomes: Vec<(String, Outcome)> = Vec::new();
     let mut kept = Kept::default();
-    let mut targets = Vec::new();
+    let mut plans = Vec::new();
     for name in &wanted {
         match registry.iter().find(|c| &c.chain_name == name) {
             Some(c) if c.is_active => {
-                let tokens = evm_tokens::active_for_chain(&state.db, c.id).await?;
-                targets.push((c.clone(), tokens));
+                let plan = match prefetched.plans.get(name) {
+                    Some(p) => p.clone(),
+                    None => {
+                        std::sync::Arc::new(ChainPlan::load(state, c.clone(), &[account.id]).await?)
+                    }
+                };
+                plans.push(plan);
             }
             found => {
                 let why = if found.is_some() {
@@ -50,29 +392,25 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
             }
         }
     }
-    let reads = targets.iter().map(|(chain, tokens)| {
-        let target = ChainTarget {
-            chain_name: chain.chain_name.clone(),
-            chain_id: chain.chain_id,
-            rpc_url: chain.rpc_url.clone(),
-            native_symbol: chain.native_symbol.clone(),
-            native_decimals: chain.native_decimals.clamp(0, 255) as u8,
-            tokens: tokens
-                .iter()
-                .map(|t| TokenTarget {
-                    address: t.contract_address.clone(),
-                    symbol: t.symbol.clone(),
-                    decimals: t.decimals.clamp(0, 255) as u8,
-                })
-                .collect(),
-            multicall3_address: chain.multicall3_address.clone(),
-        };
+    let reads = plans.iter().map(|plan| {
         let wallet = wallet.clone();
-        async move { (target.clone(), state.chains.read(&target, &wallet).await) }
+        let key = (account.id, plan.chain.chain_name.clone());
+        async move {
+            match prefetched.readings.get(&key) {
+                Some(r) => (true, r.clone()),
+                None => {
+                    let own = plan.added.get(&account.id).into_iter().flatten();
+                    let target = target_of(&plan.chain, plan.shared.iter().chain(own));
+                    (false, state.chains.read(&target, &wallet).await)
+                }
+            }
+        }
     });
     let results = futures_util::future::join_all(reads).await;
     let mut raw = Vec::new();
-    for ((chain, tokens), (target, result)) in targets.iter().zip(results) {
+    let marks = marks_of(state, account.user_id).await?;
+    for (plan, (was_prefetched, result)) in plans.iter().zip(results) {
+        let chain = &plan.chain;
         let name = &chain.chain_name;
         let reading = match result {
             Ok(r) => r,
@@ -86,36 +424,100 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
             raw.push(chain_holding(
                 &chain.native_symbol,
                 &reading.native,
-                target.native_decimals,
+                chain.native_decimals.clamp(0, 255) as u8,
                 name,
                 None,
                 chain.native_asset_id,
             ));
         }
+        let reads: HashMap<&str, &TokenRead> = reading
+            .tokens
+            .iter()
+            .map(|(a, r)| (a.as_str(), r))
+            .collect();
+        let empty = HashMap::new();
+        let chain_marks = marks.get(name).unwrap_or(&empty);
+        let own = plan.added.get(&account.id).into_iter().flatten();
         let mut failures = Vec::new();
         let mut notes = Vec::new();
-        for ((address, read), token) in reading.tokens.iter().zip(tokens) {
-            let what = format!("{} ({address})", token.symbol);
-            match read {
-                TokenRead::Balance(amount) if amounts::is_zero_raw(amount) => {}
-                TokenRead::Balance(amount) => raw.push(chain_holding(
-                    &token.symbol,
-                    amount,
-                    token.decimals.clamp(0, 255) as u8,
-                    name,
-                    Some(address.clone()),
-                    token.asset_id,
-                )),
-                TokenRead::NotAToken(why) => {
+        let mut catalog_failed = 0usize;
+        let mut held: Vec<(&Candidate, &str)> = Vec::new();
+        for token in plan.shared.iter().chain(own) {
+            let what = format!("{} ({})", token.symbol, token.address);
+            // A prefetched reading keeps only non-zero balances.
+            let read = match reads.get(token.address.as_str()) {
+                Some(r) => (*r).clone(),
+                None if was_prefetched => TokenRead::Balance("0".into()),
+                None => TokenRead::Failed("no answer for this token".into()),
+            };
+            match (read, token.origin) {
+                (TokenRead::Balance(amount), _) if amounts::is_zero_raw(&amount) => {}
+                (TokenRead::Balance(_), _) => {
+                    let amount = reads[token.address.as_str()].balance().unwrap_or_default();
+                    held.push((token, amount));
+                }
+                (TokenRead::NotAToken(_), Origin::Catalog) => {}
+                (TokenRead::NotAToken(why), _) => {
                     count_token_failure(state, name, "not_a_token");
                     notes.push(format!("{what} left out: {why}"));
                 }
-                TokenRead::Failed(why) => {
+                (TokenRead::Failed(_), Origin::Catalog) => {
+                    count_token_failure(state, name, "failed");
+                    catalog_failed += 1;
+                    kept.tokens.push((name.clone(), token.address.clone()));
+                }
+                (TokenRead::Failed(why), _) => {
                     count_token_failure(state, name, "failed");
                     failures.push(format!("{what}: {why}; previous balance kept"));
-                    kept.tokens.push((name.clone(), address.clone()));
+                    kept.tokens.push((name.clone(), token.address.clone()));
                 }
             }
+        }
+        if catalog_failed > 0 {
+            notes.push(format!(
+                "{catalog_failed} catalog token(s) could not be read; any earlier balance of them is kept"
+            ));
+        }
+        let decimals = decimals_of(state, plan, &held).await;
+        for (token, amount) in held {
+            let decimals = match (token.decimals, &decimals) {
+                (Some(d), _) => d,
+                (None, Ok(found)) => match found.get(&token.address) {
+                    Some(&d) => d,
+                    None => {
+                        notes.push(format!(
+                            "{} ({}) left out: it answers no decimals()",
+                            token.symbol, token.address
+                        ));
+                        continue;
+                    }
+                },
+                (None, Err(e)) => {
+                    failures.push(format!(
+                        "{} ({}): its decimals could not be read ({e}); previous balance kept",
+                        token.symbol, token.address
+                    ));
+                    kept.tokens.push((name.clone(), token.address.clone()));
+                    continue;
+                }
+            };
+            let mut h = chain_holding(
+                &token.symbol,
+                amount,
+                decimals,
+                name,
+                Some(token.address.clone()),
+                None,
+            );
+            let mark = chain_marks.get(&token.address).copied();
+            match verdict(token, mark, &plan.known) {
+                Verdict::Verified { asset_id } => h.known_asset = Some(asset_id),
+                // The admin's registry without a link: identified by contract, then symbol.
+                Verdict::Unverified if token.origin == Origin::Registry => {}
+                Verdict::Unverified => h.flags.push(flag::UNVERIFIED.to_string()),
+                Verdict::Spam { .. } => h.flags.push(flag::SPAM.to_string()),
+            }
+            raw.push(h);
         }
         outcomes.push((
             name.clone(),
@@ -132,6 +534,72 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
         kept,
         permission_warning: None,
     })
+}
+
+/// The verdict on a held token: registry links and catalog contracts are verified (unless the
+/// owner marked them spam); anything else goes through the spam rules.
+fn verdict(token: &Candidate, mark: Option<Mark>, known: &HashSet<String>) -> Verdict {
+    if token.origin == Origin::Registry && mark != Some(Mark::Spam) {
+        if let Some(asset_id) = token.asset_id {
+            return Verdict::Verified { asset_id };
+        }
+        return Verdict::Unverified;
+    }
+    let catalog = token.asset_id.filter(|_| token.catalog);
+    spam::classify(
+        &token.symbol,
+        &token.name,
+        catalog,
+        mark,
+        &Known { symbols: known },
+    )
+}
+
+/// The owner's marks, by chain then lowercase contract.
+async fn marks_of(
+    state: &AppState,
+    user_id: Uuid,
+) -> Result<HashMap<String, HashMap<String, Mark>>, sea_orm::DbErr> {
+    let mut out: HashMap<String, HashMap<String, Mark>> = HashMap::new();
+    for m in token_marks::list_for_user(&state.db, user_id).await? {
+        if let Some(mark) = token_marks::parse_mark(&m.mark) {
+            out.entry(m.chain)
+                .or_default()
+                .insert(m.contract_address, mark);
+        }
+    }
+    Ok(out)
+}
+
+/// Decimals of held tokens whose decimals are unknown, read in one batch and cached on their
+/// catalog rows. A token that answers none is missing from the map.
+async fn decimals_of(
+    state: &AppState,
+    plan: &ChainPlan,
+    held: &[(&Candidate, &str)],
+) -> Result<HashMap<String, u8>, ConnectorError> {
+    let unknown: Vec<String> = held
+        .iter()
+        .filter(|(t, _)| t.decimals.is_none())
+        .map(|(t, _)| t.address.clone())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let target = target_of(&plan.chain, []);
+    let metas = state.chains.token_metadata(&target, &unknown).await?;
+    let keys = catalog_keys(&plan.chain);
+    let mut out = HashMap::new();
+    for (address, meta) in unknown.into_iter().zip(metas) {
+        let Some(d) = meta.decimals.filter(|d| *d <= 36) else {
+            continue;
+        };
+        if let Err(e) = assets::set_contract_decimals(&state.db, &keys, &address, d.into()).await {
+            tracing::warn!(token = %address, error = %e, "could not cache a token's decimals");
+        }
+        out.insert(address, d);
+    }
+    Ok(out)
 }
 
 fn count_token_failure(state: &AppState, chain: &str, reason: &str) {

@@ -12,7 +12,7 @@ pub mod manual;
 pub mod progress;
 pub mod sources;
 
-pub use evm::enabled_chains;
+pub use evm::{enabled_chains, prefetch, Prefetched};
 pub use exchange::{connector as exchange_connector, credentials, TRADE_WARNING};
 
 use std::collections::{HashMap, HashSet};
@@ -98,6 +98,15 @@ pub async fn sync_account(
     state: &AppState,
     account: accounts::Model,
 ) -> Result<accounts::Model, SyncError> {
+    sync_prefetched(state, account, &Prefetched::default()).await
+}
+
+/// [`sync_account`] with chain readings already fetched (the job's shared batches).
+pub async fn sync_prefetched(
+    state: &AppState,
+    account: accounts::Model,
+    prefetched: &Prefetched,
+) -> Result<accounts::Model, SyncError> {
     let _held = state
         .syncing
         .take(account.id)
@@ -119,7 +128,7 @@ pub async fn sync_account(
     account_store::mark_sync_started(&state.db, account.id, started).await?;
     let source = sources::source_of(&account);
     let result = match &source {
-        Ok(s) => s.read(state, &account).await,
+        Ok(s) => s.read(state, &account, prefetched).await,
         Err(why) => Err(anyhow::anyhow!(why.clone())),
     };
     let reading = match result {

@@ -8,7 +8,7 @@ use crate::domain::evm_address::{self, AddressError};
 use crate::entities::accounts;
 use crate::state::AppState;
 
-use super::{evm, exchange, manual, Reading};
+use super::{evm, exchange, manual, Prefetched, Reading};
 
 /// One kind of account source.
 #[async_trait::async_trait]
@@ -18,8 +18,14 @@ pub trait Source: Send + Sync {
     fn name(&self) -> &'static str;
     /// The locations an account of this source has, to mark when a read fails as a whole.
     fn locations(&self, state: &AppState, account: &accounts::Model) -> Vec<String>;
-    /// Reads the account's balances now.
-    async fn read(&self, state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading>;
+    /// Reads the account's balances now (`prefetched`: readings the account-sync job already
+    /// made in batches shared between accounts; sources that share none ignore it).
+    async fn read(
+        &self,
+        state: &AppState,
+        account: &accounts::Model,
+        prefetched: &Prefetched,
+    ) -> anyhow::Result<Reading>;
 }
 
 /// A wallet family: how its addresses are written, checked and stored.
@@ -64,7 +70,12 @@ impl Source for Exchange {
     fn locations(&self, state: &AppState, account: &accounts::Model) -> Vec<String> {
         exchange::locations(state, account)
     }
-    async fn read(&self, state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
+    async fn read(
+        &self,
+        state: &AppState,
+        account: &accounts::Model,
+        _: &Prefetched,
+    ) -> anyhow::Result<Reading> {
         exchange::read(state, account).await
     }
 }
@@ -77,8 +88,13 @@ impl Source for Evm {
     fn locations(&self, _: &AppState, account: &accounts::Model) -> Vec<String> {
         evm::enabled_chains(account)
     }
-    async fn read(&self, state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
-        evm::read(state, account).await
+    async fn read(
+        &self,
+        state: &AppState,
+        account: &accounts::Model,
+        prefetched: &Prefetched,
+    ) -> anyhow::Result<Reading> {
+        evm::read(state, account, prefetched).await
     }
 }
 
@@ -90,7 +106,12 @@ impl Source for Manual {
     fn locations(&self, _: &AppState, _: &accounts::Model) -> Vec<String> {
         vec![manual::LOCATION.to_string()]
     }
-    async fn read(&self, state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
+    async fn read(
+        &self,
+        state: &AppState,
+        account: &accounts::Model,
+        _: &Prefetched,
+    ) -> anyhow::Result<Reading> {
         manual::read(state, account).await
     }
 }

@@ -24,6 +24,7 @@ const MULTICALL3_DEPLOYER: &str = "0x05f32b3cc3888453ff71b01135b34ff8e41263f2";
 const MULTICALL3_CODE_HASH: &str =
     "0xd5c15df687b16f2ff992fc8d767b4216323184a2bbc6ee2f9c398c318e770891";
 const TEST_TOKEN_BIN: &str = include_str!("../fixtures/evm/TestToken.bin");
+const NAMED_TOKEN_BIN: &str = include_str!("../fixtures/evm/NamedToken.bin");
 
 /// anvil's first dev account, unlocked: `eth_sendTransaction` from it needs no key.
 pub const DEV_ACCOUNT: &str = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
@@ -238,6 +239,19 @@ impl Anvil {
             TEST_TOKEN_BIN.trim(),
             &word(U256::from(decimals))[2..]
         );
+        let receipt = self.send(None, &data).await;
+        receipt["contractAddress"]
+            .as_str()
+            .expect("a contract address")
+            .to_ascii_lowercase()
+    }
+
+    /// Deploys the test ERC-20 that reports this name and symbol (`NamedToken`); returns its
+    /// lowercase address.
+    pub async fn deploy_named_token(&self, decimals: u8, name: &str, symbol: &str) -> String {
+        use alloy::sol_types::SolValue;
+        let args = (U256::from(decimals), name.to_string(), symbol.to_string()).abi_encode_params();
+        let data = format!("0x{}{}", NAMED_TOKEN_BIN.trim(), alloy::hex::encode(args));
         let receipt = self.send(None, &data).await;
         receipt["contractAddress"]
             .as_str()

@@ -146,19 +146,19 @@ async fn native_balance_and_tokens_of_0_6_8_and_18_decimals_are_read_exactly_thr
         addresses, requested,
         "one entry per token, in request order"
     );
-    // eth_blockNumber, eth_getCode (Multicall3?), eth_getBalance, one aggregate3.
-    assert_eq!(cold.requests, 4);
+    // eth_blockNumber, eth_getCode (Multicall3?), one aggregate3 (getEthBalance inside).
+    assert_eq!(cold.requests, 3);
 
     let warm = client.read(&target, WALLET).await.unwrap();
     assert_eq!(warm.native, cold.native);
     assert_eq!(warm.tokens, cold.tokens);
-    assert_eq!(warm.requests, 3, "ceil(4 / 200) + 2 on a warm client");
+    assert_eq!(warm.requests, 2, "ceil(4 / 200) + 1 on a warm client");
 
-    assert_eq!(upstream_count(&metrics, "ok"), 7);
+    assert_eq!(upstream_count(&metrics, "ok"), 5);
     let rendered = metrics.render();
     assert!(
         rendered.contains(&format!(
-            "upstream_request_duration_seconds_count{{provider=\"evm:{CHAIN}\"}} 7"
+            "upstream_request_duration_seconds_count{{provider=\"evm:{CHAIN}\"}} 5"
         )),
         "{rendered}"
     );
@@ -315,8 +315,8 @@ async fn a_chain_without_multicall3_falls_back_to_one_call_per_token_with_the_sa
     assert_eq!(balances(&warm), expected);
     assert_eq!(kinds(&batched), kinds(&cold));
     assert_eq!((batched.native.as_str(), cold.native.as_str()), ("5", "5"));
-    // eth_blockNumber, eth_getCode, eth_getBalance, aggregate3, eth_getCode of the empty answer.
-    assert_eq!(batched.requests, 5);
+    // eth_blockNumber, eth_getCode, aggregate3 (native inside), eth_getCode of the empty answer.
+    assert_eq!(batched.requests, 4);
     assert_eq!(
         cold.requests,
         4 + n,
@@ -326,7 +326,7 @@ async fn a_chain_without_multicall3_falls_back_to_one_call_per_token_with_the_sa
 }
 
 #[tokio::test]
-async fn with_chunk_size_2_five_tokens_take_ceil_5_over_2_plus_2_requests_when_warm() {
+async fn with_chunk_size_2_five_tokens_take_ceil_5_over_2_plus_1_requests_when_warm() {
     let anvil = Anvil::start().await;
     anvil.deploy_multicall3().await;
     let code = anvil.code(&anvil.deploy_token(18).await).await;
@@ -348,10 +348,10 @@ async fn with_chunk_size_2_five_tokens_take_ceil_5_over_2_plus_2_requests_when_w
     let cold = client.read(&target, WALLET).await.unwrap();
     let warm = client.read(&target, WALLET).await.unwrap();
     assert_eq!(
-        cold.requests, 6,
-        "eth_blockNumber + eth_getCode + eth_getBalance + 3 chunks"
+        cold.requests, 5,
+        "eth_blockNumber + eth_getCode + 3 chunks (the native balance in the first)"
     );
-    assert_eq!(warm.requests, 5usize.div_ceil(2) + 2);
+    assert_eq!(warm.requests, 5usize.div_ceil(2) + 1);
     let got: HashMap<_, _> = warm
         .tokens
         .iter()
@@ -468,7 +468,7 @@ fn evm_settings_come_from_the_environment_with_their_defaults() {
     assert_eq!(
         defaults,
         EvmConfig {
-            multicall_chunk_size: 200,
+            multicall_chunk_size: 500,
             rpc_timeout: Duration::from_secs(15),
             rpc_retries: 2,
         }
@@ -565,7 +565,8 @@ async fn native_and_token_balances_of_one_reading_are_read_at_the_block_of_one_e
             r
         );
     }
-    assert!(methods.contains(&"eth_getBalance") && methods.contains(&"eth_call"));
+    // The native balance rides in the batch (Multicall3's getEthBalance).
+    assert!(!methods.contains(&"eth_getBalance") && methods.contains(&"eth_call"));
 }
 
 #[tokio::test]
@@ -584,8 +585,8 @@ async fn the_chain_rows_multicall3_address_is_used_instead_of_the_canonical_one(
     let reading = client.read(&target, WALLET).await.unwrap();
     assert_eq!(balances(&reading), expected);
     assert_eq!(
-        reading.requests, 4,
-        "eth_blockNumber, eth_getCode, eth_getBalance, one aggregate3 at the row's address"
+        reading.requests, 3,
+        "eth_blockNumber, eth_getCode, one aggregate3 at the row's address (native inside)"
     );
 }
 
@@ -607,11 +608,11 @@ async fn a_chain_found_without_multicall3_is_checked_again_after_the_recheck_int
     tokio::time::sleep(Duration::from_millis(350)).await;
     let rechecked = client.read(&target, WALLET).await.unwrap();
     assert_eq!(
-        rechecked.requests, 4,
-        "checked again, found, and batched through Multicall3"
+        rechecked.requests, 3,
+        "checked again, found, and batched through Multicall3 (native inside)"
     );
     let warm = client.read(&target, WALLET).await.unwrap();
-    assert_eq!(warm.requests, 3);
+    assert_eq!(warm.requests, 2);
     for r in [&without, &remembered, &rechecked, &warm] {
         assert_eq!(balances(r), expected);
     }

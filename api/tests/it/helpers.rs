@@ -280,6 +280,14 @@ impl TestApp {
         Self::on_db_with(fresh_db().await, &[], None, Some(exchange)).await
     }
 
+    /// [`TestApp::with_chain_reader`] with these settings.
+    pub async fn with_chain_reader_and_vars(
+        chains: Arc<dyn api::connectors::ChainBalances>,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        Self::on_db_with(fresh_db().await, vars, Some(chains), None).await
+    }
+
     async fn on_db(test_db: TestDb, vars: &[(&str, &str)]) -> Self {
         Self::on_db_with(test_db, vars, None, None).await
     }

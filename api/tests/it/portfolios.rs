@@ -586,11 +586,17 @@ async fn every_owned_route_of_the_openapi_document_is_404_for_another_user() {
         } else {
             &account
         };
-        let concrete = path.replace("{id}", id).replace("{account_id}", &account);
+        let concrete = path
+            .replace("{id}", id)
+            .replace("{account_id}", &account)
+            .replace("{token_id}", &uuid::Uuid::new_v4().to_string());
         for method in item.as_object().unwrap().keys() {
             let m: Method = method.to_uppercase().parse().unwrap();
             let body = match (method.as_str(), path.as_str()) {
                 ("post", p) if p.ends_with("/accounts") => Some(json!({"account_id": bobs})),
+                ("post", p) if p.ends_with("/tokens") => Some(
+                    json!({"chain": "ethereum", "contract_address": "0x000000000000000000000000000000000000beef"}),
+                ),
                 ("put", p) if p.starts_with("/api/portfolios") => {
                     Some(json!({"name": "Bob's now"}))
                 }

@@ -156,6 +156,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tokens added to one of the user's wallets. */
+        get: operations["list_account_tokens"];
+        put?: never;
+        /**
+         * Add a token to a wallet by contract address; its symbol, name and decimals are read on
+         *     chain (one Multicall3 batch) and the next sync scans it.
+         */
+        post: operations["add_account_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{id}/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a token added to a wallet (its holding goes at the next sync). */
+        delete: operations["delete_account_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/evm-chains": {
         parameters: {
             query?: never;
@@ -604,6 +642,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tokens/marks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's marks on tokens. */
+        get: operations["list_token_marks"];
+        /**
+         * Mark a token (chain + contract) as spam or trusted for the user, or clear the mark; the
+         *     user's accounts apply it at their next sync.
+         */
+        put: operations["set_token_mark"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -704,6 +763,12 @@ export interface components {
         };
         /** @enum {string} */
         AccountType: "exchange" | "wallet" | "manual";
+        AddTokenRequest: {
+            /** @description A chain the wallet enables (`ethereum`, `base`, …). */
+            chain: string;
+            /** @description The token's contract (`0x` + 40 hex; mixed case must be a correct EIP-55 checksum). */
+            contract_address: string;
+        };
         /** @description A chain as the admin sees it. */
         AdminChainResponse: {
             /** Format: int64 */
@@ -1243,6 +1308,11 @@ export interface components {
             /** @description How much is held, a decimal in a string (`"0.5"`); `"0"` removes the asset. */
             quantity: string;
         };
+        /**
+         * @description The user's mark on a token.
+         * @enum {string}
+         */
+        Mark: "spam" | "trusted";
         MarketStatusResponse: {
             /**
              * Format: int64
@@ -1410,6 +1480,11 @@ export interface components {
             symbol: string;
             target_pct: string;
         };
+        SetTokenMarkRequest: {
+            chain: string;
+            contract_address: string;
+            mark?: null | components["schemas"]["Mark"];
+        };
         /** @enum {string} */
         Side: "buy" | "sell";
         SnapshotResponse: {
@@ -1486,6 +1561,14 @@ export interface components {
             /** @description Which snapshot the point comes from: `eod`, or `manual` on days without one. */
             snapshot_type: string;
             total_value_usd: string;
+        };
+        /** @description The user's mark on a token. */
+        TokenMarkResponse: {
+            chain: string;
+            contract_address: string;
+            mark: components["schemas"]["Mark"];
+            /** Format: date-time */
+            updated_at: string;
         };
         TokenResponse: {
             /**
@@ -1580,6 +1663,22 @@ export interface components {
             logo_url?: string | null;
             name?: string | null;
             symbol?: string | null;
+        };
+        /** @description A token the user added to a wallet. */
+        UserTokenResponse: {
+            /** Format: uuid */
+            account_id: string;
+            chain: string;
+            contract_address: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int32 */
+            decimals: number;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description As the contract reports it (shown as is; the spam rules judge it at sync). */
+            symbol: string;
         };
         ValuedAs: {
             /**
@@ -2474,6 +2573,283 @@ export interface operations {
             };
             /** @description Already syncing */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_account_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The added tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserTokenResponse"][];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_account_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserTokenResponse"];
+                };
+            };
+            /** @description Malformed id or body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description token_exists: the wallet already has this token */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description validation_failed: invalid fields (not a wallet, a chain the wallet does not enable, a malformed address); not_a_token: the contract answers no decimals(); rpc_unreachable: the chain could not be read */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_account_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
+                /** @description Added token id */
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of this user, or no such token on it */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5393,6 +5769,160 @@ export interface operations {
                 };
             };
             /** @description from after to */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_token_marks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's marks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenMarkResponse"][];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_token_mark: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetTokenMarkRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored (or cleared) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description validation_failed: unknown chain or malformed address */
             422: {
                 headers: {
                     [name: string]: unknown;
