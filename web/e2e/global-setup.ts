@@ -174,6 +174,7 @@ export default async function globalSetup() {
     process.env.E2E_WEB_URL = webUrl;
     process.env.E2E_API_URL = `http://127.0.0.1:${apiPort}`;
     process.env.E2E_ANVIL_URL = `http://127.0.0.1:${anvilPort}`;
+    process.env.E2E_MARKET_URL = `http://127.0.0.1:${marketPort}`;
     process.env.E2E_FLAKY_RPC_URL = `http://127.0.0.1:${flakyPort}`;
     process.env.E2E_DATABASE_URL = databaseUrl(db);
     process.env.E2E_OIDC_STATS = idp.stats;

@@ -1,6 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
-import { screenshot, signIn } from "./helpers";
-import { ADMIN } from "./users";
+import { expectToast, screenshot, signIn } from "./helpers";
+import { deployNamedToken, mint } from "./support/erc20";
+import { ADMIN, ANVIL_ACCOUNT_0 } from "./users";
+
+/** anvil's eighth dev account, used by no other spec. */
+const DISCOVERY_WALLET = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955";
 
 // Issue 14: every holding found. A manual account (cold storage) is valued like any other, and
 // its edits are kept. Runs as the admin after the trust spec (which leaves ETH priced at $3000).
@@ -12,6 +16,25 @@ let page: Page;
 test.afterAll(async () => {
   await page?.context().close();
 });
+
+async function api<T>(method: "GET" | "POST" | "PUT", path: string, data?: unknown): Promise<T> {
+  const res = await page.request.fetch(`/api/backend${path}`, { method, data });
+  expect(res.ok(), `${method} ${path}: ${res.status()} ${await res.text()}`).toBe(true);
+  return (await res.json()) as T;
+}
+
+async function runJob(name: string) {
+  await page.goto("/admin");
+  const job = page.locator(`[data-testid="job-row"][data-job="${name}"]`);
+  await job.getByRole("button", { name: `Run ${name}` }).click();
+  await expect(job.getByTestId("job-run-status")).toHaveText(/succeeded|partial|failed/, { timeout: 60_000 });
+  await expect(job.getByTestId("job-run-status")).not.toHaveText("failed");
+}
+
+async function listCoin(coin: { id: string; symbol: string; name: string; platforms: Record<string, string>; price?: number }) {
+  const res = await fetch(`${process.env.E2E_MARKET_URL}/__e2e/coins`, { method: "POST", body: JSON.stringify(coin) });
+  expect(res.status).toBe(204);
+}
 
 test("a manual account's entered holdings are valued, checked field by field, and kept as history", async ({ browser }) => {
   page = await (await browser.newContext()).newPage();
@@ -51,4 +74,65 @@ test("a manual account's entered holdings are valued, checked field by field, an
   await expect(page.getByTestId("manual-history").locator("li")).toHaveCount(2);
   await expect(page.getByTestId("manual-history")).toContainText("Ledger in the safe");
   await screenshot(page, "manual-account");
+});
+
+test("a wallet shows a catalog token no admin registered, and keeps spam and unverified tokens out of its total", async () => {
+  const rpc = process.env.E2E_ANVIL_URL!;
+  // On chain: a catalog token (CAT), a USDC look-alike and a token no catalog knows.
+  const cat = await deployNamedToken(rpc, ANVIL_ACCOUNT_0, 6, "Catty", "CAT");
+  const fakeUsdc = await deployNamedToken(rpc, ANVIL_ACCOUNT_0, 6, "USD Coin", "USDC");
+  const odd = await deployNamedToken(rpc, ANVIL_ACCOUNT_0, 18, "Oddity", "ODD");
+  const mine = await deployNamedToken(rpc, ANVIL_ACCOUNT_0, 8, "Mine Token", "MINE");
+  await mint(rpc, ANVIL_ACCOUNT_0, cat, DISCOVERY_WALLET, 1_500_000n); // 1.5 CAT
+  await mint(rpc, ANVIL_ACCOUNT_0, fakeUsdc, DISCOVERY_WALLET, 1_000_000_000_000n); // "1,000,000 USDC"
+  await mint(rpc, ANVIL_ACCOUNT_0, odd, DISCOVERY_WALLET, 5n * 10n ** 18n);
+
+  // The catalog lists CAT (at $2) and the real USDC at another contract of the test chain.
+  await listCoin({ id: "catty", symbol: "cat", name: "Catty", platforms: { "anvil-e2e": cat }, price: 2 });
+  await listCoin({ id: "usd-coin", symbol: "usdc", name: "USDC", platforms: { "anvil-e2e": "0x000000000000000000000000000000000000dead" } });
+  await runJob("fetch-all-coins");
+  await runJob("price-collection");
+
+  const chains = await api<{ chain_name: string }[]>("GET", "/chains");
+  expect(chains.map((c) => c.chain_name)).toContain("anvil");
+  const wallet = await api<{ id: string }>("POST", "/accounts", { name: "Discovery wallet", account_type: "wallet", wallet_address: DISCOVERY_WALLET, enabled_chains: ["anvil"] });
+  await api("POST", `/accounts/${wallet.id}/sync`);
+
+  await page.goto(`/accounts/${wallet.id}`);
+  // CAT was found without any registry entry and is valued: 1.5 × $2 (plus the wallet's ETH).
+  const table = page.getByRole("table", { name: /Holdings of Discovery wallet/ });
+  await expect(table.getByRole("row").filter({ hasText: "CAT" })).toContainText("$3.00");
+  await expect(table).not.toContainText("ODD");
+  await expect(table).not.toContainText("USDC");
+  const acc = await api<{ total_value_usd: string; holdings: { symbol: string; flags?: string[]; value_usd?: string | null }[] }>("GET", `/accounts/${wallet.id}`);
+  const flagsOf = (s: string) => acc.holdings.find((h) => h.symbol === s)?.flags ?? [];
+  expect(flagsOf("USDC")).toContain("spam");
+  expect(flagsOf("ODD")).toContain("unverified");
+  const counted = acc.holdings.filter((h) => !(h.flags ?? []).some((f) => f === "spam" || f === "unverified"));
+  const sum = counted.reduce((t, h) => t + Number(h.value_usd ?? 0), 0);
+  expect(Number(acc.total_value_usd)).toBeCloseTo(sum, 6);
+
+  // The unverified list is collapsed; spam is hidden until asked.
+  const unverified = page.getByTestId("unverified-tokens");
+  await unverified.locator("summary").click();
+  await expect(unverified.getByTestId("token-line")).toHaveCount(1);
+  await expect(unverified).toContainText("ODD");
+  await expect(page.getByTestId("spam-tokens")).toHaveCount(0);
+  await page.getByLabel(/Show spam/).check();
+  await expect(page.getByTestId("spam-tokens")).toContainText("USDC");
+  await screenshot(page, "discovery-wallet");
+
+  // Marking ODD as spam moves it at once.
+  await unverified.getByRole("button", { name: "Mark as spam" }).click();
+  await expectToast(page, "Marked as spam");
+  await expect(page.getByTestId("spam-tokens")).toContainText("ODD");
+
+  // A token added by contract: its symbol is read on chain.
+  await page.getByLabel("Token contract").fill("0x12");
+  await page.getByRole("button", { name: "Add token" }).click();
+  await expect(page.locator("#token-contract-error")).toHaveText(/40 hex characters/);
+  await page.getByLabel("Token contract").fill(mine);
+  await page.getByRole("button", { name: "Add token" }).click();
+  await expect(page.getByTestId("added-tokens")).toContainText("MINE");
+  await expect(page.getByTestId("added-tokens")).toContainText("Mine Token");
 });

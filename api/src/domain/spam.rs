@@ -104,6 +104,37 @@ pub fn classify(
     }
 }
 
+/// Applies the owner's marks to stored holdings, so a mark shows at once (the next sync judges
+/// the same way): `spam` hides a token whatever it is; `trusted` turns a spam verdict into
+/// `unverified` (or lifts it from a catalog token, which is then valued again). Marks are keyed
+/// by `(chain, lowercase contract)`.
+pub fn apply_marks(
+    holdings: &mut [super::holdings::Holding],
+    marks: &std::collections::HashMap<(String, String), Mark>,
+) {
+    use super::holdings::flag;
+    for h in holdings.iter_mut() {
+        let (Some(chain), Some(contract)) = (&h.chain, &h.contract_address) else {
+            continue;
+        };
+        match marks.get(&(chain.clone(), contract.to_lowercase())) {
+            Some(Mark::Spam) => {
+                h.flags.retain(|f| f != flag::UNVERIFIED);
+                h.flag(flag::SPAM);
+                h.value_usd = None;
+                h.is_dust = false;
+            }
+            Some(Mark::Trusted) if h.has_flag(flag::SPAM) => {
+                h.flags.retain(|f| f != flag::SPAM);
+                if h.asset_id.is_none() {
+                    h.flag(flag::UNVERIFIED);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +230,44 @@ mod tests {
             ),
             spam(SpamReason::MarkedByUser)
         );
+    }
+
+    #[test]
+    fn marks_show_at_once_on_stored_holdings() {
+        use crate::domain::holdings::{flag, Holding};
+        let h = |contract: &str, asset: Option<Uuid>, flags: &[&str]| Holding {
+            asset_id: asset,
+            symbol: "T".into(),
+            quantity: rust_decimal::Decimal::ONE,
+            raw_amount: Some("1".into()),
+            decimals: Some(0),
+            location: "ethereum".into(),
+            chain: Some("ethereum".into()),
+            contract_address: Some(contract.into()),
+            price_usd: None,
+            value_usd: asset.map(|_| rust_decimal::Decimal::ONE),
+            price_source: None,
+            price_at: None,
+            is_dust: false,
+            identified_by: "contract".into(),
+            kind: "spot".into(),
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            synced_at: None,
+            quantity_text: None,
+        };
+        let asset = Uuid::from_u128(7);
+        let mut list = vec![
+            h("0xaa", Some(asset), &[]),
+            h("0xbb", None, &[flag::SPAM]),
+            h("0xcc", None, &[flag::UNVERIFIED]),
+        ];
+        let marks = std::collections::HashMap::from([
+            (("ethereum".to_string(), "0xaa".to_string()), Mark::Spam),
+            (("ethereum".to_string(), "0xbb".to_string()), Mark::Trusted),
+        ]);
+        apply_marks(&mut list, &marks);
+        assert!(list[0].has_flag(flag::SPAM) && list[0].value_usd.is_none());
+        assert_eq!(list[1].flags, vec![flag::UNVERIFIED.to_string()]);
+        assert_eq!(list[2].flags, vec![flag::UNVERIFIED.to_string()]);
     }
 }

@@ -133,6 +133,29 @@ pub async fn of_accounts(
             out.entry(account).or_default().push(to_holding(r)?);
         }
     }
+    // The owners' token marks show at once, not only after the next sync.
+    let mut users: Vec<Uuid> = accounts.iter().map(|a| a.user_id).collect();
+    users.sort();
+    users.dedup();
+    for user in users {
+        let marks: HashMap<(String, String), crate::domain::spam::Mark> =
+            super::token_marks::list_for_user(db, user)
+                .await?
+                .into_iter()
+                .filter_map(|m| {
+                    super::token_marks::parse_mark(&m.mark)
+                        .map(|k| ((m.chain, m.contract_address.to_lowercase()), k))
+                })
+                .collect();
+        if marks.is_empty() {
+            continue;
+        }
+        for a in accounts.iter().filter(|a| a.user_id == user) {
+            if let Some(list) = out.get_mut(&a.id) {
+                crate::domain::spam::apply_marks(list, &marks);
+            }
+        }
+    }
     Ok(out)
 }
 

@@ -44,3 +44,6 @@ export type MarketStatus = Schemas["MarketStatusResponse"];
 export type SyncRun = Schemas["SyncRun"];
 export type SyncStep = Schemas["SyncStep"];
 export type AccountLocation = NonNullable<Account["locations"]>[number];
+export type UserToken = Schemas["UserTokenResponse"];
+export type AddTokenRequest = Schemas["AddTokenRequest"];
+export type SetTokenMarkRequest = Schemas["SetTokenMarkRequest"];

@@ -21,6 +21,7 @@ import { useSyncProgress } from "../api/sync-progress";
 import { LastSync, LocationList, LocationProblems, SyncRunProgress, SyncStatusBadge } from "./SyncStatus";
 import { ManualHoldings } from "./ManualHoldings";
 import { BalanceHistory } from "./BalanceHistory";
+import { AddTokenForm, DiscoveredTokens, splitHoldings } from "./DiscoveredTokens";
 import { SyncButton } from "./SyncButton";
 
 const FLAG_NOTES: Record<string, string> = {
@@ -31,8 +32,9 @@ const FLAG_NOTES: Record<string, string> = {
   unverified: "unverified",
 };
 
+/** The rows of the holdings counted in totals (unverified and spam tokens are listed apart). */
 export function holdingRows(a: Account, locationLabel: (l: string) => string = (l) => l): HoldingRow[] {
-  return a.holdings.map((h, i) => {
+  return splitHoldings(a.holdings).counted.map((h, i) => {
     const flags = h.flags ?? [];
     const notes = [
       h.kind === "borrowed" ? "borrowed" : undefined,
@@ -207,7 +209,7 @@ export function AccountDetail({ id }: { id: string }) {
           )}
           {a.account_type === "manual" && <ManualHoldings account={a} />}
           <Card title="Holdings">
-            {a.holdings.length === 0 ? (
+            {splitHoldings(a.holdings).counted.length === 0 ? (
               <EmptyState title={a.last_synced_at ? "No holdings" : "Not synced yet"}>
                 {a.last_synced_at ? "The last sync found nothing on this account." : "Sync the account to load its holdings."}
               </EmptyState>
@@ -215,6 +217,8 @@ export function AccountDetail({ id }: { id: string }) {
               <HoldingsTable rows={holdingRows(a, name)} csvFilename={`holdings-${a.name.replace(/[^\w.-]+/g, "_")}.csv`} caption={`Holdings of ${a.name}`} />
             )}
           </Card>
+          <DiscoveredTokens holdings={a.holdings} />
+          {a.account_type === "wallet" && (a.chain_family ?? "evm") === "evm" && <AddTokenForm account={a} />}
           <BalanceHistory accountId={a.id} />
         </>
       )}
