@@ -90,6 +90,7 @@ impl CoinGeckoClient {
                     market_cap_usd: numbers::optional_market(row.market_cap.as_deref(), &row.id),
                     rank: row.market_cap_rank.and_then(|r| i32::try_from(r).ok()),
                     last_updated: row.last_updated.as_deref().and_then(parse_time),
+                    image_url: row.image.filter(|u| u.starts_with("https://")),
                     symbol: row.symbol.unwrap_or_default(),
                     name: row.name.unwrap_or_default(),
                     provider_id: row.id,
@@ -156,6 +157,7 @@ struct MarketRow {
     total_volume: Option<Box<RawValue>>,
     market_cap_rank: Option<i64>,
     last_updated: Option<String>,
+    image: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -287,6 +289,7 @@ impl PriceFeed for CoinGeckoClient {
                         volume_24h_usd: numbers::optional_market(p.usd_24h_vol.as_deref(), &id),
                         market_cap_usd: numbers::optional_market(p.usd_market_cap.as_deref(), &id),
                         rank: None,
+                        image_url: None,
                         last_updated: p
                             .last_updated_at
                             .and_then(|raw| raw.get().trim().parse::<i64>().ok())

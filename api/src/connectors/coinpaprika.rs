@@ -123,6 +123,7 @@ impl Ticker {
             volume_24h_usd: volume,
             market_cap_usd: cap,
             rank: rank_of(self.rank),
+            image_url: None,
             last_updated: self
                 .last_updated
                 .as_deref()

@@ -148,6 +148,7 @@ pub fn quote(
         market_cap_usd: None,
         rank,
         last_updated: None,
+        image_url: None,
     }
 }
 

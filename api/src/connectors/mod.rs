@@ -73,6 +73,8 @@ pub struct MarketQuote {
     pub market_cap_usd: Option<Decimal>,
     pub rank: Option<i32>,
     pub last_updated: Option<DateTime<Utc>>,
+    /// The coin's logo (CoinGecko's `image`), when the provider gives one.
+    pub image_url: Option<String>,
 }
 
 /// What a multi-request fetch got, and what it could not get.

@@ -405,6 +405,7 @@ mod tests {
             market_cap_rank: Some(rank),
             market_cap_usd: None,
             is_stablecoin: false,
+            logo_url: None,
             contracts: contracts
                 .iter()
                 .map(|(c, a)| (c.to_string(), a.to_string()))

@@ -24,6 +24,8 @@ pub struct IndexedAsset {
     pub is_stablecoin: bool,
     /// `(chain, contract_address)`.
     pub contracts: Vec<(String, String)>,
+    /// The catalog's logo URL, when a provider gave one.
+    pub logo_url: Option<String>,
 }
 
 /// What is known about a balance's asset.
@@ -249,6 +251,7 @@ mod tests {
             market_cap_rank: rank,
             market_cap_usd: None,
             is_stablecoin: false,
+            logo_url: None,
             contracts: vec![],
         }
     }
@@ -499,6 +502,7 @@ mod tests {
                 market_cap_rank: rank,
                 market_cap_usd: cap.map(Decimal::from),
                 is_stablecoin: false,
+                logo_url: None,
                 contracts: contracts
                     .into_iter()
                     .map(|(c, a)| (c.to_string(), a.to_string()))

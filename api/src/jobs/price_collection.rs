@@ -68,12 +68,16 @@ impl Job for PriceCollection {
         let mut rows: Vec<NewPrice> = Vec::new();
         let mut priced: HashSet<Uuid> = HashSet::new();
         let mut ranks: HashMap<Uuid, i32> = HashMap::new();
+        let mut logos: HashMap<Uuid, String> = HashMap::new();
         for q in &gecko_quotes {
             if let Some(&asset_id) = by_gecko.get(&q.provider_id) {
                 if priced.insert(asset_id) {
                     rows.push(price_row(asset_id, q, now));
                     if let Some(r) = q.rank {
                         ranks.insert(asset_id, r);
+                    }
+                    if let Some(url) = &q.image_url {
+                        logos.insert(asset_id, url.clone());
                     }
                 }
             }
@@ -170,6 +174,7 @@ impl Job for PriceCollection {
         }
         let statements = prices::insert_batched(db, &rows).await?;
         let reranked = update_ranks(state, &ranks).await?;
+        let logos_updated = update_logos(state, logos).await?;
         state.price_cache.invalidate_all();
 
         Ok(Outcome {
@@ -183,6 +188,7 @@ impl Job for PriceCollection {
                 "held_or_targeted_unpriced": still_unpriced,
                 "assets_created": created,
                 "ranks_updated": reranked,
+                "logos_updated": logos_updated,
                 "invalid_quotes_skipped": invalid,
                 "price_statements": statements,
             }),
@@ -276,6 +282,26 @@ fn new_asset(q: &MarketQuote, now: DateTime<Utc>) -> assets::ActiveModel {
         created_at: Set(now),
         updated_at: Set(now),
     }
+}
+
+/// Stores the logos that changed (the catalog's index knows the current ones); the index is
+/// reloaded when any did.
+async fn update_logos(state: &AppState, logos: HashMap<Uuid, String>) -> anyhow::Result<usize> {
+    let index = state.asset_index.get(&state.db).await?;
+    let mut changed: Vec<(Uuid, String)> = logos
+        .into_iter()
+        .filter(|(id, url)| {
+            index
+                .get(*id)
+                .is_some_and(|a| a.logo_url.as_ref() != Some(url))
+        })
+        .collect();
+    changed.sort();
+    if !changed.is_empty() {
+        asset_store::update_logos(&state.db, &changed).await?;
+        state.asset_index.invalidate().await;
+    }
+    Ok(changed.len())
 }
 
 async fn update_ranks(state: &AppState, ranks: &HashMap<Uuid, i32>) -> anyhow::Result<usize> {

@@ -265,6 +265,7 @@ pub async fn index_inputs(
             market_cap_rank: a.market_cap_rank,
             market_cap_usd: None,
             is_stablecoin: a.is_stablecoin,
+            logo_url: a.logo_url,
         })
         .collect())
 }
@@ -377,6 +378,33 @@ pub async fn update_ranks(
             values,
         ))
         .await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// Sets logo URLs, one `UPDATE … CASE` per 500 assets. Returns the number of statements.
+pub async fn update_logos(
+    db: &impl ConnectionTrait,
+    logos: &[(Uuid, String)],
+) -> Result<usize, DbErr> {
+    use sea_orm::sea_query::{CaseStatement, Expr, Query};
+    let mut statements = 0;
+    for chunk in logos.chunks(500) {
+        let mut case = CaseStatement::new();
+        for (id, url) in chunk {
+            case = case.case(
+                Expr::col(assets::Column::Id).eq(*id),
+                Expr::val(url.clone()),
+            );
+        }
+        let case = case.finally(Expr::col(assets::Column::LogoUrl));
+        let stmt = Query::update()
+            .table(assets::Entity)
+            .value(assets::Column::LogoUrl, case)
+            .and_where(Expr::col(assets::Column::Id).is_in(chunk.iter().map(|(id, _)| *id)))
+            .to_owned();
+        db.execute(db.get_database_backend().build(&stmt)).await?;
         statements += 1;
     }
     Ok(statements)
