@@ -11,6 +11,7 @@ use crate::connectors::coinpaprika::CoinPaprikaClient;
 use crate::connectors::evm::EvmClient;
 use crate::connectors::okx::OkxClient;
 use crate::connectors::rpc_guard::GuardedChains;
+use crate::connectors::solana::{SolanaBalances, SolanaClient};
 use crate::connectors::{
     ChainBalances, CoinCatalog, ContractLookup, ExchangeBalances, PlatformDirectory, PriceFeed,
 };
@@ -60,6 +61,7 @@ pub struct Connectors {
     pub market: MarketConnectors,
     pub exchange: Arc<dyn ExchangeBalances>,
     pub chains: Arc<dyn ChainBalances>,
+    pub solana: Arc<dyn SolanaBalances>,
 }
 
 impl Connectors {
@@ -86,6 +88,7 @@ impl Connectors {
                 )),
                 config.rpc_safety.allow,
             )),
+            solana: Arc::new(SolanaClient::new(&config.rpc_safety)),
         }
     }
 }
@@ -108,6 +111,7 @@ pub struct AppState {
     pub market: MarketConnectors,
     pub exchange: Arc<dyn ExchangeBalances>,
     pub chains: Arc<dyn ChainBalances>,
+    pub solana: Arc<dyn SolanaBalances>,
     pub cipher: Arc<Cipher>,
     pub price_cache: PriceCache,
     /// Computed allocations (serialized), keyed by everything they depend on.
@@ -166,6 +170,7 @@ impl AppState {
             market: connectors.market,
             exchange: connectors.exchange,
             chains: connectors.chains,
+            solana: connectors.solana,
             cipher: Arc::new(cipher),
             jobs: Arc::new(JobRegistry::standard()),
         }

@@ -23,6 +23,7 @@ mod m20261203_000401_create_holdings;
 mod m20261203_000402_create_daily_balances;
 mod m20261203_000403_create_manual_entries;
 mod m20261203_000404_account_chain_family;
+mod m20261203_000701_create_solana_rpc;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000402_create_daily_balances::Migration),
             Box::new(m20261203_000403_create_manual_entries::Migration),
             Box::new(m20261203_000404_account_chain_family::Migration),
+            Box::new(m20261203_000701_create_solana_rpc::Migration),
         ]
     }
 }

@@ -82,6 +82,8 @@ pub struct RawHolding {
     pub quantity_text: Option<String>,
     /// [`flag`]s the reading already knows (e.g. `out_of_range`).
     pub flags: Vec<String>,
+    /// Source-specific detail (a Solana token's program and multiplier), stored as is.
+    pub details: Option<serde_json::Value>,
 }
 
 impl RawHolding {
@@ -98,6 +100,7 @@ impl RawHolding {
             known_asset: None,
             quantity_text: None,
             flags: Vec::new(),
+            details: None,
         }
     }
 }
@@ -149,6 +152,11 @@ pub struct Holding {
     /// 10^decimals written out.
     #[serde(default)]
     pub quantity_text: Option<String>,
+    /// Source-specific detail: for a Solana token its program, token accounts and, for a
+    /// Token-2022 mint with a multiplier, the multiplier the quantity was computed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 impl Holding {
@@ -210,8 +218,14 @@ pub fn normalise(
 pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
     let mut merged: Vec<Holding> = Vec::new();
     for r in raw {
+        // A discovered token the source found unverified or spam is never matched by symbol.
+        let discovered_unknown = r
+            .flags
+            .iter()
+            .any(|f| f == flag::UNVERIFIED || f == flag::SPAM);
         let (asset_id, by) = match r.known_asset.filter(|id| index.get(*id).is_some()) {
             Some(id) => (Some(id), "registry"),
+            None if discovered_unknown => (None, "unknown"),
             None => match index.resolve(&AssetQuery {
                 chain: r.chain.as_deref(),
                 address: r.contract_address.as_deref(),
@@ -275,6 +289,7 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
             flags: r.flags,
             synced_at: None,
             quantity_text: r.quantity_text,
+            details: r.details,
         });
     }
     merged

@@ -18,6 +18,7 @@ pub mod portfolio_accounts;
 pub mod portfolios;
 pub mod recommendations;
 pub mod snapshots;
+pub mod solana_rpc;
 pub mod users;
 
 pub use decimal::DbDecimal;

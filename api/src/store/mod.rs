@@ -15,4 +15,5 @@ pub mod portfolios;
 pub mod prices;
 pub mod recommendations;
 pub mod snapshots;
+pub mod solana_rpc;
 pub mod users;

@@ -9,6 +9,7 @@
 mod evm;
 mod exchange;
 pub mod manual;
+pub mod solana;
 pub mod sources;
 
 pub use evm::enabled_chains;

@@ -152,6 +152,7 @@ pub struct Fakes {
     pub paprika: Arc<FakeMarket>,
     pub exchange: Arc<FakeExchange>,
     pub chains: Arc<FakeChains>,
+    pub solana: Arc<api::connectors::fake_solana::FakeSolana>,
 }
 
 impl Fakes {
@@ -161,6 +162,7 @@ impl Fakes {
             paprika: Arc::new(FakeMarket::new(Provider::CoinPaprika)),
             exchange: Arc::new(FakeExchange::new()),
             chains: Arc::new(FakeChains::new()),
+            solana: Arc::new(api::connectors::fake_solana::FakeSolana::new()),
         }
     }
 
@@ -176,6 +178,7 @@ impl Fakes {
             },
             exchange: self.exchange.clone(),
             chains: self.chains.clone(),
+            solana: self.solana.clone(),
         }
     }
 }
@@ -265,6 +268,18 @@ impl TestApp {
     /// Local mode with this chain reader instead of the fake (e.g. a real `EvmClient` on anvil).
     pub async fn with_chain_reader(chains: Arc<dyn api::connectors::ChainBalances>) -> Self {
         Self::on_db_with(fresh_db().await, &[], Some(chains)).await
+    }
+
+    /// An app with these variables and this Solana reader instead of the fake (a real
+    /// `SolanaClient` on a fake HTTP server or a real node).
+    pub async fn with_solana_reader(
+        vars: &[(&str, &str)],
+        solana: Arc<dyn api::connectors::solana::SolanaBalances>,
+    ) -> Self {
+        let mut app = Self::on_db_with(fresh_db().await, vars, None).await;
+        app.state.solana = solana;
+        app.router = api::router(app.state.clone());
+        app
     }
 
     async fn on_db(test_db: TestDb, vars: &[(&str, &str)]) -> Self {

@@ -30,5 +30,6 @@ mod portfolios;
 mod protection;
 mod realm;
 mod rpc_guard;
+mod solana;
 mod startup;
 mod trust;
