@@ -7,7 +7,9 @@ import type { Account, CreateAccountRequest } from "@/lib/api/types";
 import { useChains } from "@/features/chains/api/get-chains";
 import { useCreateAccount } from "../api/create-account";
 
-type Kind = "wallet" | "exchange";
+type Kind = "wallet" | "solana" | "exchange";
+
+const KIND_LABEL: Record<Kind, string> = { wallet: "EVM wallet", solana: "Solana wallet", exchange: "OKX exchange" };
 
 export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
   const [kind, setKind] = useState<Kind>("wallet");
@@ -26,7 +28,9 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
     const body: CreateAccountRequest =
       kind === "wallet"
         ? { name: name.trim(), account_type: "wallet", wallet_address: address.trim(), enabled_chains: chains }
-        : { name: name.trim(), account_type: "exchange", exchange_name: "okx", api_key: apiKey.trim(), api_secret: apiSecret.trim(), passphrase };
+        : kind === "solana"
+          ? { name: name.trim(), account_type: "wallet", chain_family: "solana", wallet_address: address.trim() }
+          : { name: name.trim(), account_type: "exchange", exchange_name: "okx", api_key: apiKey.trim(), api_secret: apiSecret.trim(), passphrase };
     create.mutate(body, {
       onSuccess: (a) => {
         setName("");
@@ -40,13 +44,13 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
   };
 
   const toggleChain = (c: string) => setChains((cs) => (cs.includes(c) ? cs.filter((x) => x !== c) : [...cs, c]));
-  const shown = ["name", "account_type", "exchange_name", "wallet_address", "enabled_chains", "api_key", "api_secret", "passphrase"];
+  const shown = ["name", "account_type", "chain_family", "exchange_name", "wallet_address", "enabled_chains", "api_key", "api_secret", "passphrase"];
   const rest = otherErrors(errors, shown);
 
   return (
     <form onSubmit={submit} noValidate className="space-y-4" aria-label="Add account">
       <div role="radiogroup" aria-label="Account type" className="inline-flex rounded-md border border-slate-300 p-0.5 dark:border-slate-600">
-        {(["wallet", "exchange"] as const).map((k) => (
+        {(["wallet", "solana", "exchange"] as const).map((k) => (
           <button
             key={k}
             type="button"
@@ -61,7 +65,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
               kind === k ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
             )}
           >
-            {k === "wallet" ? "EVM wallet" : "OKX exchange"}
+            {KIND_LABEL[k]}
           </button>
         ))}
       </div>
@@ -71,15 +75,20 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
       ))}
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Name" htmlFor="account-name" error={errorFor(errors, "name")}>
-          <Input id="account-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "wallet" ? "My wallet" : "OKX main"} invalid={!!errorFor(errors, "name")} required />
+          <Input id="account-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "exchange" ? "OKX main" : "My wallet"} invalid={!!errorFor(errors, "name")} required />
         </Field>
-        {kind === "wallet" ? (
-          <Field label="Wallet address" htmlFor="wallet-address" error={errorFor(errors, "wallet_address")} hint="0x followed by 40 hex characters">
+        {kind !== "exchange" ? (
+          <Field
+            label="Wallet address"
+            htmlFor="wallet-address"
+            error={errorFor(errors, "wallet_address")}
+            hint={kind === "solana" ? "The wallet's base58 public key (32 bytes, e.g. from Phantom)" : "0x followed by 40 hex characters"}
+          >
             <Input
               id="wallet-address"
               value={address}
               onChange={(e) => setAddress(e.target.value)}
-              placeholder="0x…"
+              placeholder={kind === "solana" ? "9WzD…" : "0x…"}
               autoComplete="off"
               spellCheck={false}
               className="font-mono"
@@ -114,6 +123,8 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
           </div>
           <FieldError id="enabled-chains-error" message={errorFor(errors, "enabled_chains")} />
         </fieldset>
+      ) : kind === "solana" ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400">SOL and every SPL and Token-2022 token the wallet holds are read; tokens not in the catalog are listed as unverified.</p>
       ) : (
         <div className="grid gap-4 sm:grid-cols-2">
           <Field label="API secret" htmlFor="api-secret" error={errorFor(errors, "api_secret")}>
@@ -126,7 +137,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
       )}
       <div className="flex gap-2">
         <Button type="submit" busy={create.isPending}>
-          {kind === "wallet" ? "Add wallet" : "Add OKX account"}
+          {kind === "exchange" ? "Add OKX account" : kind === "solana" ? "Add Solana wallet" : "Add wallet"}
         </Button>
       </div>
     </form>
