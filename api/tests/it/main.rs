@@ -31,5 +31,6 @@ mod protection;
 mod realm;
 mod rpc_guard;
 mod solana;
+mod solana_real;
 mod startup;
 mod trust;

@@ -11,9 +11,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use surfpool_core::surfnet::{locker::SurfnetSvmLocker, svm::SurfnetSvm};
-use surfpool_types::{
-    BlockProductionMode, RpcConfig, SimnetConfig, SimnetEvent, SurfpoolConfig,
-};
+use surfpool_types::{BlockProductionMode, RpcConfig, SimnetConfig, SimnetEvent, SurfpoolConfig};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -92,7 +90,12 @@ fn main() {
     // Run until stdin closes.
     let stdin = std::io::stdin();
     let mut line = String::new();
-    while stdin.lock().read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+    while stdin
+        .lock()
+        .read_line(&mut line)
+        .map(|n| n > 0)
+        .unwrap_or(false)
+    {
         line.clear();
     }
     std::process::exit(0);
