@@ -464,3 +464,38 @@ async fn a_failed_mint_read_keeps_that_token_only() {
     let v = sync(&app, &id).await;
     assert_eq!(holding(&v, Some(T22_MINT))["quantity"], old["quantity"]);
 }
+
+#[tokio::test]
+async fn a_stored_address_that_is_not_one_never_reaches_the_rpc() {
+    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+    let node = FakeNode::start().await;
+    let app = app_on(&node.url).await;
+    let id = add_wallet(&app, OWNER).await;
+    let good = sync(&app, &id).await;
+    assert_eq!(good["last_sync_status"], "ok");
+    let before = node.requests.load(Ordering::SeqCst);
+    // A row changed behind the API's back.
+    api::entities::accounts::Entity::update_many()
+        .col_expr(
+            api::entities::accounts::Column::WalletAddress,
+            Expr::value("0OIl-not-base58"),
+        )
+        .filter(api::entities::accounts::Column::Id.eq(uuid::Uuid::parse_str(&id).unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let v = sync(&app, &id).await;
+    assert_eq!(v["last_sync_status"], "error", "{v}");
+    assert!(
+        v["last_sync_error"]
+            .as_str()
+            .unwrap()
+            .contains("not a Solana address"),
+        "{v}"
+    );
+    assert_eq!(node.requests.load(Ordering::SeqCst), before);
+    assert_eq!(
+        v["holdings"].as_array().unwrap().len(),
+        good["holdings"].as_array().unwrap().len()
+    );
+}
