@@ -591,6 +591,51 @@ mod tests {
         );
     }
 
+    /// Answers recorded from the real SVM by `tests/it/solana_real.rs` (SOLANA_RECORD_FIXTURES=1):
+    /// a classic mint over two accounts (u64::MAX + 1), an empty account, a ×1.5 scaled mint.
+    #[test]
+    fn the_recorded_real_node_answers_parse_to_exact_sums_and_the_node_agrees_on_scaling() {
+        let answers = fixture("recorded_owner_batch.json");
+        assert_eq!(
+            parse_balance(result_of(&answers, 0, "b").unwrap()),
+            Some(2_500_000_001)
+        );
+        let mut lines = Vec::new();
+        for (id, program) in [(1, TokenProgram::Token), (2, TokenProgram::Token2022)] {
+            let l = parse_token_accounts(result_of(&answers, id, "t").unwrap()).unwrap();
+            lines.extend(l.into_iter().map(|x| (program, x)));
+        }
+        assert_eq!(
+            lines.len(),
+            4,
+            "two classic accounts, an empty one, one Token-2022"
+        );
+        let tokens = sum_by_mint(lines).unwrap();
+        assert_eq!(tokens.len(), 2);
+        let classic = tokens
+            .iter()
+            .find(|t| t.program == TokenProgram::Token)
+            .unwrap();
+        assert_eq!(classic.raw_amount, 1u128 << 64);
+        assert_eq!(classic.accounts, 2);
+        let scaled = tokens
+            .iter()
+            .find(|t| t.program == TokenProgram::Token2022)
+            .unwrap();
+        assert_eq!(scaled.raw_amount, 2_000_001);
+        // The node shows floor(2000001 × 1.5) = 3000001 base units, as the sync computes.
+        assert_eq!(scaled.ui_amount.unwrap().to_string(), "3.000001");
+        let mints = fixture("recorded_mints.json");
+        let info = parse_mint(&mints["result"]["value"][0]).unwrap();
+        assert!(
+            matches!(info.scaling, Some(Scaling::ScaledUiAmount { ref multiplier, .. }) if multiplier == "1.5")
+        );
+        assert_eq!(
+            parse_mint(&mints["result"]["value"][1]).unwrap(),
+            MintInfo::default()
+        );
+    }
+
     #[test]
     fn accounts_of_one_mint_add_up_exactly_and_zero_balances_drop() {
         let m = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v".to_string();
