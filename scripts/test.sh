@@ -5,6 +5,8 @@
 # server at 127.0.0.1:5432, which scripts/ensure-postgres.sh installs and starts when missing.
 # Starts a real Keycloak (scripts/keycloak.sh) for the Keycloak-mode API tests and the browser
 # journey (which signs in on Keycloak's own login page), and stops it at the end.
+# Builds the real Solana node (scripts/build-surfnet.sh; cached outside the clone) for the
+# Solana wallet test, which then must run (SOLANA_TEST_REQUIRED=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,10 @@ bash scripts/install-anvil.sh
 echo "== ccxt (PyPI, pinned: the signing oracle of the Binance tests)"
 bash scripts/install-ccxt.sh
 export BINANCE_CCXT_REQUIRED=1
+echo "== surfnet (real Solana node for the Solana wallet test; cold build 25+ minutes, then cached)"
+SURFNET_BIN="$(bash scripts/build-surfnet.sh)"
+export SURFNET_BIN
+export SOLANA_TEST_REQUIRED=1
 
 echo "== Keycloak (real server for the Keycloak-mode tests; first run fetches it with Maven)"
 trap 'bash scripts/keycloak.sh stop' EXIT

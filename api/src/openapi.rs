@@ -23,6 +23,8 @@ use crate::http;
         http::chains::create_evm_chain,
         http::chains::update_evm_chain,
         http::chains::delete_evm_chain,
+        http::solana::get_solana_rpc,
+        http::solana::update_solana_rpc,
         http::admin_tokens::list_evm_tokens,
         http::admin_tokens::get_evm_token,
         http::admin_tokens::create_evm_token,

@@ -12,6 +12,7 @@ use crate::connectors::coinpaprika::CoinPaprikaClient;
 use crate::connectors::evm::EvmClient;
 use crate::connectors::okx::OkxClient;
 use crate::connectors::rpc_guard::GuardedChains;
+use crate::connectors::solana::{SolanaBalances, SolanaClient};
 use crate::connectors::{
     ChainBalances, CoinCatalog, ContractLookup, ExchangeRegistry, PlatformDirectory, PriceFeed,
 };
@@ -62,6 +63,7 @@ pub struct Connectors {
     /// Every exchange, by name: the one place an exchange connector is registered.
     pub exchanges: ExchangeRegistry,
     pub chains: Arc<dyn ChainBalances>,
+    pub solana: Arc<dyn SolanaBalances>,
 }
 
 impl Connectors {
@@ -93,6 +95,7 @@ impl Connectors {
                 )),
                 config.rpc_safety.allow,
             )),
+            solana: Arc::new(SolanaClient::new(&config.rpc_safety)),
         }
     }
 }
@@ -115,6 +118,7 @@ pub struct AppState {
     pub market: MarketConnectors,
     pub exchanges: ExchangeRegistry,
     pub chains: Arc<dyn ChainBalances>,
+    pub solana: Arc<dyn SolanaBalances>,
     pub cipher: Arc<Cipher>,
     pub price_cache: PriceCache,
     /// Computed allocations (serialized), keyed by everything they depend on.
@@ -176,6 +180,7 @@ impl AppState {
             market: connectors.market,
             exchanges: connectors.exchanges,
             chains: connectors.chains,
+            solana: connectors.solana,
             cipher: Arc::new(cipher),
             jobs: Arc::new(JobRegistry::standard()),
         }

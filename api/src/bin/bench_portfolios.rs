@@ -69,6 +69,7 @@ fn holding(asset: &(Uuid, String), qty: Decimal) -> Holding {
         flags: Vec::new(),
         synced_at: None,
         quantity_text: None,
+        details: None,
     }
 }
 

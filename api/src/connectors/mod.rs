@@ -6,10 +6,12 @@ pub mod coingecko;
 pub mod coinpaprika;
 pub mod evm;
 pub mod fake;
+pub mod fake_solana;
 pub mod http;
 pub mod numbers;
 pub mod okx;
 pub mod rpc_guard;
+pub mod solana;
 
 use std::time::Duration;
 

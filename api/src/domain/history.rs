@@ -114,6 +114,7 @@ mod tests {
             flags: Vec::new(),
             synced_at: None,
             quantity_text: None,
+            details: None,
         }
     }
 

@@ -82,6 +82,8 @@ pub struct RawHolding {
     pub quantity_text: Option<String>,
     /// [`flag`]s the reading already knows (e.g. `out_of_range`).
     pub flags: Vec<String>,
+    /// Source-specific detail (a Solana token's program and multiplier), stored as is.
+    pub details: Option<serde_json::Value>,
 }
 
 impl RawHolding {
@@ -98,6 +100,7 @@ impl RawHolding {
             known_asset: None,
             quantity_text: None,
             flags: Vec::new(),
+            details: None,
         }
     }
 }
@@ -149,6 +152,11 @@ pub struct Holding {
     /// 10^decimals written out.
     #[serde(default)]
     pub quantity_text: Option<String>,
+    /// Source-specific detail: for a Solana token its program, token accounts and, for a
+    /// Token-2022 mint with a multiplier, the multiplier the quantity was computed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 impl Holding {
@@ -284,6 +292,7 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
             flags: r.flags,
             synced_at: None,
             quantity_text: r.quantity_text,
+            details: r.details,
         });
     }
     merged

@@ -119,6 +119,17 @@ impl AssetIndex {
         }
     }
 
+    /// Upper-case symbols of the assets that have a contract on `chain` (what a discovered
+    /// token there may imitate).
+    pub fn symbols_on_chain(&self, chain: &str) -> std::collections::HashSet<String> {
+        let key = chain_key(chain);
+        self.assets
+            .iter()
+            .filter(|a| a.contracts.iter().any(|(c, _)| chain_key(c) == key))
+            .map(|a| a.symbol.trim().to_uppercase())
+            .collect()
+    }
+
     /// The indexed asset with this id.
     pub fn get(&self, id: Uuid) -> Option<&IndexedAsset> {
         self.by_id.get(&id).map(|&i| &self.assets[i])

@@ -14,4 +14,5 @@ pub mod locations;
 pub mod market;
 pub mod net_worth;
 pub mod rebalance;
+pub mod solana_address;
 pub mod spam;

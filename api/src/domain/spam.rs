@@ -254,6 +254,7 @@ mod tests {
             flags: flags.iter().map(|f| f.to_string()).collect(),
             synced_at: None,
             quantity_text: None,
+            details: None,
         };
         let asset = Uuid::from_u128(7);
         let mut list = vec![

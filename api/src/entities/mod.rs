@@ -18,6 +18,7 @@ pub mod portfolio_accounts;
 pub mod portfolios;
 pub mod recommendations;
 pub mod snapshots;
+pub mod solana_rpc;
 pub mod token_marks;
 pub mod user_tokens;
 pub mod users;

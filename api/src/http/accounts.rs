@@ -139,11 +139,12 @@ pub struct CreateAccountRequest {
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub passphrase: Option<String>,
-    /// The wallet's chain family: `evm` (the default).
+    /// The wallet's chain family: `evm` (the default) or `solana`.
     pub chain_family: Option<String>,
-    /// `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum (EVM wallets).
+    /// EVM wallets: `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum. Solana
+    /// wallets: the base58 public key (32 bytes).
     pub wallet_address: Option<String>,
-    /// Active chain names, e.g. `["ethereum", "base"]` (wallets).
+    /// Active chain names, e.g. `["ethereum", "base"]` (EVM wallets; not for Solana wallets).
     pub enabled_chains: Option<Vec<String>>,
 }
 
@@ -525,14 +526,25 @@ pub async fn create_account(
                     None
                 }
             };
-            let chains = check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?;
+            // Solana wallets have one location (the Solana RPC the admin sets): no chain list.
+            let chains = if family.is_some_and(|f| f.name == "solana") {
+                forbidden(
+                    req.enabled_chains.is_some(),
+                    "enabled_chains",
+                    "Solana wallet",
+                    &mut errors,
+                );
+                None
+            } else {
+                Some(check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?)
+            };
             if !errors.is_empty() {
                 return Err(ApiError::validation(errors));
             }
             let address = address.expect("validated");
             row.wallet_address = Some(address);
             row.chain_family = family.map(|f| f.name.to_string());
-            row.enabled_chains = Some(chains);
+            row.enabled_chains = chains;
         }
         AccountType::Manual => {
             for (present, field) in [
@@ -640,6 +652,9 @@ pub async fn update_account(
                 kind,
                 &mut errors,
             );
+        } else if req.enabled_chains.is_some() && account.chain_family.as_deref() == Some("solana")
+        {
+            forbidden(true, "enabled_chains", "Solana wallet", &mut errors);
         } else if req.enabled_chains.is_some() {
             let chains = check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?;
             row.enabled_chains = Some(chains);

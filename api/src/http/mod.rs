@@ -19,6 +19,7 @@ pub mod net_worth;
 pub mod portfolios;
 pub mod recommendations;
 pub mod snapshots;
+pub mod solana;
 pub mod sync_progress;
 pub mod tokens;
 
@@ -64,6 +65,10 @@ pub fn router(state: AppState) -> Router {
             get(admin_tokens::get_evm_token)
                 .put(admin_tokens::update_evm_token)
                 .delete(admin_tokens::delete_evm_token),
+        )
+        .route(
+            "/api/admin/solana-rpc",
+            get(solana::get_solana_rpc).put(solana::update_solana_rpc),
         )
         .route("/api/migrations", post(migrations::run_migrations))
         .route("/api/jobs", get(jobs::list_jobs))

@@ -70,6 +70,7 @@ fn to_holding(m: holdings::Model) -> Result<Holding, Unreadable> {
         flags,
         synced_at: m.synced_at,
         quantity_text: m.quantity_text,
+        details: m.details,
     })
 }
 
@@ -96,7 +97,7 @@ fn to_row(account: Uuid, position: usize, h: &Holding) -> holdings::ActiveModel 
         identified_by: Set(h.identified_by.clone()),
         flags: Set(serde_json::json!(h.flags)),
         synced_at: Set(h.synced_at),
-        details: Set(None),
+        details: Set(h.details.clone()),
     }
 }
 

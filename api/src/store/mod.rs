@@ -15,6 +15,7 @@ pub mod portfolios;
 pub mod prices;
 pub mod recommendations;
 pub mod snapshots;
+pub mod solana_rpc;
 pub mod token_marks;
 pub mod user_tokens;
 pub mod users;

@@ -10,6 +10,7 @@ mod evm;
 mod exchange;
 pub mod manual;
 pub mod progress;
+pub mod solana;
 pub mod sources;
 
 pub use evm::{enabled_chains, prefetch, Prefetched};

@@ -8,7 +8,7 @@ use crate::domain::evm_address::{self, AddressError};
 use crate::entities::accounts;
 use crate::state::AppState;
 
-use super::{evm, exchange, manual, Prefetched, Reading};
+use super::{evm, exchange, manual, solana, Prefetched, Reading};
 
 /// One kind of account source.
 #[async_trait::async_trait]
@@ -44,11 +44,21 @@ fn evm_address(s: &str) -> Result<String, String> {
     })
 }
 
+fn solana_address(s: &str) -> Result<String, String> {
+    crate::domain::solana_address::validate(s).map_err(|e| format!("not a Solana address: it {e}"))
+}
+
 /// Wallet families the Butler reads.
-pub const WALLET_FAMILIES: [WalletFamily; 1] = [WalletFamily {
-    name: "evm",
-    normalize_address: evm_address,
-}];
+pub const WALLET_FAMILIES: [WalletFamily; 2] = [
+    WalletFamily {
+        name: "evm",
+        normalize_address: evm_address,
+    },
+    WalletFamily {
+        name: "solana",
+        normalize_address: solana_address,
+    },
+];
 
 /// The family of this name.
 pub fn wallet_family(name: &str) -> Option<&'static WalletFamily> {
@@ -60,6 +70,7 @@ pub const DEFAULT_WALLET_FAMILY: &str = "evm";
 
 struct Exchange;
 struct Evm;
+struct Solana;
 struct Manual;
 
 #[async_trait::async_trait]
@@ -99,6 +110,24 @@ impl Source for Evm {
 }
 
 #[async_trait::async_trait]
+impl Source for Solana {
+    fn name(&self) -> &'static str {
+        "solana"
+    }
+    fn locations(&self, _: &AppState, _: &accounts::Model) -> Vec<String> {
+        vec![solana::LOCATION.to_string()]
+    }
+    async fn read(
+        &self,
+        state: &AppState,
+        account: &accounts::Model,
+        _: &Prefetched,
+    ) -> anyhow::Result<Reading> {
+        solana::read(state, account).await
+    }
+}
+
+#[async_trait::async_trait]
 impl Source for Manual {
     fn name(&self) -> &'static str {
         "manual"
@@ -127,6 +156,7 @@ pub fn source_of(account: &accounts::Model) -> Result<&'static dyn Source, Strin
             .unwrap_or(DEFAULT_WALLET_FAMILY)
         {
             "evm" => Ok(&Evm),
+            "solana" => Ok(&Solana),
             other => Err(format!(
                 "wallets of the chain family {other:?} cannot be read"
             )),
@@ -171,6 +201,7 @@ mod tests {
             assert_eq!(source_of(&a).unwrap().name(), f.name);
             a.chain_family = None;
             assert_eq!(source_of(&a).unwrap().name(), DEFAULT_WALLET_FAMILY);
+            a.chain_family = Some(f.name.to_string());
             a.chain_family = Some("cosmos".into());
             assert!(source_of(&a).is_err());
         }
@@ -186,5 +217,16 @@ mod tests {
                 .contains("checksum")
         );
         assert!((f.normalize_address)("0x12").is_err());
+    }
+
+    #[test]
+    fn solana_addresses_are_base58_public_keys() {
+        let f = wallet_family("solana").unwrap();
+        let a = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
+        assert_eq!((f.normalize_address)(&format!(" {a} ")).unwrap(), a);
+        let why = (f.normalize_address)("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed").unwrap_err();
+        assert!(why.contains("base58"), "{why}");
+        let why = (f.normalize_address)(&a[..40]).unwrap_err();
+        assert!(why.contains("not the 32"), "{why}");
     }
 }

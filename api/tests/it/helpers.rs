@@ -156,6 +156,7 @@ pub struct Fakes {
     /// The Binance account every `binance` exchange account reads.
     pub binance: Arc<FakeExchange>,
     pub chains: Arc<FakeChains>,
+    pub solana: Arc<api::connectors::fake_solana::FakeSolana>,
 }
 
 impl Fakes {
@@ -166,6 +167,7 @@ impl Fakes {
             exchange: Arc::new(FakeExchange::new()),
             binance: Arc::new(FakeExchange::binance()),
             chains: Arc::new(FakeChains::new()),
+            solana: Arc::new(api::connectors::fake_solana::FakeSolana::new()),
         }
     }
 
@@ -183,6 +185,7 @@ impl Fakes {
                 .with(self.exchange.clone())
                 .with(self.binance.clone()),
             chains: self.chains.clone(),
+            solana: self.solana.clone(),
         }
     }
 }
@@ -286,6 +289,18 @@ impl TestApp {
         vars: &[(&str, &str)],
     ) -> Self {
         Self::on_db_with(fresh_db().await, vars, Some(chains), None).await
+    }
+
+    /// An app with these variables and this Solana reader instead of the fake (a real
+    /// `SolanaClient` on a fake HTTP server or a real node).
+    pub async fn with_solana_reader(
+        vars: &[(&str, &str)],
+        solana: Arc<dyn api::connectors::solana::SolanaBalances>,
+    ) -> Self {
+        let mut app = Self::on_db_with(fresh_db().await, vars, None, None).await;
+        app.state.solana = solana;
+        app.router = api::router(app.state.clone());
+        app
     }
 
     async fn on_db(test_db: TestDb, vars: &[(&str, &str)]) -> Self {

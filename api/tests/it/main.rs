@@ -35,6 +35,8 @@ mod portfolios;
 mod protection;
 mod realm;
 mod rpc_guard;
+mod solana;
+mod solana_real;
 mod startup;
 mod sync_progress;
 mod token_valuation;

@@ -268,6 +268,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/solana-rpc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Solana RPC settings (admin). */
+        get: operations["get_solana_rpc"];
+        /** Change the Solana RPC settings (admin). */
+        put: operations["update_solana_rpc"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/assets": {
         parameters: {
             query?: never;
@@ -1009,15 +1027,18 @@ export interface components {
              */
             api_key?: string | null;
             api_secret?: string | null;
-            /** @description The wallet's chain family: `evm` (the default). */
+            /** @description The wallet's chain family: `evm` (the default) or `solana`. */
             chain_family?: string | null;
-            /** @description Active chain names, e.g. `["ethereum", "base"]` (wallets). */
+            /** @description Active chain names, e.g. `["ethereum", "base"]` (EVM wallets; not for Solana wallets). */
             enabled_chains?: string[] | null;
             /** @description An exchange of `GET /api/exchanges` (`okx`, `binance`) for exchange accounts. */
             exchange_name?: string | null;
             name: string;
             passphrase?: string | null;
-            /** @description `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum (EVM wallets). */
+            /**
+             * @description EVM wallets: `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum. Solana
+             *     wallets: the base58 public key (32 bytes).
+             */
             wallet_address?: string | null;
         };
         CreateChainRequest: {
@@ -1177,6 +1198,11 @@ export interface components {
             contract_address?: string | null;
             /** Format: int32 */
             decimals?: number | null;
+            /**
+             * @description Source-specific detail: for a Solana token its program, token accounts and, for a
+             *     Token-2022 mint with a multiplier, the multiplier the quantity was computed with.
+             */
+            details?: Record<string, never> | null;
             /** @description Any of `unverified`, `spam`, `out_of_range`, `stale`, `not_refreshed`. */
             flags?: string[];
             /**
@@ -1504,6 +1530,31 @@ export interface components {
             snapshot_type: string;
             total_value_usd: string;
         };
+        /** @description The Solana RPC settings as the admin sees them. */
+        SolanaRpcResponse: {
+            /** Format: date-time */
+            created_at: string;
+            display_name: string;
+            /** Format: uuid */
+            id: string;
+            is_active: boolean;
+            /** @description `solana` (mainnet): the location of Solana wallets' balances. */
+            network: string;
+            /**
+             * Format: int32
+             * @description HTTP requests a second sent to the endpoint, all wallets together (each wallet costs
+             *     one, plus one per 100 Token-2022 mints not seen before).
+             */
+            requests_per_second: number;
+            rpc_url: string;
+            /**
+             * Format: int32
+             * @description Deadline of one HTTP request, in milliseconds.
+             */
+            timeout_ms: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
         StartedJobResponse: {
             job_name: string;
             /** Format: uuid */
@@ -1655,6 +1706,26 @@ export interface components {
             name?: string | null;
             stablecoins_as_cash?: boolean | null;
             target_allocation?: components["schemas"]["TargetItem"][] | null;
+        };
+        /** @description Changes to the Solana RPC settings; absent fields keep their value. */
+        UpdateSolanaRpcRequest: {
+            display_name?: string | null;
+            is_active?: boolean | null;
+            /**
+             * Format: int32
+             * @description 1-1000.
+             */
+            requests_per_second?: number | null;
+            /**
+             * @description http:// or https:// JSON-RPC endpoint (its address must be one
+             *     `EVM_RPC_ALLOW_NETWORKS` allows).
+             */
+            rpc_url?: string | null;
+            /**
+             * Format: int32
+             * @description 100-600000.
+             */
+            timeout_ms?: number | null;
         };
         UpdateTokenRequest: {
             /** Format: int32 */
@@ -3745,6 +3816,180 @@ export interface operations {
             };
             /** @description No such token */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_solana_rpc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SolanaRpcResponse"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The row was removed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_solana_rpc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSolanaRpcRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SolanaRpcResponse"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The row was removed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description validation_failed: invalid fields (an rpc_url whose address EVM_RPC_ALLOW_NETWORKS does not allow, among others) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

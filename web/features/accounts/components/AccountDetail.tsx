@@ -71,7 +71,7 @@ function EditAccount({ account }: { account: Account }) {
     e.preventDefault();
     update.mutate({
       id: account.id,
-      body: { name: name.trim(), is_active: active, ...(account.account_type === "wallet" ? { enabled_chains: enabled } : {}) },
+      body: { name: name.trim(), is_active: active, ...(account.account_type === "wallet" && account.chain_family !== "solana" ? { enabled_chains: enabled } : {}) },
     });
   };
   return (
@@ -84,7 +84,7 @@ function EditAccount({ account }: { account: Account }) {
           <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} /> Active (included in syncs and portfolios)
         </label>
       </div>
-      {account.account_type === "wallet" && (
+      {account.account_type === "wallet" && account.chain_family !== "solana" && (
         <fieldset>
           <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">Chains</legend>
           <div className="mt-2 flex flex-wrap gap-2">

@@ -29,7 +29,7 @@ function AccountRow({ account, run }: { account: Account; run?: SyncRun }) {
           <Link href={`/accounts/${account.id}`} className="truncate font-semibold text-indigo-700 hover:underline dark:text-indigo-400">
             {account.name}
           </Link>
-          <Badge tone="blue">{account.account_type === "wallet" ? "Wallet" : (account.exchange_name ?? "exchange").toUpperCase()}</Badge>
+          <Badge tone="blue">{account.account_type === "wallet" ? (account.chain_family === "solana" ? "Solana wallet" : "Wallet") : (account.exchange_name ?? "exchange").toUpperCase()}</Badge>
           {!account.is_active && <Badge>Inactive</Badge>}
           <SyncStatusBadge status={account.last_sync_status} />
         </div>

@@ -119,4 +119,46 @@ describe("AddAccountForm", () => {
       api_secret: "bsecret",
     });
   });
+
+  it("sends a Solana wallet with its family and no chain list, and shows why an address is refused", async () => {
+    let refuse = true;
+    const fetch = mockBackend({
+      "GET /chains": () => jsonResponse(chains),
+      "POST /accounts": () =>
+        refuse
+          ? jsonResponse(
+              {
+                error: {
+                  code: "validation_failed",
+                  message: "invalid",
+                  fields: [{ field: "wallet_address", message: "not a Solana address: it decodes to 29 bytes, not the 32 of a Solana public key" }],
+                },
+                request_id: "r",
+              },
+              422,
+            )
+          : jsonResponse(account({ name: "Phantom", chain_family: "solana" }), 201),
+    });
+    const onDone = vi.fn();
+    const { wrapper: Wrapper } = wrapperWithClient();
+    render(<AddAccountForm onDone={onDone} />, { wrapper: Wrapper });
+    fireEvent.click(screen.getByRole("radio", { name: "Solana wallet" }));
+    expect(screen.queryByText("Chains")).toBeNull();
+    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "Phantom" } });
+    fireEvent.change(screen.getByLabelText("Wallet address"), { target: { value: " 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYt " } });
+    fireEvent.click(screen.getByRole("button", { name: "Add Solana wallet" }));
+    await waitFor(() => expect(document.getElementById("wallet-address-error")?.textContent).toContain("not the 32"));
+    refuse = false;
+    fireEvent.change(screen.getByLabelText("Wallet address"), { target: { value: "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM" } });
+    fireEvent.click(screen.getByRole("button", { name: "Add Solana wallet" }));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    const posts = fetch.mock.calls.filter((c) => c[1]?.method === "POST");
+    expect(JSON.parse(String(posts[1][1]?.body))).toEqual({
+      name: "Phantom",
+      account_type: "wallet",
+      chain_family: "solana",
+      wallet_address: "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM",
+    });
+  });
+
 });

@@ -9,7 +9,9 @@ import { useChains } from "@/features/chains/api/get-chains";
 import { useExchanges } from "@/features/exchanges/api/get-exchanges";
 import { useCreateAccount } from "../api/create-account";
 
-type Kind = "wallet" | "exchange" | "manual";
+type Kind = "wallet" | "solana" | "exchange" | "manual";
+
+const KIND_LABEL: Record<Kind, string> = { wallet: "EVM wallet", solana: "Solana wallet", exchange: "Exchange", manual: "Manual" };
 type Credential = "api_key" | "api_secret" | "passphrase";
 
 /** The input id of a credential field (`api_key` -> `api-key`). */
@@ -33,6 +35,8 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
     let body: CreateAccountRequest;
     if (kind === "wallet") {
       body = { name: name.trim(), account_type: "wallet", wallet_address: address.trim(), enabled_chains: chains };
+    } else if (kind === "solana") {
+      body = { name: name.trim(), account_type: "wallet", chain_family: "solana", wallet_address: address.trim() };
     } else if (kind === "manual") {
       body = { name: name.trim(), account_type: "manual" };
     } else {
@@ -61,7 +65,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
   return (
     <form onSubmit={submit} noValidate className="space-y-4" aria-label="Add account">
       <div role="radiogroup" aria-label="Account type" className="inline-flex rounded-md border border-slate-300 p-0.5 dark:border-slate-600">
-        {(["wallet", "exchange", "manual"] as const).map((k) => (
+        {(["wallet", "solana", "exchange", "manual"] as const).map((k) => (
           <button
             key={k}
             type="button"
@@ -76,7 +80,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
               kind === k ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
             )}
           >
-            {k === "wallet" ? "EVM wallet" : k === "manual" ? "Manual" : "Exchange"}
+            {KIND_LABEL[k]}
           </button>
         ))}
       </div>
@@ -86,17 +90,22 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
       ))}
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Name" htmlFor="account-name" error={errorFor(errors, "name")}>
-          <Input id="account-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "wallet" ? "My wallet" : kind === "manual" ? "Cold storage" : `${exchange?.display_name ?? "Exchange"} main`} invalid={!!errorFor(errors, "name")} required />
+          <Input id="account-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "wallet" || kind === "solana" ? "My wallet" : kind === "manual" ? "Cold storage" : `${exchange?.display_name ?? "Exchange"} main`} invalid={!!errorFor(errors, "name")} required />
         </Field>
         {kind === "manual" ? (
           <p className="self-end pb-2 text-sm text-slate-500">For cold storage or an OTC position: you enter the holdings after adding it.</p>
-        ) : kind === "wallet" ? (
-          <Field label="Wallet address" htmlFor="wallet-address" error={errorFor(errors, "wallet_address")} hint="0x followed by 40 hex characters">
+        ) : kind === "wallet" || kind === "solana" ? (
+          <Field
+            label="Wallet address"
+            htmlFor="wallet-address"
+            error={errorFor(errors, "wallet_address")}
+            hint={kind === "solana" ? "The wallet's base58 public key (32 bytes, e.g. from Phantom)" : "0x followed by 40 hex characters"}
+          >
             <Input
               id="wallet-address"
               value={address}
               onChange={(e) => setAddress(e.target.value)}
-              placeholder="0x…"
+              placeholder={kind === "solana" ? "9WzDXwBb…" : "0x…"}
               autoComplete="off"
               spellCheck={false}
               className="font-mono"
@@ -154,7 +163,9 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
           </div>
           <FieldError id="enabled-chains-error" message={errorFor(errors, "enabled_chains")} />
         </fieldset>
-      ) : kind === "manual" ? null : (
+      ) : kind === "manual" ? null : kind === "solana" ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400">SOL and every SPL and Token-2022 token the wallet holds are read; tokens not in the catalog are listed as unverified.</p>
+      ) : (
         <div className="grid gap-4 sm:grid-cols-2">
           {exchange?.credentials.map((c) => (
             <Field key={c.field} label={c.label} htmlFor={inputId(c.field)} error={errorFor(errors, c.field)}>
@@ -173,7 +184,7 @@ export function AddAccountForm({ onDone }: { onDone?: (a: Account) => void }) {
       )}
       <div className="flex gap-2">
         <Button type="submit" busy={create.isPending}>
-          {kind === "wallet" ? "Add wallet" : kind === "manual" ? "Add manual account" : `Add ${exchange?.display_name ?? "exchange"} account`}
+          {kind === "wallet" ? "Add wallet" : kind === "solana" ? "Add Solana wallet" : kind === "manual" ? "Add manual account" : `Add ${exchange?.display_name ?? "exchange"} account`}
         </Button>
       </div>
     </form>
