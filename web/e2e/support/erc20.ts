@@ -23,10 +23,24 @@ async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T
   return body.result as T;
 }
 
+/**
+ * The receipt of a sent transaction. Earlier specs may leave anvil mining on an interval (or
+ * not at all), so wait for it and mine a block when it does not come.
+ */
+async function receiptOf<T>(url: string, hash: string): Promise<T> {
+  for (let i = 0; i < 50; i++) {
+    const r = await rpc<T | null>(url, "eth_getTransactionReceipt", [hash]);
+    if (r) return r;
+    await rpc(url, "evm_mine", []);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`no receipt for ${hash}`);
+}
+
 /** Deploys a `NamedToken` from an unlocked anvil account; returns its address (lowercase). */
 export async function deployNamedToken(url: string, from: string, decimals: number, name: string, symbol: string): Promise<string> {
   const hash = await rpc<string>(url, "eth_sendTransaction", [{ from, data: `0x${NAMED_TOKEN_BIN()}${encodeNamed(decimals, name, symbol)}`, gas: "0x2dc6c0" }]);
-  const receipt = await rpc<{ contractAddress: string; status: string }>(url, "eth_getTransactionReceipt", [hash]);
+  const receipt = await receiptOf<{ contractAddress: string; status: string }>(url, hash);
   if (receipt.status !== "0x1") throw new Error(`deploying ${symbol} failed`);
   return receipt.contractAddress.toLowerCase();
 }
@@ -35,6 +49,6 @@ export async function deployNamedToken(url: string, from: string, decimals: numb
 export async function mint(url: string, from: string, token: string, to: string, amount: bigint): Promise<void> {
   const data = `0x40c10f19${word(to.slice(2).toLowerCase())}${word(amount.toString(16))}`;
   const hash = await rpc<string>(url, "eth_sendTransaction", [{ from, to: token, data, gas: "0x30d40" }]);
-  const receipt = await rpc<{ status: string }>(url, "eth_getTransactionReceipt", [hash]);
+  const receipt = await receiptOf<{ status: string }>(url, hash);
   if (receipt.status !== "0x1") throw new Error(`minting ${token} failed`);
 }
