@@ -1,10 +1,15 @@
 import { expect, test, type Page } from "@playwright/test";
 import { expectToast, screenshot, signIn } from "./helpers";
 import { deployNamedToken, mint } from "./support/erc20";
-import { ADMIN, ANVIL_ACCOUNT_0 } from "./users";
+import { ADMIN } from "./users";
 
 /** anvil's eighth dev account, used by no other spec. */
 const DISCOVERY_WALLET = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955";
+/**
+ * anvil's fourth dev account deploys the tokens: account 0's first contract address is the
+ * journey's registry token (with 18 decimals), which would take CAT's place.
+ */
+const DEPLOYER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 
 // Issue 14: every holding found. A manual account (cold storage) is valued like any other, and
 // its edits are kept. Runs as the admin after the trust spec (which leaves ETH priced at $3000).
@@ -86,13 +91,13 @@ test("a manual account's entered holdings are valued, checked field by field, an
 test("a wallet shows a catalog token no admin registered, and keeps spam and unverified tokens out of its total", async () => {
   const rpc = process.env.E2E_ANVIL_URL!;
   // On chain: a catalog token (CAT), a USDC look-alike and a token no catalog knows.
-  const cat = await deployNamedToken(rpc, ANVIL_ACCOUNT_0, 6, "Catty", "CAT");
-  const fakeUsdc = await deployNamedToken(rpc, ANVIL_ACCOUNT_0, 6, "USD Coin", "USDC");
-  const odd = await deployNamedToken(rpc, ANVIL_ACCOUNT_0, 18, "Oddity", "ODD");
-  const mine = await deployNamedToken(rpc, ANVIL_ACCOUNT_0, 8, "Mine Token", "MINE");
-  await mint(rpc, ANVIL_ACCOUNT_0, cat, DISCOVERY_WALLET, 1_500_000n); // 1.5 CAT
-  await mint(rpc, ANVIL_ACCOUNT_0, fakeUsdc, DISCOVERY_WALLET, 1_000_000_000_000n); // "1,000,000 USDC"
-  await mint(rpc, ANVIL_ACCOUNT_0, odd, DISCOVERY_WALLET, 5n * 10n ** 18n);
+  const cat = await deployNamedToken(rpc, DEPLOYER, 6, "Catty", "CAT");
+  const fakeUsdc = await deployNamedToken(rpc, DEPLOYER, 6, "USD Coin", "USDC");
+  const odd = await deployNamedToken(rpc, DEPLOYER, 18, "Oddity", "ODD");
+  const mine = await deployNamedToken(rpc, DEPLOYER, 8, "Mine Token", "MINE");
+  await mint(rpc, DEPLOYER, cat, DISCOVERY_WALLET, 1_500_000n); // 1.5 CAT
+  await mint(rpc, DEPLOYER, fakeUsdc, DISCOVERY_WALLET, 1_000_000_000_000n); // "1,000,000 USDC"
+  await mint(rpc, DEPLOYER, odd, DISCOVERY_WALLET, 5n * 10n ** 18n);
 
   // The catalog lists CAT (at $2) and the real USDC at another contract of the test chain.
   await listCoin({ id: "catty", symbol: "cat", name: "Catty", platforms: { "anvil-e2e": cat }, price: 2 });
