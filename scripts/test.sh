@@ -18,6 +18,9 @@ bash scripts/install-anvil.sh
 echo "== ccxt (PyPI, pinned: the signing oracle of the Binance tests)"
 bash scripts/install-ccxt.sh
 export BINANCE_CCXT_REQUIRED=1
+echo "== DeFi fixture (npm: the real Aave v3 / Uniswap v3 artifacts, deployed on anvil by the DeFi tests)"
+bash scripts/install-defi-fixture.sh
+export DEFI_TEST_REQUIRED=1
 echo "== surfnet (real Solana node for the Solana wallet test; cold build 25+ minutes, then cached)"
 SURFNET_BIN="$(bash scripts/build-surfnet.sh)"
 export SURFNET_BIN

@@ -198,6 +198,8 @@ pub struct SyncConfig {
     pub concurrency: usize,
     /// Priced holdings worth less than this (USD) are marked as dust.
     pub dust_threshold_usd: rust_decimal::Decimal,
+    /// An Aave account whose health factor is below this is shown with a warning.
+    pub health_factor_warning: rust_decimal::Decimal,
 }
 
 /// Per-user request limits and size caps (see docs/operations.md#limits).
@@ -521,6 +523,21 @@ impl Config {
                         rust_decimal::Decimal::ONE
                     }
                 },
+            },
+            health_factor_warning: {
+                let default = rust_decimal::Decimal::new(15, 1);
+                match r.get("HEALTH_FACTOR_WARNING") {
+                    None => default,
+                    Some(v) => match v.parse::<rust_decimal::Decimal>() {
+                        Ok(d) if d >= rust_decimal::Decimal::ONE => d,
+                        _ => {
+                            r.errors.push(format!(
+                                "HEALTH_FACTOR_WARNING must be a decimal of at least 1 such as 1.5, got {v:?}"
+                            ));
+                            default
+                        }
+                    },
+                }
             },
         };
 

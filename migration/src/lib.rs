@@ -26,6 +26,7 @@ mod m20261203_000404_account_chain_family;
 mod m20261203_000501_create_user_tokens;
 mod m20261203_000502_create_token_marks;
 mod m20261203_000701_create_solana_rpc;
+pub mod m20261203_000801_defi_protocols;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000501_create_user_tokens::Migration),
             Box::new(m20261203_000502_create_token_marks::Migration),
             Box::new(m20261203_000701_create_solana_rpc::Migration),
+            Box::new(m20261203_000801_defi_protocols::Migration),
         ]
     }
 }

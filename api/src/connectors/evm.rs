@@ -160,7 +160,7 @@ impl EvmClient {
         cache.insert(key, (present, Instant::now()));
     }
 
-    async fn chain_has_multicall(
+    pub(super) async fn chain_has_multicall(
         &self,
         rpc: &Rpc,
         chain: &ChainTarget,
@@ -191,7 +191,7 @@ impl EvmClient {
 }
 
 /// The Multicall3 address of a chain row: its own, or the canonical one when unset or unreadable.
-fn multicall_address(chain: &ChainTarget) -> Address {
+pub(super) fn multicall_address(chain: &ChainTarget) -> Address {
     match chain.multicall3_address.as_deref().map(str::trim) {
         None | Some("") => MULTICALL3,
         Some(text) => text.parse().unwrap_or_else(|_| {
@@ -406,6 +406,14 @@ impl ChainBalances for EvmClient {
             Err(_) => Err(ConnectorError::Timeout { provider: label }),
         }
     }
+
+    async fn defi_positions(
+        &self,
+        target: &super::defi::DefiTarget,
+        wallet: &str,
+    ) -> Result<super::defi::DefiReading, ConnectorError> {
+        self.read_defi(target, wallet).await
+    }
 }
 
 /// What one `balanceOf` answered, before empty answers are told apart.
@@ -480,7 +488,7 @@ async fn aggregate(
 }
 
 /// One `aggregate3` request per job (a job is a list of calls); answers in call order.
-async fn aggregate_chunks(
+pub(super) async fn aggregate_chunks(
     rpc: &Rpc,
     jobs: Vec<Vec<(Address, Bytes)>>,
     multicall: Address,
@@ -748,14 +756,19 @@ pub fn provider_label(chain_name: &str) -> &'static str {
 
 /// One reading's connection to a chain: a provider over a counting, retrying transport.
 #[derive(Clone)]
-struct Rpc {
-    label: &'static str,
-    provider: RootProvider<Ethereum>,
+pub(super) struct Rpc {
+    pub(super) label: &'static str,
+    pub(super) provider: RootProvider<Ethereum>,
     transport: RpcTransport,
 }
 
 impl Rpc {
-    fn connect(
+    /// JSON-RPC requests sent through this connection so far.
+    pub(super) fn requests(&self) -> usize {
+        self.transport.shared.requests.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn connect(
         client: &EvmClient,
         label: &'static str,
         rpc_url: &str,
@@ -792,7 +805,7 @@ impl Rpc {
     }
 
     /// A `ConnectorError` for a failed call, without the URL's path or query.
-    fn error(&self, what: &str, e: TransportError) -> ConnectorError {
+    pub(super) fn error(&self, what: &str, e: TransportError) -> ConnectorError {
         let provider = self.label;
         let redact = |s: String| self.transport.shared.redactor.redact(&s);
         match e {

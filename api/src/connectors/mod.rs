@@ -4,6 +4,7 @@
 pub mod binance;
 pub mod coingecko;
 pub mod coinpaprika;
+pub mod defi;
 pub mod evm;
 pub mod fake;
 pub mod fake_solana;
@@ -378,4 +379,13 @@ pub trait ChainBalances: Send + Sync {
     /// The chain id the node at `rpc_url` serves (`eth_chainId`), to check a chain row
     /// before it is stored; `chain_name` only labels errors and metrics.
     async fn chain_id(&self, chain_name: &str, rpc_url: &str) -> Result<u64, ConnectorError>;
+    /// A wallet's DeFi positions on one chain (Aave v3, Uniswap v3; see [`defi`]). A reader
+    /// that knows no protocols (the fakes) finds none.
+    async fn defi_positions(
+        &self,
+        _target: &defi::DefiTarget,
+        _wallet: &str,
+    ) -> Result<defi::DefiReading, ConnectorError> {
+        Ok(defi::DefiReading::none())
+    }
 }

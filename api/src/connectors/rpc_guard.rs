@@ -274,6 +274,18 @@ impl ChainBalances for GuardedChains {
             .await
             .map_err(sanitize)
     }
+
+    async fn defi_positions(
+        &self,
+        target: &super::defi::DefiTarget,
+        wallet: &str,
+    ) -> Result<super::defi::DefiReading, ConnectorError> {
+        self.refuse_literal(&target.chain.chain_name, &target.chain.rpc_url)?;
+        self.inner
+            .defi_positions(target, wallet)
+            .await
+            .map_err(sanitize)
+    }
 }
 
 impl GuardedChains {

@@ -82,8 +82,12 @@ pub struct RawHolding {
     pub quantity_text: Option<String>,
     /// [`flag`]s the reading already knows (e.g. `out_of_range`).
     pub flags: Vec<String>,
-    /// Source-specific detail (a Solana token's program and multiplier), stored as is.
+    /// Source-specific detail (a Solana token's program and multiplier, a DeFi position's
+    /// protocol and id), stored as is.
     pub details: Option<serde_json::Value>,
+    /// The kind, when the source knows it (DeFi positions); else it follows from the
+    /// location and the sign.
+    pub kind: Option<&'static str>,
 }
 
 impl RawHolding {
@@ -101,6 +105,17 @@ impl RawHolding {
             quantity_text: None,
             flags: Vec::new(),
             details: None,
+            kind: None,
+        }
+    }
+
+    /// The holding's kind: the source's, else `borrowed` for a negative quantity, else the
+    /// location's.
+    pub fn kind(&self) -> &'static str {
+        match self.kind {
+            Some(k) => k,
+            None if self.quantity < Decimal::ZERO => kind::BORROWED,
+            None => kind::of_location(&self.location),
         }
     }
 }
@@ -240,8 +255,11 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
                 Resolution::Unknown => (None, "unknown"),
             },
         };
+        let kind = r.kind();
         if let Some(h) = merged.iter_mut().find(|h| {
             h.location == r.location
+                && h.kind == kind
+                && super::defi::position_of(&h.details) == super::defi::position_of(&r.details)
                 && h.contract_address == r.contract_address
                 && h.asset_id == asset_id
                 && (asset_id.is_some() || h.symbol == r.symbol)
@@ -268,11 +286,6 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
             .and_then(|id| index.get(id))
             .map(|a| a.symbol.clone())
             .unwrap_or_else(|| r.symbol.trim().to_uppercase());
-        let kind = if r.quantity < Decimal::ZERO {
-            kind::BORROWED
-        } else {
-            kind::of_location(&r.location)
-        };
         merged.push(Holding {
             asset_id,
             symbol,
@@ -380,10 +393,13 @@ pub fn merge_sync(
             h
         })
         .collect();
+    let fresh_count = out.len();
     for h in previous.iter().filter(|h| kept.keeps(h)) {
-        // A token read fresh this time wins over its kept copy.
-        if out.iter().any(|f| {
+        // A token read fresh this time wins over its kept copy (of the same kind: a supply
+        // and a debt of one token are two holdings).
+        if out[..fresh_count].iter().any(|f| {
             f.location == h.location
+                && f.kind == h.kind
                 && f.contract_address.is_some()
                 && f.contract_address == h.contract_address
         }) {

@@ -23,6 +23,15 @@ pub struct Model {
     pub native_asset_id: Option<Uuid>,
     #[sea_orm(column_type = "Text")]
     pub multicall3_address: Option<String>,
+    /// Aave v3's `PoolAddressesProvider` on this chain (lowercase), if configured.
+    #[sea_orm(column_type = "Text")]
+    pub aave_v3_addresses_provider: Option<String>,
+    /// Uniswap v3's `NonfungiblePositionManager` on this chain, if configured.
+    #[sea_orm(column_type = "Text")]
+    pub uniswap_v3_position_manager: Option<String>,
+    /// Uniswap v3's factory (pools are found from it by CREATE2).
+    #[sea_orm(column_type = "Text")]
+    pub uniswap_v3_factory: Option<String>,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -56,6 +56,9 @@ pub struct AccountResponse {
     #[schema(value_type = String)]
     pub total_value_usd: Decimal,
     pub holdings: Vec<Holding>,
+    /// DeFi positions by protocol and chain (Aave v3, Uniswap v3), with the Aave health factor
+    /// and whether it is below `HEALTH_FACTOR_WARNING`.
+    pub defi: Vec<crate::domain::defi::ProtocolSummary>,
     /// Each location's (chain's, or exchange part's) last good read, status and error;
     /// `last_synced_at` is the oldest of their reads.
     pub locations: Vec<LocationSync>,
@@ -87,7 +90,7 @@ async fn valued(
         .map(|(a, mut h)| {
             crate::portfolio::reprice(&mut h, &prices, dust);
             crate::portfolio::flag_stale(&mut h, &rule);
-            response(a, h)
+            response(a, h, state.config.sync.health_factor_warning)
         })
         .collect())
 }
@@ -99,9 +102,14 @@ pub(crate) async fn valued_one(
     Ok(valued(state, vec![a]).await?.remove(0))
 }
 
-fn response(a: store::Account, holdings: Vec<Holding>) -> AccountResponse {
+fn response(
+    a: store::Account,
+    holdings: Vec<Holding>,
+    health_factor_warning: Decimal,
+) -> AccountResponse {
     let locations = sync::stored_locations(&a);
     AccountResponse {
+        defi: crate::domain::defi::summaries(&holdings, health_factor_warning),
         locations,
         total_value_usd: holdings::total_value(&holdings),
         enabled_chains: sync::enabled_chains(&a),

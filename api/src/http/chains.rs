@@ -51,6 +51,12 @@ pub struct AdminChainResponse {
     pub native_symbol: String,
     pub native_decimals: i32,
     pub multicall3_address: Option<String>,
+    /// Aave v3's `PoolAddressesProvider` on this chain; `null`: Aave is not read here.
+    pub aave_v3_addresses_provider: Option<String>,
+    /// Uniswap v3's position manager; `null`: Uniswap is not read here.
+    pub uniswap_v3_position_manager: Option<String>,
+    /// Uniswap v3's factory (needed with the position manager).
+    pub uniswap_v3_factory: Option<String>,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -67,6 +73,9 @@ impl From<store::Chain> for AdminChainResponse {
             native_symbol: m.native_symbol,
             native_decimals: m.native_decimals,
             multicall3_address: m.multicall3_address,
+            aave_v3_addresses_provider: m.aave_v3_addresses_provider,
+            uniswap_v3_position_manager: m.uniswap_v3_position_manager,
+            uniswap_v3_factory: m.uniswap_v3_factory,
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -87,6 +96,15 @@ pub struct CreateChainRequest {
     pub native_decimals: i32,
     #[serde(default)]
     pub is_active: Option<bool>,
+    /// Aave v3's `PoolAddressesProvider` (0x + 40 hex); absent or empty: none.
+    #[serde(default)]
+    pub aave_v3_addresses_provider: Option<String>,
+    /// Uniswap v3's position manager; absent or empty: none.
+    #[serde(default)]
+    pub uniswap_v3_position_manager: Option<String>,
+    /// Uniswap v3's factory; absent or empty: none.
+    #[serde(default)]
+    pub uniswap_v3_factory: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,6 +115,34 @@ pub struct UpdateChainRequest {
     pub native_symbol: Option<String>,
     pub native_decimals: Option<i32>,
     pub is_active: Option<bool>,
+    /// A new address (0x + 40 hex), or `""` to stop reading Aave on this chain.
+    pub aave_v3_addresses_provider: Option<String>,
+    /// A new address, or `""` to stop reading Uniswap on this chain.
+    pub uniswap_v3_position_manager: Option<String>,
+    /// A new address, or `""` to clear it.
+    pub uniswap_v3_factory: Option<String>,
+}
+
+/// A protocol address field: `None` (absent) keeps, `""` clears, else an EVM address, stored
+/// lowercase.
+fn protocol_address(
+    field: &'static str,
+    value: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Option<String>> {
+    let v = value?.trim();
+    if v.is_empty() {
+        return Some(None);
+    }
+    if v.len() == 42 && v.starts_with("0x") && v[2..].bytes().all(|b| b.is_ascii_hexdigit()) {
+        Some(Some(v.to_ascii_lowercase()))
+    } else {
+        errors.push(FieldError::new(
+            field,
+            "must be 0x followed by 40 hex characters, or empty",
+        ));
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, Default)]
@@ -235,6 +281,26 @@ pub async fn create_evm_chain(
     rules::check_rpc_url(&req.rpc_url, &mut errors);
     rules::check_symbol("native_symbol", &req.native_symbol, &mut errors);
     rules::check_decimals("native_decimals", req.native_decimals, &mut errors);
+    let defi = store::DefiAddresses {
+        aave_v3_addresses_provider: protocol_address(
+            "aave_v3_addresses_provider",
+            req.aave_v3_addresses_provider.as_deref(),
+            &mut errors,
+        )
+        .flatten(),
+        uniswap_v3_position_manager: protocol_address(
+            "uniswap_v3_position_manager",
+            req.uniswap_v3_position_manager.as_deref(),
+            &mut errors,
+        )
+        .flatten(),
+        uniswap_v3_factory: protocol_address(
+            "uniswap_v3_factory",
+            req.uniswap_v3_factory.as_deref(),
+            &mut errors,
+        )
+        .flatten(),
+    };
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -256,6 +322,7 @@ pub async fn create_evm_chain(
             native_symbol: req.native_symbol.trim().to_string(),
             native_decimals: req.native_decimals,
             is_active: req.is_active.unwrap_or(true),
+            defi,
         },
     )
     .await
@@ -300,6 +367,21 @@ pub async fn update_evm_chain(
     if let Some(v) = req.native_decimals {
         rules::check_decimals("native_decimals", v, &mut errors);
     }
+    let aave = protocol_address(
+        "aave_v3_addresses_provider",
+        req.aave_v3_addresses_provider.as_deref(),
+        &mut errors,
+    );
+    let npm = protocol_address(
+        "uniswap_v3_position_manager",
+        req.uniswap_v3_position_manager.as_deref(),
+        &mut errors,
+    );
+    let factory = protocol_address(
+        "uniswap_v3_factory",
+        req.uniswap_v3_factory.as_deref(),
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -320,6 +402,9 @@ pub async fn update_evm_chain(
             native_symbol: req.native_symbol.map(|s| s.trim().to_string()),
             native_decimals: req.native_decimals,
             is_active: req.is_active,
+            aave_v3_addresses_provider: aave,
+            uniswap_v3_position_manager: npm,
+            uniswap_v3_factory: factory,
         },
     )
     .await?;

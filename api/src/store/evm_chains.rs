@@ -21,6 +21,15 @@ pub struct NewChain {
     pub native_symbol: String,
     pub native_decimals: i32,
     pub is_active: bool,
+    pub defi: DefiAddresses,
+}
+
+/// A chain's DeFi protocol addresses (lowercase), each `None` when not configured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DefiAddresses {
+    pub aave_v3_addresses_provider: Option<String>,
+    pub uniswap_v3_position_manager: Option<String>,
+    pub uniswap_v3_factory: Option<String>,
 }
 
 /// Changes to a chain; `None` keeps the stored value.
@@ -31,6 +40,10 @@ pub struct ChainChanges {
     pub native_symbol: Option<String>,
     pub native_decimals: Option<i32>,
     pub is_active: Option<bool>,
+    /// `Some(None)` clears an address, `None` keeps it.
+    pub aave_v3_addresses_provider: Option<Option<String>>,
+    pub uniswap_v3_position_manager: Option<Option<String>>,
+    pub uniswap_v3_factory: Option<Option<String>>,
 }
 
 /// Chains ordered by EVM chain id; `active` filters on the active flag when given.
@@ -96,6 +109,9 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewChain) -> Result<evm_chai
         native_decimals: Set(new.native_decimals),
         native_asset_id: Set(None),
         multicall3_address: Set(None),
+        aave_v3_addresses_provider: Set(new.defi.aave_v3_addresses_provider),
+        uniswap_v3_position_manager: Set(new.defi.uniswap_v3_position_manager),
+        uniswap_v3_factory: Set(new.defi.uniswap_v3_factory),
         is_active: Set(new.is_active),
         created_at: Set(now),
         updated_at: Set(now),
@@ -124,6 +140,15 @@ pub async fn update(
     }
     if let Some(v) = changes.is_active {
         am.is_active = Set(v);
+    }
+    if let Some(v) = changes.aave_v3_addresses_provider {
+        am.aave_v3_addresses_provider = Set(v);
+    }
+    if let Some(v) = changes.uniswap_v3_position_manager {
+        am.uniswap_v3_position_manager = Set(v);
+    }
+    if let Some(v) = changes.uniswap_v3_factory {
+        am.uniswap_v3_factory = Set(v);
     }
     am.updated_at = Set(Utc::now());
     am.update(db).await

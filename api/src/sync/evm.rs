@@ -31,7 +31,8 @@ use crate::entities::{accounts, evm_chains};
 use crate::state::AppState;
 use crate::store::{assets, evm_chains as chain_store, evm_tokens, token_marks, user_tokens};
 
-use super::Reading;
+use super::{defi, Reading};
+use crate::connectors::defi::{DefiReading, DefiTarget};
 
 /// Enabled chains of a wallet account, as stored (`["ethereum", "base"]`).
 pub fn enabled_chains(account: &accounts::Model) -> Vec<String> {
@@ -396,22 +397,51 @@ pub(super) async fn read(
         let wallet = wallet.clone();
         let key = (account.id, plan.chain.chain_name.clone());
         async move {
-            match prefetched.readings.get(&key) {
+            let (was_prefetched, read) = match prefetched.readings.get(&key) {
                 Some(r) => (true, r.clone()),
                 None => {
                     let own = plan.added.get(&account.id).into_iter().flatten();
                     let target = target_of(&plan.chain, plan.shared.iter().chain(own));
                     (false, state.chains.read(&target, &wallet).await)
                 }
-            }
+            };
+            // DeFi positions at the balances' block, after them (the chain answered).
+            let target = defi::target(&plan.chain, target_of(&plan.chain, []), None);
+            let positions = match &read {
+                _ if !target.any() => None,
+                Ok(r) => {
+                    let target = DefiTarget {
+                        block: r.block,
+                        ..target
+                    };
+                    Some(
+                        state
+                            .chains
+                            .defi_positions(&target, &wallet)
+                            .await
+                            .map_err(|e| e.to_string()),
+                    )
+                }
+                Err(e) => Some(Err(format!("the chain could not be read ({e})"))),
+            };
+            ((was_prefetched, read), positions)
         }
     });
     let results = futures_util::future::join_all(reads).await;
+    let index = state.asset_index.get(&state.db).await?;
     let mut raw = Vec::new();
     let marks = marks_of(state, account.user_id).await?;
-    for (plan, (was_prefetched, result)) in plans.iter().zip(results) {
+    for (plan, ((was_prefetched, result), positions)) in plans.iter().zip(results) {
         let chain = &plan.chain;
         let name = &chain.chain_name;
+        let mut chain_notes = Vec::new();
+        if let Some(read) = positions {
+            let known = known_assets(plan, account.id, &index, &read);
+            let added = defi::apply(name, read, &known, &mut kept);
+            raw.extend(added.raw);
+            outcomes.extend(added.outcomes);
+            chain_notes = added.chain_notes;
+        }
         let reading = match result {
             Ok(r) => r,
             Err(e) => {
@@ -473,6 +503,7 @@ pub(super) async fn read(
                 }
             }
         }
+        notes.extend(chain_notes);
         if catalog_failed > 0 {
             notes.push(format!(
                 "{catalog_failed} catalog token(s) could not be read; any earlier balance of them is kept"
@@ -534,6 +565,60 @@ pub(super) async fn read(
         kept,
         permission_warning: None,
     })
+}
+
+/// The assets the underlying tokens of `read`'s positions are known as: the chain plan's
+/// candidates (registry links, catalog contracts, the owner's added tokens), then the catalog
+/// by contract beyond the scan cap.
+fn known_assets(
+    plan: &ChainPlan,
+    account: Uuid,
+    index: &crate::domain::identity::AssetIndex,
+    read: &Result<DefiReading, String>,
+) -> defi::KnownAssets {
+    let Ok(read) = read else {
+        return HashMap::new();
+    };
+    let mut contracts: Vec<&str> = Vec::new();
+    if let Some(a) = read.aave.read() {
+        contracts.extend(a.reserves.iter().map(|r| r.asset.as_str()));
+    }
+    if let Some(u) = read.uniswap.read() {
+        for p in &u.positions {
+            contracts.push(&p.token0);
+            contracts.push(&p.token1);
+        }
+    }
+    let keys = catalog_keys(&plan.chain);
+    let candidates: Vec<&Candidate> = plan
+        .shared
+        .iter()
+        .chain(plan.added.get(&account).into_iter().flatten())
+        .collect();
+    let mut out = HashMap::new();
+    for c in contracts {
+        let found = candidates
+            .iter()
+            .find(|t| t.address == c)
+            .and_then(|t| t.asset_id)
+            .or_else(|| {
+                keys.iter().find_map(|k| {
+                    match index.resolve(&AssetQuery {
+                        chain: Some(k),
+                        address: Some(c),
+                        symbol: None,
+                        name: None,
+                    }) {
+                        Resolution::Resolved { asset_id, .. } => Some(asset_id),
+                        _ => None,
+                    }
+                })
+            });
+        if let Some(id) = found {
+            out.insert(c.to_string(), id);
+        }
+    }
+    out
 }
 
 /// The verdict on a held token: registry links and catalog contracts are verified (unless the

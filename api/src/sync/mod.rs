@@ -6,6 +6,7 @@
 //! One file per source family: `exchange` (OKX), `evm` (wallets on EVM chains), `manual`
 //! (what the user entered).
 
+mod defi;
 mod evm;
 mod exchange;
 pub mod manual;
@@ -167,6 +168,8 @@ pub async fn sync_prefetched(
     let now = Utc::now().trunc_subsecs(6);
     let mut merged =
         holdings::merge_sync(&previous, fresh, &reading.kept, now, account.last_synced_at);
+    // A receipt token (aToken, debt token) is counted through its position, never twice.
+    crate::domain::defi::drop_receipts(&mut merged);
     let ids: Vec<Uuid> = merged.iter().filter_map(|h| h.asset_id).collect();
     let quotes: HashMap<Uuid, Quote> = prices::latest_for_assets(&state.db, &ids)
         .await?

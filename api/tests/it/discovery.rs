@@ -24,7 +24,7 @@ const WALLET: &str = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed";
 const OTHER_WALLET: &str = "0x00000000000000000000000000000000000b0b02";
 
 /// An app whose `ethereum` chain is this anvil, read by the real `EvmClient`.
-async fn app_on(anvil: &Anvil, vars: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn app_on(anvil: &Anvil, vars: &[(&str, &str)]) -> TestApp {
     app_and_metrics(anvil, vars).await.0
 }
 
@@ -57,7 +57,7 @@ async fn app_and_metrics(
 
 /// A catalog asset with a contract on `ethereum` (decimals unknown, as the providers give
 /// them) and a fresh USD price.
-async fn catalog_asset(
+pub(crate) async fn catalog_asset(
     app: &TestApp,
     symbol: &str,
     name: &str,
@@ -118,7 +118,7 @@ async fn catalog_asset(
     id
 }
 
-async fn wallet(app: &TestApp, address: &str, token: Option<&str>) -> String {
+pub(crate) async fn wallet(app: &TestApp, address: &str, token: Option<&str>) -> String {
     let r = app
         .send(
             Method::POST,
@@ -134,7 +134,7 @@ async fn wallet(app: &TestApp, address: &str, token: Option<&str>) -> String {
     r.json()["id"].as_str().unwrap().to_string()
 }
 
-async fn sync(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn sync(app: &TestApp, id: &str) -> Value {
     let r = app
         .send(
             Method::POST,

@@ -14,6 +14,7 @@ mod binance_connector;
 mod caps;
 mod chains;
 mod crypto;
+mod defi;
 mod discovery;
 mod duplicates;
 mod errors;

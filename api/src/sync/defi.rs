@@ -1,0 +1,315 @@
+//! A wallet's DeFi positions on one chain as raw holdings and location outcomes (the rules are
+//! in `domain::defi`; the reads in `connectors::defi`).
+//!
+//! Each protocol is its own location (`<chain>:aave-v3`, `<chain>:uniswap-v3`): a protocol
+//! whose read fails keeps its previous positions (`not_refreshed`) while the chain's balances
+//! and the other protocol refresh. An underlying token the Butler cannot tie to a known asset
+//! (registry link or catalog contract) is `unverified`: shown, never valued.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::connectors::defi::{
+    AaveAccount, DefiReading, DefiTarget, ProtocolRead, UniswapPositions,
+};
+use crate::connectors::ChainTarget;
+use crate::domain::amounts;
+use crate::domain::defi::{self, AAVE_V3, UNISWAP_V3};
+use crate::domain::holdings::{flag, kind, Kept, RawHolding};
+use crate::domain::locations::Outcome;
+use crate::entities::evm_chains;
+
+/// The chain's protocols as the connector reads them, at the chain balance read's block.
+pub(crate) fn target(
+    chain: &evm_chains::Model,
+    base: ChainTarget,
+    block: Option<u64>,
+) -> DefiTarget {
+    DefiTarget {
+        chain: ChainTarget {
+            tokens: Vec::new(),
+            ..base
+        },
+        aave_v3_addresses_provider: chain.aave_v3_addresses_provider.clone(),
+        uniswap_v3_position_manager: chain.uniswap_v3_position_manager.clone(),
+        uniswap_v3_factory: chain.uniswap_v3_factory.clone(),
+        block,
+    }
+}
+
+/// What one chain's DeFi read adds to a wallet's reading.
+#[derive(Default)]
+pub(crate) struct Added {
+    pub(crate) raw: Vec<RawHolding>,
+    pub(crate) outcomes: Vec<(String, Outcome)>,
+    /// Notes for the chain's own location (a protocol not deployed at the registry address).
+    pub(crate) chain_notes: Vec<String>,
+}
+
+/// Known assets of tokens on this chain, by lowercase contract.
+pub(crate) type KnownAssets = HashMap<String, Uuid>;
+
+/// Turns a read (or its failure) into holdings and outcomes; failed protocols are kept.
+pub(crate) fn apply(
+    chain: &str,
+    read: Result<DefiReading, String>,
+    known: &KnownAssets,
+    kept: &mut Kept,
+) -> Added {
+    let mut out = Added::default();
+    let aave_at = defi::location(chain, AAVE_V3);
+    let uni_at = defi::location(chain, UNISWAP_V3);
+    let read = match read {
+        Ok(r) => r,
+        Err(why) => {
+            // The whole read failed: both protocols keep what they had. A protocol never read
+            // before gets no location (nothing to keep).
+            kept.locations.push(aave_at.clone());
+            kept.locations.push(uni_at.clone());
+            out.outcomes.push((aave_at, Outcome::Failed(why.clone())));
+            out.outcomes.push((uni_at, Outcome::Failed(why)));
+            return out;
+        }
+    };
+    match read.aave {
+        ProtocolRead::NotConfigured => {}
+        ProtocolRead::NotDeployed(note) => out.chain_notes.push(note),
+        ProtocolRead::Failed(why) => {
+            kept.locations.push(aave_at.clone());
+            out.outcomes
+                .push((aave_at, Outcome::Failed(format!("Aave v3: {why}"))));
+        }
+        ProtocolRead::Read(account) => {
+            let notes = aave_holdings(chain, &aave_at, &account, known, &mut out.raw);
+            out.outcomes.push((
+                aave_at,
+                Outcome::Read {
+                    failures: Vec::new(),
+                    notes,
+                    kept_since: None,
+                },
+            ));
+        }
+    }
+    match read.uniswap {
+        ProtocolRead::NotConfigured => {}
+        ProtocolRead::NotDeployed(note) => out.chain_notes.push(note),
+        ProtocolRead::Failed(why) => {
+            kept.locations.push(uni_at.clone());
+            out.outcomes
+                .push((uni_at, Outcome::Failed(format!("Uniswap v3: {why}"))));
+        }
+        ProtocolRead::Read(positions) => {
+            let notes = uniswap_holdings(chain, &uni_at, &positions, known, &mut out.raw);
+            out.outcomes.push((
+                uni_at,
+                Outcome::Read {
+                    failures: Vec::new(),
+                    notes,
+                    kept_since: None,
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// A position's token as a raw holding: quantity from the raw integer (negative for a debt),
+/// identified only through a known asset.
+#[allow(clippy::too_many_arguments)]
+fn position_holding(
+    chain: &str,
+    location: &str,
+    contract: &str,
+    symbol: Option<&str>,
+    decimals: u8,
+    raw: &str,
+    holding_kind: &'static str,
+    known: &KnownAssets,
+    details: serde_json::Value,
+) -> RawHolding {
+    let symbol = symbol.unwrap_or("?");
+    let mut h = RawHolding::new(symbol, Decimal::ZERO, location);
+    match amounts::quantity_from_raw(raw, decimals) {
+        Ok(q) if holding_kind == kind::BORROWED => h.quantity = -q,
+        Ok(q) => h.quantity = q,
+        Err(_) => {
+            h.flags.push(flag::OUT_OF_RANGE.to_string());
+            h.quantity_text = amounts::exact_text(raw, decimals);
+        }
+    }
+    h.raw_amount = Some(raw.to_string());
+    h.decimals = Some(decimals);
+    h.chain = Some(chain.to_string());
+    h.contract_address = Some(contract.to_string());
+    h.kind = Some(holding_kind);
+    match known.get(contract) {
+        Some(id) => h.known_asset = Some(*id),
+        // Never matched by symbol: a pool can pair any token that calls itself "USDC".
+        None => h.flags.push(flag::UNVERIFIED.to_string()),
+    }
+    h.details = Some(details);
+    h
+}
+
+fn aave_holdings(
+    chain: &str,
+    location: &str,
+    account: &AaveAccount,
+    known: &KnownAssets,
+    raw: &mut Vec<RawHolding>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let health = account
+        .health_factor
+        .as_deref()
+        .and_then(|hf| amounts::quantity_from_raw(hf, 18).ok())
+        .map(|d| d.normalize().to_string());
+    for r in &account.reserves {
+        let Some(decimals) = r.decimals else {
+            notes.push(format!(
+                "Aave reserve {} left out: it answers no decimals()",
+                r.asset
+            ));
+            continue;
+        };
+        let receipts: Vec<&str> = [&r.a_token, &r.stable_debt_token, &r.variable_debt_token]
+            .into_iter()
+            .filter_map(|a| a.as_deref())
+            .collect();
+        let details = |part: &str| {
+            json!({
+                "protocol": AAVE_V3,
+                "pool": account.pool,
+                "part": part,
+                "health_factor": health,
+                "collateral": r.collateral,
+                "receipt_tokens": receipts,
+            })
+        };
+        if !amounts::is_zero_raw(&r.supplied) {
+            raw.push(position_holding(
+                chain,
+                location,
+                &r.asset,
+                r.symbol.as_deref(),
+                decimals,
+                &r.supplied,
+                kind::SUPPLIED,
+                known,
+                details("supplied"),
+            ));
+        }
+        let debt = amounts::add_raw(&r.stable_debt, &r.variable_debt);
+        match debt {
+            Some(d) if !amounts::is_zero_raw(&d) => {
+                let mut det = details("borrowed");
+                det["stable_debt_raw"] = json!(r.stable_debt);
+                det["variable_debt_raw"] = json!(r.variable_debt);
+                raw.push(position_holding(
+                    chain,
+                    location,
+                    &r.asset,
+                    r.symbol.as_deref(),
+                    decimals,
+                    &d,
+                    kind::BORROWED,
+                    known,
+                    det,
+                ));
+            }
+            Some(_) => {}
+            None => notes.push(format!(
+                "Aave reserve {}: its debt does not fit 256 bits",
+                r.asset
+            )),
+        }
+    }
+    notes
+}
+
+fn uniswap_holdings(
+    chain: &str,
+    location: &str,
+    read: &UniswapPositions,
+    known: &KnownAssets,
+    raw: &mut Vec<RawHolding>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if read.not_read > 0 {
+        notes.push(format!(
+            "{} more position NFTs are held than are read ({}); the rest are not shown",
+            read.not_read,
+            crate::connectors::defi::MAX_POSITIONS
+        ));
+    }
+    for p in &read.positions {
+        let sides = [
+            (
+                &p.token0,
+                &p.symbol0,
+                p.decimals0,
+                &p.amount0,
+                &p.fees0,
+                "token0",
+            ),
+            (
+                &p.token1,
+                &p.symbol1,
+                p.decimals1,
+                &p.amount1,
+                &p.fees1,
+                "token1",
+            ),
+        ];
+        for (token, symbol, decimals, principal, fees, side) in sides {
+            let Some(total) = amounts::add_raw(principal, fees) else {
+                notes.push(format!(
+                    "position #{}: {side} amount does not fit 256 bits",
+                    p.token_id
+                ));
+                continue;
+            };
+            if amounts::is_zero_raw(&total) {
+                continue;
+            }
+            let Some(decimals) = decimals else {
+                notes.push(format!(
+                    "position #{}: {token} left out: it answers no decimals()",
+                    p.token_id
+                ));
+                continue;
+            };
+            let details = json!({
+                "protocol": UNISWAP_V3,
+                "position_id": p.token_id,
+                "pool": p.pool,
+                "side": side,
+                "fee_tier": p.fee,
+                "tick_lower": p.tick_lower,
+                "tick_upper": p.tick_upper,
+                "tick": p.tick,
+                "in_range": p.in_range,
+                "liquidity": p.liquidity,
+                "principal_raw": principal,
+                "fees_raw": fees,
+                "receipt_tokens": [read.position_manager],
+            });
+            raw.push(position_holding(
+                chain,
+                location,
+                token,
+                symbol.as_deref(),
+                decimals,
+                &total,
+                kind::LP,
+                known,
+                details,
+            ));
+        }
+    }
+    notes
+}
