@@ -77,6 +77,9 @@ test("a manual account's entered holdings are valued, checked field by field, an
   ]);
   expect(put.postDataJSON()).toEqual({ asset: "ETH", quantity: "2.5", note: "Ledger in the safe" });
   await expect(page.getByTestId("account-total")).toHaveText("$7,500.00");
+  // The form clears once the save settles (after the refetched total can already show): a
+  // user types the next entry into the cleared form, never into one about to be cleared.
+  await expect(page.getByLabel("Asset")).toHaveValue("");
 
   await page.getByLabel("Asset").fill("ETH");
   await page.getByLabel("Quantity").fill("3");
