@@ -91,3 +91,14 @@ export function isNegative(v: DecimalText): boolean {
   const d = parseDecimal(v);
   return d !== null && d.lt(ZERO);
 }
+
+/** A raw on-chain integer (base-10 digits) over 10^decimals, as exact decimal text ("1500000", 6 → "1.5"). */
+export function rawToDecimal(raw: string | null | undefined, decimals: number | null | undefined): string | null {
+  if (!raw || !/^\d+$/.test(raw) || decimals === null || decimals === undefined || decimals < 0) return null;
+  const digits = raw.replace(/^0+(?=\d)/, "");
+  if (decimals === 0) return digits;
+  const padded = digits.padStart(decimals + 1, "0");
+  const int = padded.slice(0, padded.length - decimals);
+  const frac = padded.slice(padded.length - decimals).replace(/0+$/, "");
+  return frac ? `${int}.${frac}` : int;
+}

@@ -10,6 +10,7 @@ export function account(over: Partial<Account> = {}): Account {
     is_active: true,
     total_value_usd: "0",
     holdings: [],
+    defi: [],
     locations: [],
     last_synced_at: null,
     last_sync_status: null,

@@ -20,6 +20,8 @@
 
 #[path = "../../tests/it/anvil.rs"]
 mod anvil;
+#[path = "common/proxy.rs"]
+mod proxy;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,11 +32,10 @@ use api::config::EvmConfig;
 use api::connectors::evm::EvmClient;
 use api::connectors::{ChainBalances, ChainReading, ChainTarget, TokenTarget};
 use api::metrics::Metrics;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use tokio::task::JoinSet;
 
 use anvil::Anvil;
+use proxy::spawn_proxy;
 
 const CHAINS: usize = 5;
 const WALLET: &str = "0x00000000000000000000000000000000000b0b01";
@@ -101,36 +102,6 @@ async fn set_up_chain(chain_id: u64, tokens: usize) -> anyhow::Result<Chain> {
         tokens: targets,
         expected,
     })
-}
-
-/// An HTTP proxy on loopback that waits `delay` before forwarding each request.
-async fn spawn_proxy(upstream: String, delay: Duration) -> anyhow::Result<String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let http = reqwest::Client::new();
-    let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
-        let (http, upstream) = (http.clone(), upstream.clone());
-        async move {
-            tokio::time::sleep(delay).await;
-            let forwarded = http
-                .post(&upstream)
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body)
-                .send()
-                .await;
-            match forwarded {
-                Ok(r) => {
-                    let status = StatusCode::from_u16(r.status().as_u16())
-                        .unwrap_or(StatusCode::BAD_GATEWAY);
-                    let bytes = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-                    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
-                }
-                Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-            }
-        }
-    });
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://{addr}"))
 }
 
 /// Figures of one strategy over one link.

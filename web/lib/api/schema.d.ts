@@ -747,6 +747,11 @@ export interface components {
             chain_family?: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description DeFi positions by protocol and chain (Aave v3, Uniswap v3), with the Aave health factor
+             *     and whether it is below `HEALTH_FACTOR_WARNING`.
+             */
+            defi: components["schemas"]["ProtocolSummary"][];
             /** @description Chain names the wallet is read on. */
             enabled_chains: string[];
             exchange_name?: string | null;
@@ -789,6 +794,8 @@ export interface components {
         };
         /** @description A chain as the admin sees it. */
         AdminChainResponse: {
+            /** @description Aave v3's `PoolAddressesProvider` on this chain; `null`: Aave is not read here. */
+            aave_v3_addresses_provider?: string | null;
             /** Format: int64 */
             chain_id: number;
             chain_name: string;
@@ -803,6 +810,10 @@ export interface components {
             native_decimals: number;
             native_symbol: string;
             rpc_url: string;
+            /** @description Uniswap v3's factory (needed with the position manager). */
+            uniswap_v3_factory?: string | null;
+            /** @description Uniswap v3's position manager; `null`: Uniswap is not read here. */
+            uniswap_v3_position_manager?: string | null;
             /** Format: date-time */
             updated_at: string;
         };
@@ -1042,6 +1053,8 @@ export interface components {
             wallet_address?: string | null;
         };
         CreateChainRequest: {
+            /** @description Aave v3's `PoolAddressesProvider` (0x + 40 hex); absent or empty: none. */
+            aave_v3_addresses_provider?: string | null;
             /** Format: int64 */
             chain_id: number;
             /** @description Lowercase name, e.g. `polygon`. */
@@ -1053,6 +1066,10 @@ export interface components {
             native_symbol: string;
             /** @description http:// or https:// JSON-RPC endpoint. */
             rpc_url: string;
+            /** @description Uniswap v3's factory; absent or empty: none. */
+            uniswap_v3_factory?: string | null;
+            /** @description Uniswap v3's position manager; absent or empty: none. */
+            uniswap_v3_position_manager?: string | null;
         };
         CreatePortfolioRequest: {
             description?: string | null;
@@ -1460,6 +1477,30 @@ export interface components {
             timestamp: string;
             volume_24h_usd?: string | null;
         };
+        /** @description One protocol on one chain of an account, as the account page heads its group. */
+        ProtocolSummary: {
+            chain: string;
+            /**
+             * @description Aave: the account's health factor (liquidation below 1); `null` without debt or for
+             *     Uniswap.
+             */
+            health_factor?: string | null;
+            /** @description The health factor is below the configured warning level. */
+            health_warning: boolean;
+            /** @description Holdings in the group (an LP position counts once per token). */
+            holdings: number;
+            /** @description The holdings' location (`<chain>:<protocol>`). */
+            location: string;
+            /**
+             * @description Net value of the priced positions (debts subtracted); `null` when some part is
+             *     unpriced (never an understated or overstated figure).
+             */
+            net_value_usd?: string | null;
+            /** @description Distinct positions (LP NFTs; Aave reserves). */
+            positions: number;
+            /** @description `aave-v3` or `uniswap-v3`. */
+            protocol: string;
+        };
         ReadyResponse: {
             /** @description `local`, `ok` (signing keys loaded) or `keys_unavailable`. */
             auth: string;
@@ -1691,12 +1732,18 @@ export interface components {
             passphrase?: string | null;
         };
         UpdateChainRequest: {
+            /** @description A new address (0x + 40 hex), or `""` to stop reading Aave on this chain. */
+            aave_v3_addresses_provider?: string | null;
             display_name?: string | null;
             is_active?: boolean | null;
             /** Format: int32 */
             native_decimals?: number | null;
             native_symbol?: string | null;
             rpc_url?: string | null;
+            /** @description A new address, or `""` to clear it. */
+            uniswap_v3_factory?: string | null;
+            /** @description A new address, or `""` to stop reading Uniswap on this chain. */
+            uniswap_v3_position_manager?: string | null;
         };
         UpdatePortfolioRequest: {
             description?: string | null;

@@ -5,6 +5,7 @@ type Schemas = components["schemas"];
 export type Me = Schemas["MeResponse"];
 export type Account = Schemas["AccountResponse"];
 export type Holding = Schemas["Holding"];
+export type ProtocolSummary = Schemas["ProtocolSummary"];
 export type CreateAccountRequest = Schemas["CreateAccountRequest"];
 export type UpdateAccountRequest = Schemas["UpdateAccountRequest"];
 export type SyncAllItem = Schemas["SyncAllItem"];

@@ -23,6 +23,7 @@ import { ManualHoldings } from "./ManualHoldings";
 import { BalanceHistory } from "./BalanceHistory";
 import { AddTokenForm, DiscoveredTokens, splitHoldings } from "./DiscoveredTokens";
 import { SyncButton } from "./SyncButton";
+import { DefiPositions, isPosition } from "./DefiPositions";
 
 const FLAG_NOTES: Record<string, string> = {
   not_refreshed: "not refreshed",
@@ -34,7 +35,8 @@ const FLAG_NOTES: Record<string, string> = {
 
 /** The rows of the holdings counted in totals (unverified and spam tokens are listed apart). */
 export function holdingRows(a: Account, locationLabel: (l: string) => string = (l) => l): HoldingRow[] {
-  return splitHoldings(a.holdings).counted.map((h, i) => {
+  // DeFi positions are listed by protocol (DefiPositions), not here.
+  return splitHoldings(a.holdings.filter((h) => !isPosition(h))).counted.map((h, i) => {
     const flags = h.flags ?? [];
     const notes = [
       h.kind === "borrowed" ? "borrowed" : undefined,
@@ -208,8 +210,9 @@ export function AccountDetail({ id }: { id: string }) {
             </Card>
           )}
           {a.account_type === "manual" && <ManualHoldings account={a} />}
+          <DefiPositions account={a} />
           <Card title="Holdings">
-            {splitHoldings(a.holdings).counted.length === 0 ? (
+            {splitHoldings(a.holdings.filter((h) => !isPosition(h))).counted.length === 0 && (a.defi ?? []).length === 0 ? (
               <EmptyState title={a.last_synced_at ? "No holdings" : "Not synced yet"}>
                 {a.last_synced_at ? "The last sync found nothing on this account." : "Sync the account to load its holdings."}
               </EmptyState>
@@ -217,7 +220,7 @@ export function AccountDetail({ id }: { id: string }) {
               <HoldingsTable rows={holdingRows(a, name)} csvFilename={`holdings-${a.name.replace(/[^\w.-]+/g, "_")}.csv`} caption={`Holdings of ${a.name}`} />
             )}
           </Card>
-          <DiscoveredTokens holdings={a.holdings} />
+          <DiscoveredTokens holdings={a.holdings.filter((h) => !isPosition(h))} />
           {a.account_type === "wallet" && (a.chain_family ?? "evm") === "evm" && <AddTokenForm account={a} />}
           <BalanceHistory accountId={a.id} />
         </>
