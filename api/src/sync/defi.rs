@@ -49,8 +49,18 @@ pub(crate) struct Added {
     pub(crate) chain_notes: Vec<String>,
 }
 
-/// Known assets of tokens on this chain, by lowercase contract.
-pub(crate) type KnownAssets = HashMap<String, Uuid>;
+/// How an underlying token is known on this chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Known {
+    /// Linked to this asset (registry link, catalog contract).
+    Asset(Uuid),
+    /// In the admin's registry without a link: identified by contract, then symbol, as the
+    /// registry's plain balances are.
+    Registry,
+}
+
+/// Known tokens on this chain, by lowercase contract.
+pub(crate) type KnownAssets = HashMap<String, Known>;
 
 /// Turns a read (or its failure) into holdings and outcomes; failed protocols are kept.
 pub(crate) fn apply(
@@ -147,7 +157,8 @@ fn position_holding(
     h.contract_address = Some(contract.to_string());
     h.kind = Some(holding_kind);
     match known.get(contract) {
-        Some(id) => h.known_asset = Some(*id),
+        Some(Known::Asset(id)) => h.known_asset = Some(*id),
+        Some(Known::Registry) => {}
         // Never matched by symbol: a pool can pair any token that calls itself "USDC".
         None => h.flags.push(flag::UNVERIFIED.to_string()),
     }

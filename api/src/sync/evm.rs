@@ -597,9 +597,8 @@ fn known_assets(
         .collect();
     let mut out = HashMap::new();
     for c in contracts {
-        let found = candidates
-            .iter()
-            .find(|t| t.address == c)
+        let candidate = candidates.iter().find(|t| t.address == c);
+        let found = candidate
             .and_then(|t| t.asset_id)
             .or_else(|| {
                 keys.iter().find_map(|k| {
@@ -614,8 +613,14 @@ fn known_assets(
                     }
                 })
             });
-        if let Some(id) = found {
-            out.insert(c.to_string(), id);
+        match found {
+            Some(id) => {
+                out.insert(c.to_string(), defi::Known::Asset(id));
+            }
+            None if candidate.is_some_and(|t| t.origin == Origin::Registry) => {
+                out.insert(c.to_string(), defi::Known::Registry);
+            }
+            None => {}
         }
     }
     out

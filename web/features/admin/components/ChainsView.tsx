@@ -82,6 +82,54 @@ function AddChainForm({ onDone }: { onDone: () => void }) {
   );
 }
 
+const PROTOCOL_FIELDS = [
+  ["aave_v3_addresses_provider", "Aave v3 PoolAddressesProvider"],
+  ["uniswap_v3_position_manager", "Uniswap v3 position manager"],
+  ["uniswap_v3_factory", "Uniswap v3 factory"],
+] as const;
+
+type ProtocolField = (typeof PROTOCOL_FIELDS)[number][0];
+
+/** The chain's DeFi protocol addresses: which are read, and a form to change or clear them. */
+function ProtocolsCell({ chain }: { chain: AdminChain }) {
+  const update = useUpdateChain();
+  const [editing, setEditing] = useState(false);
+  const initial = () => Object.fromEntries(PROTOCOL_FIELDS.map(([k]) => [k, chain[k] ?? ""])) as Record<ProtocolField, string>;
+  const [f, setF] = useState(initial);
+  const errors = fieldErrorsOf(update.error);
+  const names = [chain.aave_v3_addresses_provider ? "Aave v3" : null, chain.uniswap_v3_position_manager && chain.uniswap_v3_factory ? "Uniswap v3" : null].filter(Boolean);
+  if (!editing) {
+    return (
+      <button type="button" className="text-left text-xs text-indigo-700 hover:underline dark:text-indigo-400" title="Change the DeFi protocol addresses" onClick={() => setEditing(true)} data-testid="chain-protocols">
+        {names.length ? names.join(" · ") : "none"}
+      </button>
+    );
+  }
+  return (
+    <form
+      className="flex min-w-72 flex-col gap-1"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const body = Object.fromEntries(PROTOCOL_FIELDS.map(([k]) => [k, f[k].trim()]));
+        update.mutate({ id: chain.id, body }, { onSuccess: () => setEditing(false) });
+      }}
+    >
+      {PROTOCOL_FIELDS.map(([k, label]) => (
+        <div key={k}>
+          <label className="text-xs text-slate-500" htmlFor={`${k}-${chain.id}`}>{label}</label>
+          <Input id={`${k}-${chain.id}`} value={f[k]} placeholder="0x… (empty: not read)" onChange={(e) => setF({ ...f, [k]: e.target.value })} invalid={!!errorFor(errors, k)} />
+          <FieldError message={errorFor(errors, k)} />
+        </div>
+      ))}
+      {update.error && !Object.keys(errors).length && <FieldError message={plainMessage(update.error)} />}
+      <div className="flex gap-2">
+        <Button type="submit" busy={update.isPending}>Save</Button>
+        <Button variant="ghost" onClick={() => { setEditing(false); setF(initial()); update.reset(); }}>Cancel</Button>
+      </div>
+    </form>
+  );
+}
+
 function ChainRow({ chain }: { chain: AdminChain }) {
   const update = useUpdateChain();
   const del = useDeleteChain();
@@ -123,6 +171,9 @@ function ChainRow({ chain }: { chain: AdminChain }) {
         {chain.native_symbol} <span className="text-xs text-slate-500">({chain.native_decimals})</span>
       </td>
       <td className={td}>{chain.multicall3_address ? <Badge tone="green">yes</Badge> : <Badge>no</Badge>}</td>
+      <td className={td}>
+        <ProtocolsCell chain={chain} />
+      </td>
       <td className={td}>
         <label className="inline-flex items-center gap-2 text-sm">
           <input
@@ -183,6 +234,7 @@ function ChainsBody() {
                     <th className={th}>RPC URL</th>
                     <th className={th}>Native</th>
                     <th className={th}>Multicall3</th>
+                    <th className={th}>DeFi</th>
                     <th className={th}>Status</th>
                     <th className={th} />
                   </tr>
