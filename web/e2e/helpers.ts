@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ListedCoin } from "./support/market";
 import type { TestUser } from "./support/oidc";
 
 export const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), "..", "test-results");
@@ -56,4 +57,49 @@ export async function setFlakyRpc(mode: "fail" | "heal") {
 
 export async function expectErrorToast(page: Page, text: string | RegExp) {
   await expect(page.getByTestId("toast-error").filter({ hasText: text }).first()).toBeVisible();
+}
+
+interface JobRun {
+  id: string;
+  status: string;
+  error?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+/**
+ * Runs a job as an admin does, with its "Run" button on the admin page, and waits for that very
+ * run (the id the start answered with) to end: the row's status may still show an earlier run
+ * of the same job for a moment. Throws with the job's error when it failed; returns the run.
+ */
+export async function runJob(page: Page, name: string): Promise<JobRun> {
+  await page.goto("/admin");
+  const job = page.locator(`[data-testid="job-row"][data-job="${name}"]`);
+  const [started] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === `/api/backend/jobs/${name}`),
+    job.getByRole("button", { name: `Run ${name}` }).click(),
+  ]);
+  expect(started.status(), `starting ${name}: ${await started.text()}`).toBe(202);
+  const { run_id } = (await started.json()) as { run_id: string };
+  await expectToast(page, `Started ${name}`);
+  let run: JobRun | undefined;
+  await expect
+    .poll(
+      async () => {
+        const res = await page.request.get(`/api/backend/jobs/runs/${run_id}`);
+        run = res.ok() ? ((await res.json()) as JobRun) : undefined;
+        return run?.status ?? `HTTP ${res.status()}`;
+      },
+      { timeout: 60_000, intervals: [250] },
+    )
+    .toMatch(/^(succeeded|partial|failed|abandoned)$/);
+  if (run!.status === "failed" || run!.status === "abandoned") throw new Error(`${name} ${run!.status}: ${run!.error ?? "no error given"} ${JSON.stringify(run!.details ?? {})}`);
+  // The page shows the run's end too.
+  await expect(job.getByTestId("job-run-status")).toHaveText(run!.status);
+  return run!;
+}
+
+/** Lists (or replaces) a coin in the stand-in market's catalog; see `support/market.ts`. */
+export async function listCoin(coin: ListedCoin) {
+  const res = await fetch(`${process.env.E2E_MARKET_URL}/__e2e/coins`, { method: "POST", body: JSON.stringify(coin) });
+  expect(res.status).toBe(204);
 }

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { expectToast, screenshot, signIn } from "./helpers";
+import { expectToast, runJob, screenshot, signIn } from "./helpers";
 import { ADMIN } from "./users";
 
 // Issue 12: no advice on incomplete data, and every valued number shows its price's age.
@@ -23,19 +23,6 @@ async function api<T>(method: "GET" | "POST" | "PUT", path: string, data?: unkno
   return (await res.json()) as T;
 }
 
-async function runJob(name: string) {
-  await page.goto("/admin");
-  const job = page.locator(`[data-testid="job-row"][data-job="${name}"]`);
-  await job.getByRole("button", { name: `Run ${name}` }).click();
-  await expectToast(page, `Started ${name}`);
-  await expect(job.getByTestId("job-run-status")).toHaveText(/succeeded|partial|failed/, { timeout: 60_000 });
-  if ((await job.getByTestId("job-run-status").textContent()) === "failed") {
-    const jobs = await api<{ name: string; last_run?: { error?: string | null; details?: unknown } | null }[]>("GET", "/jobs");
-    const run = jobs.find((j) => j.name === name)?.last_run;
-    throw new Error(`${name} failed: ${run?.error ?? "no error given"} ${JSON.stringify(run?.details ?? {})}`);
-  }
-}
-
 test("a target without a price gets a warning instead of trades, and prices show their age", async ({ browser }) => {
   page = await (await browser.newContext()).newPage();
   await signIn(page, ADMIN);
@@ -46,7 +33,7 @@ test("a target without a price gets a warning instead of trades, and prices show
     await api("POST", "/admin/evm-chains", { chain_name: "anvil", chain_id: 31337, display_name: "Anvil", rpc_url: process.env.E2E_ANVIL_URL, native_symbol: "ETH", native_decimals: 18 });
   }
   // The coin list brings XYZ into the registry; no price endpoint knows it.
-  await runJob("fetch-all-coins");
+  await runJob(page, "fetch-all-coins");
 
   const wallet = await api<{ id: string }>("POST", "/accounts", { name: "Second wallet", account_type: "wallet", wallet_address: ANVIL_ACCOUNT_1, enabled_chains: ["anvil"] });
   const portfolio = await api<{ id: string }>("POST", "/portfolios", { name: "Half unpriced" });
@@ -73,7 +60,7 @@ test("a target without a price gets a warning instead of trades, and prices show
   await expectToast(page, "Portfolio saved");
 
   // Prices (XYZ is targeted now, and still gets none), then the wallet's balance.
-  await runJob("price-collection");
+  await runJob(page, "price-collection");
   await api("POST", `/accounts/${wallet.id}/sync`);
 
   // The holdings show their price's source and age.

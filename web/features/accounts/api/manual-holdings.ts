@@ -25,7 +25,11 @@ export const useSetManualHolding = (id: string) => {
     meta: { success: (a: Account) => `“${a.name}” updated` },
     onSuccess: (a) => {
       qc.setQueryData(accountKeys.detail(a.id), a);
-      return Promise.all([qc.invalidateQueries({ queryKey: manualKeys.history(id) }), qc.invalidateQueries({ queryKey: accountKeys.list() })]);
+      // Not awaited: the save is done when its answer is shown (the form clears then); waiting
+      // for these refetches left the typed values in place until they came, then wiped
+      // whatever the user had typed next.
+      void qc.invalidateQueries({ queryKey: manualKeys.history(id) });
+      void qc.invalidateQueries({ queryKey: accountKeys.list() });
     },
   });
 };

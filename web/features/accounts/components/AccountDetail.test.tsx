@@ -2,7 +2,7 @@ import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { account } from "@/test/fixtures";
 import { wrapperWithClient } from "@/test/utils";
-import { holdingRows } from "./AccountDetail";
+import { accountTypeLabel, holdingRows } from "./AccountDetail";
 import { LocationList } from "./SyncStatus";
 
 const twoWeeksAgo = new Date(Date.now() - 14 * 24 * 3600 * 1000).toISOString();
@@ -42,5 +42,13 @@ describe("account faults", () => {
     expect(list.textContent).toContain("Arbitrum");
     expect(list.textContent).toContain("RPC timed out");
     expect(list.textContent).not.toContain("evm:arbitrum");
+  });
+});
+
+describe("account type", () => {
+  it("names a wallet by its chain family", () => {
+    expect(accountTypeLabel(account({ account_type: "wallet", chain_family: "solana" }))).toBe("Solana wallet");
+    expect(accountTypeLabel(account({ account_type: "wallet", chain_family: "evm" }))).toBe("EVM wallet");
+    expect(accountTypeLabel(account({ account_type: "manual" }))).toBe("Manual");
   });
 });

@@ -62,6 +62,12 @@ export function holdingRows(a: Account, locationLabel: (l: string) => string = (
   });
 }
 
+/** The account's type as its page names it: a wallet by its chain family. */
+export function accountTypeLabel(a: Pick<Account, "account_type" | "chain_family">): string {
+  if (a.account_type === "wallet") return a.chain_family === "solana" ? "Solana wallet" : "EVM wallet";
+  return a.account_type === "manual" ? "Manual" : "Exchange";
+}
+
 function EditAccount({ account }: { account: Account }) {
   const update = useUpdateAccount();
   const chains = useChains();
@@ -184,7 +190,9 @@ export function AccountDetail({ id }: { id: string }) {
             <Card>
               <p className="text-sm text-slate-500">Type</p>
               <div className="mt-1 flex flex-wrap gap-2">
-                <Badge tone="blue">{a.account_type === "wallet" ? "EVM wallet" : a.account_type === "manual" ? "Manual" : "Exchange"}</Badge>
+                <Badge tone="blue" testId="account-type">
+                  {accountTypeLabel(a)}
+                </Badge>
                 {!a.is_active && <Badge>Inactive</Badge>}
                 {a.enabled_chains.map((c) => (
                   <Badge key={c}>{name(c)}</Badge>

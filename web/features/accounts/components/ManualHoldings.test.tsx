@@ -40,4 +40,38 @@ describe("ManualHoldings", () => {
     await waitFor(() => expect(sent).toEqual([{ asset: "BTC", quantity: "1.000000000000000001", note: null }]));
     expect(await screen.findByText("Ledger")).toBeDefined();
   });
+
+  it("clears the form when the save is answered, and never wipes what is typed after", async () => {
+    const manual = account({ account_type: "manual", wallet_address: null, enabled_chains: [] });
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    let puts = 0;
+    mockBackend({
+      // The history's refetch after the save is slow to come.
+      [`GET /accounts/${manual.id}/manual-holdings/history`]: async () => {
+        if (puts > 0) await slow;
+        return jsonResponse([]);
+      },
+      [`GET /accounts`]: () => jsonResponse([]),
+      [`PUT /accounts/${manual.id}/manual-holdings`]: () => {
+        puts++;
+        return jsonResponse({ ...manual, total_value_usd: "7500" });
+      },
+    });
+    const { wrapper: Wrapper, client } = wrapperWithClient();
+    render(<ManualHoldings account={manual} />, { wrapper: Wrapper });
+    const asset = screen.getByLabelText("Asset") as HTMLInputElement;
+    const quantity = screen.getByLabelText("Quantity") as HTMLInputElement;
+    fireEvent.change(asset, { target: { value: "ETH" } });
+    fireEvent.change(quantity, { target: { value: "2.5" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save holding" }));
+    await waitFor(() => expect(client.getQueryData<{ total_value_usd: string }>(["accounts", "detail", manual.id])?.total_value_usd).toBe("7500"));
+    await waitFor(() => expect([asset.value, quantity.value]).toEqual(["", ""]));
+    // The next edit, typed while the history is still loading, stays.
+    fireEvent.change(asset, { target: { value: "ETH" } });
+    fireEvent.change(quantity, { target: { value: "3" } });
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect([asset.value, quantity.value]).toEqual(["ETH", "3"]);
+  });
 });

@@ -39,13 +39,15 @@ export function ManualHoldings({ account }: { account: Account }) {
     const found = checkManualHolding(asset, quantity, note);
     setLocal(found);
     if (Object.keys(found).length > 0) return;
+    const sent = { asset, quantity, note };
     set.mutate(
       { asset: asset.trim(), quantity: quantity.trim(), note: note.trim() || null },
       {
+        // Only what was sent is cleared: a field changed since keeps what was typed.
         onSuccess: () => {
-          setAsset("");
-          setQuantity("");
-          setNote("");
+          setAsset((v) => (v === sent.asset ? "" : v));
+          setQuantity((v) => (v === sent.quantity ? "" : v));
+          setNote((v) => (v === sent.note ? "" : v));
         },
       },
     );

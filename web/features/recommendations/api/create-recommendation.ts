@@ -16,9 +16,14 @@ export const useCreateRecommendation = () => {
   return useMutation({
     mutationFn: createRecommendation,
     meta: { success: message, error: "Could not generate recommendations" },
-    onSuccess: (r, id) => {
-      qc.setQueryData<Recommendation[]>(portfolioKeys.recommendations(id), (list) => (list ? [r, ...list.filter((x) => x.id !== r.id)] : list));
-      return qc.invalidateQueries({ queryKey: portfolioKeys.recommendations(id) });
+    onSuccess: async (r, id) => {
+      const key = portfolioKeys.recommendations(id);
+      // A load of the list still on its way was asked before this recommendation existed: an
+      // invalidation would only wait for it (a query without data is not refetched while it
+      // loads) and its answer would hide the new one. Cancel it, show the new one, refetch.
+      await qc.cancelQueries({ queryKey: key });
+      qc.setQueryData<Recommendation[]>(key, (list) => [r, ...(list ?? []).filter((x) => x.id !== r.id)]);
+      return qc.invalidateQueries({ queryKey: key });
     },
   });
 };
