@@ -3,7 +3,7 @@
 # (vitest), production build, and the end-to-end journey (Playwright in Debian's Chromium against
 # the real API on PostgreSQL, anvil, and the real Keycloak of scripts/keycloak.sh when
 # KEYCLOAK_TEST_URL names it, as scripts/test.sh does; else oidc-provider standing in for Keycloak).
-# Installs what is missing (Chromium, npm packages, anvil, the API's debug build); safe to rerun.
+# Installs what is missing (Chromium, npm packages, anvil, the DeFi fixture, the API's debug build); safe to rerun.
 # Ends with "web: N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,7 @@ setup() {
   echo "== npm install (web/)"
   (cd web && npm install --no-audit --no-fund --loglevel=error) || return 1
   bash scripts/install-anvil.sh || return 1
+  bash scripts/install-defi-fixture.sh || return 1
   echo "== cargo build -p api (for the end-to-end tests)"
   cargo build -p api --locked || return 1
 }

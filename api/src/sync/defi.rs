@@ -50,13 +50,13 @@ pub(crate) struct Added {
 }
 
 /// How an underlying token is known on this chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Known {
     /// Linked to this asset (registry link, catalog contract).
     Asset(Uuid),
-    /// In the admin's registry without a link: identified by contract, then symbol, as the
-    /// registry's plain balances are.
-    Registry,
+    /// In the admin's registry without a link, under this symbol: identified by contract,
+    /// then the registry's symbol, as the registry's plain balances are.
+    Registry(String),
 }
 
 /// Known tokens on this chain, by lowercase contract.
@@ -141,7 +141,10 @@ fn position_holding(
     known: &KnownAssets,
     details: serde_json::Value,
 ) -> RawHolding {
-    let symbol = symbol.unwrap_or("?");
+    let symbol = match known.get(contract) {
+        Some(Known::Registry(s)) => s.as_str(),
+        _ => symbol.unwrap_or("?"),
+    };
     let mut h = RawHolding::new(symbol, Decimal::ZERO, location);
     match amounts::quantity_from_raw(raw, decimals) {
         Ok(q) if holding_kind == kind::BORROWED => h.quantity = -q,
@@ -158,7 +161,7 @@ fn position_holding(
     h.kind = Some(holding_kind);
     match known.get(contract) {
         Some(Known::Asset(id)) => h.known_asset = Some(*id),
-        Some(Known::Registry) => {}
+        Some(Known::Registry(_)) => {}
         // Never matched by symbol: a pool can pair any token that calls itself "USDC".
         None => h.flags.push(flag::UNVERIFIED.to_string()),
     }

@@ -598,29 +598,28 @@ fn known_assets(
     let mut out = HashMap::new();
     for c in contracts {
         let candidate = candidates.iter().find(|t| t.address == c);
-        let found = candidate
-            .and_then(|t| t.asset_id)
-            .or_else(|| {
-                keys.iter().find_map(|k| {
-                    match index.resolve(&AssetQuery {
-                        chain: Some(k),
-                        address: Some(c),
-                        symbol: None,
-                        name: None,
-                    }) {
-                        Resolution::Resolved { asset_id, .. } => Some(asset_id),
-                        _ => None,
-                    }
-                })
-            });
+        let found = candidate.and_then(|t| t.asset_id).or_else(|| {
+            keys.iter().find_map(|k| {
+                match index.resolve(&AssetQuery {
+                    chain: Some(k),
+                    address: Some(c),
+                    symbol: None,
+                    name: None,
+                }) {
+                    Resolution::Resolved { asset_id, .. } => Some(asset_id),
+                    _ => None,
+                }
+            })
+        });
         match found {
             Some(id) => {
                 out.insert(c.to_string(), defi::Known::Asset(id));
             }
-            None if candidate.is_some_and(|t| t.origin == Origin::Registry) => {
-                out.insert(c.to_string(), defi::Known::Registry);
+            None => {
+                if let Some(t) = candidate.filter(|t| t.origin == Origin::Registry) {
+                    out.insert(c.to_string(), defi::Known::Registry(t.symbol.clone()));
+                }
             }
-            None => {}
         }
     }
     out
