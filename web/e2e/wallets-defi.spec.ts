@@ -11,11 +11,12 @@ import { ADMIN } from "./users";
 // Issue 20: a wallet's Aave v3 and Uniswap v3 positions, read from the real contracts (deployed on
 // an anvil of this spec's own by tools/defi-fixture), shown on the account page by protocol with
 // the health factor. The admin enters the protocols' addresses on the chain page.
+// Runs after the journey (file order), which expects a first run with no market data yet.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtureDir = join(root, "tools", "defi-fixture");
-/** anvil's account 1: the fixture's user (10 WETH and 250 USDC supplied, 5,000 USDC borrowed, three positions). */
-const WALLET = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+/** anvil's last dev account (no other spec uses it): 10 WETH and 250 USDC supplied, 5,000 USDC borrowed, three positions. */
+const WALLET = "0xa0ee7a142d267c1f36714e4a8f75612f20a79720";
 const CHAIN_ID = 31339;
 const MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
 const MULTICALL3_DEPLOYER = "0x05f32b3cc3888453ff71b01135b34ff8e41263f2";
