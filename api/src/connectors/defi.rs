@@ -659,17 +659,6 @@ fn finish(aave: AaveStep, uni: UniStep, requests: usize, block: Option<u64>) -> 
     };
     let uniswap = match uni {
         UniStep::Off(r) => r,
-        // No open position: nothing more to read.
-        UniStep::Positions {
-            open,
-            npm,
-            not_read,
-            ..
-        } if open.is_empty() => ProtocolRead::Read(UniswapPositions {
-            position_manager: lower(npm),
-            positions: Vec::new(),
-            not_read,
-        }),
         _ => ProtocolRead::Failed("the Uniswap read stopped early".into()),
     };
     DefiReading {

@@ -84,47 +84,55 @@ pub(crate) fn apply(
             return out;
         }
     };
-    match read.aave {
-        ProtocolRead::NotConfigured => {}
-        ProtocolRead::NotDeployed(note) => out.chain_notes.push(note),
-        ProtocolRead::Failed(why) => {
-            kept.locations.push(aave_at.clone());
-            out.outcomes
-                .push((aave_at, Outcome::Failed(format!("Aave v3: {why}"))));
-        }
-        ProtocolRead::Read(account) => {
-            let notes = aave_holdings(chain, &aave_at, &account, known, &mut out.raw);
-            out.outcomes.push((
-                aave_at,
-                Outcome::Read {
-                    failures: Vec::new(),
-                    notes,
-                    kept_since: None,
-                },
-            ));
-        }
-    }
-    match read.uniswap {
-        ProtocolRead::NotConfigured => {}
-        ProtocolRead::NotDeployed(note) => out.chain_notes.push(note),
-        ProtocolRead::Failed(why) => {
-            kept.locations.push(uni_at.clone());
-            out.outcomes
-                .push((uni_at, Outcome::Failed(format!("Uniswap v3: {why}"))));
-        }
-        ProtocolRead::Read(positions) => {
-            let notes = uniswap_holdings(chain, &uni_at, &positions, known, &mut out.raw);
-            out.outcomes.push((
-                uni_at,
-                Outcome::Read {
-                    failures: Vec::new(),
-                    notes,
-                    kept_since: None,
-                },
-            ));
-        }
-    }
+    protocol(
+        read.aave,
+        aave_at,
+        "Aave v3",
+        |at, account, raw| aave_holdings(chain, at, account, known, raw),
+        kept,
+        &mut out,
+    );
+    protocol(
+        read.uniswap,
+        uni_at,
+        "Uniswap v3",
+        |at, positions, raw| uniswap_holdings(chain, at, positions, known, raw),
+        kept,
+        &mut out,
+    );
     out
+}
+
+/// One protocol's read at its location: holdings and an outcome, a failure kept (its previous
+/// positions stay), a protocol not deployed at the registry's address a note on the chain.
+fn protocol<T>(
+    read: ProtocolRead<T>,
+    location: String,
+    name: &str,
+    holdings: impl FnOnce(&str, &T, &mut Vec<RawHolding>) -> Vec<String>,
+    kept: &mut Kept,
+    out: &mut Added,
+) {
+    match read {
+        ProtocolRead::NotConfigured => {}
+        ProtocolRead::NotDeployed(note) => out.chain_notes.push(note),
+        ProtocolRead::Failed(why) => {
+            kept.locations.push(location.clone());
+            out.outcomes
+                .push((location, Outcome::Failed(format!("{name}: {why}"))));
+        }
+        ProtocolRead::Read(t) => {
+            let notes = holdings(&location, &t, &mut out.raw);
+            out.outcomes.push((
+                location,
+                Outcome::Read {
+                    failures: Vec::new(),
+                    notes,
+                    kept_since: None,
+                },
+            ));
+        }
+    }
 }
 
 /// A position's token as a raw holding: quantity from the raw integer (negative for a debt),

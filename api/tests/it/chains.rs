@@ -289,16 +289,7 @@ async fn an_admin_adds_and_deletes_a_chain_and_duplicates_are_409() {
 #[tokio::test]
 async fn an_admin_manages_the_token_registry_with_validation() {
     let app = TestApp::local().await;
-    let chains = app.get("/api/admin/evm-chains", None).await.json();
-    let eth = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["chain_name"] == "ethereum")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let eth = app.chain_row_id("ethereum").await;
     let body = json!({"chain_id": eth, "symbol": "USDC", "name": "USD Coin", "contract_address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "decimals": 6});
     let r = app
         .send(

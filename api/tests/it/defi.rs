@@ -25,6 +25,7 @@ use api::connectors::ChainTarget;
 
 use crate::anvil::Anvil;
 use crate::discovery::{app_on, catalog_asset, sync, wallet};
+use crate::faults::location;
 use crate::helpers::TestApp;
 
 /// anvil's account 1, the fixture's default user.
@@ -81,16 +82,7 @@ fn s(v: &Value) -> String {
 
 /// The deployed protocols written into the `ethereum` chain row, as an admin does.
 async fn configure(app: &TestApp, deploy: &Value, aave_provider: Option<&str>) {
-    let chains = app.get("/api/admin/evm-chains", None).await.json();
-    let id = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["chain_name"] == "ethereum")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.chain_row_id("ethereum").await;
     let body = json!({
         "aave_v3_addresses_provider": aave_provider.map(str::to_string)
             .unwrap_or_else(|| s(&deploy["aave"]["addresses_provider"])),
@@ -209,6 +201,14 @@ fn check_against_chain(anvil: &Anvil, account: &Value, positions: &[Value]) {
     }
 }
 
+/// A fresh anvil with Multicall3 and the fixture's scenario for [`USER`].
+async fn scenario() -> (Anvil, Value) {
+    let anvil = Anvil::start().await;
+    anvil.deploy_multicall3().await;
+    let scenario = fixture(&anvil, "scenario", json!({"user": USER}));
+    (anvil, scenario)
+}
+
 fn total_of(account: &Value) -> Decimal {
     s(&account["total_value_usd"]).parse().unwrap()
 }
@@ -218,9 +218,7 @@ async fn aave_and_uniswap_positions_equal_the_chains_oracles_to_the_last_unit() 
     if !fixture_ready() {
         return;
     }
-    let anvil = Anvil::start().await;
-    anvil.deploy_multicall3().await;
-    let scenario = fixture(&anvil, "scenario", json!({"user": USER}));
+    let (anvil, scenario) = scenario().await;
     let deploy = &scenario["deploy"];
     let reserve = |sym: &str| {
         deploy["aave"]["reserves"]
@@ -373,12 +371,7 @@ async fn aave_and_uniswap_positions_equal_the_chains_oracles_to_the_last_unit() 
     configure(&app, deploy, Some(&s(&usdc["asset"]))).await;
     let account = sync(&app, &id).await;
     assert_eq!(account["last_sync_status"], "partial", "{account:#}");
-    let loc = account["locations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["location"] == "ethereum:aave-v3")
-        .unwrap();
+    let loc = location(&account, "ethereum:aave-v3");
     assert_eq!(loc["status"], "failed", "{loc}");
     let kept = holdings_where(&account, |h| h["location"] == "ethereum:aave-v3");
     assert_eq!(kept.len(), 3, "{kept:?}");
@@ -387,12 +380,7 @@ async fn aave_and_uniswap_positions_equal_the_chains_oracles_to_the_last_unit() 
         .unwrap()
         .iter()
         .any(|f| f == "not_refreshed")));
-    let uni_loc = account["locations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["location"] == "ethereum:uniswap-v3")
-        .unwrap();
+    let uni_loc = location(&account, "ethereum:uniswap-v3");
     assert_eq!(uni_loc["status"], "ok", "{uni_loc}");
 }
 
@@ -401,9 +389,7 @@ async fn both_protocols_take_four_requests_per_chain() {
     if !fixture_ready() {
         return;
     }
-    let anvil = Anvil::start().await;
-    anvil.deploy_multicall3().await;
-    let scenario = fixture(&anvil, "scenario", json!({"user": USER}));
+    let (anvil, scenario) = scenario().await;
     let deploy = &scenario["deploy"];
     let client = EvmClient::new(
         &EvmConfig {

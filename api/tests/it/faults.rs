@@ -91,7 +91,8 @@ fn holding<'a>(account: &'a Value, symbol: &str, location: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {symbol} at {location} in {account}"))
 }
 
-fn location<'a>(account: &'a Value, name: &str) -> &'a Value {
+/// The account's sync state of one location.
+pub(crate) fn location<'a>(account: &'a Value, name: &str) -> &'a Value {
     account["locations"]
         .as_array()
         .unwrap()

@@ -393,6 +393,20 @@ impl TestApp {
         self.send(Method::GET, path, token, None).await
     }
 
+    /// The registry id of the chain named `name`, as an admin reads it.
+    pub async fn chain_row_id(&self, name: &str) -> String {
+        let chains = self.get("/api/admin/evm-chains", None).await.json();
+        chains
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["chain_name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     pub async fn count(&self, table: &str, where_sql: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {where_sql}");
         let row = self

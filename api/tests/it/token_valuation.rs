@@ -12,16 +12,7 @@ use crate::helpers::TestApp;
 #[tokio::test]
 async fn the_token_list_values_tokens_as_wallets_do() {
     let app = TestApp::local().await;
-    let chains = app.get("/api/admin/evm-chains", None).await.json();
-    let eth = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["chain_name"] == "ethereum")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let eth = app.chain_row_id("ethereum").await;
     for (symbol, address) in [
         ("USDC", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"),
         ("NOPE", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
