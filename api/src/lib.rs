@@ -1,6 +1,7 @@
 //! Crypto Pocket Butler's API: a self-hosted crypto portfolio manager.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod connectors;
 pub mod crypto;

@@ -135,6 +135,8 @@ pub struct AppState {
     pub jobs: Arc<JobRegistry>,
     /// Per-user request limits.
     pub limits: Arc<crate::http::limits::RequestLimits>,
+    /// What jobs date their work by (tests stop it at a time of day).
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
@@ -183,6 +185,13 @@ impl AppState {
             solana: connectors.solana,
             cipher: Arc::new(cipher),
             jobs: Arc::new(JobRegistry::standard()),
+            clock: crate::clock::system(),
         }
+    }
+
+    /// The same state dating its work by `clock`.
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 }

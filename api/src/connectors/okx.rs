@@ -65,7 +65,7 @@ pub const INFO: ExchangeInfo = ExchangeInfo {
 };
 
 /// The time the `OK-ACCESS-TIMESTAMP` header is taken from.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use crate::clock::Clock;
 
 /// OKX's REST API for one deployment, with each account's credentials passed per call.
 pub struct OkxClient {
@@ -81,7 +81,7 @@ impl OkxClient {
         Self {
             http: UpstreamClient::named(PROVIDER, cfg, metrics).with_answer_check(okx_answer),
             demo_trading,
-            clock: Arc::new(Utc::now),
+            clock: crate::clock::system(),
         }
     }
 

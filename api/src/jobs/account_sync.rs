@@ -69,7 +69,7 @@ impl Job for AccountSync {
         &config.sync.account_sync
     }
 
-    async fn run(&self, state: &AppState) -> anyhow::Result<Outcome> {
+    async fn run(&self, state: &AppState, _trigger: super::Trigger) -> anyhow::Result<Outcome> {
         let accounts = store::list_active(&state.db).await?;
         let total = accounts.len();
         let results = sync_many(state, accounts).await;

@@ -1,6 +1,11 @@
 //! `eod-snapshot`: an end-of-day snapshot of every portfolio, in pages with batched writes.
 //! Quantities are each account's last good sync, priced at snapshot time; a second run the
 //! same day replaces that day's `eod` row (the latest run's values are kept).
+//!
+//! The day a run is dated to depends on what it serves ([`snapshot_date`]): a scheduled run
+//! belongs to its slot (the 23:30 run, and a late start of it after midnight, is that day's
+//! close); a run someone starts by hand records the day of the moment it ran, and its details
+//! say which rule dated it.
 
 use std::collections::HashMap;
 
@@ -32,15 +37,15 @@ impl Job for EodSnapshot {
         &config.sync.eod_snapshot
     }
 
-    async fn run(&self, state: &AppState) -> anyhow::Result<Outcome> {
+    async fn run(&self, state: &AppState, trigger: super::Trigger) -> anyhow::Result<Outcome> {
         // The snapshot must see this hour's balances and prices: wait while either job runs.
         let waited = wait_for(
             state,
             &[super::account_sync::NAME, super::price_collection::NAME],
         )
         .await;
-        let now = Utc::now();
-        let date = slot_date(&self.schedule(&state.config).schedule, now);
+        let now = (state.clock)();
+        let (date, dated_by) = snapshot_date(trigger, &self.schedule(&state.config).schedule, now);
         let rule = service::PriceRule::of(state);
         let mut failures = Vec::new();
         let index = state.asset_index.get(&state.db).await?;
@@ -133,6 +138,8 @@ impl Job for EodSnapshot {
                 "accounts_with_daily_balances": balances.accounts,
                 "daily_balance_lines": balances.lines,
                 "date": date,
+                "dated_by": dated_by,
+                "taken_at": now,
                 "write_statements": statements,
                 "waited_for_other_jobs_secs": waited.as_secs(),
             }),
@@ -217,9 +224,31 @@ async fn wait_for(state: &AppState, jobs: &[&str]) -> std::time::Duration {
     start.elapsed()
 }
 
-/// How long after its slot a run still belongs to it (a retry after midnight); later runs (a
-/// manual one at noon) are dated to the day they run.
+/// How long after its slot a scheduled run still belongs to it (a start delayed past midnight
+/// by the jobs it waits for); a scheduled run later than that is dated to the day it runs.
 pub const SLOT_GRACE_HOURS: i64 = 12;
+
+/// Which rule dated a run (`dated_by` in its details).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatedBy {
+    /// A scheduled run: the day of the slot it serves.
+    Slot,
+    /// A run started by hand (or at first start): the day of the moment it ran.
+    RunTime,
+}
+
+/// The day a run with `trigger` that takes its snapshot at `now` is dated to, and why.
+pub fn snapshot_date(
+    trigger: super::Trigger,
+    schedule: &str,
+    now: DateTime<Utc>,
+) -> (NaiveDate, DatedBy) {
+    match trigger {
+        super::Trigger::Scheduled => (slot_date(schedule, now), DatedBy::Slot),
+        super::Trigger::Manual | super::Trigger::Startup => (now.date_naive(), DatedBy::RunTime),
+    }
+}
 
 /// The day a snapshot taken at `now` is dated to: the day of the schedule's latest slot at or
 /// before `now` when that slot is at most [`SLOT_GRACE_HOURS`] ago, else `now`'s day.
@@ -242,6 +271,36 @@ pub fn slot_date(schedule: &str, now: DateTime<Utc>) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::Trigger;
+
+    /// Around midnight and the grace's edge, in the default 23:30 schedule.
+    const TIMES: [(&str, &str, &str); 6] = [
+        // (now, scheduled run's day, manual run's day)
+        ("2026-12-03T23:29:59Z", "2026-12-03", "2026-12-03"),
+        ("2026-12-03T23:59:59Z", "2026-12-03", "2026-12-03"),
+        ("2026-12-04T00:00:01Z", "2026-12-03", "2026-12-04"),
+        ("2026-12-04T11:29:00Z", "2026-12-03", "2026-12-04"),
+        ("2026-12-04T11:31:00Z", "2026-12-04", "2026-12-04"),
+        ("2026-12-04T15:00:00Z", "2026-12-04", "2026-12-04"),
+    ];
+
+    #[test]
+    fn a_scheduled_run_belongs_to_its_slot_and_a_run_by_hand_to_its_moment() {
+        for (now, scheduled, manual) in TIMES {
+            assert_eq!(
+                snapshot_date(Trigger::Scheduled, "0 30 23 * * *", at(now)),
+                (day(scheduled), DatedBy::Slot),
+                "scheduled at {now}"
+            );
+            for trigger in [Trigger::Manual, Trigger::Startup] {
+                assert_eq!(
+                    snapshot_date(trigger, "0 30 23 * * *", at(now)),
+                    (day(manual), DatedBy::RunTime),
+                    "{trigger:?} at {now}"
+                );
+            }
+        }
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

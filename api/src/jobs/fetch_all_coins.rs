@@ -31,7 +31,7 @@ impl Job for FetchAllCoins {
         &config.market.fetch_all_coins
     }
 
-    async fn run(&self, state: &AppState) -> anyhow::Result<Outcome> {
+    async fn run(&self, state: &AppState, _trigger: super::Trigger) -> anyhow::Result<Outcome> {
         let m = &state.market;
         let mut failures = Vec::new();
         let platforms = m.gecko_platforms.platforms().await.unwrap_or_else(|e| {

@@ -41,8 +41,9 @@ pub trait Job: Send + Sync {
     /// The kebab-case name used in URLs, `GET /api/jobs` and `job_runs`.
     fn name(&self) -> &'static str;
     fn schedule<'a>(&self, config: &'a Config) -> &'a JobSchedule;
-    /// Does the work; idempotent, callable from tests directly.
-    async fn run(&self, state: &AppState) -> anyhow::Result<Outcome>;
+    /// Does the work; idempotent, callable from tests directly. `trigger` says who asked for
+    /// the run (a scheduled run belongs to its slot, one run by hand to the moment it ran).
+    async fn run(&self, state: &AppState, trigger: Trigger) -> anyhow::Result<Outcome>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,7 +316,7 @@ pub async fn start(
         .map_err(unstarted)?;
     let id = run.id;
     let state = state.clone();
-    let handle = tokio::spawn(async move { execute(state, job, id, lock).await });
+    let handle = tokio::spawn(async move { execute(state, job, id, trigger, lock).await });
     Ok(StartedRun { id, handle })
 }
 
@@ -339,6 +340,7 @@ async fn execute(
     state: AppState,
     job: Arc<dyn Job>,
     id: Uuid,
+    trigger: Trigger,
     lock: RunLock,
 ) -> Option<job_runs::Model> {
     let name = job.name();
@@ -347,7 +349,7 @@ async fn execute(
     let work = {
         let state = state.clone();
         let job = job.clone();
-        tokio::spawn(async move { job.run(&state).await })
+        tokio::spawn(async move { job.run(&state, trigger).await })
     };
     let (status, items, error, details) = match work.await {
         Ok(Ok(outcome)) if outcome.failures.is_empty() => (

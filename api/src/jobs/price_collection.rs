@@ -32,7 +32,7 @@ impl Job for PriceCollection {
         &config.market.price_collection
     }
 
-    async fn run(&self, state: &AppState) -> anyhow::Result<Outcome> {
+    async fn run(&self, state: &AppState, _trigger: super::Trigger) -> anyhow::Result<Outcome> {
         let db = &state.db;
         let n = state.config.market.price_top_n;
         let now = Utc::now().trunc_subsecs(0);

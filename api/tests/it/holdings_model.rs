@@ -361,6 +361,70 @@ async fn daily_balances_keep_each_accounts_history_without_a_portfolio() {
     assert!(r.status.is_client_error(), "{}", r.status);
 }
 
+/// The end-of-day job run at a given moment (the state's clock stopped there) by `trigger`.
+async fn eod_at(app: &TestApp, at: &str, trigger: Trigger) -> Value {
+    let state = app
+        .state
+        .clone()
+        .with_clock(api::clock::fixed(at.parse().unwrap()));
+    let run = jobs::run_to_end(&state, "eod-snapshot", trigger)
+        .await
+        .unwrap();
+    assert_eq!(run.status, "succeeded", "{at}: {:?}", run.error);
+    run.details.unwrap()
+}
+
+#[tokio::test]
+async fn a_scheduled_close_is_dated_to_its_slot_and_a_run_by_hand_to_the_moment_it_ran() {
+    let app = TestApp::local().await;
+    prices(&app, &[("bitcoin", "btc", "60000")]).await;
+    let cold = manual(&app, "Cold").await;
+    set(&app, &cold, json!({"asset": "BTC", "quantity": "2"})).await;
+    // The default schedule closes the day at 23:30 UTC; each moment is run both ways.
+    let cases = [
+        ("2026-03-01T23:29:59Z", "2026-03-01", "2026-03-01"),
+        ("2026-03-01T23:59:59Z", "2026-03-01", "2026-03-01"),
+        ("2026-03-02T00:00:01Z", "2026-03-01", "2026-03-02"),
+        ("2026-03-02T11:29:00Z", "2026-03-01", "2026-03-02"),
+        ("2026-03-02T11:31:00Z", "2026-03-02", "2026-03-02"),
+    ];
+    for (at, scheduled, by_hand) in cases {
+        let d = eod_at(&app, at, Trigger::Scheduled).await;
+        assert_eq!(
+            (d["date"].as_str(), d["dated_by"].as_str()),
+            (Some(scheduled), Some("slot")),
+            "{at}"
+        );
+        let d = eod_at(&app, at, Trigger::Manual).await;
+        assert_eq!(
+            (d["date"].as_str(), d["dated_by"].as_str()),
+            (Some(by_hand), Some("run_time")),
+            "{at}"
+        );
+        assert_eq!(
+            d["taken_at"]
+                .as_str()
+                .map(|t| t.parse::<chrono::DateTime<Utc>>().unwrap()),
+            Some(at.parse().unwrap())
+        );
+    }
+    // What the user sees: one line a day, on the days the runs were dated to.
+    let lines = app
+        .get(
+            &format!("/api/balances/history?account_id={cold}&from=2026-02-28&to=2026-03-03"),
+            None,
+        )
+        .await
+        .json();
+    let days: Vec<&str> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["day"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-03-01", "2026-03-02"], "{lines}");
+}
+
 async fn run_again(app: &TestApp) {
     run(app, "eod-snapshot").await;
 }

@@ -175,7 +175,7 @@ impl Job for WaitsThenQueries {
         &config.sync.account_sync
     }
 
-    async fn run(&self, state: &AppState) -> anyhow::Result<Outcome> {
+    async fn run(&self, state: &AppState, _trigger: Trigger) -> anyhow::Result<Outcome> {
         self.release.notified().await;
         state.db.execute_unprepared("SELECT 1").await?;
         Ok(Outcome::default())
