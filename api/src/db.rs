@@ -34,16 +34,36 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(config.db_acquire_timeout)
         .acquire_timeout(config.db_acquire_timeout)
         // Statement logs could carry credentials; request spans say enough.
-        .sqlx_logging(false);
-    let db = connect_patiently(opts).await?;
+        .sqlx_logging(false)
+        // Every pooled connection, not just the first: pragmas are per connection.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
+    connect_patiently(opts).await
+}
+
+/// How long an SQLite write waits for the file's one write lock before it gives up. Writes
+/// are short (milliseconds), so this is only reached when something holds the lock for long.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Begins a transaction that will write. On SQLite it takes the file's write lock at once
+/// (as `BEGIN IMMEDIATE` would), waiting its turn behind other writers: a transaction that
+/// reads first and writes later would otherwise get `SQLITE_BUSY` at its first write whenever
+/// another connection wrote in between, and SQLite does not wait there (it could deadlock).
+/// On PostgreSQL it is a plain transaction.
+pub async fn begin_write<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    let txn = db.begin().await?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared(
-            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
-        )
-        .await
-        .context("configuring SQLite")?;
+        // A write that changes nothing, as the first statement, takes the write lock (with
+        // the busy timeout) before the transaction has read anything.
+        txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0")
+            .await?;
     }
-    Ok(db)
+    Ok(txn)
 }
 
 /// How long start-up waits for a database that is not up yet (e.g. started together with

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::{Set, TransactionTrait};
+use sea_orm::Set;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -178,7 +178,7 @@ async fn apply(
         .iter()
         .map(|c| ((c.chain.as_str(), c.contract_address.as_str()), c))
         .collect();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut w = Writes {
         rows: 0,
         statements: 0,

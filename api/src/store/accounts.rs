@@ -262,8 +262,7 @@ pub async fn record_sync(
     id: Uuid,
     rec: SyncRecord,
 ) -> Result<accounts::Model, DbErr> {
-    use sea_orm::TransactionTrait;
-    let tx = db.begin().await?;
+    let tx = crate::db::begin_write(db).await?;
     let mut am = accounts::ActiveModel {
         id: Set(id),
         last_sync_status: Set(Some(rec.status.to_string())),

@@ -79,7 +79,7 @@ pub async fn insert<C: ConnectionTrait + TransactionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let has_default = portfolios::Entity::find()
         .filter(portfolios::Column::UserId.eq(user_id))
         .filter(portfolios::Column::IsDefault.eq(true))
@@ -117,11 +117,11 @@ async fn clear_default(db: &impl ConnectionTrait, user_id: Uuid) -> Result<(), D
 
 /// Makes this portfolio the user's default, atomically.
 pub async fn make_default(
-    db: &impl TransactionTrait,
+    db: &(impl TransactionTrait + ConnectionTrait),
     user_id: Uuid,
     id: Uuid,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     clear_default(&txn, user_id).await?;
     portfolios::Entity::update_many()
         .col_expr(portfolios::Column::IsDefault, Expr::value(true))
@@ -163,11 +163,11 @@ pub async fn update(
 /// Deletes the user's portfolio; when it was the default, the oldest remaining one becomes
 /// the default. False when it is not theirs.
 pub async fn delete_for_user(
-    db: &impl TransactionTrait,
+    db: &(impl TransactionTrait + ConnectionTrait),
     user_id: Uuid,
     id: Uuid,
 ) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(p) = get_for_user(&txn, user_id, id).await? else {
         return Ok(false);
     };
