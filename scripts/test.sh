@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the Butler: the whole Rust suite on SQLite, the OpenAPI conformance run
-# (schemathesis), then the Rust suite again on PostgreSQL.
+# (schemathesis), then the Rust suite again on PostgreSQL, every benchmark once at a small size
+# (scripts/bench-smoke.sh), then the web's checks.
 # Safe to rerun. Uses TEST_DATABASE_URL when set (that server is never touched), else the local
 # server at 127.0.0.1:5432, which scripts/ensure-postgres.sh installs and starts when missing.
 # Starts a real Keycloak (scripts/keycloak.sh) for the Keycloak-mode API tests and the browser
@@ -46,6 +47,9 @@ echo "== PostgreSQL"
 bash scripts/ensure-postgres.sh
 echo "== tests on PostgreSQL"
 TEST_DATABASE_URL="$pg_url" cargo test --workspace --locked
+
+echo "== benchmarks, each once at a small size (debug build; full sizes: docs/benchmarks.md)"
+BENCH_DATABASE_URL="$pg_url" bash scripts/bench-smoke.sh
 
 echo "== web: typecheck, API types, unit tests, production build, end-to-end in Chromium"
 bash scripts/test-web.sh

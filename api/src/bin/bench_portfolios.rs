@@ -20,11 +20,18 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
-const PORTFOLIOS: usize = 10_000;
+#[path = "common/sizes.rs"]
+mod sizes;
+
 const HOLDINGS: usize = 20;
 const ASSETS: usize = 200;
 const CLIENTS: usize = 50;
-const REQUESTS: usize = 5_000;
+/// Portfolios seeded (`BENCH_PORTFOLIOS`, 10,000).
+static PORTFOLIOS: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| sizes::env_size("BENCH_PORTFOLIOS", 10_000));
+/// Allocation requests (`BENCH_PORTFOLIO_REQUESTS`, 5,000), spread over the clients.
+static REQUESTS: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| sizes::env_size("BENCH_PORTFOLIO_REQUESTS", 5_000).max(CLIENTS));
 
 fn with_db(url: &str, name: &str) -> String {
     format!(
@@ -159,7 +166,7 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
         updated_at: Set(now),
     };
     // 10,000 portfolios with one account of 20 holdings each.
-    for chunk in (0..PORTFOLIOS).collect::<Vec<_>>().chunks(1_000) {
+    for chunk in (0..*PORTFOLIOS).collect::<Vec<_>>().chunks(1_000) {
         let mut ps = Vec::new();
         let mut accs = Vec::new();
         let mut links = Vec::new();
@@ -230,8 +237,12 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 async fn run(url: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
     let vars: HashMap<String, String> = [
         ("DATABASE_URL", url.to_string()),
+        // Local mode's Host guard compares the request's port with BIND_ADDR's: the port bound.
+        ("BIND_ADDR", addr.to_string()),
         ("DB_MAX_CONNECTIONS", "20".into()),
         ("RUST_LOG", "warn".into()),
     ]
@@ -247,13 +258,13 @@ async fn run(url: &str) -> anyhow::Result<()> {
     let t = Instant::now();
     let big = seed(&db, user.id).await?;
     println!(
-        "seeded {PORTFOLIOS} portfolios × {HOLDINGS} holdings in {:.1} s",
+        "seeded {} portfolios × {HOLDINGS} holdings in {:.1} s",
+        *PORTFOLIOS,
         t.elapsed().as_secs_f64()
     );
 
     let state = AppState::new(config, db, api::crypto::Cipher::new([9u8; 32], Vec::new()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
+    let base = format!("http://{addr}");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let app = api::router(state.clone());
     let server = tokio::spawn(async move {
@@ -280,13 +291,13 @@ async fn run(url: &str) -> anyhow::Result<()> {
         body["lines"].as_array().map(|l| l.len()).unwrap_or(0) >= 200,
         "allocation has its 200 lines"
     );
-    let latencies = Arc::new(tokio::sync::Mutex::new(Vec::with_capacity(REQUESTS)));
+    let latencies = Arc::new(tokio::sync::Mutex::new(Vec::with_capacity(*REQUESTS)));
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CLIENTS {
         let (client, url, lat) = (client.clone(), url_alloc.clone(), latencies.clone());
         tasks.push(tokio::spawn(async move {
-            for _ in 0..REQUESTS / CLIENTS {
+            for _ in 0..*REQUESTS / CLIENTS {
                 let s = Instant::now();
                 let r = client.get(&url).send().await.expect("answer");
                 assert!(r.status().is_success());
@@ -303,8 +314,9 @@ async fn run(url: &str) -> anyhow::Result<()> {
     lat.sort();
     let (p50, p99) = (percentile(&lat, 0.50), percentile(&lat, 0.99));
     println!(
-        "allocation GET (5 accounts, 200 holdings), {CLIENTS} clients, {REQUESTS} requests: p50 {p50:.1} ms, p99 {p99:.1} ms, {:.0} req/s",
-        REQUESTS as f64 / wall.as_secs_f64()
+        "allocation GET (5 accounts, 200 holdings), {CLIENTS} clients, {} requests: p50 {p50:.1} ms, p99 {p99:.1} ms, {:.0} req/s",
+        *REQUESTS,
+        *REQUESTS as f64 / wall.as_secs_f64()
     );
 
     // The snapshot job, with /health polled while it runs.

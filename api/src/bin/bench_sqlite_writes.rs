@@ -13,12 +13,8 @@ use std::time::{Duration, Instant};
 use api::config::Config;
 use api::state::AppState;
 
-fn size(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "common/sizes.rs"]
+mod sizes;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -27,8 +23,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let writers = size("BENCH_WRITERS", 16);
-    let writes = size("BENCH_WRITES", 100);
+    let writers = sizes::env_size("BENCH_WRITERS", 16);
+    let writes = sizes::env_size("BENCH_WRITES", 100);
     let dir = std::env::temp_dir().join(format!("butler-bench-sqlite-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let result = run(&dir, writers, writes).await;
