@@ -600,9 +600,18 @@ impl BinanceClient {
         &self,
         creds: &ExchangeCredentials,
     ) -> Result<Vec<ExchangeBalance>, ConnectorError> {
+        // Which of the two failed is named, since both are the one `earn` location.
         let (flexible, locked) = tokio::try_join!(
-            self.earn_pages(creds, FLEXIBLE_POSITION, "totalAmount"),
-            self.earn_pages(creds, LOCKED_POSITION, "amount"),
+            async {
+                self.earn_pages(creds, FLEXIBLE_POSITION, "totalAmount")
+                    .await
+                    .map_err(|e| naming(e, "flexible Simple Earn positions"))
+            },
+            async {
+                self.earn_pages(creds, LOCKED_POSITION, "amount")
+                    .await
+                    .map_err(|e| naming(e, "locked Simple Earn positions"))
+            },
         )?;
         let mut sums: Vec<(String, Vec<Box<RawValue>>)> = Vec::new();
         for (asset, amount) in flexible.into_iter().chain(locked) {
@@ -966,11 +975,22 @@ const KEY_CODES: &[i64] = &[-1021, -1022, -2014];
 fn about_the_key(e: &ConnectorError) -> bool {
     match e {
         ConnectorError::Refused { reason, .. } => KEY_CODES.iter().any(|code| {
-            reason
-                .strip_prefix(&said(*code, ""))
-                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))
+            reason.match_indices(&said(*code, "")).any(|(at, found)| {
+                !reason[at + found.len()..].starts_with(|c: char| c.is_ascii_digit())
+            })
         }),
         _ => false,
+    }
+}
+
+/// A refusal's reason prefixed with what was asked for (other errors name their path).
+fn naming(e: ConnectorError, what: &str) -> ConnectorError {
+    match e {
+        ConnectorError::Refused { provider, reason } => ConnectorError::Refused {
+            provider,
+            reason: format!("{what}: {reason}"),
+        },
+        other => other,
     }
 }
 
@@ -1067,6 +1087,14 @@ mod tests {
             "Invalid API-key, IP, or permissions for action."
         ));
         assert!(!about(-10220, ""));
+        let named = |code: i64| {
+            about_the_key(&naming(
+                refused(said(code, "")),
+                "locked Simple Earn positions",
+            ))
+        };
+        assert!(named(-1022));
+        assert!(!named(-1002));
         assert!(!about_the_key(&ConnectorError::Upstream {
             provider: PROVIDER,
             status: 503,

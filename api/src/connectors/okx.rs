@@ -734,6 +734,33 @@ mod tests {
     }
 
     #[test]
+    fn only_refusals_of_the_key_itself_fail_every_location() {
+        let about = |code: &str| match okx_answer(
+            401,
+            format!(r#"{{"code":"{code}","msg":"x"}}"#).as_bytes(),
+        ) {
+            Some(Verdict::Refused(reason)) => about_the_key(&ConnectorError::Refused {
+                provider: PROVIDER,
+                reason,
+            }),
+            other => panic!("{code}: {other:?}"),
+        };
+        for code in [
+            "50100", "50101", "50102", "50105", "50110", "50111", "50113", "50119",
+        ] {
+            assert!(about(code), "{code}");
+        }
+        for code in ["50114", "50120", "50030", "51000", "54000"] {
+            assert!(!about(code), "{code}");
+        }
+        assert!(!about_the_key(&ConnectorError::Upstream {
+            provider: PROVIDER,
+            status: 503,
+            message: "OKX code 50113".into(),
+        }));
+    }
+
+    #[test]
     fn permissions_read_okx_perm_lists() {
         let p = parse_permissions("read_only");
         assert_eq!((p.read, p.trade, p.withdraw), (true, false, false));

@@ -200,11 +200,11 @@ async fn binance_a_failing_locked_earn_read_fails_only_the_earn_location() {
                     "You are not authorized to execute this request.",
                 )
             }) as fn() -> Reply,
-            "-1002",
+            "locked Simple Earn positions: Binance code -1002",
         ),
         (
             || Reply::status(503, "<html>Service Unavailable</html>"),
-            "503",
+            "HTTP 503: /sapi/v1/simple-earn/locked/position",
         ),
     ] {
         let got = with_locked_earn(reply).await;

@@ -504,9 +504,10 @@ async fn a_first_binance_sync_with_locked_earn_not_permitted_shows_spot_and_fund
     let earn = location(&a, "earn");
     assert_eq!(earn["status"], "failed", "{a}");
     assert!(earn["synced_at"].is_null(), "never read: {earn}");
+    let why = earn["error"].as_str().unwrap();
     assert!(
-        earn["error"].as_str().unwrap().contains("not authorized"),
-        "{earn}"
+        why.contains("locked Simple Earn positions") && why.contains("not authorized"),
+        "{why}"
     );
     assert_eq!(location(&a, "spot")["status"], "ok");
     assert_eq!(location(&a, "funding")["status"], "ok");
