@@ -27,7 +27,7 @@ use super::http::parse_retry_after;
 use super::numbers::{self, Precision};
 use super::{
     ConnectorError, CredentialField, ExchangeBalance, ExchangeBalances, ExchangeCredentials,
-    ExchangeInfo, ExchangeLocation, KeyPermissions,
+    ExchangeInfo, ExchangeLocation, ExchangeReading, KeyPermissions,
 };
 use crate::config::ProviderConfig;
 use crate::metrics::Metrics;
@@ -600,9 +600,18 @@ impl BinanceClient {
         &self,
         creds: &ExchangeCredentials,
     ) -> Result<Vec<ExchangeBalance>, ConnectorError> {
+        // Which of the two failed is named, since both are the one `earn` location.
         let (flexible, locked) = tokio::try_join!(
-            self.earn_pages(creds, FLEXIBLE_POSITION, "totalAmount"),
-            self.earn_pages(creds, LOCKED_POSITION, "amount"),
+            async {
+                self.earn_pages(creds, FLEXIBLE_POSITION, "totalAmount")
+                    .await
+                    .map_err(|e| naming(e, "flexible Simple Earn positions"))
+            },
+            async {
+                self.earn_pages(creds, LOCKED_POSITION, "amount")
+                    .await
+                    .map_err(|e| naming(e, "locked Simple Earn positions"))
+            },
         )?;
         let mut sums: Vec<(String, Vec<Box<RawValue>>)> = Vec::new();
         for (asset, amount) in flexible.into_iter().chain(locked) {
@@ -669,17 +678,22 @@ impl ExchangeBalances for BinanceClient {
         INFO
     }
 
-    /// Spot, funding and earn read together; any failure fails the whole reading.
+    /// Spot, funding and earn read at once, each succeeding or failing on its own (Simple Earn
+    /// is not offered everywhere); a refusal of the key itself fails them all.
     async fn balances(
         &self,
         creds: &ExchangeCredentials,
-    ) -> Result<Vec<ExchangeBalance>, ConnectorError> {
-        let (spot, funding, earn) = tokio::try_join!(
+    ) -> Result<ExchangeReading, ConnectorError> {
+        use ExchangeLocation::{Earn, Funding, Spot};
+        let (spot, funding, earn) = tokio::join!(
             self.spot_balances(creds),
             self.funding_balances(creds),
             self.earn_balances(creds),
-        )?;
-        Ok([spot, funding, earn].concat())
+        );
+        ExchangeReading::gather(
+            vec![(Spot, spot), (Funding, funding), (Earn, earn)],
+            about_the_key,
+        )
     }
 
     /// `apiRestrictions` for the permissions, `/api/v3/account` for the account's `uid`.
@@ -953,6 +967,33 @@ fn transport(path: &str, err: reqwest::Error) -> Failure {
     }
 }
 
+/// Binance codes that refuse the key itself (clock outside `recvWindow`, wrong secret,
+/// malformed key), whichever endpoint answers them.
+const KEY_CODES: &[i64] = &[-1021, -1022, -2014];
+
+/// Whether an error refuses the whole key rather than one endpoint.
+fn about_the_key(e: &ConnectorError) -> bool {
+    match e {
+        ConnectorError::Refused { reason, .. } => KEY_CODES.iter().any(|code| {
+            reason.match_indices(&said(*code, "")).any(|(at, found)| {
+                !reason[at + found.len()..].starts_with(|c: char| c.is_ascii_digit())
+            })
+        }),
+        _ => false,
+    }
+}
+
+/// A refusal's reason prefixed with what was asked for (other errors name their path).
+fn naming(e: ConnectorError, what: &str) -> ConnectorError {
+    match e {
+        ConnectorError::Refused { provider, reason } => ConnectorError::Refused {
+            provider,
+            reason: format!("{what}: {reason}"),
+        },
+        other => other,
+    }
+}
+
 fn said(code: i64, msg: &str) -> String {
     let msg: String = msg.chars().take(200).collect();
     if msg.is_empty() {
@@ -1027,6 +1068,39 @@ fn scrub(err: ConnectorError, creds: &ExchangeCredentials) -> ConnectorError {
 mod tests {
     use super::*;
     use crate::config::Secret;
+
+    #[test]
+    fn only_refusals_of_the_key_itself_fail_every_location() {
+        let about = |code: i64, msg: &str| about_the_key(&refused(said(code, msg)));
+        assert!(about(-1022, "Signature for this request is not valid."));
+        assert!(about(-2014, ""));
+        assert!(about(
+            -1021,
+            "Timestamp for this request is outside of the recvWindow."
+        ));
+        assert!(!about(
+            -1002,
+            "You are not authorized to execute this request."
+        ));
+        assert!(!about(
+            -2015,
+            "Invalid API-key, IP, or permissions for action."
+        ));
+        assert!(!about(-10220, ""));
+        let named = |code: i64| {
+            about_the_key(&naming(
+                refused(said(code, "")),
+                "locked Simple Earn positions",
+            ))
+        };
+        assert!(named(-1022));
+        assert!(!named(-1002));
+        assert!(!about_the_key(&ConnectorError::Upstream {
+            provider: PROVIDER,
+            status: 503,
+            message: "-1022".into(),
+        }));
+    }
 
     fn creds(secret: &str) -> ExchangeCredentials {
         ExchangeCredentials {

@@ -431,8 +431,11 @@ impl ExchangeBalances for FakeExchange {
     async fn balances(
         &self,
         creds: &ExchangeCredentials,
-    ) -> Result<Vec<ExchangeBalance>, ConnectorError> {
-        Ok(self.enter(FakeExchangeCall::Balances, creds)?.0)
+    ) -> Result<super::ExchangeReading, ConnectorError> {
+        Ok(super::ExchangeReading {
+            balances: self.enter(FakeExchangeCall::Balances, creds)?.0,
+            failed: Vec::new(),
+        })
     }
 
     async fn key_permissions(
@@ -537,8 +540,8 @@ mod tests {
             account_uid: Some("42".into()),
         };
         x.set_account("other", vec![], trader.clone());
-        assert_eq!(x.balances(&creds("k1")).await, Ok(vec![btc]));
-        assert_eq!(x.balances(&creds("other")).await, Ok(vec![]));
+        assert_eq!(x.balances(&creds("k1")).await.unwrap().balances, vec![btc]);
+        assert_eq!(x.balances(&creds("other")).await.unwrap().balances, vec![]);
         assert_eq!(x.key_permissions(&creds("other")).await, Ok(trader));
         assert_eq!(
             x.key_permissions(&creds("k1")).await.unwrap().account_uid,

@@ -172,6 +172,48 @@ pub struct ExchangeBalance {
     pub total_text: Option<String>,
 }
 
+/// What one read of an exchange account got: the balances of every location read, and why
+/// each other location could not be read (those keep their previous balances).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExchangeReading {
+    pub balances: Vec<ExchangeBalance>,
+    /// Locations whose read failed, in [`ExchangeInfo::locations`] order, with why.
+    pub failed: Vec<(ExchangeLocation, ConnectorError)>,
+}
+
+impl ExchangeReading {
+    /// Each location's own result, gathered. The reading fails as a whole when every location
+    /// failed, or when one failed for a reason about the whole key (`about_the_key`: a wrong
+    /// secret, a clock outside the exchange's window), so a bad key never passes for one empty
+    /// location.
+    pub fn gather(
+        parts: Vec<(
+            ExchangeLocation,
+            Result<Vec<ExchangeBalance>, ConnectorError>,
+        )>,
+        about_the_key: impl Fn(&ConnectorError) -> bool,
+    ) -> Result<Self, ConnectorError> {
+        let mut reading = ExchangeReading::default();
+        let mut read_any = false;
+        for (location, part) in parts {
+            match part {
+                Ok(balances) => {
+                    read_any = true;
+                    reading.balances.extend(balances);
+                }
+                Err(e) => reading.failed.push((location, e)),
+            }
+        }
+        if let Some((_, e)) = reading.failed.iter().find(|(_, e)| about_the_key(e)) {
+            return Err(e.clone());
+        }
+        match reading.failed.first() {
+            Some((_, e)) if !read_any => Err(e.clone()),
+            _ => Ok(reading),
+        }
+    }
+}
+
 /// What an API key may do, and which exchange account it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KeyPermissions {
@@ -199,7 +241,7 @@ pub struct ExchangeInfo {
     pub display_name: &'static str,
     /// The credentials a key needs, in the order the form asks for them.
     pub credentials: &'static [CredentialField],
-    /// Every location a sync reads (all together: one failure fails them all).
+    /// Every location a sync reads (each on its own: one that fails keeps its last good read).
     pub locations: &'static [ExchangeLocation],
 }
 
@@ -219,11 +261,13 @@ impl ExchangeInfo {
 pub trait ExchangeBalances: Send + Sync {
     /// Its name, credentials and locations.
     fn info(&self) -> ExchangeInfo;
-    /// Every non-empty balance of every location in [`ExchangeInfo::locations`].
+    /// Every non-empty balance of every location in [`ExchangeInfo::locations`] that could be
+    /// read, and why the others could not (see [`ExchangeReading::gather`]); an error when
+    /// nothing could be read or the key itself was refused.
     async fn balances(
         &self,
         creds: &ExchangeCredentials,
-    ) -> Result<Vec<ExchangeBalance>, ConnectorError>;
+    ) -> Result<ExchangeReading, ConnectorError>;
     /// The key's permissions and the id of the exchange account behind it.
     async fn key_permissions(
         &self,

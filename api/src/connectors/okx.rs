@@ -19,7 +19,7 @@ use super::http::{SignRequest, UpstreamClient, Verdict};
 use super::numbers::{self, Precision};
 use super::{
     ConnectorError, CredentialField, ExchangeBalance, ExchangeBalances, ExchangeCredentials,
-    ExchangeInfo, ExchangeLocation, KeyPermissions,
+    ExchangeInfo, ExchangeLocation, ExchangeReading, KeyPermissions,
 };
 use crate::config::ProviderConfig;
 use crate::metrics::Metrics;
@@ -264,19 +264,29 @@ impl ExchangeBalances for OkxClient {
         INFO
     }
 
-    /// The four locations read together; any failure fails the whole reading, since a partial
-    /// one would look like assets that left the account.
+    /// The four locations read at once, each succeeding or failing on its own (staking is not
+    /// offered in every region, and a key may lack a product's permission); a refusal of the
+    /// key itself fails them all.
     async fn balances(
         &self,
         creds: &ExchangeCredentials,
-    ) -> Result<Vec<ExchangeBalance>, ConnectorError> {
-        let (trading, funding, earn, staked) = tokio::try_join!(
+    ) -> Result<ExchangeReading, ConnectorError> {
+        use ExchangeLocation::{Earn, Funding, Staked, Trading};
+        let (trading, funding, earn, staked) = tokio::join!(
             self.trading_balances(creds),
             self.funding_balances(creds),
             self.earn_balances(creds),
             self.staking_balances(creds),
-        )?;
-        Ok([trading, funding, earn, staked].concat())
+        );
+        ExchangeReading::gather(
+            vec![
+                (Trading, trading),
+                (Funding, funding),
+                (Earn, earn),
+                (Staked, staked),
+            ],
+            about_the_key,
+        )
     }
 
     async fn key_permissions(
@@ -532,6 +542,23 @@ pub fn okx_answer(status: u16, body: &[u8]) -> Option<Verdict> {
     Some(Verdict::Refused(format!("{reason} ({said})")))
 }
 
+/// OKX codes that refuse the key itself (frozen, wrong, wrong passphrase or secret, another
+/// environment, IP, clock), whichever endpoint answers them.
+const KEY_CODES: &[&str] = &[
+    "50100", "50101", "50102", "50103", "50104", "50105", "50106", "50107", "50110", "50111",
+    "50112", "50113", "50119",
+];
+
+/// Whether an error refuses the whole key rather than one endpoint.
+fn about_the_key(e: &ConnectorError) -> bool {
+    match e {
+        ConnectorError::Refused { reason, .. } => KEY_CODES
+            .iter()
+            .any(|code| reason.contains(&format!("OKX code {code}"))),
+        _ => false,
+    }
+}
+
 /// Signs one account's requests; holds the credentials only for the length of a call.
 struct OkxSigner<'a> {
     creds: &'a ExchangeCredentials,
@@ -704,6 +731,33 @@ mod tests {
             okx_answer(200, br#"{"code":50105,"msg":""}"#),
             Some(Verdict::Refused(_))
         ));
+    }
+
+    #[test]
+    fn only_refusals_of_the_key_itself_fail_every_location() {
+        let about = |code: &str| match okx_answer(
+            401,
+            format!(r#"{{"code":"{code}","msg":"x"}}"#).as_bytes(),
+        ) {
+            Some(Verdict::Refused(reason)) => about_the_key(&ConnectorError::Refused {
+                provider: PROVIDER,
+                reason,
+            }),
+            other => panic!("{code}: {other:?}"),
+        };
+        for code in [
+            "50100", "50101", "50102", "50105", "50110", "50111", "50113", "50119",
+        ] {
+            assert!(about(code), "{code}");
+        }
+        for code in ["50114", "50120", "50030", "51000", "54000"] {
+            assert!(!about(code), "{code}");
+        }
+        assert!(!about_the_key(&ConnectorError::Upstream {
+            provider: PROVIDER,
+            status: 503,
+            message: "OKX code 50113".into(),
+        }));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Exchange accounts (OKX, Binance): key permissions, then every balance of every location,
-//! through the account's exchange connector in the registry.
+//! through the account's exchange connector in the registry. A location that cannot be read
+//! keeps its previous holdings and makes the account `partial`; a refused key fails it all.
 
 use std::sync::Arc;
 
 use crate::config::Secret;
-use crate::connectors::{ConnectorError, ExchangeBalances, ExchangeCredentials};
+use crate::connectors::{ConnectorError, ExchangeBalances, ExchangeCredentials, ExchangeLocation};
 use crate::domain::holdings::{flag, Kept, RawHolding};
 use crate::domain::locations::Outcome;
 use crate::entities::accounts;
@@ -81,8 +82,9 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
         remember_exchange_uid(state, account, uid).await;
     }
     let warning = perms.trade.then(|| TRADE_WARNING.to_string());
-    let balances = exchange.balances(&creds).await.map_err(describe)?;
-    let raw = balances
+    let reading = exchange.balances(&creds).await.map_err(describe)?;
+    let raw = reading
+        .balances
         .into_iter()
         .filter(|b| !b.total.is_zero() || b.total_text.is_some())
         .map(|b| {
@@ -94,15 +96,38 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
             r
         })
         .collect();
+    // A location that failed keeps its last good read (flagged `not_refreshed`) and says why.
+    let why = |l: ExchangeLocation| {
+        reading
+            .failed
+            .iter()
+            .find(|(f, _)| *f == l)
+            .map(|(_, e)| e.to_string())
+    };
+    let outcomes = exchange
+        .info()
+        .locations
+        .iter()
+        .map(|&l| {
+            let outcome = match why(l) {
+                Some(why) => Outcome::Failed(why),
+                None => Outcome::read(),
+            };
+            (l.as_str().to_string(), outcome)
+        })
+        .collect();
+    let kept = Kept {
+        locations: reading
+            .failed
+            .iter()
+            .map(|(l, _)| l.as_str().to_string())
+            .collect(),
+        tokens: Vec::new(),
+    };
     Ok(Reading {
         raw,
-        outcomes: exchange
-            .info()
-            .locations
-            .iter()
-            .map(|l| (l.as_str().to_string(), Outcome::read()))
-            .collect(),
-        kept: Kept::default(),
+        outcomes,
+        kept,
         permission_warning: Some(warning),
     })
 }

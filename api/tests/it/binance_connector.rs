@@ -77,7 +77,9 @@ fn key_like(c: char) -> String {
 async fn binance_spot_funding_and_earn_total_exactly_as_the_fixture() {
     use ExchangeLocation::{Earn, Funding, Spot};
     let fake = FakeBinance::start().await;
-    let mut got = client(&fake).balances(&good()).await.unwrap();
+    let got = client(&fake).balances(&good()).await.unwrap();
+    assert_eq!(got.failed, vec![]);
+    let mut got = got.balances;
     got.sort_by(|a, b| (a.location.as_str(), &a.currency).cmp(&(b.location.as_str(), &b.currency)));
     assert_eq!(
         got,
@@ -147,7 +149,7 @@ async fn binance_funding_is_a_signed_form_post() {
 }
 
 #[tokio::test]
-async fn binance_an_unreadable_amount_fails_the_reading_naming_the_asset() {
+async fn binance_an_unreadable_amount_fails_its_location_naming_the_asset() {
     let fake = FakeBinance::with(
         vec![FakeKey::read_only(DOC_KEY, DOC_SECRET, 1)],
         None,
@@ -158,11 +160,66 @@ async fn binance_an_unreadable_amount_fails_the_reading_naming_the_asset() {
         },
     )
     .await;
-    match client(&fake).balances(&good()).await {
-        Err(ConnectorError::Decode { message, .. }) => {
+    let got = client(&fake).balances(&good()).await.unwrap();
+    match &got.failed[..] {
+        [(ExchangeLocation::Funding, ConnectorError::Decode { message, .. })] => {
             assert!(message.contains("XRP"), "{message}")
         }
-        other => panic!("expected a decode error, got {other:?}"),
+        other => panic!("expected funding to fail to decode, got {other:?}"),
+    }
+    assert!(got
+        .balances
+        .iter()
+        .all(|b| b.location != ExchangeLocation::Funding));
+    assert!(got
+        .balances
+        .iter()
+        .any(|b| b.location == ExchangeLocation::Spot));
+}
+
+/// The reading with locked Simple Earn answering `reply` (flexible and the rest as the fixture).
+async fn with_locked_earn(reply: fn() -> Reply) -> api::connectors::ExchangeReading {
+    let fake = FakeBinance::with(
+        vec![FakeKey::read_only(DOC_KEY, DOC_SECRET, 1)],
+        None,
+        move |seen, _| (seen.path == "/sapi/v1/simple-earn/locked/position").then(reply),
+    )
+    .await;
+    client(&fake).balances(&good()).await.unwrap()
+}
+
+#[tokio::test]
+async fn binance_a_failing_locked_earn_read_fails_only_the_earn_location() {
+    use ExchangeLocation::{Earn, Funding, Spot};
+    for (reply, says) in [
+        (
+            (|| {
+                Reply::code(
+                    400,
+                    -1002,
+                    "You are not authorized to execute this request.",
+                )
+            }) as fn() -> Reply,
+            "locked Simple Earn positions: Binance code -1002",
+        ),
+        (
+            || Reply::status(503, "<html>Service Unavailable</html>"),
+            "HTTP 503: /sapi/v1/simple-earn/locked/position",
+        ),
+    ] {
+        let got = with_locked_earn(reply).await;
+        match &got.failed[..] {
+            [(Earn, e)] => assert!(e.to_string().contains(says), "{e}"),
+            other => panic!("expected earn to fail, got {other:?}"),
+        }
+        // Flexible earn alone would understate the location: none of earn is reported.
+        assert!(got.balances.iter().all(|b| b.location != Earn), "{got:?}");
+        for location in [Spot, Funding] {
+            assert!(
+                got.balances.iter().any(|b| b.location == location),
+                "{got:?}"
+            );
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Exchanges through the API: what `GET /api/exchanges` offers, Binance accounts added and
 //! synced with the real client against the fake Binance (key checks, duplicates, totals), and
-//! OKX staking counted in an account's total.
+//! OKX staking counted in an account's total; one Binance location failing leaves the others.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use api::connectors::fake::{balance, quote};
@@ -12,7 +13,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::binance_connector::client;
-use crate::fake_binance::{FakeBinance, FakeKey, DOC_KEY, DOC_SECRET};
+use crate::fake_binance::{FakeBinance, FakeKey, Reply, DOC_KEY, DOC_SECRET};
 use crate::helpers::{TestApp, TestResponse};
 
 fn d(s: &str) -> Decimal {
@@ -415,4 +416,138 @@ async fn a_binance_key_is_replaced_with_a_key_and_secret_and_refuses_a_passphras
     let a = post(&app, &format!("{path}/sync"), None).await.json();
     assert_eq!(a["last_sync_status"], "ok", "{a}");
     assert!(fake.seen().last().unwrap().api_key() == second);
+}
+
+/// How the fake's locked Simple Earn endpoint answers.
+const LOCKED_OK: u8 = 0;
+const LOCKED_DOWN: u8 = 1;
+const LOCKED_NOT_PERMITTED: u8 = 2;
+
+/// The fixture, with locked Simple Earn answering as `mode` says at the time of each request.
+async fn binance_with_locked_earn(mode: Arc<AtomicU8>) -> FakeBinance {
+    FakeBinance::with(
+        vec![FakeKey::read_only(DOC_KEY, DOC_SECRET, 1)],
+        None,
+        move |seen, _| {
+            if seen.path != "/sapi/v1/simple-earn/locked/position" {
+                return None;
+            }
+            match mode.load(Ordering::SeqCst) {
+                LOCKED_DOWN => Some(Reply::status(503, "<html>Service Unavailable</html>")),
+                LOCKED_NOT_PERMITTED => Some(Reply::code(
+                    400,
+                    -1002,
+                    "You are not authorized to execute this request.",
+                )),
+                _ => None,
+            }
+        },
+    )
+    .await
+}
+
+async fn binance_account(app: &TestApp) -> String {
+    let r = post(
+        app,
+        "/api/accounts",
+        Some(binance_body(DOC_KEY, DOC_SECRET)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["id"].as_str().unwrap().to_string()
+}
+
+async fn sync(app: &TestApp, id: &str) -> Value {
+    let r = post(app, &format!("/api/accounts/{id}/sync"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+fn location<'a>(account: &'a Value, name: &str) -> &'a Value {
+    account["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location"] == name)
+        .unwrap_or_else(|| panic!("no {name} location in {account}"))
+}
+
+fn holdings_at<'a>(account: &'a Value, name: &str) -> Vec<&'a Value> {
+    account["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["location"] == name)
+        .collect()
+}
+
+fn not_refreshed(holding: &Value) -> bool {
+    holding["flags"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("not_refreshed"))
+}
+
+#[tokio::test]
+async fn a_first_binance_sync_with_locked_earn_not_permitted_shows_spot_and_funding_and_names_earn()
+{
+    let fake = binance_with_locked_earn(Arc::new(AtomicU8::new(LOCKED_NOT_PERMITTED))).await;
+    let app = binance_app(&fake).await;
+    let id = binance_account(&app).await;
+    let a = sync(&app, &id).await;
+    assert_eq!(a["last_sync_status"], "partial", "{a}");
+    let error = a["last_sync_error"].as_str().unwrap();
+    assert!(
+        error.starts_with("earn: ") && error.contains("-1002"),
+        "{error}"
+    );
+    let earn = location(&a, "earn");
+    assert_eq!(earn["status"], "failed", "{a}");
+    assert!(earn["synced_at"].is_null(), "never read: {earn}");
+    let why = earn["error"].as_str().unwrap();
+    assert!(
+        why.contains("locked Simple Earn positions") && why.contains("not authorized"),
+        "{why}"
+    );
+    assert_eq!(location(&a, "spot")["status"], "ok");
+    assert_eq!(location(&a, "funding")["status"], "ok");
+    let q = |sym: &str, loc: &str| d(holding(&a, sym, loc)["quantity"].as_str().unwrap());
+    assert_eq!(q("BTC", "spot"), d("4723846.89208129"));
+    assert_eq!(q("BNB", "funding"), d("0.85"));
+    assert!(holdings_at(&a, "earn").is_empty(), "{a}");
+    assert!(!a["holdings"].as_array().unwrap().iter().any(not_refreshed));
+}
+
+#[tokio::test]
+async fn binance_locked_earn_down_after_a_good_read_keeps_the_earn_holdings_not_refreshed() {
+    let mode = Arc::new(AtomicU8::new(LOCKED_OK));
+    let fake = binance_with_locked_earn(mode.clone()).await;
+    let app = binance_app(&fake).await;
+    let id = binance_account(&app).await;
+    let good = sync(&app, &id).await;
+    assert_eq!(good["last_sync_status"], "ok", "{good}");
+    let read_at = location(&good, "earn")["synced_at"].clone();
+    assert!(!read_at.is_null());
+
+    mode.store(LOCKED_DOWN, Ordering::SeqCst);
+    let a = sync(&app, &id).await;
+    assert_eq!(a["last_sync_status"], "partial", "{a}");
+    let earn = location(&a, "earn");
+    assert_eq!(earn["status"], "failed", "{a}");
+    assert_eq!(earn["synced_at"], read_at, "its last good read");
+    assert!(earn["error"].as_str().unwrap().contains("503"), "{earn}");
+    // The good read's earn rows (flexible and locked together) are kept, flagged.
+    assert_eq!(
+        d(holding(&a, "USDT", "earn")["quantity"].as_str().unwrap()),
+        d("100")
+    );
+    let earn_rows = holdings_at(&a, "earn");
+    assert_eq!(earn_rows.len(), 3, "{a}");
+    for h in earn_rows {
+        assert!(not_refreshed(h), "{h}");
+        assert_eq!(h["synced_at"], read_at, "{h}");
+    }
+    assert_eq!(location(&a, "spot")["status"], "ok");
+    assert!(!not_refreshed(holding(&a, "BTC", "spot")));
+    assert_ne!(location(&a, "spot")["synced_at"], read_at);
 }

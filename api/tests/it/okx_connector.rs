@@ -5,6 +5,7 @@
 //! number a string, unset fields `""`), values of our choosing; the savings shape is OKX's
 //! documented one.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,14 +18,17 @@ use api::connectors::{
 use api::metrics::Metrics;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use base64::Engine as _;
 use chrono::{NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
+use serde_json::{json, Value};
 use sha2::Sha256;
+
+use crate::helpers::TestApp;
 
 const KEY: &str = "k-3f9a2c71-okx-key";
 const SECRET: &str = "S3CR3T-8d1e5b-okx-secret";
@@ -407,8 +411,9 @@ async fn okx_balances_from_all_four_locations_parse_exactly_with_the_ccxt_free_r
     use ExchangeLocation::{Earn, Funding, Staked, Trading};
     let okx = FakeOkx::start(okx_answers).await;
     let got = client(&okx).balances(&good()).await.unwrap();
+    assert_eq!(got.failed, vec![]);
     assert_eq!(
-        got,
+        got.balances,
         vec![
             // availEq present: it is the free amount, not availBal.
             bal("BTC", Trading, "1.06126645222", Some("0.66126645222")),
@@ -433,7 +438,7 @@ async fn okx_balances_from_all_four_locations_parse_exactly_with_the_ccxt_free_r
 #[tokio::test]
 async fn okx_zero_balances_are_dropped_from_every_account() {
     let okx = FakeOkx::start(okx_answers).await;
-    let got = client(&okx).balances(&good()).await.unwrap();
+    let got = client(&okx).balances(&good()).await.unwrap().balances;
     assert!(got.iter().all(|b| !b.total.is_zero()), "{got:?}");
     for (ccy, location) in [
         ("USDT", ExchangeLocation::Trading),
@@ -527,7 +532,7 @@ async fn okx_staking_orders_are_read_signed_and_an_empty_list_is_no_balance() {
         _ => okx_answers(seen, i),
     })
     .await;
-    let got = client(&okx).balances(&good()).await.unwrap();
+    let got = client(&okx).balances(&good()).await.unwrap().balances;
     assert!(
         got.iter().all(|b| b.location != ExchangeLocation::Staked),
         "{got:?}"
@@ -537,28 +542,105 @@ async fn okx_staking_orders_are_read_signed_and_an_empty_list_is_no_balance() {
     assert!(staking[0].auth.is_ok());
 }
 
+/// The reading of the fixture with `path` answering `reply`: what was read, and the one
+/// location that failed with its refusal's reason.
+async fn with_one_path_failing(
+    path: &'static str,
+    reply: fn() -> Reply,
+) -> (Vec<ExchangeBalance>, ExchangeLocation, ConnectorError) {
+    let okx = FakeOkx::start(move |seen, i| {
+        if seen.path() == path {
+            reply()
+        } else {
+            okx_answers(seen, i)
+        }
+    })
+    .await;
+    let got = client(&okx).balances(&good()).await.unwrap();
+    assert_eq!(got.failed.len(), 1, "{got:?}");
+    let (location, error) = got.failed[0].clone();
+    (got.balances, location, error)
+}
+
+fn locations_of(balances: &[ExchangeBalance]) -> Vec<ExchangeLocation> {
+    let mut out: Vec<ExchangeLocation> = Vec::new();
+    for b in balances {
+        if !out.contains(&b.location) {
+            out.push(b.location);
+        }
+    }
+    out
+}
+
 #[tokio::test]
-async fn okx_a_failing_staking_read_fails_the_whole_reading() {
+async fn okx_a_refused_staking_read_fails_only_the_staked_location() {
+    use ExchangeLocation::{Earn, Funding, Staked, Trading};
+    let (balances, location, error) =
+        with_one_path_failing("/api/v5/finance/staking-defi/orders-active", || {
+            Reply::code(200, "51000", "Parameter productId error")
+        })
+        .await;
+    assert_eq!(location, Staked);
+    let reason = refusal(Err::<(), _>(error));
+    assert!(reason.contains("51000"), "{reason}");
+    assert_eq!(locations_of(&balances), [Trading, Funding, Earn]);
+    assert!(balances.contains(&bal("TUSD", Funding, "100", Some("100"))));
+}
+
+#[tokio::test]
+async fn okx_a_staking_read_without_the_permission_or_with_a_5xx_fails_only_that_location() {
+    use ExchangeLocation::{Earn, Funding, Staked, Trading};
+    let (balances, location, error) =
+        with_one_path_failing("/api/v5/finance/staking-defi/orders-active", || {
+            Reply::code(401, "50120", "API key doesn't have permission")
+        })
+        .await;
+    assert_eq!(location, Staked);
+    let reason = refusal(Err::<(), _>(error));
+    assert!(reason.contains("lacks the permission"), "{reason}");
+    assert_eq!(locations_of(&balances), [Trading, Funding, Earn]);
+
+    let (balances, location, error) =
+        with_one_path_failing("/api/v5/finance/staking-defi/orders-active", || {
+            Reply::status(503, "<html>service unavailable</html>")
+        })
+        .await;
+    assert_eq!(location, Staked);
+    assert!(
+        matches!(error, ConnectorError::Upstream { status: 503, .. }),
+        "{error:?}"
+    );
+    assert_eq!(locations_of(&balances), [Trading, Funding, Earn]);
+}
+
+#[tokio::test]
+async fn okx_one_failing_account_fails_only_its_location() {
+    use ExchangeLocation::{Earn, Funding, Staked, Trading};
+    let (balances, location, error) =
+        with_one_path_failing("/api/v5/finance/savings/balance", || {
+            Reply::code(200, "51000", "Parameter ccy error")
+        })
+        .await;
+    assert_eq!(location, Earn);
+    let reason = refusal(Err::<(), _>(error));
+    assert!(reason.contains("51000"), "{reason}");
+    assert_eq!(locations_of(&balances), [Trading, Funding, Staked]);
+}
+
+#[tokio::test]
+async fn okx_a_refusal_of_the_key_on_one_location_still_fails_the_whole_reading() {
     let okx = FakeOkx::start(|seen, i| match seen.path() {
         "/api/v5/finance/staking-defi/orders-active" => {
-            Reply::code(200, "51000", "Parameter productId error")
+            Reply::code(401, "50102", "Timestamp request expired")
         }
         _ => okx_answers(seen, i),
     })
     .await;
     let reason = refusal(client(&okx).balances(&good()).await);
-    assert!(reason.contains("51000"), "{reason}");
-}
-
-#[tokio::test]
-async fn okx_one_failing_account_fails_the_whole_reading() {
-    let okx = FakeOkx::start(|seen, i| match seen.path() {
-        "/api/v5/finance/savings/balance" => Reply::code(200, "51000", "Parameter ccy error"),
-        _ => okx_answers(seen, i),
-    })
-    .await;
-    let reason = refusal(client(&okx).balances(&good()).await);
-    assert!(reason.contains("51000"), "{reason}");
+    assert!(
+        reason.contains("50102") && reason.contains("clock"),
+        "{reason}"
+    );
 }
 
 // ---------- credentials ----------
@@ -863,4 +945,159 @@ async fn okx_errors_never_show_the_key_secret_or_passphrase() {
     for secret in forbidden {
         assert!(!exposition.contains(secret));
     }
+}
+
+// ---------- through the API: one location down ----------
+
+/// How the fake's staking endpoint answers.
+const STAKING_OK: u8 = 0;
+const STAKING_DOWN: u8 = 1;
+const STAKING_NOT_PERMITTED: u8 = 2;
+
+/// The fixture, with staking answering as `mode` says at the time of each request.
+async fn okx_with_staking(mode: Arc<AtomicU8>) -> FakeOkx {
+    FakeOkx::start(
+        move |seen, i| match (seen.path(), mode.load(Ordering::SeqCst)) {
+            ("/api/v5/finance/staking-defi/orders-active", STAKING_DOWN) => {
+                Reply::status(503, "<html>503 Service Temporarily Unavailable</html>")
+            }
+            ("/api/v5/finance/staking-defi/orders-active", STAKING_NOT_PERMITTED) => {
+                Reply::code(401, "50120", "API key doesn't have permission")
+            }
+            _ => okx_answers(seen, i),
+        },
+    )
+    .await
+}
+
+/// An app reading OKX through the real client on `okx`, with one OKX account added.
+async fn okx_app(okx: &FakeOkx) -> (TestApp, String) {
+    let app = TestApp::with_exchange(Arc::new(client(okx))).await;
+    let r = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(
+                json!({"name": "OKX", "account_type": "exchange", "exchange_name": "okx",
+                        "api_key": KEY, "api_secret": SECRET, "passphrase": PASSPHRASE}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    (app, id)
+}
+
+async fn sync(app: &TestApp, id: &str) -> Value {
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/accounts/{id}/sync"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+fn location<'a>(account: &'a Value, name: &str) -> &'a Value {
+    account["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location"] == name)
+        .unwrap_or_else(|| panic!("no {name} location in {account}"))
+}
+
+fn holdings_at<'a>(account: &'a Value, name: &str) -> Vec<&'a Value> {
+    account["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["location"] == name)
+        .collect()
+}
+
+fn quantity(account: &Value, symbol: &str, at: &str) -> Decimal {
+    let h = holdings_at(account, at)
+        .into_iter()
+        .find(|h| h["symbol"] == symbol)
+        .unwrap_or_else(|| panic!("no {symbol} at {at} in {account}"));
+    dec(h["quantity"].as_str().unwrap())
+}
+
+fn not_refreshed(holding: &Value) -> bool {
+    holding["flags"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("not_refreshed"))
+}
+
+#[tokio::test]
+async fn okx_a_first_sync_with_staking_down_shows_the_other_locations_and_names_staked_as_failed() {
+    let okx = okx_with_staking(Arc::new(AtomicU8::new(STAKING_DOWN))).await;
+    let (app, id) = okx_app(&okx).await;
+    let a = sync(&app, &id).await;
+    assert_eq!(a["last_sync_status"], "partial", "{a}");
+    let error = a["last_sync_error"].as_str().unwrap();
+    assert!(
+        error.starts_with("staked: ") && error.contains("503"),
+        "{error}"
+    );
+    let staked = location(&a, "staked");
+    assert_eq!(staked["status"], "failed", "{a}");
+    assert!(staked["synced_at"].is_null(), "never read: {staked}");
+    assert!(
+        staked["error"].as_str().unwrap().contains("503"),
+        "{staked}"
+    );
+    for name in ["trading", "funding", "earn"] {
+        assert_eq!(location(&a, name)["status"], "ok", "{a}");
+    }
+    assert_eq!(quantity(&a, "BTC", "trading"), dec("1.06126645222"));
+    assert_eq!(quantity(&a, "TUSD", "funding"), dec("100"));
+    assert_eq!(quantity(&a, "USDT", "earn"), dec("100.5"));
+    assert!(holdings_at(&a, "staked").is_empty(), "{a}");
+    assert!(!a["holdings"].as_array().unwrap().iter().any(not_refreshed));
+}
+
+#[tokio::test]
+async fn okx_staking_refused_after_a_good_read_keeps_its_holdings_flagged_not_refreshed() {
+    let mode = Arc::new(AtomicU8::new(STAKING_OK));
+    let okx = okx_with_staking(mode.clone()).await;
+    let (app, id) = okx_app(&okx).await;
+    let good = sync(&app, &id).await;
+    assert_eq!(good["last_sync_status"], "ok", "{good}");
+    let read_at = location(&good, "staked")["synced_at"].clone();
+    assert!(!read_at.is_null());
+
+    mode.store(STAKING_NOT_PERMITTED, Ordering::SeqCst);
+    let a = sync(&app, &id).await;
+    assert_eq!(a["last_sync_status"], "partial", "{a}");
+    let staked = location(&a, "staked");
+    assert_eq!(staked["status"], "failed", "{a}");
+    assert_eq!(staked["synced_at"], read_at, "its last good read");
+    let why = staked["error"].as_str().unwrap();
+    assert!(
+        why.contains("lacks the permission") && why.contains("50120"),
+        "{why}"
+    );
+    assert!(a["last_sync_error"].as_str().unwrap().contains("staked: "));
+    // The staking rows of the good read are kept, flagged, with their read time.
+    assert_eq!(quantity(&a, "DOT", "staked"), dec("2.5"));
+    assert_eq!(quantity(&a, "ETH", "staked"), dec("123456789012.12345678"));
+    for h in holdings_at(&a, "staked") {
+        assert!(not_refreshed(h), "{h}");
+        assert_eq!(h["synced_at"], read_at, "{h}");
+    }
+    // The other locations are fresh.
+    assert_eq!(location(&a, "trading")["status"], "ok");
+    let btc = holdings_at(&a, "trading")
+        .into_iter()
+        .find(|h| h["symbol"] == "BTC")
+        .unwrap();
+    assert!(!not_refreshed(btc), "{btc}");
+    assert_ne!(location(&a, "trading")["synced_at"], read_at);
 }
