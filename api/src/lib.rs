@@ -6,7 +6,8 @@ pub mod config;
 pub mod connectors;
 pub mod crypto;
 pub mod db;
-pub mod domain;
+/// The pure rules, in their own crate (`domain/`); re-exported so `crate::domain::…` reads as before.
+pub use domain;
 pub mod entities;
 pub mod error;
 pub mod http;

@@ -556,12 +556,6 @@ enum Retry {
     After(Duration),
 }
 
-impl From<Provider> for &'static str {
-    fn from(provider: Provider) -> Self {
-        provider.as_str()
-    }
-}
-
 /// Failures that say the provider is unwell or refusing us; a 4xx about our request does not.
 fn counts_against_breaker(err: &ConnectorError) -> bool {
     match err {

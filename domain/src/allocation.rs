@@ -712,7 +712,7 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::holdings::value_usd;
+    use crate::holdings::value_usd;
     use proptest::prelude::*;
 
     fn d(s: &str) -> Decimal {

@@ -1,6 +1,6 @@
 //! Rules for the EVM chain registry an admin edits.
 
-use crate::error::FieldError;
+use crate::validation::FieldError;
 
 /// The lowest and highest token decimals the Butler accepts.
 pub const MAX_DECIMALS: i32 = 36;
@@ -28,7 +28,7 @@ pub fn check_chain_id(chain_id: i64, errors: &mut Vec<FieldError>) {
 
 /// An RPC URL must be http or https with a host.
 pub fn check_rpc_url(url: &str, errors: &mut Vec<FieldError>) {
-    match reqwest::Url::parse(url) {
+    match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
         _ => errors.push(FieldError::new(
             "rpc_url",
@@ -40,7 +40,7 @@ pub fn check_rpc_url(url: &str, errors: &mut Vec<FieldError>) {
 /// The form two RPC URLs share when they name the same endpoint: scheme and host lowercase,
 /// default port dropped, no trailing slash. Unparsable URLs compare as written.
 pub fn rpc_identity(url: &str) -> String {
-    match reqwest::Url::parse(url.trim()) {
+    match url::Url::parse(url.trim()) {
         Ok(u) => {
             let mut out = format!("{}://{}", u.scheme(), u.host_str().unwrap_or_default());
             if let Some(port) = u.port() {

@@ -18,6 +18,12 @@ impl Provider {
     }
 }
 
+impl From<Provider> for &'static str {
+    fn from(provider: Provider) -> Self {
+        provider.as_str()
+    }
+}
+
 /// A provider's platform id (e.g. `ethereum`, `eth-ethereum`) and the address it lists there,
 /// both exactly as the provider sent them.
 #[derive(Debug, Clone, PartialEq, Eq)]

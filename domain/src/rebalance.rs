@@ -982,8 +982,8 @@ mod tests {
     use std::collections::{BTreeSet, HashMap};
 
     use super::*;
-    use crate::domain::allocation::{compute, LineStatus, PositionInput, ResolvedTarget};
-    use crate::domain::holdings::value_usd;
+    use crate::allocation::{compute, LineStatus, PositionInput, ResolvedTarget};
+    use crate::holdings::value_usd;
     use proptest::prelude::*;
 
     fn d(s: &str) -> Decimal {

@@ -141,8 +141,8 @@ pub fn exact_text(raw: &str, decimals: u8) -> Option<String> {
 /// The sum of two raw amounts (base-10 digits), or `None` when either is not one or the sum
 /// passes 2^256 − 1.
 pub fn add_raw(a: &str, b: &str) -> Option<String> {
-    let a: alloy::primitives::U256 = validate(a).ok()?.parse().ok()?;
-    let b: alloy::primitives::U256 = validate(b).ok()?.parse().ok()?;
+    let a: alloy_primitives::U256 = validate(a).ok()?.parse().ok()?;
+    let b: alloy_primitives::U256 = validate(b).ok()?.parse().ok()?;
     a.checked_add(b).map(|s| s.to_string())
 }
 
@@ -153,7 +153,7 @@ fn decimal(mantissa: u128, scale: u32) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::U256;
+    use alloy_primitives::U256;
     use proptest::prelude::*;
     use std::str::FromStr;
 

@@ -10,7 +10,7 @@
 //!   growth differences wrapping modulo 2^256 as in Solidity 0.7, the sum cut to 128 bits as
 //!   the position manager stores it.
 
-use alloy::primitives::{U256, U512};
+use alloy_primitives::{U256, U512};
 
 pub const MIN_TICK: i32 = -887_272;
 pub const MAX_TICK: i32 = 887_272;
@@ -216,33 +216,34 @@ pub fn uncollected_fees(
 /// The pool's address: CREATE2 by the factory over `(token0, token1, fee)` with the pool's
 /// init code hash (PoolAddress.computeAddress); tokens in either order.
 pub fn pool_address(
-    factory: alloy::primitives::Address,
-    token_a: alloy::primitives::Address,
-    token_b: alloy::primitives::Address,
+    factory: alloy_primitives::Address,
+    token_a: alloy_primitives::Address,
+    token_b: alloy_primitives::Address,
     fee: u32,
-    init_code_hash: alloy::primitives::B256,
-) -> alloy::primitives::Address {
-    use alloy::sol_types::SolValue;
+    init_code_hash: alloy_primitives::B256,
+) -> alloy_primitives::Address {
     let (t0, t1) = if token_a < token_b {
         (token_a, token_b)
     } else {
         (token_b, token_a)
     };
-    let salt = alloy::primitives::keccak256(
-        (t0, t1, alloy::primitives::aliases::U24::from(fee)).abi_encode(),
-    );
-    factory.create2(salt, init_code_hash)
+    // abi.encode(address, address, uint24): three 32-byte words, each value right-aligned.
+    let mut encoded = [0u8; 96];
+    encoded[12..32].copy_from_slice(t0.as_slice());
+    encoded[44..64].copy_from_slice(t1.as_slice());
+    encoded[93..96].copy_from_slice(&(fee & 0x00ff_ffff).to_be_bytes()[1..]);
+    factory.create2(alloy_primitives::keccak256(encoded), init_code_hash)
 }
 
 /// The init code hash of the canonical Uniswap v3 pool (Ethereum, Arbitrum, Optimism, Base,
 /// BNB Chain and the npm package `@uniswap/v3-core`).
-pub const POOL_INIT_CODE_HASH: alloy::primitives::B256 =
-    alloy::primitives::b256!("e34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54");
+pub const POOL_INIT_CODE_HASH: alloy_primitives::B256 =
+    alloy_primitives::b256!("e34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54");
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::address;
+    use alloy_primitives::address;
 
     fn u(s: &str) -> U256 {
         s.parse().unwrap()

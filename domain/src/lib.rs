@@ -1,4 +1,5 @@
-//! Pure business rules: no I/O, no SeaORM.
+//! The Butler's pure business rules: no I/O, no SeaORM, no axum, no tokio. Its own crate, so
+//! a wrong import cannot compile and the rules build once and stay cached while the API changes.
 
 pub mod allocation;
 pub mod amounts;
@@ -18,3 +19,4 @@ pub mod rebalance;
 pub mod solana_address;
 pub mod spam;
 pub mod uniswap_v3;
+pub mod validation;

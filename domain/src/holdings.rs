@@ -416,7 +416,7 @@ pub fn merge_sync(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::identity::IndexedAsset;
+    use crate::identity::IndexedAsset;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()

@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn marks_show_at_once_on_stored_holdings() {
-        use crate::domain::holdings::{flag, Holding};
+        use crate::holdings::{flag, Holding};
         let h = |contract: &str, asset: Option<Uuid>, flags: &[&str]| Holding {
             asset_id: asset,
             symbol: "T".into(),
