@@ -6,6 +6,7 @@ pub mod amounts;
 pub mod catalog;
 pub mod chains;
 pub mod completeness;
+pub mod cost_basis;
 pub mod defi;
 pub mod evm_address;
 pub mod exact;
