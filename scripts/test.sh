@@ -12,22 +12,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+started=$(date +%s)
+# Each phase's start, in seconds since this script began (docs/benchmarks.md, "CI phases").
+phase() { echo "== $1 (at +$(( $(date +%s) - started )) s)"; }
 
-echo "== anvil (real EVM node for the wallet tests)"
+phase "anvil (real EVM node for the wallet tests)"
 bash scripts/install-anvil.sh
 
-echo "== ccxt (PyPI, pinned: the signing oracle of the Binance tests)"
+phase "ccxt (PyPI, pinned: the signing oracle of the Binance tests)"
 bash scripts/install-ccxt.sh
 export BINANCE_CCXT_REQUIRED=1
-echo "== DeFi fixture (npm: the real Aave v3 / Uniswap v3 artifacts, deployed on anvil by the DeFi tests)"
+phase "DeFi fixture (npm: the real Aave v3 / Uniswap v3 artifacts, deployed on anvil by the DeFi tests)"
 bash scripts/install-defi-fixture.sh
 export DEFI_TEST_REQUIRED=1
-echo "== surfnet (real Solana node for the Solana wallet test; cold build 25+ minutes, then cached)"
-SURFNET_BIN="$(bash scripts/build-surfnet.sh)"
-export SURFNET_BIN
-export SOLANA_TEST_REQUIRED=1
 
-echo "== Keycloak (real server for the Keycloak-mode tests; first run fetches it with Maven)"
+phase "Keycloak (real server for the Keycloak-mode tests; first run fetches it with Maven)"
 trap 'bash scripts/keycloak.sh stop' EXIT
 # Keycloak starts (30-50 s here) while the tests compile.
 bash scripts/keycloak.sh start &
@@ -37,19 +36,26 @@ wait "$keycloak_start"
 eval "$(bash scripts/keycloak.sh env)"
 export KEYCLOAK_TEST_REQUIRED=1
 
-echo "== tests on SQLite"
+# After the test build, so that a build of the node started beside it (.ci/run) overlaps it.
+phase "surfnet (real Solana node for the Solana wallet test; cold build 25+ minutes, then cached)"
+SURFNET_BIN="$(bash scripts/build-surfnet.sh)"
+export SURFNET_BIN
+export SOLANA_TEST_REQUIRED=1
+
+phase "tests on SQLite"
 env -u TEST_DATABASE_URL cargo test --workspace --locked
 
-echo "== OpenAPI conformance: schemathesis against the running API (about 2.5 minutes)"
+phase "OpenAPI conformance: schemathesis against the running API (about 2.5 minutes)"
 bash scripts/conformance.sh
 
-echo "== PostgreSQL"
+phase "PostgreSQL"
 bash scripts/ensure-postgres.sh
-echo "== tests on PostgreSQL"
+phase "tests on PostgreSQL"
 TEST_DATABASE_URL="$pg_url" cargo test --workspace --locked
 
-echo "== benchmarks, each once at a small size (debug build; full sizes: docs/benchmarks.md)"
+phase "benchmarks, each once at a small size (debug build; full sizes: docs/benchmarks.md)"
 BENCH_DATABASE_URL="$pg_url" bash scripts/bench-smoke.sh
 
-echo "== web: typecheck, API types, unit tests, production build, end-to-end in Chromium"
+phase "web: typecheck, API types, unit tests, production build, end-to-end in Chromium"
 bash scripts/test-web.sh
+phase "done"
