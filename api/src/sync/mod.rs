@@ -1,10 +1,11 @@
-//! Syncing one account: read balances from OKX or the wallet's chains, identify and price
-//! them, and store the holdings and each location's sync state. A failure keeps what was
+//! Syncing one account: read balances from its exchange or the wallet's chains, identify and
+//! price them, and store the holdings and each location's sync state. A failure keeps what was
 //! stored: a failed or disabled location, and a token whose read failed, keep their previous
 //! holdings flagged `not_refreshed` (see `domain::locations` for the statuses).
 //!
-//! One file per source family: `exchange` (OKX), `evm` (wallets on EVM chains), `manual`
-//! (what the user entered).
+//! One file per source, registered in `sources.rs`: `exchange` (OKX, Binance), `evm` (wallets
+//! on EVM chains, with their DeFi positions from `defi`), `solana` (Solana wallets), `manual`
+//! (what the user entered); `progress` reports a sync-all as it runs.
 
 mod defi;
 mod evm;
