@@ -20,8 +20,12 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
+#[path = "common/serve.rs"]
+mod serve;
 #[path = "common/sizes.rs"]
 mod sizes;
+
+use serve::percentile;
 
 const HOLDINGS: usize = 20;
 const ASSETS: usize = 200;
@@ -231,11 +235,6 @@ async fn seed(db: &DatabaseConnection, user_id: Uuid) -> anyhow::Result<Uuid> {
     Ok(big_id)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 async fn run(url: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -264,16 +263,8 @@ async fn run(url: &str) -> anyhow::Result<()> {
     );
 
     let state = AppState::new(config, db, api::crypto::Cipher::new([9u8; 32], Vec::new()));
-    let base = format!("http://{addr}");
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = api::router(state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            })
-            .await
-    });
+    let server = serve::serve(listener, state.clone())?;
+    let base = server.base.clone();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()?;
@@ -377,7 +368,6 @@ async fn run(url: &str) -> anyhow::Result<()> {
         percentile(&health, 0.50),
         percentile(&health, 0.99)
     );
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
     Ok(())
 }

@@ -8,18 +8,17 @@
 //! folder, removed at the end).
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use api::config::Config;
 use api::state::AppState;
 
+#[path = "common/serve.rs"]
+mod serve;
 #[path = "common/sizes.rs"]
 mod sizes;
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
+use serve::percentile;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -54,16 +53,8 @@ async fn run(dir: &std::path::Path, writers: usize, writes: usize) -> anyhow::Re
     let db = api::db::connect(&config).await?;
     api::db::migrate(&db).await?;
     let state = AppState::new(config, db, api::crypto::Cipher::new([9u8; 32], Vec::new()));
-    let base = format!("http://{addr}");
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = api::router(state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            })
-            .await
-    });
+    let server = serve::serve(listener, state.clone())?;
+    let base = server.base.clone();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(writers)
         .build()?;
@@ -106,8 +97,7 @@ async fn run(dir: &std::path::Path, writers: usize, writes: usize) -> anyhow::Re
         .await?
         .as_array()
         .map_or(0, |a| a.len());
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
 
     let errors = total - statuses.get(&201).copied().unwrap_or(0);
     println!("{writers} writers x {writes} writes = {total} POST /api/portfolios on SQLite");
