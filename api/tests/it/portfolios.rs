@@ -787,6 +787,11 @@ async fn a_snapshot_of_accounts_never_read_is_refused_and_no_zero_point_is_recor
         .await
         .json();
     assert_eq!(timeline, json!([]), "no $0 point for an unknown value");
+    let alloc = app
+        .get(&format!("/api/portfolios/{id}/allocation"), None)
+        .await
+        .json();
+    assert_eq!(alloc["accounts_not_read"], 1, "{alloc}");
 
     // A manual account with nothing entered is known to hold nothing: the snapshot is taken,
     // and says the exchange account is missing from it.

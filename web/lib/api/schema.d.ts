@@ -888,6 +888,11 @@ export interface components {
             value_usd: string;
         };
         AllocationResponse: components["schemas"]["Allocation"] & {
+            /**
+             * @description Linked accounts not read yet (their first sync has not succeeded): the values lack them.
+             *     When it equals the number of linked accounts, the portfolio's value is unknown, not 0.
+             */
+            accounts_not_read: number;
             /** Format: date-time */
             as_of: string;
             /** @description What keeps a recommendation from being computed now (empty: the data is complete). */
