@@ -288,8 +288,31 @@ pub async fn allocation(
     })
 }
 
-/// A snapshot row: the lines (quantities, prices, values) and, in metadata, the unpriced
-/// holdings, every price's source and time, and each account's last good sync.
+/// Whether an account's content is known: a manual account always is (what the user entered,
+/// possibly nothing); an exchange or wallet account once a first read has succeeded.
+pub fn has_been_read(a: &accounts::Model) -> bool {
+    a.account_type == "manual" || a.last_synced_at.is_some()
+}
+
+/// Linked accounts whose content is not known yet (see [`has_been_read`]).
+pub fn accounts_not_read(accounts: &[accounts::Model]) -> Vec<Uuid> {
+    accounts
+        .iter()
+        .filter(|a| !has_been_read(a))
+        .map(|a| a.id)
+        .collect()
+}
+
+/// Whether a snapshot would value nothing: accounts are linked, and none has been read yet
+/// (a portfolio without accounts is empty, and worth a known 0).
+pub fn nothing_valued(accounts: &[accounts::Model]) -> bool {
+    !accounts.is_empty() && !accounts.iter().any(has_been_read)
+}
+
+/// A snapshot row: `total_value_usd` is the net value (assets − liabilities); the lines
+/// (quantities, prices, values) and, in metadata, the gross assets and the liabilities, the
+/// unpriced holdings, every price's source and time, each account's last good sync and the
+/// accounts not read yet (which make the snapshot incomplete).
 pub fn snapshot_row(
     portfolio_id: Uuid,
     date: NaiveDate,
@@ -316,17 +339,104 @@ pub fn snapshot_row(
         portfolio_id: Set(portfolio_id),
         snapshot_date: Set(date),
         snapshot_type: Set(snapshot_type.to_string()),
-        total_value_usd: Set(DbDecimal(alloc.total_value_usd)),
+        total_value_usd: Set(DbDecimal(alloc.net_value_usd)),
         holdings: Set(serde_json::to_value(&alloc.lines).unwrap_or_default()),
         metadata: Set(Some(json!({
             "unpriced": alloc.unpriced,
             "liabilities": alloc.liabilities,
             "net_value_usd": alloc.net_value_usd,
+            "assets_usd": alloc.total_value_usd,
+            "liabilities_usd": alloc.total_value_usd.saturating_sub(alloc.net_value_usd),
+            "accounts_not_read": accounts_not_read(accounts),
             "prices": used,
             "accounts": accounts.iter().map(|a| json!({
                 "id": a.id, "name": a.name, "last_synced_at": a.last_synced_at,
             })).collect::<Vec<_>>(),
         }))),
         created_at: Set(now),
+    }
+}
+
+/// What a stored snapshot was worth: net, gross assets, liabilities (positive), and how many
+/// linked accounts had not been read yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotValues {
+    pub net_value_usd: Decimal,
+    pub assets_usd: Decimal,
+    pub liabilities_usd: Decimal,
+    pub accounts_not_read: usize,
+}
+
+/// The values of a stored snapshot. Rows written before snapshots recorded the net value kept
+/// the gross assets in `total_value_usd` and the net value (when there was a borrow) only in
+/// metadata: those are read by that older rule, so every answer is net.
+pub fn snapshot_values(s: &snapshots::Model) -> SnapshotValues {
+    let meta = s.metadata.as_ref();
+    let dec = |key: &str| -> Option<Decimal> {
+        meta.and_then(|m| m.get(key))
+            .and_then(|v| serde_json::from_value::<Decimal>(v.clone()).ok())
+    };
+    let accounts_not_read = meta
+        .and_then(|m| m.get("accounts_not_read"))
+        .and_then(|v| v.as_array())
+        .map_or(0, Vec::len);
+    let column = s.total_value_usd.0;
+    let (net, assets) = match dec("assets_usd") {
+        Some(assets) => (column, assets),
+        None => (dec("net_value_usd").unwrap_or(column), column),
+    };
+    SnapshotValues {
+        net_value_usd: net,
+        assets_usd: assets,
+        liabilities_usd: assets.saturating_sub(net),
+        accounts_not_read,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(total: &str, metadata: serde_json::Value) -> snapshots::Model {
+        snapshots::Model {
+            id: Uuid::nil(),
+            portfolio_id: Uuid::nil(),
+            snapshot_date: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+            snapshot_type: "eod".into(),
+            total_value_usd: DbDecimal(total.parse().unwrap()),
+            holdings: json!([]),
+            metadata: Some(metadata),
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_stored_before_net_values_is_read_as_net_with_its_gross_beside_it() {
+        let old = snapshot_values(&row("63000", json!({"net_value_usd": "60000"})));
+        assert_eq!(
+            (old.net_value_usd, old.assets_usd, old.liabilities_usd),
+            (
+                Decimal::from(60000),
+                Decimal::from(63000),
+                Decimal::from(3000)
+            )
+        );
+        let older = snapshot_values(&row("500", json!({"unpriced": []})));
+        assert_eq!(
+            (older.net_value_usd, older.assets_usd),
+            (500.into(), 500.into())
+        );
+        let new = snapshot_values(&row(
+            "60000",
+            json!({"net_value_usd": "60000", "assets_usd": "63000", "accounts_not_read": ["a", "b"]}),
+        ));
+        assert_eq!(
+            (
+                new.net_value_usd,
+                new.liabilities_usd,
+                new.accounts_not_read
+            ),
+            (Decimal::from(60000), Decimal::from(3000), 2)
+        );
     }
 }

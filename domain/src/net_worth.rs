@@ -7,6 +7,9 @@
 //! and in `liabilities_usd`. Unpriced holdings are listed apart and left out. The 24 h change
 //! covers only assets that have both a current price and one from 24 hours ago; when some
 //! valued asset lacks the old price, `change_complete` is false and the change leaves it out.
+//! An account not read yet (an exchange or wallet whose first sync has not succeeded) adds
+//! nothing and is counted in `accounts_not_read`; when no account has been read at all, the
+//! net worth is unknown (`None`), never 0.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +26,8 @@ pub struct AccountHoldings<'a> {
     pub id: Uuid,
     pub name: &'a str,
     pub holdings: &'a [Holding],
+    /// Whether the account's content is known (read at least once, or manual).
+    pub read: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -61,9 +66,13 @@ pub struct UnpricedHolding {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NetWorth {
-    /// Assets minus liabilities.
-    #[schema(value_type = String)]
-    pub net_worth_usd: Decimal,
+    /// Assets minus liabilities of the accounts read; `null` when accounts exist and none has
+    /// been read yet (unknown, not 0).
+    #[schema(value_type = Option<String>)]
+    pub net_worth_usd: Option<Decimal>,
+    /// Accounts left out because they have not been read yet (their first sync has not
+    /// succeeded): the total lacks them.
+    pub accounts_not_read: usize,
     #[schema(value_type = String)]
     pub assets_usd: Decimal,
     /// Positive amount owed (the negative holdings' values, sign flipped).
@@ -185,7 +194,9 @@ pub fn compute(accounts: &[AccountHoldings], then: impl Fn(Uuid) -> Option<Decim
     });
     let change = any_then.then(|| now_covered - then_covered);
     NetWorth {
-        net_worth_usd: assets - liabilities,
+        net_worth_usd: (accounts.is_empty() || accounts.iter().any(|a| a.read))
+            .then(|| assets - liabilities),
+        accounts_not_read: accounts.iter().filter(|a| !a.read).count(),
         assets_usd: assets,
         liabilities_usd: liabilities,
         change_24h_usd: change,
@@ -240,17 +251,19 @@ mod tests {
                 id: Uuid::from_u128(10),
                 name: "OKX",
                 holdings: &okx,
+                read: true,
             },
             AccountHoldings {
                 id: Uuid::from_u128(11),
                 name: "Ledger",
                 holdings: &wallet,
+                read: true,
             },
         ];
         let n = compute(&accounts, |id| (id == BTC).then(|| d("50000")));
         assert_eq!(n.assets_usd, d("90000"));
         assert_eq!(n.liabilities_usd, d("5000"));
-        assert_eq!(n.net_worth_usd, d("85000"));
+        assert_eq!(n.net_worth_usd, Some(d("85000")));
         assert_eq!(n.by_asset[0].symbol, "BTC");
         assert_eq!(n.by_asset[0].quantity, d("1.5"));
         assert_eq!(n.by_asset[0].pct_of_assets, d("100"));
@@ -275,12 +288,38 @@ mod tests {
                 id: Uuid::from_u128(10),
                 name: "OKX",
                 holdings: &okx,
+                read: true,
             }],
             |_| None,
         );
         assert_eq!(n.change_24h_usd, None);
         assert_eq!(n.change_24h_pct, None);
         assert!(!n.change_complete);
-        assert_eq!(n.net_worth_usd, d("60000"));
+        assert_eq!(n.net_worth_usd, Some(d("60000")));
+    }
+
+    #[test]
+    fn accounts_not_read_are_counted_and_with_none_read_the_worth_is_unknown_not_zero() {
+        let okx = [h(Some(BTC), "BTC", "1", Some("60000"), "trading")];
+        let unread = |id| AccountHoldings {
+            id: Uuid::from_u128(id),
+            name: "new",
+            holdings: &[],
+            read: false,
+        };
+        let n = compute(&[unread(1), unread(2)], |_| None);
+        assert_eq!((n.net_worth_usd, n.accounts_not_read), (None, 2));
+        let read = AccountHoldings {
+            id: Uuid::from_u128(3),
+            name: "OKX",
+            holdings: &okx,
+            read: true,
+        };
+        let n = compute(&[unread(1), read], |_| None);
+        assert_eq!(
+            (n.net_worth_usd, n.accounts_not_read),
+            (Some(d("60000")), 1)
+        );
+        assert_eq!(compute(&[], |_| None).net_worth_usd, Some(Decimal::ZERO));
     }
 }

@@ -105,6 +105,8 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
 
   const row = user.locator('[data-testid="account-row"][data-account-name="Anvil wallet"]');
   await expect(row.getByTestId("sync-status")).toHaveText("Never synced");
+  // Never read: its value is unknown, not $0.00.
+  await expect(row.getByTestId("account-value")).toHaveText("not read yet");
   // A partly failed sync: the Flaky chain's RPC answers 503. Amber, counted as a problem, the chain named.
   await setFlakyRpc("fail");
   await row.getByRole("button", { name: "Sync Anvil wallet" }).click();

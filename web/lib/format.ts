@@ -24,6 +24,14 @@ export function formatUsd(v: DecimalText): string {
   return s.startsWith("-") ? `-$${s.slice(1)}` : `$${s}`;
 }
 
+/** What an unknown total reads as: an account never read is not worth $0. */
+export const NOT_READ_YET = "not read yet";
+
+/** A total the API may not know (`null`: nothing read yet), in US dollars or "not read yet". */
+export function formatKnownUsd(v: DecimalText): string {
+  return v === null || v === undefined ? NOT_READ_YET : formatUsd(v);
+}
+
 /** Chart axis ticks only: the tick positions are numbers already. */
 export function formatUsdCompact(v: number): string {
   return usdCompact.format(v);

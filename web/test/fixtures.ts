@@ -57,6 +57,7 @@ export function allocation(over: Partial<Allocation> = {}): Allocation {
     blocking: [],
     oldest_price_at: null,
     oldest_sync_at: null,
+    accounts_not_read: 0,
     ...over,
   };
 }

@@ -52,9 +52,11 @@ pub struct AccountResponse {
     /// Set when the API key can do more than read (it can trade).
     pub permission_warning: Option<String>,
     /// Net sum of priced holdings at the latest prices (the same rule as portfolios),
-    /// liabilities subtracted; unpriced and `out_of_range` ones are left out.
-    #[schema(value_type = String)]
-    pub total_value_usd: Decimal,
+    /// liabilities subtracted; unpriced and `out_of_range` ones are left out. `null` while an
+    /// exchange or wallet account has never been read (its value is unknown, not 0); a manual
+    /// account with nothing entered is worth a known 0.
+    #[schema(value_type = Option<String>)]
+    pub total_value_usd: Option<Decimal>,
     pub holdings: Vec<Holding>,
     /// DeFi positions by protocol and chain (Aave v3, Uniswap v3), with the Aave health factor
     /// and whether it is below `HEALTH_FACTOR_WARNING`.
@@ -111,7 +113,8 @@ fn response(
     AccountResponse {
         defi: crate::domain::defi::summaries(&holdings, health_factor_warning),
         locations,
-        total_value_usd: holdings::total_value(&holdings),
+        total_value_usd: crate::portfolio::has_been_read(&a)
+            .then(|| holdings::total_value(&holdings)),
         enabled_chains: sync::enabled_chains(&a),
         account_type: match a.account_type.as_str() {
             "exchange" => AccountType::Exchange,

@@ -62,6 +62,7 @@ pub async fn get_net_worth(
             id: a.id,
             name: &a.name,
             holdings: h,
+            read: service::has_been_read(a),
         })
         .collect();
     let worth = net_worth::compute(&views, |id| then.get(&id).copied());

@@ -93,6 +93,9 @@ pub struct AllocationResponse {
     pub oldest_sync_location: Option<String>,
     /// What keeps a recommendation from being computed now (empty: the data is complete).
     pub blocking: Vec<Blocking>,
+    /// Linked accounts not read yet (their first sync has not succeeded): the values lack them.
+    /// When it equals the number of linked accounts, the portfolio's value is unknown, not 0.
+    pub accounts_not_read: usize,
 }
 
 fn fields(errors: Vec<(String, String)>) -> Vec<FieldError> {
@@ -409,6 +412,7 @@ pub async fn get_allocation(
                 .min()
                 .map(|(_, location)| location);
             let bytes = serde_json::to_vec(&AllocationResponse {
+                accounts_not_read: service::accounts_not_read(&accounts).len(),
                 portfolio_id: id,
                 oldest_sync_location,
                 as_of: Utc::now(),

@@ -24,8 +24,21 @@ pub struct SnapshotResponse {
     pub snapshot_date: NaiveDate,
     /// `eod` or `manual`.
     pub snapshot_type: String,
+    /// The net value (assets − liabilities), as `net_value_usd`: what the portfolio was worth.
     #[schema(value_type = String)]
     pub total_value_usd: Decimal,
+    /// Assets − liabilities.
+    #[schema(value_type = String)]
+    pub net_value_usd: Decimal,
+    /// Gross value of the priced holdings (the base of the lines' weights).
+    #[schema(value_type = String)]
+    pub assets_usd: Decimal,
+    /// Amount owed (borrowed positions), positive.
+    #[schema(value_type = String)]
+    pub liabilities_usd: Decimal,
+    /// Linked accounts not read yet when the snapshot was taken: more than 0 means the
+    /// snapshot is incomplete (those accounts are missing from it).
+    pub accounts_not_read: usize,
     /// Allocation lines at snapshot time: quantity, price, value, weights.
     pub holdings: Vec<AllocationLine>,
     /// Unpriced holdings, each price's source and time, each account's last good sync.
@@ -36,12 +49,17 @@ pub struct SnapshotResponse {
 
 impl From<store::Snapshot> for SnapshotResponse {
     fn from(s: store::Snapshot) -> Self {
+        let v = service::snapshot_values(&s);
         Self {
             id: s.id,
             portfolio_id: s.portfolio_id,
             snapshot_date: s.snapshot_date,
             snapshot_type: s.snapshot_type,
-            total_value_usd: s.total_value_usd.0,
+            total_value_usd: v.net_value_usd,
+            net_value_usd: v.net_value_usd,
+            assets_usd: v.assets_usd,
+            liabilities_usd: v.liabilities_usd,
+            accounts_not_read: v.accounts_not_read,
             holdings: serde_json::from_value(s.holdings).unwrap_or_default(),
             metadata: s.metadata,
             created_at: s.created_at,
@@ -52,8 +70,18 @@ impl From<store::Snapshot> for SnapshotResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelinePoint {
     pub date: NaiveDate,
+    /// The net value (assets − liabilities), as `net_value_usd`.
     #[schema(value_type = String)]
     pub total_value_usd: Decimal,
+    #[schema(value_type = String)]
+    pub net_value_usd: Decimal,
+    #[schema(value_type = String)]
+    pub assets_usd: Decimal,
+    /// Amount owed, positive.
+    #[schema(value_type = String)]
+    pub liabilities_usd: Decimal,
+    /// Linked accounts missing from the point (not read yet): more than 0 means incomplete.
+    pub accounts_not_read: usize,
     /// Which snapshot the point comes from: `eod`, or `manual` on days without one.
     pub snapshot_type: String,
 }
@@ -78,13 +106,18 @@ fn check_range(r: &DateRange) -> Result<(), ApiError> {
 }
 
 /// Take a snapshot of the portfolio now (type `manual`); a second one the same day replaces it.
+///
+/// Refused (`422 nothing_valued`) while none of the linked accounts has been read: that point
+/// would be an unknown recorded as $0. With some accounts read, the snapshot is stored and
+/// counts the others in `accounts_not_read`.
 #[utoipa::path(post, path = "/api/portfolios/{id}/snapshots", tag = "snapshots",
     params(("id" = Uuid, Path, description = "Portfolio id")), security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "The snapshot", body = SnapshotResponse),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "No such portfolio of this user", body = ErrorBody)))]
+        (status = 404, description = "No such portfolio of this user", body = ErrorBody),
+        (status = 422, description = "No linked account has been read yet (`nothing_valued`)", body = ErrorBody)))]
 pub async fn create_snapshot(
     State(state): State<AppState>,
     user: AuthUser,
@@ -92,6 +125,14 @@ pub async fn create_snapshot(
 ) -> Result<(StatusCode, Json<SnapshotResponse>), ApiError> {
     let p = owned_portfolio(&state, &user, id).await?;
     let accounts = portfolio_store::linked_accounts(&state.db, id).await?;
+    if service::nothing_valued(&accounts) {
+        return Err(ApiError::Unprocessable {
+            code: "nothing_valued",
+            message: "none of the portfolio's accounts has been read yet: sync them first, \
+                      so the snapshot does not record an unknown value as $0"
+                .to_string(),
+        });
+    }
     let valued = service::allocation(&state, &p, &accounts).await?;
     let now = Utc::now();
     let today = now.date_naive();
@@ -165,10 +206,17 @@ pub async fn get_timeline(
     Ok(Json(
         by_day
             .into_iter()
-            .map(|(date, s)| TimelinePoint {
-                date,
-                total_value_usd: s.total_value_usd.0,
-                snapshot_type: s.snapshot_type.clone(),
+            .map(|(date, s)| {
+                let v = service::snapshot_values(s);
+                TimelinePoint {
+                    date,
+                    total_value_usd: v.net_value_usd,
+                    net_value_usd: v.net_value_usd,
+                    assets_usd: v.assets_usd,
+                    liabilities_usd: v.liabilities_usd,
+                    accounts_not_read: v.accounts_not_read,
+                    snapshot_type: s.snapshot_type.clone(),
+                }
             })
             .collect(),
     ))

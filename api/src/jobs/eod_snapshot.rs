@@ -6,6 +6,9 @@
 //! belongs to its slot (the 23:30 run, and a late start of it after midnight, is that day's
 //! close); a run someone starts by hand records the day of the moment it ran, and its details
 //! say which rule dated it.
+//!
+//! A portfolio none of whose linked accounts has been read yet gets no row (its value is
+//! unknown, not $0); one with some accounts unread gets a row that counts them.
 
 use std::collections::HashMap;
 
@@ -50,6 +53,7 @@ impl Job for EodSnapshot {
         let mut failures = Vec::new();
         let index = state.asset_index.get(&state.db).await?;
         let (mut done, mut statements, mut after) = (0i64, 0usize, None);
+        let mut nothing_read = 0usize;
         loop {
             let page = portfolio_store::page(&state.db, after, PAGE).await?;
             let Some(last) = page.last() else { break };
@@ -98,6 +102,17 @@ impl Job for EodSnapshot {
             wanted.sort();
             wanted.dedup();
             let prices = state.price_cache.latest_many(&state.db, &wanted).await?;
+            // Nothing read yet is an unknown value, not $0: no point is recorded for it.
+            let unread: Vec<Uuid> = per_portfolio
+                .iter()
+                .filter(|(_, accs)| service::nothing_valued(accs))
+                .map(|(p, _)| *p)
+                .collect();
+            for p in &unread {
+                per_portfolio.remove(p);
+                plans.remove(p);
+            }
+            nothing_read += unread.len();
             // The pure part runs off the async workers, so requests keep their latency.
             let index = index.clone();
             let rows = tokio::task::spawn_blocking(move || {
@@ -135,6 +150,7 @@ impl Job for EodSnapshot {
             failures,
             details: json!({
                 "portfolios": done,
+                "skipped_nothing_read": nothing_read,
                 "accounts_with_daily_balances": balances.accounts,
                 "daily_balance_lines": balances.lines,
                 "date": date,

@@ -317,6 +317,42 @@ async fn aave_and_uniswap_positions_equal_the_chains_oracles_to_the_last_unit() 
         1,
         "{alloc:#}"
     );
+    // The snapshot and the timeline record the net value: the Aave debt is subtracted, and
+    // shown beside the gross assets.
+    let snap = app
+        .send(
+            Method::POST,
+            &format!("/api/portfolios/{pid}/snapshots"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(snap.status, StatusCode::CREATED, "{}", snap.text());
+    let snap = snap.json();
+    let dec = |v: &Value| s(v).parse::<Decimal>().unwrap();
+    assert_eq!(
+        dec(&snap["total_value_usd"]),
+        dec(&alloc["net_value_usd"]),
+        "{snap:#}"
+    );
+    assert_eq!(
+        dec(&snap["net_value_usd"]),
+        total_of(&account),
+        "the account's net total"
+    );
+    assert_eq!(dec(&snap["liabilities_usd"]), Decimal::from(5000));
+    assert_eq!(
+        dec(&snap["assets_usd"]) - dec(&snap["liabilities_usd"]),
+        dec(&snap["net_value_usd"])
+    );
+    let timeline = app
+        .get(&format!("/api/portfolios/{pid}/snapshots/timeline"), None)
+        .await
+        .json();
+    assert_eq!(
+        timeline[0]["total_value_usd"], snap["net_value_usd"],
+        "{timeline}"
+    );
 
     // A year of interest, no transaction: the balances grow, and the API follows exactly.
     let before = s(&holdings_where(&account, |h| h["kind"] == "borrowed")[0]["raw_amount"]);

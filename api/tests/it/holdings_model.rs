@@ -502,3 +502,78 @@ async fn a_wallet_names_its_chain_family_and_an_unknown_family_is_refused() {
         .unwrap()
         .contains("evm"));
 }
+
+#[tokio::test]
+async fn an_account_never_read_is_worth_unknown_not_zero_and_net_worth_says_it_lacks_it() {
+    let app = TestApp::local().await;
+    prices(&app, &[("bitcoin", "btc", "60000")]).await;
+    app.fakes.exchange.set_balances(vec![balance(
+        "BTC",
+        ExchangeLocation::Trading,
+        d("1"),
+        None,
+    )]);
+    let body = json!({"name": "OKX", "account_type": "exchange", "exchange_name": "okx", "api_key": "k-123456789012", "api_secret": "s", "passphrase": "p"});
+    let r = send(&app, Method::POST, "/api/accounts", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["total_value_usd"], Value::Null, "{}", r.text());
+    let okx = r.json()["id"].as_str().unwrap().to_string();
+    let worth = app.get("/api/net-worth", None).await.json();
+    assert_eq!(
+        (&worth["net_worth_usd"], &worth["accounts_not_read"]),
+        (&Value::Null, &json!(1)),
+        "{worth}"
+    );
+
+    // Its first sync fails: still nothing known, on the list and on its page.
+    app.fakes.exchange.fail_call(
+        api::connectors::fake::FakeExchangeCall::Balances,
+        Some(api::connectors::ConnectorError::Upstream {
+            provider: "okx",
+            status: 503,
+            message: "down".into(),
+        }),
+    );
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/accounts/{okx}/sync"),
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["last_sync_status"], "error", "{}", r.text());
+    assert_eq!(r.json()["total_value_usd"], Value::Null);
+    let listed = app.get("/api/accounts", None).await.json();
+    assert_eq!(listed[0]["total_value_usd"], Value::Null, "{listed}");
+
+    // A manual account with nothing entered is known to be empty: worth 0, and counted.
+    let cold = manual(&app, "Cold").await;
+    let page = app.get(&format!("/api/accounts/{cold}"), None).await.json();
+    assert_eq!(page["total_value_usd"], "0", "{page}");
+    set(&app, &cold, json!({"asset": "BTC", "quantity": "2"})).await;
+    let worth = app.get("/api/net-worth", None).await.json();
+    assert_eq!(
+        (&worth["net_worth_usd"], &worth["accounts_not_read"]),
+        (&json!("120000"), &json!(1)),
+        "{worth}"
+    );
+
+    // Once read, the exchange account has a value and net worth lacks nothing.
+    app.fakes
+        .exchange
+        .fail_call(api::connectors::fake::FakeExchangeCall::Balances, None);
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/accounts/{okx}/sync"),
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["total_value_usd"], "60000", "{}", r.text());
+    let worth = app.get("/api/net-worth", None).await.json();
+    assert_eq!(
+        (&worth["net_worth_usd"], &worth["accounts_not_read"]),
+        (&json!("180000"), &json!(0)),
+        "{worth}"
+    );
+}

@@ -635,3 +635,201 @@ async fn every_owned_route_of_the_openapi_document_is_404_for_another_user() {
         "Alice's"
     );
 }
+
+/// A portfolio named `name` with these accounts linked.
+async fn portfolio_of(app: &TestApp, name: &str, accounts: &[&str]) -> String {
+    let id = send(
+        app,
+        Method::POST,
+        "/api/portfolios",
+        Some(json!({ "name": name })),
+    )
+    .await
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for a in accounts {
+        let r = send(
+            app,
+            Method::POST,
+            &format!("/api/portfolios/{id}/accounts"),
+            Some(json!({ "account_id": a })),
+        )
+        .await;
+        assert!(r.status.is_success(), "{}", r.text());
+    }
+    id
+}
+
+/// An OKX account with `key`, created but never read.
+async fn unread_okx_account(app: &TestApp, name: &str, key: &str) -> String {
+    let body = json!({"name": name, "account_type": "exchange", "exchange_name": "okx", "api_key": key, "api_secret": "s", "passphrase": "p"});
+    let r = send(app, Method::POST, "/api/accounts", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_borrow_held_as_cash_leaves_snapshots_and_the_timeline_at_net_value() {
+    let app = TestApp::local().await;
+    seed_prices(&app, "60000").await;
+    // 1 BTC (60,000) and 3,000 USDT held, 1 ETH (3,000) of it borrowed: 60,000 net, not 63,000.
+    app.fakes.exchange.set_balances(vec![
+        balance("BTC", ExchangeLocation::Trading, d("1"), None),
+        balance("USDT", ExchangeLocation::Funding, d("3000"), None),
+        balance("ETH", ExchangeLocation::Trading, d("-1"), None),
+    ]);
+    let account = unread_okx_account(&app, "OKX", "k-123456789012").await;
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/accounts/{account}/sync"),
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["last_sync_status"], "ok", "{}", r.text());
+    let id = portfolio_of(&app, "Main", &[&account]).await;
+
+    let expect = |v: &Value, what: &str| {
+        assert_eq!(
+            (
+                &v["total_value_usd"],
+                &v["net_value_usd"],
+                &v["assets_usd"],
+                &v["liabilities_usd"],
+                &v["accounts_not_read"],
+            ),
+            (
+                &json!("60000"),
+                &json!("60000"),
+                &json!("63000"),
+                &json!("3000"),
+                &json!(0)
+            ),
+            "{what}: {v}"
+        );
+    };
+    let manual = send(
+        &app,
+        Method::POST,
+        &format!("/api/portfolios/{id}/snapshots"),
+        None,
+    )
+    .await;
+    assert_eq!(manual.status, StatusCode::CREATED, "{}", manual.text());
+    expect(&manual.json(), "manual snapshot");
+    let run = jobs::run_to_end(&app.state, "eod-snapshot", Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(run.status, "succeeded", "{:?}", run.error);
+    let listed = app
+        .get(&format!("/api/portfolios/{id}/snapshots"), None)
+        .await
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    for s in listed.as_array().unwrap() {
+        expect(s, "listed snapshot");
+    }
+    let timeline = app
+        .get(&format!("/api/portfolios/{id}/snapshots/timeline"), None)
+        .await
+        .json();
+    assert_eq!(timeline.as_array().unwrap().len(), 1, "{timeline}");
+    expect(&timeline[0], "timeline point");
+}
+
+#[tokio::test]
+async fn a_snapshot_of_accounts_never_read_is_refused_and_no_zero_point_is_recorded() {
+    let app = TestApp::local().await;
+    seed_prices(&app, "60000").await;
+    app.fakes.exchange.set_balances(vec![balance(
+        "BTC",
+        ExchangeLocation::Trading,
+        d("1"),
+        None,
+    )]);
+    // Its first sync fails: nothing about the account is known.
+    let account = unread_okx_account(&app, "OKX", "k-123456789012").await;
+    app.fakes.exchange.fail_call(
+        api::connectors::fake::FakeExchangeCall::Balances,
+        Some(api::connectors::ConnectorError::Upstream {
+            provider: "okx",
+            status: 503,
+            message: "down".into(),
+        }),
+    );
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/accounts/{account}/sync"),
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["last_sync_status"], "error", "{}", r.text());
+    let id = portfolio_of(&app, "Main", &[&account]).await;
+
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/portfolios/{id}/snapshots"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "nothing_valued");
+    let run = jobs::run_to_end(&app.state, "eod-snapshot", Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(run.status, "succeeded", "{:?}", run.error);
+    let timeline = app
+        .get(&format!("/api/portfolios/{id}/snapshots/timeline"), None)
+        .await
+        .json();
+    assert_eq!(timeline, json!([]), "no $0 point for an unknown value");
+    let alloc = app
+        .get(&format!("/api/portfolios/{id}/allocation"), None)
+        .await
+        .json();
+    assert_eq!(alloc["accounts_not_read"], 1, "{alloc}");
+
+    // A manual account with nothing entered is known to hold nothing: the snapshot is taken,
+    // and says the exchange account is missing from it.
+    let manual = send(
+        &app,
+        Method::POST,
+        "/api/accounts",
+        Some(json!({"name": "Safe", "account_type": "manual"})),
+    )
+    .await
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    send(
+        &app,
+        Method::POST,
+        &format!("/api/portfolios/{id}/accounts"),
+        Some(json!({ "account_id": manual })),
+    )
+    .await;
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/portfolios/{id}/snapshots"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(
+        (&r.json()["total_value_usd"], &r.json()["accounts_not_read"]),
+        (&json!("0"), &json!(1)),
+        "{}",
+        r.text()
+    );
+    let timeline = app
+        .get(&format!("/api/portfolios/{id}/snapshots/timeline"), None)
+        .await
+        .json();
+    assert_eq!(timeline[0]["accounts_not_read"], 1, "{timeline}");
+}

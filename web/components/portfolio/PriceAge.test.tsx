@@ -121,3 +121,12 @@ describe("allocation rows", () => {
     expect(bySymbol.ETH).toContain("stale");
   });
 });
+
+describe("a portfolio none of whose accounts was read", () => {
+  it("is unknown, not $0, until one of them has been read", async () => {
+    const { nothingRead } = await import("@/features/portfolios/components/PortfolioDetail");
+    expect(nothingRead({ accounts_not_read: 2 }, 2)).toBe(true);
+    expect(nothingRead({ accounts_not_read: 1 }, 2)).toBe(false);
+    expect(nothingRead({ accounts_not_read: 0 }, 0)).toBe(false);
+  });
+});

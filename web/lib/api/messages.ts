@@ -31,6 +31,7 @@ const CODE_SENTENCES: Record<string, string> = {
   rpc_unreachable: "The RPC URL could not be reached. Check the address and that the node is running.",
   chain_id_mismatch: "The RPC node reports a different chain id than the one entered.",
   exchange_unavailable: "The exchange could not be reached. Try again later.",
+  nothing_valued: "None of this portfolio's accounts has been read yet, so there is no value to record. Sync them, then take the snapshot.",
   stored_data_unreadable: "Stored data for this account cannot be read. Sync it again, or contact the operator.",
   database_unavailable: "The database is unavailable right now. Try again in a minute.",
   internal_error: "Something went wrong on the server. Try again; if it keeps happening, quote the request id.",

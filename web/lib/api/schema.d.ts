@@ -632,7 +632,12 @@ export interface paths {
         /** Snapshots between two dates, newest first. */
         get: operations["list_snapshots"];
         put?: never;
-        /** Take a snapshot of the portfolio now (type `manual`); a second one the same day replaces it. */
+        /**
+         * Take a snapshot of the portfolio now (type `manual`); a second one the same day replaces it.
+         * @description Refused (`422 nothing_valued`) while none of the linked accounts has been read: that point
+         *     would be an unknown recorded as $0. With some accounts read, the snapshot is stored and
+         *     counts the others in `accounts_not_read`.
+         */
         post: operations["create_snapshot"];
         delete?: never;
         options?: never;
@@ -777,9 +782,11 @@ export interface components {
             permission_warning?: string | null;
             /**
              * @description Net sum of priced holdings at the latest prices (the same rule as portfolios),
-             *     liabilities subtracted; unpriced and `out_of_range` ones are left out.
+             *     liabilities subtracted; unpriced and `out_of_range` ones are left out. `null` while an
+             *     exchange or wallet account has never been read (its value is unknown, not 0); a manual
+             *     account with nothing entered is worth a known 0.
              */
-            total_value_usd: string;
+            total_value_usd?: string | null;
             /** Format: date-time */
             updated_at: string;
             wallet_address?: string | null;
@@ -881,6 +888,11 @@ export interface components {
             value_usd: string;
         };
         AllocationResponse: components["schemas"]["Allocation"] & {
+            /**
+             * @description Linked accounts not read yet (their first sync has not succeeded): the values lack them.
+             *     When it equals the number of linked accounts, the portfolio's value is unknown, not 0.
+             */
+            accounts_not_read: number;
             /** Format: date-time */
             as_of: string;
             /** @description What keeps a recommendation from being computed now (empty: the data is complete). */
@@ -1395,6 +1407,11 @@ export interface components {
             applied: string[];
         };
         NetWorth: {
+            /**
+             * @description Accounts left out because they have not been read yet (their first sync has not
+             *     succeeded): the total lacks them.
+             */
+            accounts_not_read: number;
             assets_usd: string;
             by_asset: components["schemas"]["AssetValue"][];
             by_place: components["schemas"]["PlaceValue"][];
@@ -1409,8 +1426,11 @@ export interface components {
             change_complete: boolean;
             /** @description Positive amount owed (the negative holdings' values, sign flipped). */
             liabilities_usd: string;
-            /** @description Assets minus liabilities. */
-            net_worth_usd: string;
+            /**
+             * @description Assets minus liabilities of the accounts read; `null` when accounts exist and none has
+             *     been read yet (unknown, not 0).
+             */
+            net_worth_usd?: string | null;
             /**
              * Format: date-time
              * @description The oldest price behind the total.
@@ -1555,20 +1575,32 @@ export interface components {
         /** @enum {string} */
         Side: "buy" | "sell";
         SnapshotResponse: {
+            /**
+             * @description Linked accounts not read yet when the snapshot was taken: more than 0 means the
+             *     snapshot is incomplete (those accounts are missing from it).
+             */
+            accounts_not_read: number;
+            /** @description Gross value of the priced holdings (the base of the lines' weights). */
+            assets_usd: string;
             /** Format: date-time */
             created_at: string;
             /** @description Allocation lines at snapshot time: quantity, price, value, weights. */
             holdings: components["schemas"]["AllocationLine"][];
             /** Format: uuid */
             id: string;
+            /** @description Amount owed (borrowed positions), positive. */
+            liabilities_usd: string;
             /** @description Unpriced holdings, each price's source and time, each account's last good sync. */
             metadata: Record<string, never>;
+            /** @description Assets − liabilities. */
+            net_value_usd: string;
             /** Format: uuid */
             portfolio_id: string;
             /** Format: date */
             snapshot_date: string;
             /** @description `eod` or `manual`. */
             snapshot_type: string;
+            /** @description The net value (assets − liabilities), as `net_value_usd`: what the portfolio was worth. */
             total_value_usd: string;
         };
         /** @description The Solana RPC settings as the admin sees them. */
@@ -1648,10 +1680,17 @@ export interface components {
             target_pct: string;
         };
         TimelinePoint: {
+            /** @description Linked accounts missing from the point (not read yet): more than 0 means incomplete. */
+            accounts_not_read: number;
+            assets_usd: string;
             /** Format: date */
             date: string;
+            /** @description Amount owed, positive. */
+            liabilities_usd: string;
+            net_value_usd: string;
             /** @description Which snapshot the point comes from: `eod`, or `manual` on days without one. */
             snapshot_type: string;
+            /** @description The net value (assets − liabilities), as `net_value_usd`. */
             total_value_usd: string;
         };
         /** @description The user's mark on a token. */
@@ -5969,6 +6008,15 @@ export interface operations {
             };
             /** @description No such portfolio of this user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No linked account has been read yet (`nothing_valued`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,8 @@ import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { account } from "@/test/fixtures";
 import { wrapperWithClient } from "@/test/utils";
-import { accountTypeLabel, holdingRows } from "./AccountDetail";
+import { accountTypeLabel, holdingRows, syncProblemText } from "./AccountDetail";
+import { accountsTotalText } from "./AccountsView";
 import { LocationList } from "./SyncStatus";
 
 const twoWeeksAgo = new Date(Date.now() - 14 * 24 * 3600 * 1000).toISOString();
@@ -50,5 +51,17 @@ describe("account type", () => {
     expect(accountTypeLabel(account({ account_type: "wallet", chain_family: "solana" }))).toBe("Solana wallet");
     expect(accountTypeLabel(account({ account_type: "wallet", chain_family: "evm" }))).toBe("EVM wallet");
     expect(accountTypeLabel(account({ account_type: "manual" }))).toBe("Manual");
+  });
+});
+
+describe("an account never read", () => {
+  it("does not claim balances from a last good read there never was", () => {
+    expect(syncProblemText(account({ last_sync_status: "error", total_value_usd: null }))).toBe("The first sync failed: nothing has been read yet, so there are no balances to show.");
+    expect(syncProblemText(account({ last_sync_status: "error", total_value_usd: "5", last_synced_at: twoWeeksAgo }))).toMatch(/Balances are from the last good read/);
+  });
+  it("is worth not read yet on the list, and the list's total says what it lacks", () => {
+    expect(accountsTotalText("0", 2, 2)).toBe("not read yet");
+    expect(accountsTotalText("120000", 1, 2)).toBe("$120,000.00 (1 not read yet)");
+    expect(accountsTotalText("0", 0, 1)).toBe("$0.00");
   });
 });

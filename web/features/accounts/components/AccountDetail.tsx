@@ -13,7 +13,7 @@ import { accountsDataAge } from "../data-age";
 import { errorFor, fieldErrorsOf } from "@/lib/api/field-errors";
 import { plainMessage } from "@/lib/api/messages";
 import type { Account } from "@/lib/api/types";
-import { formatDateTime, formatUsd, timeAgo } from "@/lib/format";
+import { formatDateTime, formatKnownUsd, timeAgo } from "@/lib/format";
 import { useAccount } from "../api/get-account";
 import { useDeleteAccount } from "../api/delete-account";
 import { useUpdateAccount } from "../api/update-account";
@@ -66,6 +66,13 @@ export function holdingRows(a: Account, locationLabel: (l: string) => string = (
 export function accountTypeLabel(a: Pick<Account, "account_type" | "chain_family">): string {
   if (a.account_type === "wallet") return a.chain_family === "solana" ? "Solana wallet" : "EVM wallet";
   return a.account_type === "manual" ? "Manual" : "Exchange";
+}
+
+/** Why the last sync's balances may be old; a first sync that failed has no earlier read to show. */
+export function syncProblemText(a: Pick<Account, "last_sync_status" | "last_synced_at" | "total_value_usd">): string {
+  if (a.last_sync_status === "partial") return "The last sync was partial: these locations keep the balances of their last good read.";
+  if (a.total_value_usd == null) return "The first sync failed: nothing has been read yet, so there are no balances to show.";
+  return "The last sync failed: nothing could be read. Balances are from the last good read.";
 }
 
 function EditAccount({ account }: { account: Account }) {
@@ -168,7 +175,7 @@ export function AccountDetail({ id }: { id: string }) {
             <Card>
               <p className="text-sm text-slate-500">Total value</p>
               <p className="tabular mt-1 text-2xl font-bold" data-testid="account-total">
-                {formatUsd(a.total_value_usd)}
+                {formatKnownUsd(a.total_value_usd)}
               </p>
               {a.last_synced_at && (() => {
                 const age = accountsDataAge([a]);
@@ -202,7 +209,7 @@ export function AccountDetail({ id }: { id: string }) {
           </div>
           {(a.last_sync_status === "partial" || a.last_sync_status === "error") && (
             <div role="alert" className={`mb-4 rounded-md p-3 text-sm ${a.last_sync_status === "error" ? "bg-rose-50 text-rose-900 dark:bg-rose-950 dark:text-rose-200" : "bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-200"}`}>
-              <p className="font-medium">{a.last_sync_status === "error" ? "The last sync failed: nothing could be read. Balances are from the last good read." : "The last sync was partial: these locations keep the balances of their last good read."}</p>
+              <p className="font-medium">{syncProblemText(a)}</p>
               <LocationProblems account={a} />
             </div>
           )}

@@ -7,7 +7,7 @@ import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Input, PageHeader, Select } from "@/components/ui";
 import { useLocationName } from "@/features/chains/api/get-chains";
 import { compareDecimals, sumDecimals } from "@/lib/decimal";
-import { formatUsd } from "@/lib/format";
+import { formatKnownUsd, formatUsd, NOT_READ_YET } from "@/lib/format";
 import type { Account, SyncRun } from "@/lib/api/types";
 import { accountsDataAge } from "../data-age";
 import { useAccounts } from "../api/get-accounts";
@@ -45,12 +45,18 @@ function AccountRow({ account, run }: { account: Account; run?: SyncRun }) {
       </div>
       <div className="flex items-center justify-between gap-3 sm:justify-end">
         <span className="tabular text-right font-semibold" data-testid="account-value">
-          {formatUsd(account.total_value_usd)}
+          {formatKnownUsd(account.total_value_usd)}
         </span>
         <SyncButton accountId={account.id} name={account.name} disabled={!account.is_active} />
       </div>
     </li>
   );
+}
+
+/** The accounts' total: "not read yet" while none has been read, and says which it lacks. */
+export function accountsTotalText(total: string, notRead: number, count: number): string {
+  if (count > 0 && notRead === count) return NOT_READ_YET;
+  return notRead > 0 ? `${formatUsd(total)} (${notRead} not read yet)` : formatUsd(total);
 }
 
 type SortKey = "value" | "name" | "synced" | "status";
@@ -124,6 +130,7 @@ export function AccountsView() {
   const [adding, setAdding] = useState(false);
   const list = accounts.data ?? [];
   const total = sumDecimals(list.map((a) => a.total_value_usd));
+  const notRead = list.filter((a) => a.total_value_usd == null).length;
   const age = accountsDataAge(list);
   const name = useLocationName();
 
@@ -134,7 +141,7 @@ export function AccountsView() {
         subtitle={
           list.length > 0 ? (
             <>
-              <span data-testid="accounts-total">{`${list.length} account${list.length === 1 ? "" : "s"} · ${formatUsd(total)}`}</span>
+              <span data-testid="accounts-total">{`${list.length} account${list.length === 1 ? "" : "s"} · ${accountsTotalText(total, notRead, list.length)}`}</span>
               <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} oldestSyncLocation={age.oldestSyncLocation ? name(age.oldestSyncLocation) : null} />
             </>
           ) : (

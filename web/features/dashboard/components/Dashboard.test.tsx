@@ -2,10 +2,11 @@ import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { firstRunText } from "@/features/market/components/FirstRunBanner";
 import type { MarketStatus, NetWorth } from "@/lib/api/types";
-import { Change24h } from "./Dashboard";
+import { formatKnownUsd } from "@/lib/format";
+import { Change24h, portfolioCardValue } from "./Dashboard";
 
 const worth = (over: Partial<NetWorth>): NetWorth =>
-  ({ net_worth_usd: "100", assets_usd: "100", liabilities_usd: "0", change_complete: true, by_place: [], by_asset: [], unpriced: [], as_of: "", accounts_with_sync_problems: [], ...over }) as NetWorth;
+  ({ net_worth_usd: "100", assets_usd: "100", liabilities_usd: "0", change_complete: true, by_place: [], by_asset: [], unpriced: [], as_of: "", accounts_with_sync_problems: [], accounts_not_read: 0, ...over }) as NetWorth;
 
 describe("net worth", () => {
   it("shows the 24 h change with its sign, or why it is not known", () => {
@@ -25,5 +26,22 @@ describe("first-run banner", () => {
     expect(firstRunText(status({ assets: 12000, catalog_job: { status: "succeeded", started_at: "" }, price_job: { status: "running", started_at: "" } })).step).toBe("Step 2 of 2: fetching prices for 12,000 coins…");
     expect(firstRunText(status({ catalog_job: { status: "failed", started_at: "", error: "dns error: failed to lookup" } })).step).toMatch(/no network connection\?/);
     expect(firstRunText(status({})).step).toMatch(/has not run yet/);
+  });
+});
+
+describe("default portfolio card", () => {
+  const linked = { account_ids: ["a", "b"] };
+  it("shows the net value, with assets and owed when something is borrowed", () => {
+    const v = portfolioCardValue(linked, [{ id: "a", total_value_usd: "63000" }], { total_value_usd: "63000", net_value_usd: "60000" });
+    expect(v).toEqual({ text: "$60,000.00", assets: "$63,000.00", owed: "$3,000.00" });
+  });
+  it("says not read yet while none of its accounts has been read, never $0.00", () => {
+    const v = portfolioCardValue(linked, [{ id: "a", total_value_usd: null }, { id: "b", total_value_usd: null }], { total_value_usd: "0", net_value_usd: "0" });
+    expect(v.text).toBe("not read yet");
+    expect(portfolioCardValue({ account_ids: [] }, [], undefined).text).toBe("$0.00");
+  });
+  it("says the net worth is not read yet when it is unknown", () => {
+    expect(formatKnownUsd(worth({ net_worth_usd: null }).net_worth_usd)).toBe("not read yet");
+    expect(formatKnownUsd(worth({}).net_worth_usd)).toBe("$100.00");
   });
 });

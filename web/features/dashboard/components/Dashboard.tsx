@@ -12,11 +12,11 @@ import { useAllocation } from "@/features/portfolios/api/get-allocation";
 import { usePortfolios } from "@/features/portfolios/api/get-portfolios";
 import { useTimeline } from "@/features/snapshots/api/get-timeline";
 import { ValueHistoryChart } from "@/components/portfolio/charts";
-import type { Account, NetWorth, Portfolio } from "@/lib/api/types";
+import type { Account, Allocation, NetWorth, Portfolio } from "@/lib/api/types";
 import { DataAge, PriceAge } from "@/components/portfolio/PriceAge";
 import { BlockingWarning } from "@/components/portfolio/BlockingWarning";
-import { clampDecimal, isNegative, isPositive, pctOf } from "@/lib/decimal";
-import { formatPct, formatUsd, timeAgo } from "@/lib/format";
+import { clampDecimal, isNegative, isPositive, pctOf, subtractDecimals } from "@/lib/decimal";
+import { formatKnownUsd, formatPct, formatUsd, NOT_READ_YET, timeAgo } from "@/lib/format";
 import { plainSyncReason } from "@/lib/sync-text";
 import { useNetWorth } from "../api/get-net-worth";
 import { byChainOrExchange, withOther, type BreakdownLine } from "../breakdown";
@@ -25,6 +25,24 @@ export { accountsDataAge } from "@/features/accounts/data-age";
 
 function defaultPortfolio(list: Portfolio[] | undefined): Portfolio | undefined {
   return list?.find((p) => p.is_default) ?? list?.[0];
+}
+
+/**
+ * The default portfolio's value for its card: the net value (assets − liabilities), as its
+ * snapshots record it; "not read yet" while none of its linked accounts has been read.
+ */
+export function portfolioCardValue(
+  portfolio: Pick<Portfolio, "account_ids">,
+  accounts: Pick<Account, "id" | "total_value_usd">[],
+  allocation: Pick<Allocation, "total_value_usd" | "net_value_usd"> | undefined,
+): { text: string; assets?: string; owed?: string } {
+  if (portfolio.account_ids.length === 0) return { text: formatUsd("0") };
+  const linked = accounts.filter((a) => portfolio.account_ids.includes(a.id));
+  if (linked.length > 0 && linked.every((a) => a.total_value_usd == null)) return { text: NOT_READ_YET };
+  if (!allocation) return { text: "—" };
+  const net = allocation.net_value_usd ?? allocation.total_value_usd;
+  const owed = subtractDecimals(allocation.total_value_usd, net);
+  return isPositive(owed) ? { text: formatUsd(net), assets: formatUsd(allocation.total_value_usd), owed: formatUsd(owed) } : { text: formatUsd(net) };
 }
 
 function lastSync(accounts: Account[]): string | null {
@@ -143,6 +161,7 @@ export function Dashboard() {
   const n = netWorth.data;
   const synced = lastSync(accountList);
   const places = n ? withOther(byChainOrExchange(n, accountList, name), 6) : [];
+  const cardValue = portfolio ? portfolioCardValue(portfolio, accountList, allocation.data) : { text: "—" };
   const assets = n ? withOther(n.by_asset.map((a) => ({ key: a.asset_id, label: a.symbol, valueUsd: a.value_usd })), 6) : [];
 
   return (
@@ -163,7 +182,7 @@ export function Dashboard() {
           ) : (
             <>
               <p className="tabular mt-1 text-3xl font-bold" data-testid="total-value">
-                {formatUsd(n.net_worth_usd)}
+                {formatKnownUsd(n.net_worth_usd)}
               </p>
               <Change24h n={n} />
               <p className="mt-1 text-xs text-slate-500">
@@ -175,6 +194,9 @@ export function Dashboard() {
                   </span>
                 )}
                 {n.unpriced.length > 0 && ` · ${n.unpriced.length} unpriced holding${n.unpriced.length === 1 ? "" : "s"} left out`}
+                {n.accounts_not_read > 0 && (
+                  <span data-testid="accounts-not-read">{` · ${n.accounts_not_read} account${n.accounts_not_read === 1 ? "" : "s"} not read yet, left out`}</span>
+                )}
               </p>
               {accountList.length > 0 && <DataAge oldestPriceAt={n.oldest_price_at ?? null} oldestSyncAt={n.oldest_sync_at ?? null} />}
             </>
@@ -191,9 +213,16 @@ export function Dashboard() {
               {hasLinked && allocation.isPending ? (
                 <p className="mt-1 h-8 w-32 animate-pulse rounded bg-slate-200 dark:bg-slate-700" aria-label="Loading portfolio value" />
               ) : (
-                <p className="tabular mt-1 text-2xl font-bold" data-testid="portfolio-value">
-                  {formatUsd(hasLinked ? allocation.data?.total_value_usd : "0")}
-                </p>
+                <>
+                  <p className="tabular mt-1 text-2xl font-bold" data-testid="portfolio-value">
+                    {cardValue.text}
+                  </p>
+                  {cardValue.owed && (
+                    <p className="tabular text-xs text-slate-500" data-testid="portfolio-liabilities">
+                      assets {cardValue.assets} − owed {cardValue.owed}
+                    </p>
+                  )}
+                </>
               )}
               <p className="mt-1 truncate text-xs text-slate-500">
                 <Link href={`/portfolios/${portfolio.id}`} className="text-indigo-600 hover:underline dark:text-indigo-400">{portfolio.name}</Link>

@@ -31,6 +31,11 @@ export function allocationRows(a: Allocation): HoldingRow[] {
   }));
 }
 
+/** Whether none of the linked accounts has been read yet: the value is unknown, not $0. */
+export function nothingRead(a: Pick<Allocation, "accounts_not_read">, linked: number): boolean {
+  return linked > 0 && (a.accounts_not_read ?? 0) >= linked;
+}
+
 function AllocationView({ portfolio }: { portfolio: Portfolio }) {
   const allocation = useAllocation(portfolio.id);
   if (portfolio.account_ids.length === 0) {
@@ -59,6 +64,14 @@ function AllocationView({ portfolio }: { portfolio: Portfolio }) {
       }
     >
       {(a) => {
+        const notRead = a.accounts_not_read ?? 0;
+        if (nothingRead(a, portfolio.account_ids.length)) {
+          return (
+            <EmptyState title="Not read yet" action={<Link href="/accounts"><Button variant="secondary">Go to accounts</Button></Link>}>
+              None of the linked accounts has been read yet, so this portfolio&apos;s value is unknown. Sync them to load their balances.
+            </EmptyState>
+          );
+        }
         const outOfBand = a.lines.filter((l) => l.status === "over" || l.status === "under").length;
         return (
           <div className="space-y-6">
@@ -69,6 +82,11 @@ function AllocationView({ portfolio }: { portfolio: Portfolio }) {
                 <p className="tabular mt-1 text-2xl font-bold" data-testid="portfolio-total">
                   {formatUsd(a.total_value_usd)}
                 </p>
+                {notRead > 0 && (
+                  <p className="mt-1 text-xs text-amber-700 dark:text-amber-400" data-testid="portfolio-not-read">
+                    {notRead} linked account{notRead === 1 ? "" : "s"} not read yet, left out
+                  </p>
+                )}
                 <DataAge oldestPriceAt={a.oldest_price_at} oldestSyncAt={a.oldest_sync_at} oldestSyncLocation={a.oldest_sync_location} />
               </Card>
               <Card>

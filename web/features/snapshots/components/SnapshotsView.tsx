@@ -6,6 +6,7 @@ import { Badge, Button, Card, Field, Input, TableWrap, td, th } from "@/componen
 import { PortfolioFrame } from "@/features/portfolios/components/PortfolioHeader";
 import { downloadCsv, toCsv } from "@/lib/csv";
 import type { AllocationLine, Portfolio, Snapshot } from "@/lib/api/types";
+import { isPositive } from "@/lib/decimal";
 import { formatDate, formatDateTime, formatUsd } from "@/lib/format";
 import { useCreateSnapshot } from "../api/create-snapshot";
 import { useSnapshots, type DateRange } from "../api/get-snapshots";
@@ -77,8 +78,8 @@ function SnapshotsBody({ portfolio }: { portfolio: Portfolio }) {
                   <tr>
                     <th className={th}>Date</th>
                     <th className={th}>Type</th>
-                    <th className={`${th} text-right`}>Total value</th>
-                    <th className={`${th} text-right`}>Assets</th>
+                    <th className={`${th} text-right`}>Net value</th>
+                    <th className={`${th} text-right`}>Holdings</th>
                     <th className={th}>Taken</th>
                   </tr>
                 </thead>
@@ -107,8 +108,22 @@ function SnapshotRow({ s, open, onToggle }: { s: Snapshot; open: boolean; onTogg
         </td>
         <td className={td}>
           <Badge tone={s.snapshot_type === "manual" ? "blue" : "slate"}>{s.snapshot_type}</Badge>
+          {(s.accounts_not_read ?? 0) > 0 && (
+            <span className="ml-1">
+              <Badge tone="amber" testId="snapshot-incomplete" title={`${s.accounts_not_read} linked account${s.accounts_not_read === 1 ? "" : "s"} had not been read yet: left out of this snapshot`}>
+                incomplete
+              </Badge>
+            </span>
+          )}
         </td>
-        <td className={`${td} tabular text-right`}>{formatUsd(s.total_value_usd)}</td>
+        <td className={`${td} tabular text-right`} data-testid="snapshot-net-value">
+          {formatUsd(s.net_value_usd ?? s.total_value_usd)}
+          {isPositive(s.liabilities_usd) && (
+            <span className="block text-xs text-slate-500" data-testid="snapshot-liabilities">
+              assets {formatUsd(s.assets_usd)} − owed {formatUsd(s.liabilities_usd)}
+            </span>
+          )}
+        </td>
         <td className={`${td} tabular text-right`}>{snapshotLines(s).length}</td>
         <td className={`${td} text-slate-500`}>{formatDateTime(s.created_at)}</td>
       </tr>
