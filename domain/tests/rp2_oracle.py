@@ -116,6 +116,11 @@ def exact(value):
 
 
 def run(config, ledger, module):
+    if module is hifo:
+        # rp2 1.7.2's HIFO loses the rest of a partly used lot when income arrives before the
+        # next disposal (the income's lot search takes that lot off its heap and never puts it
+        # back). Income's lot is the same as a fee-free buy at its value, so HIFO gets buys.
+        ledger = {**ledger, "in": [{**t, "type": "BUY"} for t in ledger["in"]]}
     methods = AVLTree()
     methods.insert_node(MIN_DATE.year, module.AccountingMethod())
     computed = compute_tax(config, AccountingEngine(years_2_methods=methods), input_data(config, ledger))
