@@ -1,12 +1,16 @@
 //! Upstream services behind capability traits. Real clients take their base URL, key and
-//! limits in the constructor; `fake` holds in-memory doubles for handler, domain and job tests.
+//! limits in the constructor; `fake` holds in-memory doubles for handler, domain and job tests,
+//! built only for tests (the `test-support` feature, which the integration tests turn on), never
+//! into the API's binary.
 
 pub mod binance;
 pub mod coingecko;
 pub mod coinpaprika;
 pub mod defi;
 pub mod evm;
+#[cfg(any(test, feature = "test-support"))]
 pub mod fake;
+#[cfg(any(test, feature = "test-support"))]
 pub mod fake_solana;
 pub mod http;
 pub mod numbers;
