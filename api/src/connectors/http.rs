@@ -630,10 +630,11 @@ fn truncate(s: &str) -> String {
 
 /// Tokens refill at `rate_per_minute`, up to `burst`. A caller takes a token, going into debt
 /// when none is left, and sleeps until its token would have arrived, so waiters stay in order.
+/// It keeps tokio's time, so tests with a paused clock see exact spacing.
 struct TokenBucket {
     per_second: f64,
     capacity: f64,
-    state: Mutex<(f64, Instant)>,
+    state: Mutex<(f64, tokio::time::Instant)>,
 }
 
 impl TokenBucket {
@@ -642,7 +643,7 @@ impl TokenBucket {
         Self {
             per_second: f64::from(rate_per_minute.max(1)) / 60.0,
             capacity,
-            state: Mutex::new((capacity, Instant::now())),
+            state: Mutex::new((capacity, tokio::time::Instant::now())),
         }
     }
 
@@ -650,7 +651,7 @@ impl TokenBucket {
         let wait = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             let (tokens, last) = &mut *state;
-            let now = Instant::now();
+            let now = tokio::time::Instant::now();
             *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.per_second)
                 .min(self.capacity);
             *last = now;
@@ -813,6 +814,30 @@ mod tests {
             upstream_message("x".repeat(500).as_bytes()).chars().count(),
             201
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_token_bucket_spends_its_burst_then_spaces_callers_by_the_rate() {
+        let bucket = TokenBucket::new(600, 2);
+        let started = tokio::time::Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..5 {
+            bucket.acquire().await;
+            at.push(started.elapsed());
+        }
+        assert_eq!(
+            at[..2],
+            [Duration::ZERO, Duration::ZERO],
+            "the burst waits not"
+        );
+        for pair in at[1..].windows(2) {
+            let gap = pair[1] - pair[0];
+            // Exactly 100 ms but for float rounding and tokio's millisecond ticks.
+            assert!(
+                gap >= Duration::from_millis(99) && gap <= Duration::from_millis(102),
+                "{at:?}"
+            );
+        }
     }
 
     #[test]
