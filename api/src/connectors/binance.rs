@@ -8,22 +8,22 @@
 //! waits for the next minute (or answers `RateLimited` when that is longer than the cap); 429 is
 //! retried after its `Retry-After`; 418 (an IP ban) stops every request until its
 //! `Retry-After`. `-1021` (timestamp outside `recvWindow`) resyncs with `/api/v3/time` and
-//! retries once.
+//! retries once. The shared [`UpstreamClient`] does all of that; this module says what
+//! Binance's answers mean.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hmac::{Hmac, Mac};
-use rand::Rng;
-use reqwest::header::RETRY_AFTER;
+use reqwest::header::{HeaderMap, HeaderValue};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use super::http::parse_retry_after;
+use super::http::{SignPayload, UpstreamClient, Verdict, WeightBudget};
 use super::numbers::{self, Precision};
 use super::{
     ConnectorError, CredentialField, ExchangeBalance, ExchangeBalances, ExchangeCredentials,
@@ -74,8 +74,7 @@ pub const INFO: ExchangeInfo = ExchangeInfo {
     ],
 };
 
-/// Milliseconds since the epoch, as Binance's `timestamp` wants them.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+pub use super::http::{Clock, Method};
 
 /// Weight budgets per minute: `/api` (REQUEST_WEIGHT 6000) and `/sapi` (12,000 per IP).
 #[derive(Debug, Clone, Copy)]
@@ -93,100 +92,72 @@ impl Default for WeightLimits {
     }
 }
 
-/// The weight Binance last reported for one of its two budgets, and when.
-#[derive(Debug, Default, Clone, Copy)]
-struct Used {
-    weight: u32,
-    /// The server-clock minute the weight was counted in.
-    minute: i64,
+impl WeightLimits {
+    /// The two budgets and the headers Binance reports them in (`/sapi` first: `/api` is a
+    /// prefix of neither, but the order keeps the match obvious).
+    fn budgets(self) -> Vec<WeightBudget> {
+        vec![
+            WeightBudget {
+                path_prefix: "/sapi",
+                header: "x-sapi-used-ip-weight-1m",
+                per_minute: self.sapi,
+            },
+            WeightBudget {
+                path_prefix: "/",
+                header: "x-mbx-used-weight-1m",
+                per_minute: self.api,
+            },
+        ]
+    }
 }
 
-#[derive(Default)]
-struct Pace {
-    api: Used,
-    sapi: Used,
-    /// 418: no request before this instant.
-    banned_until: Option<Instant>,
-}
+/// How long an IP ban lasts when a 418 does not say.
+const DEFAULT_BAN: Duration = Duration::from_secs(120);
 
 /// Binance's REST API, with each account's key passed per call.
 pub struct BinanceClient {
-    http: reqwest::Client,
-    base_url: String,
-    clock: Clock,
-    /// Binance's clock minus ours, learnt from `/api/v3/time` after a `-1021`.
-    offset_ms: std::sync::atomic::AtomicI64,
-    pace: Mutex<Pace>,
-    limits: WeightLimits,
-    max_retries: u32,
-    backoff_base: Duration,
-    backoff_max: Duration,
-    retry_after_cap: Duration,
+    http: UpstreamClient,
     /// Hashes of keys that authenticated once: a later `-2015` is then temporary (ccxt's rule).
     good_keys: Mutex<HashSet<String>>,
-    metrics: Arc<Metrics>,
-}
-
-/// An HTTP method Binance is called with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
 }
 
 impl BinanceClient {
     /// A client for `cfg.base_url` (`https://api.binance.com`) with its timeout and retries.
     pub fn new(cfg: &ProviderConfig, metrics: Arc<Metrics>) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("crypto-pocket-butler/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client builds");
+        let http = UpstreamClient::named(PROVIDER, cfg, metrics)
+            .without_method_in_messages()
+            .with_weight_budgets(WeightLimits::default().budgets())
+            .with_ban_status(418, DEFAULT_BAN)
+            .with_server_time(SERVER_TIME, server_time);
         Self {
             http,
-            base_url: cfg.base_url.trim_end_matches('/').to_string(),
-            clock: Arc::new(|| chrono::Utc::now().timestamp_millis()),
-            offset_ms: std::sync::atomic::AtomicI64::new(0),
-            pace: Mutex::default(),
-            limits: WeightLimits::default(),
-            max_retries: cfg.max_retries,
-            backoff_base: Duration::from_millis(500),
-            backoff_max: Duration::from_secs(20),
-            retry_after_cap: super::http::DEFAULT_RETRY_AFTER_CAP,
             good_keys: Mutex::default(),
-            metrics,
         }
     }
 
     /// Takes `timestamp` from `clock` (milliseconds) instead of the system clock.
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.http = self.http.with_clock(clock);
         self
     }
 
     /// Weight budgets per minute (tests use small ones).
     pub fn with_weight_limits(mut self, limits: WeightLimits) -> Self {
-        self.limits = limits;
+        self.http = self.http.with_weight_budgets(limits.budgets());
         self
     }
 
     /// Longest `Retry-After` (or wait for the next weight minute) waited out; a longer one is
     /// returned as `RateLimited`.
     pub fn with_retry_after_cap(mut self, cap: Duration) -> Self {
-        self.retry_after_cap = cap;
+        self.http = self.http.with_retry_after_cap(cap);
         self
     }
 
     /// Backoff of retries after 5xx, timeouts and 429 without `Retry-After`.
     pub fn with_backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.backoff_base = base;
-        self.backoff_max = max;
+        self.http = self.http.with_backoff(base, max);
         self
-    }
-
-    fn now_ms(&self) -> i64 {
-        (self.clock)() + self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A signed request: `timestamp`, then `params` in order, then `recvWindow`, signed and
@@ -214,297 +185,16 @@ impl BinanceClient {
         params: &[(&str, String)],
         weight: u32,
     ) -> Result<Vec<u8>, ConnectorError> {
-        let mut attempt = 0;
-        let mut resynced = false;
-        loop {
-            self.wait_for_weight(path, weight).await?;
-            let started = Instant::now();
-            let result = self.attempt(creds, method, path, params).await;
-            self.metrics
-                .upstream_duration
-                .with_label_values(&[PROVIDER])
-                .observe(started.elapsed().as_secs_f64());
-            let failure = match result {
-                Ok(body) => {
-                    self.count("ok");
-                    if let Some(c) = creds {
-                        self.remember_good(c);
-                    }
-                    return Ok(body);
-                }
-                Err(f) => f,
-            };
-            self.count(failure.outcome);
-            let wait = match failure.retry {
-                Retry::Resync if !resynced => {
-                    resynced = true;
-                    self.resync().await?;
-                    continue;
-                }
-                Retry::Resync | Retry::No => return Err(failure.error),
-                _ if attempt >= self.max_retries => return Err(failure.error),
-                Retry::After(d) => d,
-                Retry::Backoff => self.backoff(attempt),
-            };
-            tracing::warn!(
-                provider = PROVIDER,
-                path,
-                attempt = attempt + 1,
-                wait_ms = wait.as_millis() as u64,
-                error = %failure.error,
-                "upstream call failed; retrying"
-            );
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
-    }
-
-    /// Learns Binance's clock from `/api/v3/time` (half the round trip added).
-    async fn resync(&self) -> Result<(), ConnectorError> {
-        #[derive(Deserialize)]
-        struct Time {
-            #[serde(rename = "serverTime")]
-            server_time: i64,
-        }
-        let sent = Instant::now();
-        let body = Box::pin(self.send(None, Method::Get, SERVER_TIME, &[], 1)).await?;
-        let time: Time =
-            serde_json::from_slice(&body).map_err(|e| decode(format!("{SERVER_TIME}: {e}")))?;
-        let half_trip = i64::try_from(sent.elapsed().as_millis() / 2).unwrap_or(0);
-        let offset = time.server_time + half_trip - (self.clock)();
-        self.offset_ms
-            .store(offset, std::sync::atomic::Ordering::Relaxed);
-        tracing::info!(
-            provider = PROVIDER,
-            offset_ms = offset,
-            "resynced with Binance's clock"
-        );
-        Ok(())
-    }
-
-    /// Waits until `weight` fits this minute's budget, or refuses when that is too long or
-    /// Binance banned us.
-    async fn wait_for_weight(&self, path: &str, weight: u32) -> Result<(), ConnectorError> {
-        let wait = {
-            let pace = self.pace.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(until) = pace.banned_until {
-                let left = until.saturating_duration_since(Instant::now());
-                if !left.is_zero() {
-                    return Err(ConnectorError::RateLimited {
-                        provider: PROVIDER,
-                        retry_after: Some(left),
-                    });
-                }
-            }
-            let (used, limit) = if path.starts_with("/sapi") {
-                (pace.sapi, self.limits.sapi)
-            } else {
-                (pace.api, self.limits.api)
-            };
-            let now = self.now_ms();
-            if used.minute == now.div_euclid(60_000) && used.weight.saturating_add(weight) > limit {
-                let to_next = 60_000 - now.rem_euclid(60_000);
-                Duration::from_millis(u64::try_from(to_next).unwrap_or(60_000))
-            } else {
-                Duration::ZERO
-            }
+        let request = Request {
+            client: self,
+            creds,
+            params,
         };
-        if wait.is_zero() {
-            return Ok(());
-        }
-        if wait > self.retry_after_cap {
-            self.count("weight_exhausted");
-            return Err(ConnectorError::RateLimited {
-                provider: PROVIDER,
-                retry_after: Some(wait),
-            });
-        }
-        tracing::info!(
-            provider = PROVIDER,
-            path,
-            wait_ms = wait.as_millis() as u64,
-            "waiting for Binance's next weight minute"
-        );
-        tokio::time::sleep(wait).await;
-        Ok(())
-    }
-
-    async fn attempt(
-        &self,
-        creds: Option<&ExchangeCredentials>,
-        method: Method,
-        path: &str,
-        params: &[(&str, String)],
-    ) -> Result<Vec<u8>, Failure> {
-        let payload = match creds {
-            Some(c) => sign(c, &signed_payload(self.now_ms(), params)),
-            None => encode(params),
-        };
-        let mut request = match method {
-            Method::Get if payload.is_empty() => self.http.get(format!("{}{path}", self.base_url)),
-            Method::Get => self.http.get(format!("{}{path}?{payload}", self.base_url)),
-            Method::Post => self
-                .http
-                .post(format!("{}{path}", self.base_url))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(payload),
-        };
+        let body = self.http.request(method, path, weight, &request).await?;
         if let Some(c) = creds {
-            request = request.header("X-MBX-APIKEY", c.api_key.expose().as_str());
+            self.remember_good(c);
         }
-        let response = request.send().await.map_err(|e| transport(path, e))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        self.note_weight(path, &headers);
-        let retry_after = headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) if (200..300).contains(&status) => return Err(transport(path, e)),
-            Err(_) => Vec::new(),
-        };
-        if (200..300).contains(&status) {
-            return Ok(body);
-        }
-        Err(self.classify(creds, path, status, retry_after, &body))
-    }
-
-    /// Records the weight Binance says this minute has used.
-    fn note_weight(&self, path: &str, headers: &reqwest::header::HeaderMap) {
-        let name = if path.starts_with("/sapi") {
-            "x-sapi-used-ip-weight-1m"
-        } else {
-            "x-mbx-used-weight-1m"
-        };
-        let Some(weight) = headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u32>().ok())
-        else {
-            return;
-        };
-        let minute = self.now_ms().div_euclid(60_000);
-        let mut pace = self.pace.lock().unwrap_or_else(|e| e.into_inner());
-        let used = if path.starts_with("/sapi") {
-            &mut pace.sapi
-        } else {
-            &mut pace.api
-        };
-        *used = Used { weight, minute };
-    }
-
-    fn classify(
-        &self,
-        creds: Option<&ExchangeCredentials>,
-        path: &str,
-        status: u16,
-        retry_after: Option<Duration>,
-        body: &[u8],
-    ) -> Failure {
-        if status == 418 {
-            // An IP ban: nothing is sent until it ends (Binance bans longer if we keep asking).
-            let left = retry_after.unwrap_or(Duration::from_secs(120));
-            self.pace
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .banned_until = Some(Instant::now() + left);
-            tracing::warn!(
-                provider = PROVIDER,
-                retry_after_s = left.as_secs(),
-                "Binance banned this IP for sending too many requests; pausing"
-            );
-            return Failure::no(
-                ConnectorError::RateLimited {
-                    provider: PROVIDER,
-                    retry_after: Some(left),
-                },
-                "banned",
-            );
-        }
-        let answer: Option<ErrorAnswer> = serde_json::from_slice(body).ok();
-        let code = answer.as_ref().and_then(|a| a.code);
-        if status == 429 || code == Some(-1003) {
-            return Failure {
-                error: ConnectorError::RateLimited {
-                    provider: PROVIDER,
-                    retry_after,
-                },
-                retry: match retry_after {
-                    Some(d) if d > self.retry_after_cap => Retry::No,
-                    Some(d) => Retry::After(d),
-                    None => Retry::Backoff,
-                },
-                outcome: "rate_limited",
-            };
-        }
-        if status >= 500 {
-            let message = answer
-                .and_then(|a| a.msg)
-                .unwrap_or_else(|| text_start(body));
-            return Failure {
-                error: ConnectorError::Upstream {
-                    provider: PROVIDER,
-                    status,
-                    message: format!("{path}: {message}"),
-                },
-                retry: Retry::Backoff,
-                outcome: "server_error",
-            };
-        }
-        let Some(code) = code else {
-            if status == 401 || status == 403 {
-                return Failure::no(
-                    ConnectorError::Unauthorized { provider: PROVIDER },
-                    "unauthorized",
-                );
-            }
-            return Failure::no(
-                ConnectorError::Upstream {
-                    provider: PROVIDER,
-                    status,
-                    message: format!("{path}: {}", text_start(body)),
-                },
-                "client_error",
-            );
-        };
-        let msg = answer.and_then(|a| a.msg).unwrap_or_default();
-        let reason = match code {
-            -1021 => {
-                return Failure {
-                    error: refused(format!(
-                        "{}: the request timestamp is outside Binance's recvWindow even after resyncing: check this server's clock",
-                        said(code, &msg)
-                    )),
-                    retry: Retry::Resync,
-                    outcome: "refused",
-                }
-            }
-            -1022 => "the request signature is invalid (wrong secret key)".to_string(),
-            -2014 => "the API key is malformed (check that it was copied whole)".to_string(),
-            -2015 => {
-                let known = creds.is_some_and(|c| self.is_good(c));
-                if known {
-                    // ccxt's rule: a key that worked before and now gets -2015 is blocked
-                    // for a while (a temporary ban), not necessarily wrong.
-                    return Failure {
-                        error: refused(format!(
-                            "{}: invalid key, IP or permissions (this key worked before: Binance may be blocking it for a while, or its IP allow-list changed)",
-                            said(code, &msg)
-                        )),
-                        retry: Retry::Backoff,
-                        outcome: "refused",
-                    };
-                }
-                "invalid key, IP or permissions (check the key, its IP allow-list, and that Enable Reading is on)".to_string()
-            }
-            _ => return Failure::no(refused(said(code, &msg)), "refused"),
-        };
-        Failure::no(
-            refused(format!("{}: {reason}", said(code, &msg))),
-            "refused",
-        )
+        Ok(body)
     }
 
     fn remember_good(&self, creds: &ExchangeCredentials) {
@@ -519,21 +209,6 @@ impl BinanceClient {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains(&key_id(creds))
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .backoff_base
-            .saturating_mul(2u32.saturating_pow(attempt))
-            .min(self.backoff_max);
-        ceiling.mul_f64(rand::thread_rng().gen::<f64>())
-    }
-
-    fn count(&self, outcome: &str) {
-        self.metrics
-            .upstream_requests
-            .with_label_values(&[PROVIDER, outcome])
-            .inc();
     }
 
     /// The spot wallet (`free + locked` per asset), without the `LD*` rows that mirror Simple
@@ -728,6 +403,90 @@ impl ExchangeBalances for BinanceClient {
     }
 }
 
+/// One Binance request: signed with `creds` at each attempt's timestamp (unsigned without),
+/// and its error answers read as Binance means them.
+struct Request<'a> {
+    client: &'a BinanceClient,
+    creds: Option<&'a ExchangeCredentials>,
+    params: &'a [(&'a str, String)],
+}
+
+impl SignPayload for Request<'_> {
+    fn payload(&self, now_ms: i64) -> String {
+        match self.creds {
+            Some(c) => sign(c, &signed_payload(now_ms, self.params)),
+            None => encode(self.params),
+        }
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(Ok(mut key)) = self
+            .creds
+            .map(|c| HeaderValue::from_str(c.api_key.expose()))
+        {
+            key.set_sensitive(true);
+            headers.insert("X-MBX-APIKEY", key);
+        }
+        headers
+    }
+
+    /// Binance's error body is `{"code": -1022, "msg": "…"}`; 418 (a ban) is the shared
+    /// client's own rule.
+    fn check(&self, status: u16, body: &[u8]) -> Option<Verdict> {
+        if (200..300).contains(&status) {
+            return None;
+        }
+        let answer: Option<ErrorAnswer> = serde_json::from_slice(body).ok();
+        let code = answer.as_ref().and_then(|a| a.code);
+        let msg = answer.and_then(|a| a.msg);
+        if status == 429 || code == Some(-1003) {
+            return Some(Verdict::As(429, msg.unwrap_or_default()));
+        }
+        if status >= 500 {
+            return Some(Verdict::As(status, msg.unwrap_or_else(|| text_start(body))));
+        }
+        // Without a code, 401 and 403 are `Unauthorized`, other 4xx name the answer.
+        let Some(code) = code else {
+            return Some(Verdict::As(status, text_start(body)));
+        };
+        let msg = msg.unwrap_or_default();
+        let reason = match code {
+            -1021 => {
+                return Some(Verdict::Resync(format!(
+                    "{}: the request timestamp is outside Binance's recvWindow even after resyncing: check this server's clock",
+                    said(code, &msg)
+                )))
+            }
+            -1022 => "the request signature is invalid (wrong secret key)",
+            -2014 => "the API key is malformed (check that it was copied whole)",
+            -2015 if self.creds.is_some_and(|c| self.client.is_good(c)) => {
+                // ccxt's rule: a key that worked before and now gets -2015 is blocked for a
+                // while (a temporary ban), not necessarily wrong.
+                return Some(Verdict::RefusedForNow(format!(
+                    "{}: invalid key, IP or permissions (this key worked before: Binance may be blocking it for a while, or its IP allow-list changed)",
+                    said(code, &msg)
+                )));
+            }
+            -2015 => "invalid key, IP or permissions (check the key, its IP allow-list, and that Enable Reading is on)",
+            _ => return Some(Verdict::Refused(said(code, &msg))),
+        };
+        Some(Verdict::Refused(format!("{}: {reason}", said(code, &msg))))
+    }
+}
+
+/// `serverTime` of `/api/v3/time`.
+fn server_time(body: &[u8]) -> Option<i64> {
+    #[derive(Deserialize)]
+    struct Time {
+        #[serde(rename = "serverTime")]
+        server_time: i64,
+    }
+    serde_json::from_slice::<Time>(body)
+        .ok()
+        .map(|t| t.server_time)
+}
+
 /// `timestamp`, the parameters in order, then `recvWindow`: the text to sign (ccxt's order).
 pub fn signed_payload(timestamp_ms: i64, params: &[(&str, String)]) -> String {
     let mut all: Vec<(&str, String)> = Vec::with_capacity(params.len() + 2);
@@ -916,57 +675,6 @@ fn push(
     });
 }
 
-struct Failure {
-    error: ConnectorError,
-    retry: Retry,
-    outcome: &'static str,
-}
-
-impl Failure {
-    fn no(error: ConnectorError, outcome: &'static str) -> Self {
-        Self {
-            error,
-            retry: Retry::No,
-            outcome,
-        }
-    }
-}
-
-enum Retry {
-    No,
-    Backoff,
-    After(Duration),
-    /// `-1021`: resync the clock, then try once more.
-    Resync,
-}
-
-fn transport(path: &str, err: reqwest::Error) -> Failure {
-    if err.is_timeout() {
-        return Failure {
-            error: ConnectorError::Timeout { provider: PROVIDER },
-            retry: Retry::Backoff,
-            outcome: "timeout",
-        };
-    }
-    // reqwest's message names the URL, whose query carries the signature: leave it out.
-    let err = err.without_url();
-    let mut message = format!("{path}: {err}");
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    Failure {
-        error: ConnectorError::Network {
-            provider: PROVIDER,
-            message,
-        },
-        retry: Retry::Backoff,
-        outcome: "network",
-    }
-}
-
 /// Binance codes that refuse the key itself (clock outside `recvWindow`, wrong secret,
 /// malformed key), whichever endpoint answers them.
 const KEY_CODES: &[i64] = &[-1021, -1022, -2014];
@@ -1010,13 +718,6 @@ fn text_start(body: &[u8]) -> String {
         "(empty body)".into()
     } else {
         text.chars().take(200).collect()
-    }
-}
-
-fn refused(reason: String) -> ConnectorError {
-    ConnectorError::Refused {
-        provider: PROVIDER,
-        reason,
     }
 }
 
@@ -1068,6 +769,13 @@ fn scrub(err: ConnectorError, creds: &ExchangeCredentials) -> ConnectorError {
 mod tests {
     use super::*;
     use crate::config::Secret;
+
+    fn refused(reason: String) -> ConnectorError {
+        ConnectorError::Refused {
+            provider: PROVIDER,
+            reason,
+        }
+    }
 
     #[test]
     fn only_refusals_of_the_key_itself_fail_every_location() {

@@ -280,7 +280,13 @@ async fn an_issuer_that_never_answers_gives_503_within_a_few_seconds() {
     let started = Instant::now();
     assert_eq!(app.get("/health", None).await.status, StatusCode::OK);
     assert_eq!(app.get("/api/chains", None).await.status, StatusCode::OK);
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // Waiting on the issuer would cost at least its 3 s HTTP timeout; in-process these answer
+    // in milliseconds, so a busy machine has room below that line.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,10 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock: real time, except in the tests that pause it.
+use tokio::time::Instant;
 
 use alloy::primitives::U256;
 use api::config::{Config, EvmConfig};
@@ -403,7 +406,8 @@ async fn an_rpc_url_where_nothing_listens_fails_quickly_without_showing_the_key_
     assert_eq!(upstream_count(&metrics, "network"), 2);
 }
 
-#[tokio::test]
+// A paused clock: the two 300 ms deadlines are tokio timers, so the elapsed time is theirs.
+#[tokio::test(start_paused = true)]
 async fn an_rpc_that_accepts_connections_but_never_answers_times_out_after_the_deadline() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -554,7 +554,13 @@ async fn with_keycloak_stopped_protected_routes_are_503_quickly_and_public_route
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let started = Instant::now();
     assert_eq!(status(&running, "/api/me", &token).await, StatusCode::OK);
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // The 200 is the proof; the bound only catches a wait on the stopped Keycloak's retry
+    // cycle (3 attempts of up to 3 s each), with room for a busy machine.
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
 
     drop(restart);
     // Back up: the API that saw it down recovers without a restart.

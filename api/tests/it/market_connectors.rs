@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock: real time, except in the tests that pause it.
+use tokio::time::Instant;
 
 use api::config::{ProviderConfig, Secret};
 use api::connectors::coingecko::CoinGeckoClient;
@@ -626,7 +629,8 @@ async fn a_429_with_retry_after_is_waited_out_then_retried() {
     assert_eq!(upstream_count(&metrics, "coingecko", "ok"), 1);
 }
 
-#[tokio::test]
+// A paused clock: waiting out the 120 s would show as 120 s however busy the machine is.
+#[tokio::test(start_paused = true)]
 async fn a_retry_after_above_the_cap_is_returned_as_rate_limited_without_waiting() {
     let stub =
         Stub::start(|_, _| Reply::status(429, GECKO_RATE_LIMITED).header("retry-after", "120"))
@@ -692,7 +696,8 @@ async fn coingecko_rate_limit_inside_http_200_that_persists_is_a_rate_limit_erro
     assert_eq!(stub.hit_count(), 3);
 }
 
-#[tokio::test]
+// A paused clock: the gaps are the limiter's alone, not the machine's scheduling.
+#[tokio::test(start_paused = true)]
 async fn the_rate_limiter_spaces_requests() {
     let stub = Stub::start(|_, _| Reply::ok("[]")).await;
     let mut cfg = config(&stub);
@@ -774,7 +779,8 @@ async fn unauthorized_is_not_retried() {
     assert_eq!(stub.hit_count(), 1);
 }
 
-#[tokio::test]
+// A paused clock: the stub's 2 s and the client's 150 ms are both tokio timers.
+#[tokio::test(start_paused = true)]
 async fn a_server_slower_than_the_timeout_gives_a_timeout() {
     let stub = Stub::start(|_, _| Reply::ok("[]").after(Duration::from_secs(2))).await;
     let mut cfg = config(&stub);

