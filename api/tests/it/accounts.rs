@@ -576,6 +576,28 @@ impl std::io::Write for LogBuffer {
 
 #[tokio::test]
 async fn credentials_never_appear_in_logs_or_metrics() {
+    // The subscriber is this thread's only (`set_default`), and tracing caches each callsite's
+    // interest process-wide: while other tests run on other threads, a rebuild of that cache
+    // can drop a few of this thread's events (seen under load). Lost lines would make the check
+    // below prove less, never more, so an attempt that did not capture the request logs runs
+    // again; every attempt's captured text is checked for the secrets.
+    for attempt in 1..=3 {
+        let (text, metrics) = credentials_scenario().await;
+        for secret in ["key-1234567890abcd", "SECRET-very-private", "Pass-phrase-9"] {
+            assert!(!text.contains(secret), "{secret} was logged");
+            assert!(!metrics.contains(secret), "{secret} is in the metrics");
+        }
+        if text.contains("request finished") && text.contains("account sync failed") {
+            return;
+        }
+        eprintln!("attempt {attempt}: the subscriber missed events; running the scenario again");
+    }
+    panic!("the log subscriber never captured the requests and the sync in 3 attempts");
+}
+
+/// Creates an OKX account, syncs it (once refused), updates its keys and runs the sync job,
+/// all under a subscriber capturing every level: what it logged, and the metrics page.
+async fn credentials_scenario() -> (String, String) {
     let logs = LogBuffer::default();
     let sink = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -583,6 +605,7 @@ async fn credentials_never_appear_in_logs_or_metrics() {
         .with_writer(move || sink.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
 
     let app = TestApp::local().await;
     let id = post(&app, "/api/accounts", okx_body()).await.json()["id"]
@@ -612,14 +635,6 @@ async fn credentials_never_appear_in_logs_or_metrics() {
         .await
         .unwrap();
     let metrics = app.get("/metrics", None).await.text();
-
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        text.contains("request finished"),
-        "the subscriber captured the requests: {text}"
-    );
-    for secret in ["key-1234567890abcd", "SECRET-very-private", "Pass-phrase-9"] {
-        assert!(!text.contains(secret), "{secret} was logged");
-        assert!(!metrics.contains(secret), "{secret} is in the metrics");
-    }
+    (text, metrics)
 }
