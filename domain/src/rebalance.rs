@@ -405,23 +405,71 @@ fn pct(x: Decimal) -> String {
     round_pct(x).to_string()
 }
 
+/// What every rule reads: the portfolio's total, the minimum trade, cash, and the limits.
+struct Plan {
+    total: Decimal,
+    min_trade: Decimal,
+    cash: Cash,
+    limits: Limits,
+}
+
+impl Plan {
+    /// Rule 6's limits: the turnover cap (`pct × total / 100`) and the minimum trade, with the
+    /// cash that may fund buys.
+    fn of(allocation: &Allocation, guardrails: &Guardrails) -> Plan {
+        let total = allocation.total_value_usd;
+        let cash = Cash::of(allocation, guardrails);
+        let limits = Limits {
+            cap: share(
+                total,
+                guardrails.max_turnover_pct.clamp(Decimal::ZERO, HUNDRED),
+            ),
+            spendable: cash.spendable(),
+        };
+        Plan {
+            total,
+            min_trade: guardrails.min_trade_usd.max(Decimal::ZERO),
+            cash,
+            limits,
+        }
+    }
+}
+
+/// What the extra sells (rule 3) found: the guardrail that left them short, if any, and what
+/// they were for.
+struct Funding {
+    shortfall: Option<BlockReason>,
+    purpose: &'static str,
+}
+
 /// Recommends trades for an allocation (see the module rules). Pass the guardrails the
 /// allocation was computed with.
 pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommendation {
-    let total = allocation.total_value_usd;
-    if total <= Decimal::ZERO {
+    if allocation.total_value_usd <= Decimal::ZERO {
         return Recommendation::default();
     }
-    let min_trade = guardrails.min_trade_usd.max(Decimal::ZERO);
-    let cash = Cash::of(allocation, guardrails);
-    let limits = Limits {
-        cap: share(
-            total,
-            guardrails.max_turnover_pct.clamp(Decimal::ZERO, HUNDRED),
-        ),
-        spendable: cash.spendable(),
-    };
-    let mut slots: Vec<Slot> = allocation
+    let plan = Plan::of(allocation, guardrails);
+    let mut slots = slots(allocation, guardrails);
+    sell_down_to_band(&mut slots, &plan);
+    let under = buys_needed(&mut slots, plan.min_trade);
+    let funding = sell_more_to_fund(&mut slots, &under, &plan);
+    buy_up_to_band(&mut slots, under, &plan, funding.shortfall);
+    let cash_over = spend_cash_above_band(&mut slots, &plan);
+    let mut blocked = lines_out_of_band(&slots);
+    blocked.extend(cash_out_of_band(
+        allocation,
+        &slots,
+        &plan,
+        funding.shortfall,
+        cash_over,
+    ));
+    recommendation(&slots, blocked, funding.purpose, plan.total)
+}
+
+/// Rule 1: one slot per non-cash line, with its band and target in USD.
+fn slots<'a>(allocation: &'a Allocation, guardrails: &Guardrails) -> Vec<Slot<'a>> {
+    let total = allocation.total_value_usd;
+    allocation
         .lines
         .iter()
         .filter(|l| !l.is_cash)
@@ -447,10 +495,13 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             extra_buy: false,
             blocked: None,
         })
-        .collect();
-    let n = slots.len();
+        .collect()
+}
 
-    // 1. Sells of lines above their band.
+/// Rule 2: sells of lines above their band, largest first, each down to its band's high edge.
+fn sell_down_to_band(slots: &mut [Slot], plan: &Plan) {
+    let (min_trade, limits) = (plan.min_trade, &plan.limits);
+    let n = slots.len();
     let mut over: Vec<(usize, Decimal)> = (0..n)
         .filter_map(|i| {
             let b = slots[i].band?;
@@ -489,7 +540,7 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             );
             continue;
         }
-        let max = limits.sell_turnover(&slots, i);
+        let max = limits.sell_turnover(slots, i);
         match size(want, max, price, slots[i].held(), slots[i].line.quantity_dp) {
             Some((q, moved)) if round_usd(moved) >= min_trade => {
                 slots[i].sold_q = q;
@@ -520,8 +571,11 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             }
         }
     }
+}
 
-    // The buys lines below their band need.
+/// Rule 1 for buys: what each line below its band needs to reach its low edge, largest first;
+/// lines without a price, or needing less than the minimum trade (rule 6), are blocked.
+fn buys_needed(slots: &mut [Slot], min_trade: Decimal) -> Vec<(usize, Decimal)> {
     let mut under: Vec<(usize, Decimal)> = Vec::new();
     for (i, slot) in slots.iter_mut().enumerate() {
         let Some(b) = slot.band else { continue };
@@ -552,11 +606,16 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
         b.1.cmp(&a.1)
             .then_with(|| slots[a.0].sort_key().cmp(&slots[b.0].sort_key()))
     });
+    under
+}
 
-    // 2. More sells, when the planned buys (each the smallest quantity reaching its band) and
-    // cash's floor need them: exactly, and as rounded amounts.
+/// Rule 3: more sells, when the planned buys (each the smallest quantity reaching its band) and
+/// cash's floor need them: exactly, and as rounded amounts.
+fn sell_more_to_fund(slots: &mut [Slot], under: &[(usize, Decimal)], plan: &Plan) -> Funding {
+    let (min_trade, limits, cash) = (plan.min_trade, &plan.limits, &plan.cash);
+    let n = slots.len();
     let (mut planned, mut planned_rounded) = (Decimal::ZERO, Decimal::ZERO);
-    for &(i, need) in &under {
+    for &(i, need) in under {
         let price = slots[i].price.unwrap_or(Decimal::ONE);
         let cost = ceil_quantity(need, price, slots[i].line.quantity_dp) * price;
         planned += cost;
@@ -577,7 +636,7 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
         (true, false) => "fund the buys",
         _ => "bring CASH up to its band",
     };
-    let (mut short, mut short_rounded) = shortfalls(&slots);
+    let (mut short, mut short_rounded) = shortfalls(slots);
     let mut shortfall: Option<BlockReason> = None;
     if short > Decimal::ZERO || short_rounded > Decimal::ZERO {
         let mut candidates: Vec<usize> = (0..n)
@@ -599,7 +658,7 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
                 continue;
             };
             let room = slots[i].line.value_usd - b.target;
-            let turnover = limits.sell_turnover(&slots, i);
+            let turnover = limits.sell_turnover(slots, i);
             let old = slots[i].sold;
             // Rounding is monotone, so reaching a cent amount exactly is enough.
             let want = (old + short).max(round_usd(old) + short_rounded);
@@ -627,7 +686,7 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             slots[i].sold_q = q;
             slots[i].sold = moved;
             slots[i].extra_sell = true;
-            (short, short_rounded) = shortfalls(&slots);
+            (short, short_rounded) = shortfalls(slots);
             if short <= Decimal::ZERO && short_rounded <= Decimal::ZERO {
                 break;
             }
@@ -643,51 +702,23 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             }));
         }
     }
+    Funding { shortfall, purpose }
+}
 
-    // 3. Buys, largest first.
+/// Rule 4: buys, largest first, funded by the sells plus the spendable cash.
+fn buy_up_to_band(
+    slots: &mut [Slot],
+    under: Vec<(usize, Decimal)>,
+    plan: &Plan,
+    shortfall: Option<BlockReason>,
+) {
+    let (min_trade, limits, cash) = (plan.min_trade, &plan.limits, &plan.cash);
     for (i, need) in under {
         let price = slots[i].price.unwrap_or(Decimal::ONE);
         let sym = slots[i].line.symbol.clone();
-        let funding = limits.buy_funding(&slots, i);
-        let turnover = limits.buy_turnover(&slots, i);
-        let (limit, message) = if funding.safe() <= turnover.safe() {
-            let needs = format!("{sym} needs {} USD to reach its band", round_usd(need));
-            let leave = round_usd(funding.safe().max(Decimal::ZERO));
-            // The guardrail that kept funding short, when one did.
-            let (reason, why) = if cash.cash_held_back() && cash.protected {
-                (BlockReason::NeverSell, "CASH is on the never-sell list")
-            } else if cash.cash_held_back() {
-                (BlockReason::AllowCashFunding, "cash may not fund buys")
-            } else {
-                match shortfall {
-                    Some(BlockReason::NeverSell) => (
-                        BlockReason::NeverSell,
-                        "what could be sold to fund it is on the never-sell list",
-                    ),
-                    Some(BlockReason::MaxTurnoverPct) => (
-                        BlockReason::MaxTurnoverPct,
-                        "max_turnover_pct caps the sells that would fund it",
-                    ),
-                    Some(BlockReason::MinTradeUsd) => (
-                        BlockReason::MinTradeUsd,
-                        "the sells that would fund it are under min_trade_usd",
-                    ),
-                    _ => (
-                        BlockReason::InsufficientFunding,
-                        "nothing targeted above its target is left to sell",
-                    ),
-                }
-            };
-            (
-                reason,
-                format!("{needs}; sells and spendable cash leave {leave} USD: {why}"),
-            )
-        } else {
-            (
-                BlockReason::MaxTurnoverPct,
-                format!("max_turnover_pct caps the buy of {sym} short of its band"),
-            )
-        };
+        let funding = limits.buy_funding(slots, i);
+        let turnover = limits.buy_turnover(slots, i);
+        let (limit, message) = buy_short(&sym, need, funding, turnover, cash, shortfall);
         match size(
             need,
             funding.and(turnover),
@@ -717,11 +748,66 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             }
         }
     }
+}
 
-    // 4. Spend cash above its band on lines below their target.
+/// Why a buy of `sym` would fall short of its band: funding (and the guardrail that kept it
+/// short, when one did) or the turnover cap.
+fn buy_short(
+    sym: &str,
+    need: Decimal,
+    funding: Cap,
+    turnover: Cap,
+    cash: &Cash,
+    shortfall: Option<BlockReason>,
+) -> (BlockReason, String) {
+    if funding.safe() <= turnover.safe() {
+        let needs = format!("{sym} needs {} USD to reach its band", round_usd(need));
+        let leave = round_usd(funding.safe().max(Decimal::ZERO));
+        // The guardrail that kept funding short, when one did.
+        let (reason, why) = if cash.cash_held_back() && cash.protected {
+            (BlockReason::NeverSell, "CASH is on the never-sell list")
+        } else if cash.cash_held_back() {
+            (BlockReason::AllowCashFunding, "cash may not fund buys")
+        } else {
+            match shortfall {
+                Some(BlockReason::NeverSell) => (
+                    BlockReason::NeverSell,
+                    "what could be sold to fund it is on the never-sell list",
+                ),
+                Some(BlockReason::MaxTurnoverPct) => (
+                    BlockReason::MaxTurnoverPct,
+                    "max_turnover_pct caps the sells that would fund it",
+                ),
+                Some(BlockReason::MinTradeUsd) => (
+                    BlockReason::MinTradeUsd,
+                    "the sells that would fund it are under min_trade_usd",
+                ),
+                _ => (
+                    BlockReason::InsufficientFunding,
+                    "nothing targeted above its target is left to sell",
+                ),
+            }
+        };
+        (
+            reason,
+            format!("{needs}; sells and spendable cash leave {leave} USD: {why}"),
+        )
+    } else {
+        (
+            BlockReason::MaxTurnoverPct,
+            format!("max_turnover_pct caps the buy of {sym} short of its band"),
+        )
+    }
+}
+
+/// Rule 5: spend cash above its band on lines below their target. Returns what kept `CASH`
+/// above its band, when something did.
+fn spend_cash_above_band(slots: &mut [Slot], plan: &Plan) -> Option<BlockReason> {
+    let (min_trade, limits, cash) = (plan.min_trade, &plan.limits, &plan.cash);
+    let n = slots.len();
     let mut cash_over: Option<BlockReason> = None;
     if let Some((_, cash_high)) = cash.band {
-        let s = sums(&slots);
+        let s = sums(slots);
         let mut excess = cash.value + s.sold - s.bought - cash_high;
         if excess > Decimal::ZERO {
             let mut candidates: Vec<usize> = (0..n)
@@ -751,8 +837,8 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
                     continue;
                 };
                 let room = b.target - slots[i].line.value_usd;
-                let funding = limits.buy_funding(&slots, i);
-                let turnover = limits.buy_turnover(&slots, i);
+                let funding = limits.buy_funding(slots, i);
+                let turnover = limits.buy_turnover(slots, i);
                 let want = slots[i].bought + excess;
                 let reach = want.min(room);
                 let note = if funding.safe() < reach && funding.safe() <= turnover.safe() {
@@ -813,10 +899,13 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             }
         }
     }
+    cash_over
+}
 
-    // What stays outside its band.
+/// The blocked list: every targeted line left outside its band, with what prevented it.
+fn lines_out_of_band(slots: &[Slot]) -> Vec<Blocked> {
     let mut blocked = Vec::new();
-    for s in &slots {
+    for s in slots {
         let Some(b) = s.band else { continue };
         let v = s.value_after();
         if v >= b.low && v <= b.high {
@@ -839,67 +928,80 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
             message,
         });
     }
-    let totals = sums(&slots);
-    if let Some((low, high)) = cash.band {
-        let after = cash.value + totals.sold - totals.bought;
-        let at = pct(after * HUNDRED / total);
-        let cash_line = allocation.lines.iter().find(|l| l.is_cash);
-        let edges = cash_line.map_or(String::new(), |l| {
-            format!(
-                "{}–{}%",
-                l.band_low_pct.unwrap_or_default(),
-                l.band_high_pct.unwrap_or_default()
-            )
-        });
-        let found = if after < low {
-            let reason = shortfall.unwrap_or(BlockReason::InsufficientFunding);
-            let why = match reason {
-                BlockReason::MaxTurnoverPct => {
-                    "max_turnover_pct caps the sells that would raise it"
-                }
-                BlockReason::MinTradeUsd => "the sells that would raise it are under min_trade_usd",
-                BlockReason::NeverSell => {
-                    "what could be sold to raise it is on the never-sell list"
-                }
-                _ => "no targeted asset above its target is left to sell",
-            };
-            Some((
-                reason,
-                format!("CASH ends at {at}%, below its band {edges}: {why}"),
-            ))
-        } else if after > high {
-            let reason = cash_over.unwrap_or(BlockReason::QuantityPrecision);
-            let why = match reason {
-                BlockReason::AllowCashFunding => "cash may not fund buys",
-                BlockReason::NeverSell => "CASH is on the never-sell list",
-                BlockReason::MaxTurnoverPct => "max_turnover_pct caps the buys that would spend it",
-                BlockReason::MinTradeUsd => "the buys that would spend it are under min_trade_usd",
-                BlockReason::NoPrice => "the assets below target have no price to buy at",
-                BlockReason::Unallocated => {
-                    "no targeted asset is below its target to buy: the plan's unallocated part stays in cash"
-                }
-                _ => "no quantity in the assets' precision lands inside its band",
-            };
-            Some((
-                reason,
-                format!("CASH ends at {at}%, above its band {edges}: {why}"),
-            ))
-        } else {
-            None
-        };
-        if let Some((guardrail, message)) = found {
-            blocked.push(Blocked {
-                asset_id: None,
-                symbol: CASH.to_string(),
-                guardrail,
-                message,
-            });
-        }
-    }
+    blocked
+}
 
+/// The blocked list's `CASH` entry, when `CASH` ends outside its band.
+fn cash_out_of_band(
+    allocation: &Allocation,
+    slots: &[Slot],
+    plan: &Plan,
+    shortfall: Option<BlockReason>,
+    cash_over: Option<BlockReason>,
+) -> Option<Blocked> {
+    let (total, cash) = (plan.total, &plan.cash);
+    let totals = sums(slots);
+    let (low, high) = cash.band?;
+    let after = cash.value + totals.sold - totals.bought;
+    let at = pct(after * HUNDRED / total);
+    let cash_line = allocation.lines.iter().find(|l| l.is_cash);
+    let edges = cash_line.map_or(String::new(), |l| {
+        format!(
+            "{}–{}%",
+            l.band_low_pct.unwrap_or_default(),
+            l.band_high_pct.unwrap_or_default()
+        )
+    });
+    let found = if after < low {
+        let reason = shortfall.unwrap_or(BlockReason::InsufficientFunding);
+        let why = match reason {
+            BlockReason::MaxTurnoverPct => "max_turnover_pct caps the sells that would raise it",
+            BlockReason::MinTradeUsd => "the sells that would raise it are under min_trade_usd",
+            BlockReason::NeverSell => "what could be sold to raise it is on the never-sell list",
+            _ => "no targeted asset above its target is left to sell",
+        };
+        Some((
+            reason,
+            format!("CASH ends at {at}%, below its band {edges}: {why}"),
+        ))
+    } else if after > high {
+        let reason = cash_over.unwrap_or(BlockReason::QuantityPrecision);
+        let why = match reason {
+            BlockReason::AllowCashFunding => "cash may not fund buys",
+            BlockReason::NeverSell => "CASH is on the never-sell list",
+            BlockReason::MaxTurnoverPct => "max_turnover_pct caps the buys that would spend it",
+            BlockReason::MinTradeUsd => "the buys that would spend it are under min_trade_usd",
+            BlockReason::NoPrice => "the assets below target have no price to buy at",
+            BlockReason::Unallocated => {
+                "no targeted asset is below its target to buy: the plan's unallocated part stays in cash"
+            }
+            _ => "no quantity in the assets' precision lands inside its band",
+        };
+        Some((
+            reason,
+            format!("CASH ends at {at}%, above its band {edges}: {why}"),
+        ))
+    } else {
+        None
+    };
+    found.map(|(guardrail, message)| Blocked {
+        asset_id: None,
+        symbol: CASH.to_string(),
+        guardrail,
+        message,
+    })
+}
+
+/// The trades with their reasons, sells then buys, each largest first, and their totals.
+fn recommendation(
+    slots: &[Slot],
+    blocked: Vec<Blocked>,
+    purpose: &str,
+    total: Decimal,
+) -> Recommendation {
     let mut sells = Vec::new();
     let mut buys = Vec::new();
-    for s in &slots {
+    for s in slots {
         let l = s.line;
         let t = l.target_pct.unwrap_or_default().normalize();
         let lo = l.band_low_pct.unwrap_or_default();
@@ -976,7 +1078,6 @@ pub fn recommend(allocation: &Allocation, guardrails: &Guardrails) -> Recommenda
         ),
     }
 }
-
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeSet, HashMap};

@@ -410,180 +410,227 @@ pub async fn create_account(
     ApiJson(req): ApiJson<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
     crate::http::caps::room_for_account(&state, user.id).await?;
-    let mut errors = Vec::new();
-    check_name(&req.name, &mut errors);
+    let NewAccount { mut row, key } = validate_new_account(&state, &req).await?;
     let id = Uuid::new_v4();
-    let account_type = match req.account_type {
-        AccountType::Exchange => "exchange",
-        AccountType::Wallet => "wallet",
-        AccountType::Manual => "manual",
-    };
-    let mut row = store::AccountFields {
-        name: Some(req.name.trim().to_string()),
-        ..Default::default()
-    };
-    match req.account_type {
-        AccountType::Exchange => {
-            let name = req.exchange_name.as_deref().map(str::to_lowercase);
-            let exchange = name
-                .as_deref()
-                .and_then(|e| state.exchanges.get(e))
-                .cloned();
-            match &exchange {
-                Some(e) => {
-                    row.exchange_name = name;
-                    check_credentials(
-                        e.as_ref(),
-                        [
-                            (&req.api_key, "api_key"),
-                            (&req.api_secret, "api_secret"),
-                            (&req.passphrase, "passphrase"),
-                        ],
-                        &mut errors,
-                    );
-                }
-                None => {
-                    errors.push(FieldError::new(
-                        "exchange_name",
-                        format!("unknown exchange; supported: {}", state.exchanges.names()),
-                    ));
-                    // Every exchange's keys have these two.
-                    required(&req.api_key, "api_key", &mut errors);
-                    required(&req.api_secret, "api_secret", &mut errors);
-                }
-            }
-            forbidden(
-                req.wallet_address.is_some(),
-                "wallet_address",
-                "exchange",
-                &mut errors,
-            );
-            forbidden(
-                req.enabled_chains.is_some(),
-                "enabled_chains",
-                "exchange",
-                &mut errors,
-            );
-            forbidden(
-                req.chain_family.is_some(),
-                "chain_family",
-                "exchange",
-                &mut errors,
-            );
-            if !errors.is_empty() {
-                return Err(ApiError::validation(errors));
-            }
-            let creds = ExchangeCredentials {
-                api_key: secret(&req.api_key),
-                api_secret: secret(&req.api_secret),
-                passphrase: secret(&req.passphrase),
-            };
-            let exchange = exchange.expect("validated");
-            let vetted = vet_key(exchange.as_ref(), &creds).await?;
-            row.permission_warning = Some(vetted.warning);
-            row.exchange_uid = vetted.uid;
-            row.credentials = Some(seal_credentials(&state, id, &creds));
-        }
-        AccountType::Wallet => {
-            forbidden(
-                req.exchange_name.is_some(),
-                "exchange_name",
-                "wallet",
-                &mut errors,
-            );
-            forbidden(req.api_key.is_some(), "api_key", "wallet", &mut errors);
-            forbidden(
-                req.api_secret.is_some(),
-                "api_secret",
-                "wallet",
-                &mut errors,
-            );
-            forbidden(
-                req.passphrase.is_some(),
-                "passphrase",
-                "wallet",
-                &mut errors,
-            );
-            let family_name = req
-                .chain_family
-                .as_deref()
-                .map(str::trim)
-                .unwrap_or(sources::DEFAULT_WALLET_FAMILY);
-            let family = sources::wallet_family(family_name);
-            if family.is_none() {
-                errors.push(FieldError::new(
-                    "chain_family",
-                    format!(
-                        "unknown chain family; supported: {}",
-                        sources::WALLET_FAMILIES
-                            .iter()
-                            .map(|f| f.name)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-            }
-            let address = match (req.wallet_address.as_deref(), family) {
-                (Some(a), Some(f)) => match (f.normalize_address)(a) {
-                    Ok(a) => Some(a),
-                    Err(why) => {
-                        errors.push(FieldError::new("wallet_address", why));
-                        None
-                    }
-                },
-                (Some(_), None) => None,
-                (None, _) => {
-                    errors.push(FieldError::new("wallet_address", "is required for wallets"));
-                    None
-                }
-            };
-            // Solana wallets have one location (the Solana RPC the admin sets): no chain list.
-            let chains = if family.is_some_and(|f| f.name == "solana") {
-                forbidden(
-                    req.enabled_chains.is_some(),
-                    "enabled_chains",
-                    "Solana wallet",
-                    &mut errors,
-                );
-                None
-            } else {
-                Some(check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?)
-            };
-            if !errors.is_empty() {
-                return Err(ApiError::validation(errors));
-            }
-            let address = address.expect("validated");
-            row.wallet_address = Some(address);
-            row.chain_family = family.map(|f| f.name.to_string());
-            row.enabled_chains = chains;
-        }
-        AccountType::Manual => {
-            for (present, field) in [
-                (req.exchange_name.is_some(), "exchange_name"),
-                (req.api_key.is_some(), "api_key"),
-                (req.api_secret.is_some(), "api_secret"),
-                (req.passphrase.is_some(), "passphrase"),
-                (req.wallet_address.is_some(), "wallet_address"),
-                (req.enabled_chains.is_some(), "enabled_chains"),
-                (req.chain_family.is_some(), "chain_family"),
-            ] {
-                forbidden(present, field, "manual", &mut errors);
-            }
-            if !errors.is_empty() {
-                return Err(ApiError::validation(errors));
-            }
-        }
+    if let Some(key) = key {
+        let vetted = vet_key(key.exchange.as_ref(), &key.creds).await?;
+        row.permission_warning = Some(vetted.warning);
+        row.exchange_uid = vetted.uid;
+        row.credentials = Some(seal_credentials(&state, id, &key.creds));
     }
-    // The unique indexes decide, so two concurrent creates give one row and one 409.
-    let created = match store::create(&state.db, id, user.id, account_type, row.clone()).await {
-        Ok(created) => created,
-        Err(e) => return Err(refuse_duplicate(&state, user.id, &row, e).await),
-    };
+    let created = save_account(&state, user.id, id, req.account_type, row).await?;
     tracing::info!(account_id = %created.id, user_id = %user.id, account_type = %created.account_type, "account added");
     Ok((
         StatusCode::CREATED,
         Json(valued_one(&state, created).await?),
     ))
+}
+
+/// A valid create request: the account's fields so far and, for an exchange account, the key
+/// still to vet and encrypt.
+struct NewAccount {
+    row: store::AccountFields,
+    key: Option<ExchangeKey>,
+}
+
+struct ExchangeKey {
+    exchange: std::sync::Arc<dyn ExchangeBalances>,
+    creds: ExchangeCredentials,
+}
+
+/// Checks every field of a create request, reporting all the invalid ones at once (`422`).
+async fn validate_new_account(
+    state: &AppState,
+    req: &CreateAccountRequest,
+) -> Result<NewAccount, ApiError> {
+    let mut errors = Vec::new();
+    check_name(&req.name, &mut errors);
+    let mut row = store::AccountFields {
+        name: Some(req.name.trim().to_string()),
+        ..Default::default()
+    };
+    let key = match req.account_type {
+        AccountType::Exchange => validate_exchange(state, req, &mut row, &mut errors),
+        AccountType::Wallet => {
+            validate_wallet(state, req, &mut row, &mut errors).await?;
+            None
+        }
+        AccountType::Manual => {
+            validate_manual(req, &mut errors);
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok(NewAccount { row, key })
+}
+
+/// An exchange account: a supported exchange and the credentials it needs, nothing of a
+/// wallet. The key to vet, when the exchange is known.
+fn validate_exchange(
+    state: &AppState,
+    req: &CreateAccountRequest,
+    row: &mut store::AccountFields,
+    errors: &mut Vec<FieldError>,
+) -> Option<ExchangeKey> {
+    let name = req.exchange_name.as_deref().map(str::to_lowercase);
+    let exchange = name
+        .as_deref()
+        .and_then(|e| state.exchanges.get(e))
+        .cloned();
+    match &exchange {
+        Some(e) => {
+            row.exchange_name = name;
+            check_credentials(
+                e.as_ref(),
+                [
+                    (&req.api_key, "api_key"),
+                    (&req.api_secret, "api_secret"),
+                    (&req.passphrase, "passphrase"),
+                ],
+                errors,
+            );
+        }
+        None => {
+            errors.push(FieldError::new(
+                "exchange_name",
+                format!("unknown exchange; supported: {}", state.exchanges.names()),
+            ));
+            // Every exchange's keys have these two.
+            required(&req.api_key, "api_key", errors);
+            required(&req.api_secret, "api_secret", errors);
+        }
+    }
+    forbidden(
+        req.wallet_address.is_some(),
+        "wallet_address",
+        "exchange",
+        errors,
+    );
+    forbidden(
+        req.enabled_chains.is_some(),
+        "enabled_chains",
+        "exchange",
+        errors,
+    );
+    forbidden(
+        req.chain_family.is_some(),
+        "chain_family",
+        "exchange",
+        errors,
+    );
+    exchange.map(|exchange| ExchangeKey {
+        exchange,
+        creds: ExchangeCredentials {
+            api_key: secret(&req.api_key),
+            api_secret: secret(&req.api_secret),
+            passphrase: secret(&req.passphrase),
+        },
+    })
+}
+
+/// A wallet: a known chain family, an address of it and (EVM) active chains; no exchange key.
+async fn validate_wallet(
+    state: &AppState,
+    req: &CreateAccountRequest,
+    row: &mut store::AccountFields,
+    errors: &mut Vec<FieldError>,
+) -> Result<(), ApiError> {
+    forbidden(
+        req.exchange_name.is_some(),
+        "exchange_name",
+        "wallet",
+        errors,
+    );
+    forbidden(req.api_key.is_some(), "api_key", "wallet", errors);
+    forbidden(req.api_secret.is_some(), "api_secret", "wallet", errors);
+    forbidden(req.passphrase.is_some(), "passphrase", "wallet", errors);
+    let family_name = req
+        .chain_family
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(sources::DEFAULT_WALLET_FAMILY);
+    let family = sources::wallet_family(family_name);
+    if family.is_none() {
+        errors.push(FieldError::new(
+            "chain_family",
+            format!(
+                "unknown chain family; supported: {}",
+                sources::WALLET_FAMILIES
+                    .iter()
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let address = match (req.wallet_address.as_deref(), family) {
+        (Some(a), Some(f)) => match (f.normalize_address)(a) {
+            Ok(a) => Some(a),
+            Err(why) => {
+                errors.push(FieldError::new("wallet_address", why));
+                None
+            }
+        },
+        (Some(_), None) => None,
+        (None, _) => {
+            errors.push(FieldError::new("wallet_address", "is required for wallets"));
+            None
+        }
+    };
+    // Solana wallets have one location (the Solana RPC the admin sets): no chain list.
+    let chains = if family.is_some_and(|f| f.name == "solana") {
+        forbidden(
+            req.enabled_chains.is_some(),
+            "enabled_chains",
+            "Solana wallet",
+            errors,
+        );
+        None
+    } else {
+        Some(check_chains(state, req.enabled_chains.as_ref(), errors).await?)
+    };
+    // Without errors the address is there (the caller refuses the request otherwise).
+    row.wallet_address = address;
+    row.chain_family = family.map(|f| f.name.to_string());
+    row.enabled_chains = chains;
+    Ok(())
+}
+
+/// A manual account: nothing of an exchange or a wallet.
+fn validate_manual(req: &CreateAccountRequest, errors: &mut Vec<FieldError>) {
+    for (present, field) in [
+        (req.exchange_name.is_some(), "exchange_name"),
+        (req.api_key.is_some(), "api_key"),
+        (req.api_secret.is_some(), "api_secret"),
+        (req.passphrase.is_some(), "passphrase"),
+        (req.wallet_address.is_some(), "wallet_address"),
+        (req.enabled_chains.is_some(), "enabled_chains"),
+        (req.chain_family.is_some(), "chain_family"),
+    ] {
+        forbidden(present, field, "manual", errors);
+    }
+}
+
+/// Saves the new account. The unique indexes decide, so two concurrent creates give one row
+/// and one `409`.
+async fn save_account(
+    state: &AppState,
+    user_id: Uuid,
+    id: Uuid,
+    account_type: AccountType,
+    row: store::AccountFields,
+) -> Result<store::Account, ApiError> {
+    let account_type = match account_type {
+        AccountType::Exchange => "exchange",
+        AccountType::Wallet => "wallet",
+        AccountType::Manual => "manual",
+    };
+    match store::create(&state.db, id, user_id, account_type, row.clone()).await {
+        Ok(created) => Ok(created),
+        Err(e) => Err(refuse_duplicate(state, user_id, &row, e).await),
+    }
 }
 
 /// Change an account: name, active flag, chains (wallets) or credentials (exchanges).
