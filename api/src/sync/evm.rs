@@ -32,7 +32,7 @@ use crate::state::AppState;
 use crate::store::{assets, evm_chains as chain_store, evm_tokens, token_marks, user_tokens};
 
 use super::{defi, Reading};
-use crate::connectors::defi::{DefiReading, DefiTarget};
+use crate::connectors::defi::{DefiReading, DefiTarget, ProtocolRead};
 
 /// Enabled chains of a wallet account, as stored (`["ethereum", "base"]`).
 pub fn enabled_chains(account: &accounts::Model) -> Vec<String> {
@@ -428,6 +428,8 @@ pub(super) async fn read(
         }
     });
     let results = futures_util::future::join_all(reads).await;
+    let with_positions = locations_with_positions(state, account, &results).await?;
+    let had_positions = |location: &str| with_positions.contains(location);
     let index = state.asset_index.get(&state.db).await?;
     let mut raw = Vec::new();
     let marks = marks_of(state, account.user_id).await?;
@@ -437,7 +439,7 @@ pub(super) async fn read(
         let mut chain_notes = Vec::new();
         if let Some(read) = positions {
             let known = known_assets(plan, account.id, &index, &read);
-            let added = defi::apply(name, read, &known, &mut kept);
+            let added = defi::apply(name, read, &known, &had_positions, &mut kept);
             raw.extend(added.raw);
             outcomes.extend(added.outcomes);
             chain_notes = added.chain_notes;
@@ -565,6 +567,30 @@ pub(super) async fn read(
         kept,
         permission_warning: None,
     })
+}
+
+/// The locations where the account holds positions from an earlier read, asked of the store
+/// only when a protocol answered "not deployed" (otherwise nothing depends on it).
+async fn locations_with_positions<T>(
+    state: &AppState,
+    account: &accounts::Model,
+    results: &[(T, Option<Result<DefiReading, String>>)],
+) -> anyhow::Result<HashSet<String>> {
+    let not_deployed = results.iter().any(|(_, positions)| {
+        matches!(positions, Some(Ok(r)) if matches!(r.aave, ProtocolRead::NotDeployed(_))
+            || matches!(r.uniswap, ProtocolRead::NotDeployed(_)))
+    });
+    if !not_deployed {
+        return Ok(HashSet::new());
+    }
+    let previous = crate::store::holdings::of_account(&state.db, account)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(previous
+        .into_iter()
+        .filter(|h| crate::domain::defi::protocol_of(h).is_some())
+        .map(|h| h.location)
+        .collect())
 }
 
 /// The assets the underlying tokens of `read`'s positions are known as: the chain plan's

@@ -384,6 +384,92 @@ async fn aave_and_uniswap_positions_equal_the_chains_oracles_to_the_last_unit() 
     assert_eq!(uni_loc["status"], "ok", "{uni_loc}");
 }
 
+/// An address the fixture deploys nothing at.
+const NO_CODE: &str = "0x00000000000000000000000000000000000a0a0a";
+
+#[tokio::test]
+async fn an_aave_address_without_code_keeps_the_positions_and_their_receipts_out() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let reserve = |sym: &str| {
+        deploy["aave"]["reserves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["symbol"] == sym)
+            .unwrap()
+            .clone()
+    };
+    let (weth, usdc) = (reserve("WETH"), reserve("USDC"));
+    let app = app_on(&anvil, &[]).await;
+    catalog_asset(&app, "WETH", "Wrapped Ether", 2, &s(&weth["asset"]), "2000").await;
+    catalog_asset(&app, "USDC", "USD Coin", 3, &s(&usdc["asset"]), "1").await;
+    // aTokens and debt tokens are catalog coins too: they must stay out while kept.
+    catalog_asset(&app, "AUSDC", "Aave USDC", 90, &s(&usdc["a_token"]), "1").await;
+    catalog_asset(&app, "AWETH", "Aave WETH", 91, &s(&weth["a_token"]), "2000").await;
+    catalog_asset(
+        &app,
+        "VDUSDC",
+        "Aave variable debt USDC",
+        92,
+        &s(&usdc["variable_debt_token"]),
+        "1",
+    )
+    .await;
+    configure(&app, deploy, None).await;
+    let id = wallet(&app, USER, None).await;
+    let empty = wallet(&app, "0x00000000000000000000000000000000000e0e0e", None).await;
+    let before = sync(&app, &id).await;
+    assert_eq!(before["last_sync_status"], "ok", "{before:#}");
+    assert_eq!(sync(&app, &empty).await["last_sync_status"], "ok");
+    let aave_before = holdings_where(&before, |h| h["location"] == "ethereum:aave-v3").len();
+    assert_eq!(aave_before, 3, "two supplies and one debt");
+
+    // The admin mistypes the provider: an address with no contract.
+    configure(&app, deploy, Some(NO_CODE)).await;
+    let account = sync(&app, &id).await;
+    assert_eq!(account["last_sync_status"], "partial", "{account:#}");
+    let loc = location(&account, "ethereum:aave-v3");
+    assert_eq!(loc["status"], "failed", "{loc}");
+    assert!(
+        s(&loc["error"]).contains(NO_CODE),
+        "the failure names the address: {loc}"
+    );
+    let kept = holdings_where(&account, |h| h["location"] == "ethereum:aave-v3");
+    assert_eq!(kept.len(), aave_before, "{kept:?}");
+    assert!(kept.iter().all(|h| h["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "not_refreshed")));
+    for receipt in [
+        &usdc["a_token"],
+        &weth["a_token"],
+        &usdc["variable_debt_token"],
+    ] {
+        assert!(
+            holdings_where(&account, |h| h["contract_address"] == *receipt).is_empty(),
+            "receipt {receipt} counted as a plain balance: {account:#}"
+        );
+    }
+    let debt = holdings_where(&account, |h| h["kind"] == "borrowed");
+    assert_eq!(
+        s(&debt[0]["value_usd"]),
+        "-5000",
+        "the debt stays a liability"
+    );
+    assert_eq!(total_of(&account), total_of(&before), "net worth unchanged");
+    assert_eq!(location(&account, "ethereum")["status"], "ok");
+    assert_eq!(location(&account, "ethereum:uniswap-v3")["status"], "ok");
+
+    // A wallet that never had Aave positions is not failed by the same address: a note.
+    let other = sync(&app, &empty).await;
+    assert_eq!(other["last_sync_status"], "ok", "{other:#}");
+}
+
 #[tokio::test]
 async fn both_protocols_take_four_requests_per_chain() {
     if !fixture_ready() {
@@ -433,7 +519,7 @@ async fn both_protocols_take_four_requests_per_chain() {
     assert_eq!(empty.requests, 3);
     // A protocol address without code is "not deployed", not a failure.
     let nowhere = DefiTarget {
-        aave_v3_addresses_provider: Some("0x00000000000000000000000000000000000a0a0a".into()),
+        aave_v3_addresses_provider: Some(NO_CODE.into()),
         ..target
     };
     let r = client.read_defi(&nowhere, USER).await.unwrap();
