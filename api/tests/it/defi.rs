@@ -19,12 +19,12 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use api::config::EvmConfig;
-use api::connectors::defi::DefiTarget;
+use api::connectors::defi::{DefiTarget, ProtocolRead};
 use api::connectors::evm::EvmClient;
 use api::connectors::ChainTarget;
 
 use crate::anvil::Anvil;
-use crate::discovery::{app_on, catalog_asset, sync, wallet};
+use crate::discovery::{app_and_metrics, app_on, catalog_asset, sync, wallet};
 use crate::faults::location;
 use crate::helpers::TestApp;
 
@@ -470,24 +470,22 @@ async fn an_aave_address_without_code_keeps_the_positions_and_their_receipts_out
     assert_eq!(other["last_sync_status"], "ok", "{other:#}");
 }
 
-#[tokio::test]
-async fn both_protocols_take_four_requests_per_chain() {
-    if !fixture_ready() {
-        return;
-    }
-    let (anvil, scenario) = scenario().await;
-    let deploy = &scenario["deploy"];
-    let client = EvmClient::new(
+fn evm_client(chunk: usize) -> EvmClient {
+    EvmClient::new(
         &EvmConfig {
             rpc_timeout: Duration::from_secs(5),
             rpc_retries: 0,
-            ..EvmConfig::default()
+            multicall_chunk_size: chunk,
         },
         Arc::new(api::metrics::Metrics::new()),
-    );
+    )
+}
+
+/// The scenario's protocols on `ethereum` at the current block.
+async fn defi_target(anvil: &Anvil, deploy: &Value) -> DefiTarget {
     let block = anvil.rpc("eth_blockNumber", json!([])).await;
     let block = u64::from_str_radix(block.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
-    let target = DefiTarget {
+    DefiTarget {
         chain: ChainTarget {
             chain_name: "ethereum".into(),
             chain_id: anvil.chain_id as i64,
@@ -501,7 +499,18 @@ async fn both_protocols_take_four_requests_per_chain() {
         uniswap_v3_position_manager: Some(s(&deploy["uniswap"]["position_manager"])),
         uniswap_v3_factory: Some(s(&deploy["uniswap"]["factory"])),
         block: Some(block),
-    };
+    }
+}
+
+#[tokio::test]
+async fn both_protocols_take_four_requests_per_chain() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let client = evm_client(EvmConfig::default().multicall_chunk_size);
+    let target = defi_target(&anvil, deploy).await;
     // The first read also asks whether the chain has Multicall3 (remembered after).
     let first = client.read_defi(&target, USER).await.unwrap();
     assert_eq!(first.requests, 5);
@@ -524,9 +533,135 @@ async fn both_protocols_take_four_requests_per_chain() {
     };
     let r = client.read_defi(&nowhere, USER).await.unwrap();
     assert!(
-        matches!(r.aave, api::connectors::defi::ProtocolRead::NotDeployed(_)),
+        matches!(r.aave, ProtocolRead::NotDeployed(_)),
         "{:?}",
         r.aave
     );
     assert_eq!(r.uniswap.read().unwrap().positions.len(), 3);
+}
+
+/// `n` wallets: [`USER`] first, then wallets with nothing in either protocol.
+fn wallets(n: usize) -> Vec<String> {
+    std::iter::once(USER.to_string())
+        .chain((1..n).map(|i| format!("0x{:040x}", 0xe0000 + i)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_hundred_wallets_share_the_four_defi_rounds_within_the_chunk_size() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let target = defi_target(&anvil, deploy).await;
+    let client = evm_client(EvmConfig::default().multicall_chunk_size);
+    let alone = client.read_defi(&target, USER).await.unwrap();
+    let all = wallets(100);
+    let together = client.read_defi_wallets(&target, &all).await.unwrap();
+    assert_eq!(together.len(), 100);
+    assert!(
+        together.iter().all(|r| r.requests == 4),
+        "{:?}",
+        together[0].requests
+    );
+    assert_eq!(together[0].aave, alone.aave, "the same reading as alone");
+    assert_eq!(together[0].uniswap, alone.uniswap);
+    for r in &together[1..] {
+        assert!(r.aave.read().unwrap().reserves.is_empty(), "{r:?}");
+        assert!(r.uniswap.read().unwrap().positions.is_empty(), "{r:?}");
+    }
+
+    // Chunks of 50 calls: more requests, the same readings. Round 1 holds the pool's two
+    // calls and 100 NFT counts; round 2 the reserve list, 100 health factors and the three
+    // NFT ids; round 3 per reserve 100 balances and its tokens, decimals and symbol, and the
+    // three positions; round 4 one pool's calls. A new client also asks for Multicall3.
+    let small = evm_client(50);
+    let chunked = small.read_defi_wallets(&target, &all).await.unwrap();
+    for (a, b) in chunked.iter().zip(&together) {
+        assert_eq!((&a.aave, &a.uniswap), (&b.aave, &b.uniswap));
+    }
+    let reserves = deploy["aave"]["reserves"].as_array().unwrap().len();
+    let expected = 1
+        + 102usize.div_ceil(50)
+        + 104usize.div_ceil(50)
+        + (100 * reserves + 3 * reserves + 3).div_ceil(50)
+        + 1;
+    assert_eq!(chunked[0].requests, expected, "{reserves} reserves");
+}
+
+#[tokio::test]
+async fn a_protocol_address_without_code_is_asked_once_until_the_address_changes() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let real = defi_target(&anvil, deploy).await;
+    let client = evm_client(EvmConfig::default().multicall_chunk_size);
+    client.read_defi(&real, USER).await.unwrap();
+    let aave_at = |provider: &str| DefiTarget {
+        aave_v3_addresses_provider: Some(provider.to_string()),
+        uniswap_v3_position_manager: None,
+        uniswap_v3_factory: None,
+        ..real.clone()
+    };
+    let first = client.read_defi(&aave_at(NO_CODE), USER).await.unwrap();
+    assert!(
+        matches!(first.aave, ProtocolRead::NotDeployed(_)),
+        "{first:?}"
+    );
+    assert_eq!(first.requests, 1);
+    let again = client.read_defi(&aave_at(NO_CODE), USER).await.unwrap();
+    assert_eq!(again.aave, first.aave, "still not deployed");
+    assert_eq!(again.requests, 0, "remembered: not asked again");
+    // The admin corrects the address: read again, and a new typo is asked once more.
+    let provider = s(&deploy["aave"]["addresses_provider"]);
+    let fixed = client.read_defi(&aave_at(&provider), USER).await.unwrap();
+    assert_eq!(fixed.aave.read().unwrap().reserves.len(), 2);
+    let typo = client.read_defi(&aave_at(NO_CODE), USER).await.unwrap();
+    assert_eq!(
+        typo.requests, 1,
+        "a changed address clears what was remembered"
+    );
+}
+
+#[tokio::test]
+async fn the_account_sync_job_reads_the_defi_of_a_chains_wallets_together() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let positions: Vec<Value> = scenario["positions"].as_array().unwrap().clone();
+    let (app, metrics) = app_and_metrics(&anvil, &[]).await;
+    configure(&app, deploy, None).await;
+    let mut ids = Vec::new();
+    for w in wallets(5) {
+        ids.push(wallet(&app, &w, None).await);
+    }
+    let run = api::jobs::run_to_end(&app.state, "account-sync", api::jobs::Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(run.status, "succeeded", "{:?}", run.error);
+    let ok = metrics
+        .upstream_requests
+        .with_label_values(&["evm:ethereum", "ok"])
+        .get();
+    assert_eq!(
+        ok,
+        3 + 4,
+        "eth_blockNumber, eth_getCode, one balance batch; four DeFi rounds for all five wallets"
+    );
+    let account = app
+        .get(&format!("/api/accounts/{}", ids[0]), None)
+        .await
+        .json();
+    assert_eq!(account["last_sync_status"], "ok", "{account:#}");
+    check_against_chain(&anvil, &account, &positions);
+    for id in &ids[1..] {
+        let other = app.get(&format!("/api/accounts/{id}"), None).await.json();
+        assert_eq!(other["last_sync_status"], "ok", "{other:#}");
+        assert!(other["defi"].as_array().unwrap().is_empty(), "{other:#}");
+    }
 }
