@@ -11,9 +11,14 @@
 //!    storage), for choosing `EVM_MULTICALL_CHUNK_SIZE` against eth_call gas caps.
 //! 3. Fleet: the account-sync job on a SQLite database with `BENCH_EVM_WALLETS` (1000) wallets
 //!    × 5 chains × `BENCH_EVM_FLEET_TOKENS` (300) catalog tokens, wallets of a chain sharing
-//!    Multicall3 batches. Target: under 60 s, with the request count.
+//!    Multicall3 batches. Target: under 60 s, with the request count. Then the job again with
+//!    the DeFi protocols absent (the seeded mainnet addresses have no code here; remembered
+//!    after the first run), and once more with the real Aave v3 (`BENCH_EVM_DEFI_RESERVES`,
+//!    20 reserves) and Uniswap v3 deployed on every chain by `tools/defi-fixture`: the request
+//!    counts of each run.
 //!
-//! Run: `scripts/install-anvil.sh && cargo run --release -p api --bin bench_evm`
+//! Run: `scripts/install-anvil.sh && scripts/install-defi-fixture.sh &&
+//! cargo run --release -p api --bin bench_evm`
 //! (`BENCH_EVM_CHUNK`, `BENCH_EVM_TOKENS`, `BENCH_EVM_RUNS`, `BENCH_EVM_WALLETS`,
 //! `BENCH_EVM_FLEET_TOKENS` override the chunk size of `EvmConfig::default()`, 2000, 5, 1000
 //! and 300; `BENCH_EVM_PARTS=1,2,3` picks parts).
@@ -43,6 +48,23 @@ const CHAINS: usize = 5;
 const WALLET: &str = "0x00000000000000000000000000000000000b0b01";
 const PROXY_DELAY: Duration = Duration::from_millis(30);
 const NATIVE: u64 = 1_234_567_890_123_456_789;
+
+/// Runs one DeFi fixture command (`tools/defi-fixture`) against a node; its JSON answer.
+fn fixture(rpc: &str, command: &str, args: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/defi-fixture/fixture.mjs");
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .args([command, "--rpc", rpc, "--args", &args.to_string()])
+        .output()
+        .context("node runs the DeFi fixture (scripts/install-defi-fixture.sh)")?;
+    ensure!(
+        out.status.success(),
+        "fixture {command}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -369,7 +391,7 @@ mod fleet {
     use api::entities::{accounts, asset_contracts, assets, evm_chains};
     use api::state::AppState;
     use sea_orm::sea_query::Expr;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
     use uuid::Uuid;
 
     use super::{Chain, CHAINS};
@@ -531,49 +553,20 @@ mod fleet {
         );
 
         let state = AppState::new(config, db, api::crypto::Cipher::new([9u8; 32], Vec::new()));
-        let started = Instant::now();
-        let run = api::jobs::run_to_end(&state, "account-sync", api::jobs::Trigger::Manual).await?;
-        let secs = started.elapsed().as_secs_f64();
-        ensure!(
-            run.status == "succeeded",
-            "the job ended {}: {:?}",
-            run.status,
-            run.error
+        let per_chain_floor = (wallets * tokens).div_ceil(chunk);
+        // The seeded chains name the mainnet Aave and Uniswap addresses, which have no code on
+        // these anvils: the first run finds that, the second remembers it.
+        let (secs, requests) = sync_fleet(&state, wallets).await?;
+        println!(
+            "fleet sync, DeFi protocols absent (first run): {secs:.1} s, {requests} JSON-RPC \
+             requests ({:.1} per chain per 100 wallets; the balance batches alone need {} per chain)",
+            requests as f64 / CHAINS as f64 / (wallets as f64 / 100.0),
+            per_chain_floor
         );
-        let mut requests = 0u64;
-        for name in names {
-            for outcome in [
-                "ok",
-                "rpc_error",
-                "timeout",
-                "network",
-                "server_error",
-                "rate_limited",
-            ] {
-                requests += state
-                    .metrics
-                    .upstream_requests
-                    .with_label_values(&[&format!("evm:{name}"), outcome])
-                    .get();
-            }
-        }
         let synced = accounts::Entity::find()
             .filter(accounts::Column::LastSyncStatus.eq("ok"))
             .all(&state.db)
             .await?;
-        let per_chain_floor = (wallets * tokens).div_ceil(chunk);
-        println!(
-            "fleet sync: {secs:.1} s for {} of {wallets} wallets ok, {requests} JSON-RPC requests \
-             ({:.1} per chain per 100 wallets; the batches alone need {} per chain)",
-            synced.len(),
-            requests as f64 / CHAINS as f64 / (wallets as f64 / 100.0),
-            per_chain_floor
-        );
-        ensure!(
-            synced.len() == wallets,
-            "only {} wallets synced ok",
-            synced.len()
-        );
         // Every wallet shows its tokens and its native coin on every chain, none flagged.
         let stored = api::store::holdings::of_accounts(&state.db, &synced).await?;
         for a in &synced {
@@ -589,11 +582,105 @@ mod fleet {
         }
         let total: usize = stored.values().map(Vec::len).sum();
         println!("holdings stored: {total} (tokens held and native coins)");
+        // A debug build counts requests; its wall time says nothing about the target.
         ensure!(
-            secs < 60.0,
+            secs < 60.0 || cfg!(debug_assertions),
             "the fleet sync took {secs:.1} s (target < 60 s)"
+        );
+        let (again, requests) = sync_fleet(&state, wallets).await?;
+        println!(
+            "fleet sync, DeFi protocols absent (remembered): {again:.1} s, {requests} JSON-RPC requests"
+        );
+
+        // The real Aave v3 (DEFI_RESERVES reserves) and Uniswap v3 on every chain, the rows
+        // pointing at them: every wallet's positions are read (none held: rounds 1 to 3).
+        let reserves = super::env_usize("BENCH_EVM_DEFI_RESERVES", 20);
+        let mut sets = tokio::task::JoinSet::new();
+        for c in 0..chains.len() {
+            let url = chains[c].anvil.url.clone();
+            sets.spawn_blocking(move || {
+                let args = serde_json::json!({"reserves": reserves, "uniswap": true});
+                (c, super::fixture(&url, "deploy", args))
+            });
+        }
+        while let Some(done) = sets.join_next().await {
+            let (c, deploy) = done?;
+            let deploy = deploy?;
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            evm_chains::Entity::update_many()
+                .col_expr(
+                    evm_chains::Column::AaveV3AddressesProvider,
+                    Expr::value(text(&deploy["aave"]["addresses_provider"])),
+                )
+                .col_expr(
+                    evm_chains::Column::UniswapV3PositionManager,
+                    Expr::value(text(&deploy["uniswap"]["position_manager"])),
+                )
+                .col_expr(
+                    evm_chains::Column::UniswapV3Factory,
+                    Expr::value(text(&deploy["uniswap"]["factory"])),
+                )
+                .filter(evm_chains::Column::ChainName.eq(names[c]))
+                .exec(&state.db)
+                .await?;
+        }
+        let (present, requests) = sync_fleet(&state, wallets).await?;
+        println!(
+            "fleet sync, DeFi protocols present ({reserves} Aave reserves, Uniswap v3): \
+             {present:.1} s, {requests} JSON-RPC requests"
+        );
+        let synced = accounts::Entity::find()
+            .filter(accounts::Column::LastSyncStatus.eq("ok"))
+            .count(&state.db)
+            .await?;
+        ensure!(
+            synced as usize == wallets,
+            "with the protocols present only {synced} wallets synced ok"
         );
         println!("part 3 target met");
         Ok(())
+    }
+
+    /// Runs the account-sync job once: its wall time and the JSON-RPC requests it sent.
+    async fn sync_fleet(state: &AppState, wallets: usize) -> anyhow::Result<(f64, u64)> {
+        let count = || {
+            let mut requests = 0u64;
+            for name in ["ethereum", "arbitrum", "optimism", "base", "bsc"] {
+                for outcome in [
+                    "ok",
+                    "rpc_error",
+                    "timeout",
+                    "network",
+                    "server_error",
+                    "rate_limited",
+                ] {
+                    requests += state
+                        .metrics
+                        .upstream_requests
+                        .with_label_values(&[&format!("evm:{name}"), outcome])
+                        .get();
+                }
+            }
+            requests
+        };
+        let before = count();
+        let started = Instant::now();
+        let run = api::jobs::run_to_end(state, "account-sync", api::jobs::Trigger::Manual).await?;
+        let secs = started.elapsed().as_secs_f64();
+        ensure!(
+            run.status == "succeeded",
+            "the job ended {}: {:?}",
+            run.status,
+            run.error
+        );
+        let synced = accounts::Entity::find()
+            .filter(accounts::Column::LastSyncStatus.eq("ok"))
+            .count(&state.db)
+            .await?;
+        ensure!(
+            synced as usize == wallets,
+            "only {synced} wallets synced ok"
+        );
+        Ok((secs, count() - before))
     }
 }

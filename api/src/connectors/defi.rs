@@ -15,11 +15,17 @@
 //!    `slot0()`, `feeGrowthGlobal{0,1}X128()`, and `ticks()` of each position's bounds; each
 //!    pool token's `decimals()` / `symbol()`.
 //!
+//! Many wallets of a chain are read together ([`EvmClient::read_defi_wallets`]): each round
+//! holds every wallet's calls, a call that does not depend on the wallet is sent once, and a
+//! round larger than the multicall chunk size is split into chunks.
+//!
 //! Amounts and uncollected fees follow the pool's own rounding ([`uniswap_v3`]). A protocol
-//! address without code is "not deployed on this chain" (a note, not a failure); a protocol
-//! whose calls revert or answer garbage fails on its own, the other protocol still reads.
+//! address without code is "not deployed on this chain" (the sync decides what that means for a
+//! wallet), remembered per chain and address so it is not asked again until the registry names
+//! another address; a protocol whose calls revert or answer garbage fails on its own, the other
+//! protocol still reads.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use alloy::eips::BlockId;
 use alloy::primitives::{Address, Bytes, U256};
@@ -217,52 +223,66 @@ fn lower(a: Address) -> String {
     format!("{a:#x}")
 }
 
-/// A round of calls: each call with the slot its answer goes to.
+/// A round of calls: each call with the slot its answer goes to. A call several wallets need
+/// (the pool's address, a reserve's tokens, a pool's price) is sent once.
 struct Round<K> {
     calls: Vec<(Address, Bytes)>,
     keys: Vec<K>,
+    seen: HashSet<K>,
 }
 
-impl<K> Round<K> {
+impl<K: Clone + Eq + std::hash::Hash> Round<K> {
     fn new() -> Self {
         Round {
             calls: Vec::new(),
             keys: Vec::new(),
+            seen: HashSet::new(),
         }
     }
     fn push(&mut self, key: K, to: Address, call: impl SolCall) {
-        self.calls.push((to, call.abi_encode().into()));
-        self.keys.push(key);
+        if self.seen.insert(key.clone()) {
+            self.calls.push((to, call.abi_encode().into()));
+            self.keys.push(key);
+        }
     }
 }
 
-/// Runs one round as one `aggregate3` request (none when empty): answers by key.
+/// Runs one round as `aggregate3` requests of at most `chunk` calls (none when empty):
+/// answers by key.
 async fn run<K: Eq + std::hash::Hash>(
     rpc: &Rpc,
     round: Round<K>,
+    chunk: usize,
     multicall: Address,
     at: BlockId,
 ) -> Result<HashMap<K, Option<Bytes>>, ConnectorError> {
     if round.calls.is_empty() {
         return Ok(HashMap::new());
     }
-    let answers = aggregate_chunks(rpc, vec![round.calls], multicall, at).await?;
+    let chunks: Vec<Vec<(Address, Bytes)>> = round
+        .calls
+        .chunks(chunk.max(1))
+        .map(<[_]>::to_vec)
+        .collect();
+    let answers = aggregate_chunks(rpc, chunks, multicall, at).await?;
     Ok(round.keys.into_iter().zip(answers).collect())
 }
 
+/// A call's slot; `usize` fields name the wallet (its index in the read), so wallets read
+/// together keep their answers apart while sharing the calls that do not depend on them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     AavePool,
     AaveDataProvider,
-    NftCount,
+    NftCount(usize),
     Reserves,
-    AccountData,
-    NftId(usize),
-    ReserveData(Address),
+    AccountData(usize),
+    NftId(usize, usize),
+    ReserveData(usize, Address),
     ReserveTokens(Address),
     Decimals(Address),
     Symbol(Address),
-    Position(usize),
+    Position(usize, usize),
     Slot0(Address),
     Global0(Address),
     Global1(Address),
@@ -346,6 +366,13 @@ enum UniStep {
     },
 }
 
+/// Protocols remembered without code on a chain, by (chain id, chain name, protocol): the
+/// address found empty. Asked again only when the registry names another address.
+pub(super) type AbsentProtocols = HashMap<(i64, String, &'static str), Address>;
+
+const AAVE: &str = "aave-v3";
+const UNISWAP: &str = "uniswap-v3";
+
 impl EvmClient {
     /// Reads a wallet's Aave v3 and Uniswap v3 positions on one chain (see the module docs).
     pub async fn read_defi(
@@ -353,20 +380,62 @@ impl EvmClient {
         target: &DefiTarget,
         wallet: &str,
     ) -> Result<DefiReading, ConnectorError> {
-        let chain = &target.chain;
-        let label = provider_label(&chain.chain_name);
-        let owner: Address = wallet.parse().map_err(|_| ConnectorError::Refused {
-            provider: label,
-            reason: "the wallet is not an EVM address (0x and 40 hex digits)".into(),
-        })?;
-        let mut aave = match configured(&target.aave_v3_addresses_provider) {
+        let mut readings = self
+            .read_defi_wallets(target, &[wallet.to_string()])
+            .await?;
+        Ok(readings.remove(0))
+    }
+
+    /// Whether `address` was found without code for `protocol` on this chain; a different
+    /// address (the admin changed it) forgets the finding.
+    fn known_absent(&self, chain: &ChainTarget, protocol: &'static str, address: Address) -> bool {
+        let key = (chain.chain_id, chain.chain_name.clone(), protocol);
+        let mut absent = self
+            .absent_protocols
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match absent.get(&key) {
+            Some(a) if *a == address => true,
+            Some(_) => {
+                absent.remove(&key);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn remember_absent(&self, chain: &ChainTarget, protocol: &'static str, address: Address) {
+        tracing::info!(
+            chain = %chain.chain_name,
+            protocol,
+            address = %address,
+            "no contract at the registry's address; not asked again until the address changes"
+        );
+        let key = (chain.chain_id, chain.chain_name.clone(), protocol);
+        let mut absent = self
+            .absent_protocols
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        absent.insert(key, address);
+    }
+
+    /// Aave's first step for one wallet: off, or the provider to ask.
+    fn aave_start(&self, target: &DefiTarget) -> AaveStep {
+        match configured(&target.aave_v3_addresses_provider) {
             None => AaveStep::Off(ProtocolRead::NotConfigured),
             Some(t) => match parse_address(t, "Aave v3 PoolAddressesProvider") {
-                Ok(a) => AaveStep::Provider(a),
+                Ok(p) if self.known_absent(&target.chain, AAVE, p) => {
+                    AaveStep::Off(ProtocolRead::NotDeployed(aave_absent(p)))
+                }
+                Ok(p) => AaveStep::Provider(p),
                 Err(e) => AaveStep::Off(ProtocolRead::Failed(e)),
             },
-        };
-        let mut uni = match (
+        }
+    }
+
+    /// Uniswap's first step for one wallet: off, or the position manager to ask.
+    fn uniswap_start(&self, target: &DefiTarget) -> UniStep {
+        match (
             configured(&target.uniswap_v3_position_manager),
             configured(&target.uniswap_v3_factory),
         ) {
@@ -374,13 +443,43 @@ impl EvmClient {
                 parse_address(n, "Uniswap v3 position manager"),
                 parse_address(f, "Uniswap v3 factory"),
             ) {
+                (Ok(npm), Ok(_)) if self.known_absent(&target.chain, UNISWAP, npm) => {
+                    UniStep::Off(ProtocolRead::NotDeployed(uniswap_absent(npm)))
+                }
                 (Ok(npm), Ok(factory)) => UniStep::Manager { npm, factory },
                 (Err(e), _) | (_, Err(e)) => UniStep::Off(ProtocolRead::Failed(e)),
             },
             _ => UniStep::Off(ProtocolRead::NotConfigured),
+        }
+    }
+
+    /// Reads the positions of several wallets on one chain, each round shared by all of them
+    /// (calls that do not depend on the wallet sent once; `aggregate3` requests of at most the
+    /// multicall chunk size): a wallet's reading is what [`EvmClient::read_defi`] finds, and
+    /// each reading's `requests` counts the whole shared read.
+    pub async fn read_defi_wallets(
+        &self,
+        target: &DefiTarget,
+        wallets: &[String],
+    ) -> Result<Vec<DefiReading>, ConnectorError> {
+        let chain = &target.chain;
+        let label = provider_label(&chain.chain_name);
+        let owners = wallets
+            .iter()
+            .map(|w| w.parse::<Address>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| ConnectorError::Refused {
+                provider: label,
+                reason: "the wallet is not an EVM address (0x and 40 hex digits)".into(),
+            })?;
+        let mut aave: Vec<AaveStep> = owners.iter().map(|_| self.aave_start(target)).collect();
+        let mut uni: Vec<UniStep> = owners.iter().map(|_| self.uniswap_start(target)).collect();
+        let off = |aave: &[AaveStep], uni: &[UniStep]| {
+            aave.iter().all(|a| matches!(a, AaveStep::Off(_)))
+                && uni.iter().all(|u| matches!(u, UniStep::Off(_)))
         };
-        if matches!(aave, AaveStep::Off(_)) && matches!(uni, UniStep::Off(_)) {
-            return Ok(finish(aave, uni, 0, target.block));
+        if off(&aave, &uni) {
+            return Ok(finish_all(aave, uni, 0, target.block));
         }
 
         let rpc = Rpc::connect(self, label, &chain.rpc_url)?;
@@ -400,256 +499,358 @@ impl EvmClient {
                 reason: "DeFi positions are read through Multicall3, which this chain lacks".into(),
             });
         }
+        let chunk = self.chunk_size;
 
-        // Round 1: where Aave's pool is; how many position NFTs the wallet holds.
+        // Round 1: where Aave's pool is; how many position NFTs each wallet holds.
         let mut r = Round::new();
-        if let AaveStep::Provider(p) = aave {
-            r.push(Key::AavePool, p, abi::getPoolCall {});
-            r.push(Key::AaveDataProvider, p, abi::getPoolDataProviderCall {});
-        }
-        if let UniStep::Manager { npm, .. } = uni {
-            r.push(Key::NftCount, npm, abi::balanceOfCall { owner });
-        }
-        let a1 = run(&rpc, r, multicall, at).await?;
-        if let AaveStep::Provider(p) = aave {
-            aave = match (
-                answer(&a1, &Key::AavePool),
-                decode::<abi::getPoolDataProviderCall>(&a1, &Key::AaveDataProvider),
-            ) {
-                (Err(None), _) => AaveStep::Off(ProtocolRead::NotDeployed(format!(
-                    "no Aave v3 PoolAddressesProvider at {} on this chain",
-                    lower(p)
-                ))),
-                (_, Err(e)) => AaveStep::Off(ProtocolRead::Failed(e)),
-                (Err(Some(e)), _) => AaveStep::Off(ProtocolRead::Failed(e)),
-                (Ok(_), Ok(data_provider)) => {
-                    match decode::<abi::getPoolCall>(&a1, &Key::AavePool) {
-                        Ok(pool) => AaveStep::Pool {
-                            pool,
-                            data_provider,
-                        },
-                        Err(e) => AaveStep::Off(ProtocolRead::Failed(e)),
-                    }
-                }
-            };
-        }
-        if let UniStep::Manager { npm, factory } = uni {
-            uni = match answer(&a1, &Key::NftCount) {
-                Err(None) => UniStep::Off(ProtocolRead::NotDeployed(format!(
-                    "no Uniswap v3 position manager at {} on this chain",
-                    lower(npm)
-                ))),
-                Err(Some(e)) => UniStep::Off(ProtocolRead::Failed(e)),
-                Ok(_) => match decode::<abi::balanceOfCall>(&a1, &Key::NftCount) {
-                    Ok(n) => {
-                        let n = usize::try_from(n).unwrap_or(usize::MAX);
-                        UniStep::Count {
-                            npm,
-                            factory,
-                            count: n.min(MAX_POSITIONS),
-                            not_read: n.saturating_sub(MAX_POSITIONS),
-                        }
-                    }
-                    Err(e) => UniStep::Off(ProtocolRead::Failed(e)),
-                },
-            };
-        }
-
-        // Round 2: the reserves and the health factor; the wallet's NFT ids.
-        let mut r = Round::new();
-        if let AaveStep::Pool { pool, .. } = aave {
-            r.push(Key::Reserves, pool, abi::getReservesListCall {});
-            r.push(
-                Key::AccountData,
-                pool,
-                abi::getUserAccountDataCall { user: owner },
-            );
-        }
-        if let UniStep::Count { npm, count, .. } = uni {
-            for i in 0..count {
+        for (w, (a, u)) in aave.iter().zip(&uni).enumerate() {
+            if let AaveStep::Provider(p) = a {
+                r.push(Key::AavePool, *p, abi::getPoolCall {});
+                r.push(Key::AaveDataProvider, *p, abi::getPoolDataProviderCall {});
+            }
+            if let UniStep::Manager { npm, .. } = u {
                 r.push(
-                    Key::NftId(i),
-                    npm,
-                    abi::tokenOfOwnerByIndexCall {
-                        owner,
-                        index: U256::from(i),
-                    },
+                    Key::NftCount(w),
+                    *npm,
+                    abi::balanceOfCall { owner: owners[w] },
                 );
             }
         }
-        let a2 = run(&rpc, r, multicall, at).await?;
-        if let AaveStep::Pool {
-            pool,
-            data_provider,
-        } = aave
-        {
-            aave = match (
-                decode::<abi::getReservesListCall>(&a2, &Key::Reserves),
-                decode::<abi::getUserAccountDataCall>(&a2, &Key::AccountData),
-            ) {
-                (Ok(reserves), Ok(account)) => AaveStep::Reserves {
-                    pool,
-                    data_provider,
-                    reserves,
-                    account,
-                },
-                (Err(e), _) | (_, Err(e)) => AaveStep::Off(ProtocolRead::Failed(e)),
-            };
+        let a1 = run(&rpc, r, chunk, multicall, at).await?;
+        for w in 0..owners.len() {
+            let a = std::mem::replace(&mut aave[w], AaveStep::Off(ProtocolRead::NotConfigured));
+            aave[w] = aave_round1(&a1, a);
+            let u = std::mem::replace(&mut uni[w], UniStep::Off(ProtocolRead::NotConfigured));
+            uni[w] = uniswap_round1(&a1, w, u);
         }
-        if let UniStep::Count {
-            npm,
-            factory,
-            count,
-            not_read,
-        } = uni
-        {
-            let ids: Result<Vec<U256>, String> = (0..count)
-                .map(|i| decode::<abi::tokenOfOwnerByIndexCall>(&a2, &Key::NftId(i)))
-                .collect();
-            uni = match ids {
-                Ok(ids) => UniStep::Ids {
+        self.remember_not_deployed(target, &aave, &uni);
+
+        // Round 2: the reserves and each wallet's health factor; each wallet's NFT ids.
+        let mut r = Round::new();
+        for (w, (a, u)) in aave.iter().zip(&uni).enumerate() {
+            let owner = owners[w];
+            if let AaveStep::Pool { pool, .. } = a {
+                r.push(Key::Reserves, *pool, abi::getReservesListCall {});
+                r.push(
+                    Key::AccountData(w),
+                    *pool,
+                    abi::getUserAccountDataCall { user: owner },
+                );
+            }
+            if let UniStep::Count { npm, count, .. } = u {
+                for i in 0..*count {
+                    let index = U256::from(i);
+                    r.push(
+                        Key::NftId(w, i),
+                        *npm,
+                        abi::tokenOfOwnerByIndexCall { owner, index },
+                    );
+                }
+            }
+        }
+        let a2 = run(&rpc, r, chunk, multicall, at).await?;
+        for w in 0..owners.len() {
+            let a = std::mem::replace(&mut aave[w], AaveStep::Off(ProtocolRead::NotConfigured));
+            aave[w] = aave_round2(&a2, w, a);
+            let u = std::mem::replace(&mut uni[w], UniStep::Off(ProtocolRead::NotConfigured));
+            uni[w] = uniswap_round2(&a2, w, u);
+        }
+
+        // Round 3: each reserve's balances (per wallet) and receipt tokens; each position.
+        let mut r = Round::new();
+        for (w, (a, u)) in aave.iter().zip(&uni).enumerate() {
+            if let AaveStep::Reserves {
+                data_provider,
+                reserves,
+                ..
+            } = a
+            {
+                for &asset in reserves {
+                    let user = owners[w];
+                    r.push(
+                        Key::ReserveData(w, asset),
+                        *data_provider,
+                        abi::getUserReserveDataCall { asset, user },
+                    );
+                    r.push(
+                        Key::ReserveTokens(asset),
+                        *data_provider,
+                        abi::getReserveTokensAddressesCall { asset },
+                    );
+                    r.push(Key::Decimals(asset), asset, abi::decimalsCall {});
+                    r.push(Key::Symbol(asset), asset, abi::symbolCall {});
+                }
+            }
+            if let UniStep::Ids { npm, ids, .. } = u {
+                for (i, id) in ids.iter().enumerate() {
+                    r.push(
+                        Key::Position(w, i),
+                        *npm,
+                        abi::positionsCall { tokenId: *id },
+                    );
+                }
+            }
+        }
+        let a3 = run(&rpc, r, chunk, multicall, at).await?;
+        for w in 0..owners.len() {
+            if let AaveStep::Reserves {
+                pool,
+                reserves,
+                account,
+                ..
+            } = &aave[w]
+            {
+                aave[w] = AaveStep::Off(aave_account(&a3, w, *pool, reserves, account));
+            }
+            let u = std::mem::replace(&mut uni[w], UniStep::Off(ProtocolRead::NotConfigured));
+            uni[w] = uniswap_round3(&a3, w, u);
+        }
+
+        // Round 4: each pool's price and fee growth; each pool token's decimals (all wallets'
+        // pools at once; skipped when no position is open).
+        let mut r = Round::new();
+        for u in &uni {
+            if let UniStep::Positions { factory, open, .. } = u {
+                pool_calls(&mut r, *factory, open);
+            }
+        }
+        let a4 = run(&rpc, r, chunk, multicall, at).await?;
+        for u in uni.iter_mut() {
+            if let UniStep::Positions {
+                npm,
+                factory,
+                open,
+                not_read,
+            } = u
+            {
+                let read: Result<Vec<LpPosition>, String> = open
+                    .iter()
+                    .map(|(id, p)| lp_position(&a4, *id, p, pool_of(*factory, p)))
+                    .collect();
+                *u = UniStep::Off(match read {
+                    Ok(positions) => ProtocolRead::Read(UniswapPositions {
+                        position_manager: lower(*npm),
+                        positions,
+                        not_read: *not_read,
+                    }),
+                    Err(e) => ProtocolRead::Failed(e),
+                });
+            }
+        }
+        let requests = rpc.requests();
+        Ok(finish_all(aave, uni, requests, Some(block)))
+    }
+
+    /// Remembers a protocol address found without code on this chain.
+    fn remember_not_deployed(&self, target: &DefiTarget, aave: &[AaveStep], uni: &[UniStep]) {
+        let parse = |a: &Option<String>| configured(a).and_then(|t| t.parse::<Address>().ok());
+        let not_deployed = |s: &AaveStep| matches!(s, AaveStep::Off(ProtocolRead::NotDeployed(_)));
+        if let (Some(p), true) = (
+            parse(&target.aave_v3_addresses_provider),
+            aave.iter().any(not_deployed),
+        ) {
+            if !self.known_absent(&target.chain, AAVE, p) {
+                self.remember_absent(&target.chain, AAVE, p);
+            }
+        }
+        let not_deployed = |s: &UniStep| matches!(s, UniStep::Off(ProtocolRead::NotDeployed(_)));
+        if let (Some(n), true) = (
+            parse(&target.uniswap_v3_position_manager),
+            uni.iter().any(not_deployed),
+        ) {
+            if !self.known_absent(&target.chain, UNISWAP, n) {
+                self.remember_absent(&target.chain, UNISWAP, n);
+            }
+        }
+    }
+}
+
+fn aave_absent(provider: Address) -> String {
+    format!(
+        "no Aave v3 PoolAddressesProvider at {} on this chain",
+        lower(provider)
+    )
+}
+
+fn uniswap_absent(npm: Address) -> String {
+    format!(
+        "no Uniswap v3 position manager at {} on this chain",
+        lower(npm)
+    )
+}
+
+fn aave_round1(a1: &HashMap<Key, Option<Bytes>>, step: AaveStep) -> AaveStep {
+    let AaveStep::Provider(p) = step else {
+        return step;
+    };
+    match (
+        answer(a1, &Key::AavePool),
+        decode::<abi::getPoolDataProviderCall>(a1, &Key::AaveDataProvider),
+    ) {
+        (Err(None), _) => AaveStep::Off(ProtocolRead::NotDeployed(aave_absent(p))),
+        (_, Err(e)) => AaveStep::Off(ProtocolRead::Failed(e)),
+        (Err(Some(e)), _) => AaveStep::Off(ProtocolRead::Failed(e)),
+        (Ok(_), Ok(data_provider)) => match decode::<abi::getPoolCall>(a1, &Key::AavePool) {
+            Ok(pool) => AaveStep::Pool {
+                pool,
+                data_provider,
+            },
+            Err(e) => AaveStep::Off(ProtocolRead::Failed(e)),
+        },
+    }
+}
+
+fn uniswap_round1(a1: &HashMap<Key, Option<Bytes>>, w: usize, step: UniStep) -> UniStep {
+    let UniStep::Manager { npm, factory } = step else {
+        return step;
+    };
+    match answer(a1, &Key::NftCount(w)) {
+        Err(None) => UniStep::Off(ProtocolRead::NotDeployed(uniswap_absent(npm))),
+        Err(Some(e)) => UniStep::Off(ProtocolRead::Failed(e)),
+        Ok(_) => match decode::<abi::balanceOfCall>(a1, &Key::NftCount(w)) {
+            Ok(n) => {
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                UniStep::Count {
                     npm,
                     factory,
-                    ids,
-                    not_read,
-                },
-                Err(e) => UniStep::Off(ProtocolRead::Failed(e)),
-            };
-        }
+                    count: n.min(MAX_POSITIONS),
+                    not_read: n.saturating_sub(MAX_POSITIONS),
+                }
+            }
+            Err(e) => UniStep::Off(ProtocolRead::Failed(e)),
+        },
+    }
+}
 
-        // Round 3: each reserve's balances and receipt tokens; each position.
-        let mut r = Round::new();
-        if let AaveStep::Reserves {
+fn aave_round2(a2: &HashMap<Key, Option<Bytes>>, w: usize, step: AaveStep) -> AaveStep {
+    let AaveStep::Pool {
+        pool,
+        data_provider,
+    } = step
+    else {
+        return step;
+    };
+    match (
+        decode::<abi::getReservesListCall>(a2, &Key::Reserves),
+        decode::<abi::getUserAccountDataCall>(a2, &Key::AccountData(w)),
+    ) {
+        (Ok(reserves), Ok(account)) => AaveStep::Reserves {
+            pool,
             data_provider,
             reserves,
-            ..
-        } = &aave
-        {
-            for &asset in reserves {
-                r.push(
-                    Key::ReserveData(asset),
-                    *data_provider,
-                    abi::getUserReserveDataCall { asset, user: owner },
-                );
-                r.push(
-                    Key::ReserveTokens(asset),
-                    *data_provider,
-                    abi::getReserveTokensAddressesCall { asset },
-                );
-                r.push(Key::Decimals(asset), asset, abi::decimalsCall {});
-                r.push(Key::Symbol(asset), asset, abi::symbolCall {});
-            }
-        }
-        if let UniStep::Ids { npm, ids, .. } = &uni {
-            for (i, id) in ids.iter().enumerate() {
-                r.push(Key::Position(i), *npm, abi::positionsCall { tokenId: *id });
-            }
-        }
-        let a3 = run(&rpc, r, multicall, at).await?;
-        if let AaveStep::Reserves {
-            pool,
-            reserves,
             account,
-            ..
-        } = aave
-        {
-            aave = AaveStep::Off(aave_account(&a3, pool, &reserves, &account));
-        }
-        if let UniStep::Ids {
+        },
+        (Err(e), _) | (_, Err(e)) => AaveStep::Off(ProtocolRead::Failed(e)),
+    }
+}
+
+fn uniswap_round2(a2: &HashMap<Key, Option<Bytes>>, w: usize, step: UniStep) -> UniStep {
+    let UniStep::Count {
+        npm,
+        factory,
+        count,
+        not_read,
+    } = step
+    else {
+        return step;
+    };
+    let ids: Result<Vec<U256>, String> = (0..count)
+        .map(|i| decode::<abi::tokenOfOwnerByIndexCall>(a2, &Key::NftId(w, i)))
+        .collect();
+    match ids {
+        Ok(ids) => UniStep::Ids {
             npm,
             factory,
             ids,
             not_read,
-        } = uni
-        {
-            let positions: Result<Vec<(U256, abi::positionsReturn)>, String> = ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| {
-                    decode::<abi::positionsCall>(&a3, &Key::Position(i)).map(|p| (*id, p))
-                })
-                .collect();
-            uni = match positions {
-                Ok(all) => UniStep::Positions {
-                    npm,
-                    factory,
-                    // A closed position (no liquidity, nothing owed) holds nothing.
-                    open: all
-                        .into_iter()
-                        .filter(|(_, p)| {
-                            p.liquidity != 0 || p.tokensOwed0 != 0 || p.tokensOwed1 != 0
-                        })
-                        .collect(),
-                    not_read,
-                },
-                Err(e) => UniStep::Off(ProtocolRead::Failed(e)),
-            };
-        }
+        },
+        Err(e) => UniStep::Off(ProtocolRead::Failed(e)),
+    }
+}
 
-        // Round 4: each pool's price and fee growth; each pool token's decimals.
-        if let UniStep::Positions {
+fn uniswap_round3(a3: &HashMap<Key, Option<Bytes>>, w: usize, step: UniStep) -> UniStep {
+    let UniStep::Ids {
+        npm,
+        factory,
+        ids,
+        not_read,
+    } = step
+    else {
+        return step;
+    };
+    let positions: Result<Vec<(U256, abi::positionsReturn)>, String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| decode::<abi::positionsCall>(a3, &Key::Position(w, i)).map(|p| (*id, p)))
+        .collect();
+    match positions {
+        Ok(all) => UniStep::Positions {
             npm,
             factory,
-            open,
+            // A closed position (no liquidity, nothing owed) holds nothing.
+            open: all
+                .into_iter()
+                .filter(|(_, p)| p.liquidity != 0 || p.tokensOwed0 != 0 || p.tokensOwed1 != 0)
+                .collect(),
             not_read,
-        } = uni
-        {
-            let mut r = Round::new();
-            let mut pools: BTreeSet<Address> = BTreeSet::new();
-            let mut tokens: BTreeSet<Address> = BTreeSet::new();
-            let mut ticks: BTreeSet<(Address, i32)> = BTreeSet::new();
-            let pool_of = |p: &abi::positionsReturn| {
-                uniswap_v3::pool_address(
-                    factory,
-                    p.token0,
-                    p.token1,
-                    p.fee.to::<u32>(),
-                    POOL_INIT_CODE_HASH,
-                )
-            };
-            for (_, p) in &open {
-                let pool = pool_of(p);
-                pools.insert(pool);
-                tokens.insert(p.token0);
-                tokens.insert(p.token1);
-                ticks.insert((pool, p.tickLower.as_i32()));
-                ticks.insert((pool, p.tickUpper.as_i32()));
-            }
-            for &pool in &pools {
-                r.push(Key::Slot0(pool), pool, abi::slot0Call {});
-                r.push(Key::Global0(pool), pool, abi::feeGrowthGlobal0X128Call {});
-                r.push(Key::Global1(pool), pool, abi::feeGrowthGlobal1X128Call {});
-            }
-            for &(pool, tick) in &ticks {
-                r.push(
-                    Key::Tick(pool, tick),
-                    pool,
-                    abi::ticksCall {
-                        tick: alloy::primitives::aliases::I24::try_from(tick).unwrap_or_default(),
-                    },
-                );
-            }
-            for &t in &tokens {
-                r.push(Key::Decimals(t), t, abi::decimalsCall {});
-                r.push(Key::Symbol(t), t, abi::symbolCall {});
-            }
-            let a4 = run(&rpc, r, multicall, at).await?;
-            let read: Result<Vec<LpPosition>, String> = open
-                .iter()
-                .map(|(id, p)| lp_position(&a4, *id, p, pool_of(p)))
-                .collect();
-            uni = UniStep::Off(match read {
-                Ok(positions) => ProtocolRead::Read(UniswapPositions {
-                    position_manager: lower(npm),
-                    positions,
-                    not_read,
-                }),
-                Err(e) => ProtocolRead::Failed(e),
-            });
-        }
-        let requests = rpc.requests();
-        Ok(finish(aave, uni, requests, Some(block)))
+        },
+        Err(e) => UniStep::Off(ProtocolRead::Failed(e)),
     }
+}
+
+fn pool_of(factory: Address, p: &abi::positionsReturn) -> Address {
+    uniswap_v3::pool_address(
+        factory,
+        p.token0,
+        p.token1,
+        p.fee.to::<u32>(),
+        POOL_INIT_CODE_HASH,
+    )
+}
+
+/// Round 4's calls for one wallet's open positions (shared pools and tokens are sent once).
+fn pool_calls(r: &mut Round<Key>, factory: Address, open: &[(U256, abi::positionsReturn)]) {
+    let mut pools: BTreeSet<Address> = BTreeSet::new();
+    let mut tokens: BTreeSet<Address> = BTreeSet::new();
+    let mut ticks: BTreeSet<(Address, i32)> = BTreeSet::new();
+    for (_, p) in open {
+        let pool = pool_of(factory, p);
+        pools.insert(pool);
+        tokens.insert(p.token0);
+        tokens.insert(p.token1);
+        ticks.insert((pool, p.tickLower.as_i32()));
+        ticks.insert((pool, p.tickUpper.as_i32()));
+    }
+    for &pool in &pools {
+        r.push(Key::Slot0(pool), pool, abi::slot0Call {});
+        r.push(Key::Global0(pool), pool, abi::feeGrowthGlobal0X128Call {});
+        r.push(Key::Global1(pool), pool, abi::feeGrowthGlobal1X128Call {});
+    }
+    for &(pool, tick) in &ticks {
+        r.push(
+            Key::Tick(pool, tick),
+            pool,
+            abi::ticksCall {
+                tick: alloy::primitives::aliases::I24::try_from(tick).unwrap_or_default(),
+            },
+        );
+    }
+    for &t in &tokens {
+        r.push(Key::Decimals(t), t, abi::decimalsCall {});
+        r.push(Key::Symbol(t), t, abi::symbolCall {});
+    }
+}
+
+fn finish_all(
+    aave: Vec<AaveStep>,
+    uni: Vec<UniStep>,
+    requests: usize,
+    block: Option<u64>,
+) -> Vec<DefiReading> {
+    aave.into_iter()
+        .zip(uni)
+        .map(|(a, u)| finish(a, u, requests, block))
+        .collect()
 }
 
 fn finish(aave: AaveStep, uni: UniStep, requests: usize, block: Option<u64>) -> DefiReading {
@@ -671,6 +872,7 @@ fn finish(aave: AaveStep, uni: UniStep, requests: usize, block: Option<u64>) -> 
 
 fn aave_account(
     a3: &HashMap<Key, Option<Bytes>>,
+    w: usize,
     pool: Address,
     reserves: &[Address],
     account: &abi::getUserAccountDataReturn,
@@ -678,7 +880,7 @@ fn aave_account(
     let mut out = Vec::new();
     let mut receipts = Vec::new();
     for &asset in reserves {
-        let data = match decode::<abi::getUserReserveDataCall>(a3, &Key::ReserveData(asset)) {
+        let data = match decode::<abi::getUserReserveDataCall>(a3, &Key::ReserveData(w, asset)) {
             Ok(d) => d,
             Err(e) => return ProtocolRead::Failed(e),
         };

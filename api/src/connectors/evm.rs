@@ -83,7 +83,7 @@ const CHAIN_ID_DEADLINE: Duration = Duration::from_secs(10);
 /// Reads wallets on EVM chains. One client serves every chain; share it as `Arc<EvmClient>`.
 pub struct EvmClient {
     http: reqwest::Client,
-    chunk_size: usize,
+    pub(super) chunk_size: usize,
     timeout: Duration,
     retries: u32,
     backoff_base: Duration,
@@ -92,6 +92,8 @@ pub struct EvmClient {
     multicall_recheck: Duration,
     /// Whether a chain has Multicall3, and when that was found.
     has_multicall: Mutex<HashMap<MulticallKey, (bool, Instant)>>,
+    /// DeFi protocol addresses found without code (see `defi::AbsentProtocols`).
+    pub(super) absent_protocols: Mutex<super::defi::AbsentProtocols>,
     max_response_bytes: usize,
 }
 
@@ -124,6 +126,7 @@ impl EvmClient {
             metrics,
             multicall_recheck: MULTICALL_RECHECK,
             has_multicall: Mutex::default(),
+            absent_protocols: Mutex::default(),
             max_response_bytes: safety.max_response_bytes,
         }
     }
@@ -413,6 +416,14 @@ impl ChainBalances for EvmClient {
         wallet: &str,
     ) -> Result<super::defi::DefiReading, ConnectorError> {
         self.read_defi(target, wallet).await
+    }
+
+    async fn defi_positions_wallets(
+        &self,
+        target: &super::defi::DefiTarget,
+        wallets: &[String],
+    ) -> Result<Vec<super::defi::DefiReading>, ConnectorError> {
+        self.read_defi_wallets(target, wallets).await
     }
 }
 

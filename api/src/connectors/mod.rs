@@ -436,4 +436,17 @@ pub trait ChainBalances: Send + Sync {
     ) -> Result<defi::DefiReading, ConnectorError> {
         Ok(defi::DefiReading::none())
     }
+    /// The DeFi positions of several wallets on one chain, one reading per wallet in order;
+    /// a reader that can shares its requests between them.
+    async fn defi_positions_wallets(
+        &self,
+        target: &defi::DefiTarget,
+        wallets: &[String],
+    ) -> Result<Vec<defi::DefiReading>, ConnectorError> {
+        let mut out = Vec::with_capacity(wallets.len());
+        for w in wallets {
+            out.push(self.defi_positions(target, w).await?);
+        }
+        Ok(out)
+    }
 }

@@ -286,6 +286,18 @@ impl ChainBalances for GuardedChains {
             .await
             .map_err(sanitize)
     }
+
+    async fn defi_positions_wallets(
+        &self,
+        target: &super::defi::DefiTarget,
+        wallets: &[String],
+    ) -> Result<Vec<super::defi::DefiReading>, ConnectorError> {
+        self.refuse_literal(&target.chain.chain_name, &target.chain.rpc_url)?;
+        self.inner
+            .defi_positions_wallets(target, wallets)
+            .await
+            .map_err(sanitize)
+    }
 }
 
 impl GuardedChains {

@@ -3,8 +3,11 @@
 //!
 //! Each protocol is its own location (`<chain>:aave-v3`, `<chain>:uniswap-v3`): a protocol
 //! whose read fails keeps its previous positions (`not_refreshed`) while the chain's balances
-//! and the other protocol refresh. An underlying token the Butler cannot tie to a known asset
-//! (registry link or catalog contract) is `unverified`: shown, never valued.
+//! and the other protocol refresh. So does one whose registry address has no code where the
+//! wallet had positions (a typo, a moved provider): its positions, and with them the receipt
+//! tokens they name, stay until it can be read again; for a wallet without positions there it
+//! is only a note. An underlying token the Butler cannot tie to a known asset (registry link or
+//! catalog contract) is `unverified`: shown, never valued.
 
 use std::collections::HashMap;
 
@@ -63,10 +66,13 @@ pub(crate) enum Known {
 pub(crate) type KnownAssets = HashMap<String, Known>;
 
 /// Turns a read (or its failure) into holdings and outcomes; failed protocols are kept.
+/// `had_positions` tells whether the wallet holds positions at a protocol location from an
+/// earlier read.
 pub(crate) fn apply(
     chain: &str,
     read: Result<DefiReading, String>,
     known: &KnownAssets,
+    had_positions: &dyn Fn(&str) -> bool,
     kept: &mut Kept,
 ) -> Added {
     let mut out = Added::default();
@@ -89,6 +95,7 @@ pub(crate) fn apply(
         aave_at,
         "Aave v3",
         |at, account, raw| aave_holdings(chain, at, account, known, raw),
+        had_positions,
         kept,
         &mut out,
     );
@@ -97,6 +104,7 @@ pub(crate) fn apply(
         uni_at,
         "Uniswap v3",
         |at, positions, raw| uniswap_holdings(chain, at, positions, known, raw),
+        had_positions,
         kept,
         &mut out,
     );
@@ -104,15 +112,23 @@ pub(crate) fn apply(
 }
 
 /// One protocol's read at its location: holdings and an outcome, a failure kept (its previous
-/// positions stay), a protocol not deployed at the registry's address a note on the chain.
+/// positions stay), a protocol not deployed at the registry's address a note on the chain, or
+/// a failure where the wallet had positions (they cannot have vanished with the code).
 fn protocol<T>(
     read: ProtocolRead<T>,
     location: String,
     name: &str,
     holdings: impl FnOnce(&str, &T, &mut Vec<RawHolding>) -> Vec<String>,
+    had_positions: &dyn Fn(&str) -> bool,
     kept: &mut Kept,
     out: &mut Added,
 ) {
+    let read = match read {
+        ProtocolRead::NotDeployed(note) if had_positions(&location) => ProtocolRead::Failed(
+            format!("{note}; the positions of the last good read are kept until it can be read"),
+        ),
+        other => other,
+    };
     match read {
         ProtocolRead::NotConfigured => {}
         ProtocolRead::NotDeployed(note) => out.chain_notes.push(note),

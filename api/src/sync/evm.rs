@@ -32,7 +32,7 @@ use crate::state::AppState;
 use crate::store::{assets, evm_chains as chain_store, evm_tokens, token_marks, user_tokens};
 
 use super::{defi, Reading};
-use crate::connectors::defi::{DefiReading, DefiTarget};
+use crate::connectors::defi::{DefiReading, DefiTarget, ProtocolRead};
 
 /// Enabled chains of a wallet account, as stored (`["ethereum", "base"]`).
 pub fn enabled_chains(account: &accounts::Model) -> Vec<String> {
@@ -251,6 +251,9 @@ fn target_of<'a>(
 pub struct Prefetched {
     pub(crate) readings: HashMap<(Uuid, String), Result<ChainReading, ConnectorError>>,
     pub(crate) plans: HashMap<String, std::sync::Arc<ChainPlan>>,
+    /// DeFi positions read with the same wallets at the same block, by account and chain name
+    /// (a failed shared read leaves its wallets out: each is then read on its own).
+    pub(crate) defi: HashMap<(Uuid, String), DefiReading>,
     /// Requests of each shared read.
     batches: Vec<usize>,
 }
@@ -298,7 +301,11 @@ pub async fn prefetch(
             reads.push(async move {
                 let addresses: Vec<String> = part.iter().map(|w| w.1.clone()).collect();
                 let result = state.chains.read_wallets(&plan.target(), &addresses).await;
-                (name, part, result)
+                let positions = match &result {
+                    Ok(readings) => defi_of(state, &plan.chain, readings, &addresses).await,
+                    Err(_) => None,
+                };
+                (name, part, result, positions)
             });
         }
     }
@@ -307,7 +314,19 @@ pub async fn prefetch(
         .buffer_unordered(limit)
         .collect()
         .await;
-    for (name, part, result) in results {
+    for (name, part, result, positions) in results {
+        match positions {
+            Some(Ok(readings)) => {
+                out.batches.push(readings.first().map_or(0, |r| r.requests));
+                for ((id, _), r) in part.iter().zip(readings) {
+                    out.defi.insert((*id, name.clone()), r);
+                }
+            }
+            Some(Err(e)) => {
+                tracing::warn!(chain = %name, error = %e, "a shared DeFi read failed; its wallets are read one by one")
+            }
+            None => {}
+        }
         match result {
             Ok(readings) => {
                 out.batches.push(readings.first().map_or(0, |r| r.requests));
@@ -355,6 +374,25 @@ pub async fn prefetch(
         }
     }
     Ok(out)
+}
+
+/// The DeFi positions of a group of wallets at their balance read's block, in one shared read
+/// (`None` when no protocol is configured on the chain).
+async fn defi_of(
+    state: &AppState,
+    chain: &evm_chains::Model,
+    readings: &[ChainReading],
+    wallets: &[String],
+) -> Option<Result<Vec<DefiReading>, ConnectorError>> {
+    let target = defi::target(chain, target_of(chain, []), None);
+    if !target.any() || wallets.is_empty() {
+        return None;
+    }
+    let target = DefiTarget {
+        block: readings.first().and_then(|r| r.block),
+        ..target
+    };
+    Some(state.chains.defi_positions_wallets(&target, wallets).await)
 }
 
 pub(super) async fn read(
@@ -409,6 +447,9 @@ pub(super) async fn read(
             let target = defi::target(&plan.chain, target_of(&plan.chain, []), None);
             let positions = match &read {
                 _ if !target.any() => None,
+                Ok(_) if was_prefetched && prefetched.defi.contains_key(&key) => {
+                    prefetched.defi.get(&key).cloned().map(Ok)
+                }
                 Ok(r) => {
                     let target = DefiTarget {
                         block: r.block,
@@ -428,6 +469,8 @@ pub(super) async fn read(
         }
     });
     let results = futures_util::future::join_all(reads).await;
+    let with_positions = locations_with_positions(state, account, &results).await?;
+    let had_positions = |location: &str| with_positions.contains(location);
     let index = state.asset_index.get(&state.db).await?;
     let mut raw = Vec::new();
     let marks = marks_of(state, account.user_id).await?;
@@ -437,7 +480,7 @@ pub(super) async fn read(
         let mut chain_notes = Vec::new();
         if let Some(read) = positions {
             let known = known_assets(plan, account.id, &index, &read);
-            let added = defi::apply(name, read, &known, &mut kept);
+            let added = defi::apply(name, read, &known, &had_positions, &mut kept);
             raw.extend(added.raw);
             outcomes.extend(added.outcomes);
             chain_notes = added.chain_notes;
@@ -565,6 +608,30 @@ pub(super) async fn read(
         kept,
         permission_warning: None,
     })
+}
+
+/// The locations where the account holds positions from an earlier read, asked of the store
+/// only when a protocol answered "not deployed" (otherwise nothing depends on it).
+async fn locations_with_positions<T>(
+    state: &AppState,
+    account: &accounts::Model,
+    results: &[(T, Option<Result<DefiReading, String>>)],
+) -> anyhow::Result<HashSet<String>> {
+    let not_deployed = results.iter().any(|(_, positions)| {
+        matches!(positions, Some(Ok(r)) if matches!(r.aave, ProtocolRead::NotDeployed(_))
+            || matches!(r.uniswap, ProtocolRead::NotDeployed(_)))
+    });
+    if !not_deployed {
+        return Ok(HashSet::new());
+    }
+    let previous = crate::store::holdings::of_account(&state.db, account)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(previous
+        .into_iter()
+        .filter(|h| crate::domain::defi::protocol_of(h).is_some())
+        .map(|h| h.location)
+        .collect())
 }
 
 /// The assets the underlying tokens of `read`'s positions are known as: the chain plan's

@@ -19,12 +19,12 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use api::config::EvmConfig;
-use api::connectors::defi::DefiTarget;
+use api::connectors::defi::{DefiTarget, ProtocolRead};
 use api::connectors::evm::EvmClient;
 use api::connectors::ChainTarget;
 
 use crate::anvil::Anvil;
-use crate::discovery::{app_on, catalog_asset, sync, wallet};
+use crate::discovery::{app_and_metrics, app_on, catalog_asset, sync, wallet};
 use crate::faults::location;
 use crate::helpers::TestApp;
 
@@ -420,24 +420,108 @@ async fn aave_and_uniswap_positions_equal_the_chains_oracles_to_the_last_unit() 
     assert_eq!(uni_loc["status"], "ok", "{uni_loc}");
 }
 
+/// An address the fixture deploys nothing at.
+const NO_CODE: &str = "0x00000000000000000000000000000000000a0a0a";
+
 #[tokio::test]
-async fn both_protocols_take_four_requests_per_chain() {
+async fn an_aave_address_without_code_keeps_the_positions_and_their_receipts_out() {
     if !fixture_ready() {
         return;
     }
     let (anvil, scenario) = scenario().await;
     let deploy = &scenario["deploy"];
-    let client = EvmClient::new(
+    let reserve = |sym: &str| {
+        deploy["aave"]["reserves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["symbol"] == sym)
+            .unwrap()
+            .clone()
+    };
+    let (weth, usdc) = (reserve("WETH"), reserve("USDC"));
+    let app = app_on(&anvil, &[]).await;
+    catalog_asset(&app, "WETH", "Wrapped Ether", 2, &s(&weth["asset"]), "2000").await;
+    catalog_asset(&app, "USDC", "USD Coin", 3, &s(&usdc["asset"]), "1").await;
+    // aTokens and debt tokens are catalog coins too: they must stay out while kept.
+    catalog_asset(&app, "AUSDC", "Aave USDC", 90, &s(&usdc["a_token"]), "1").await;
+    catalog_asset(&app, "AWETH", "Aave WETH", 91, &s(&weth["a_token"]), "2000").await;
+    catalog_asset(
+        &app,
+        "VDUSDC",
+        "Aave variable debt USDC",
+        92,
+        &s(&usdc["variable_debt_token"]),
+        "1",
+    )
+    .await;
+    configure(&app, deploy, None).await;
+    let id = wallet(&app, USER, None).await;
+    let empty = wallet(&app, "0x00000000000000000000000000000000000e0e0e", None).await;
+    let before = sync(&app, &id).await;
+    assert_eq!(before["last_sync_status"], "ok", "{before:#}");
+    assert_eq!(sync(&app, &empty).await["last_sync_status"], "ok");
+    let aave_before = holdings_where(&before, |h| h["location"] == "ethereum:aave-v3").len();
+    assert_eq!(aave_before, 3, "two supplies and one debt");
+
+    // The admin mistypes the provider: an address with no contract.
+    configure(&app, deploy, Some(NO_CODE)).await;
+    let account = sync(&app, &id).await;
+    assert_eq!(account["last_sync_status"], "partial", "{account:#}");
+    let loc = location(&account, "ethereum:aave-v3");
+    assert_eq!(loc["status"], "failed", "{loc}");
+    assert!(
+        s(&loc["error"]).contains(NO_CODE),
+        "the failure names the address: {loc}"
+    );
+    let kept = holdings_where(&account, |h| h["location"] == "ethereum:aave-v3");
+    assert_eq!(kept.len(), aave_before, "{kept:?}");
+    assert!(kept.iter().all(|h| h["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "not_refreshed")));
+    for receipt in [
+        &usdc["a_token"],
+        &weth["a_token"],
+        &usdc["variable_debt_token"],
+    ] {
+        assert!(
+            holdings_where(&account, |h| h["contract_address"] == *receipt).is_empty(),
+            "receipt {receipt} counted as a plain balance: {account:#}"
+        );
+    }
+    let debt = holdings_where(&account, |h| h["kind"] == "borrowed");
+    assert_eq!(
+        s(&debt[0]["value_usd"]),
+        "-5000",
+        "the debt stays a liability"
+    );
+    assert_eq!(total_of(&account), total_of(&before), "net worth unchanged");
+    assert_eq!(location(&account, "ethereum")["status"], "ok");
+    assert_eq!(location(&account, "ethereum:uniswap-v3")["status"], "ok");
+
+    // A wallet that never had Aave positions is not failed by the same address: a note.
+    let other = sync(&app, &empty).await;
+    assert_eq!(other["last_sync_status"], "ok", "{other:#}");
+}
+
+fn evm_client(chunk: usize) -> EvmClient {
+    EvmClient::new(
         &EvmConfig {
             rpc_timeout: Duration::from_secs(5),
             rpc_retries: 0,
-            ..EvmConfig::default()
+            multicall_chunk_size: chunk,
         },
         Arc::new(api::metrics::Metrics::new()),
-    );
+    )
+}
+
+/// The scenario's protocols on `ethereum` at the current block.
+async fn defi_target(anvil: &Anvil, deploy: &Value) -> DefiTarget {
     let block = anvil.rpc("eth_blockNumber", json!([])).await;
     let block = u64::from_str_radix(block.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
-    let target = DefiTarget {
+    DefiTarget {
         chain: ChainTarget {
             chain_name: "ethereum".into(),
             chain_id: anvil.chain_id as i64,
@@ -451,7 +535,18 @@ async fn both_protocols_take_four_requests_per_chain() {
         uniswap_v3_position_manager: Some(s(&deploy["uniswap"]["position_manager"])),
         uniswap_v3_factory: Some(s(&deploy["uniswap"]["factory"])),
         block: Some(block),
-    };
+    }
+}
+
+#[tokio::test]
+async fn both_protocols_take_four_requests_per_chain() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let client = evm_client(EvmConfig::default().multicall_chunk_size);
+    let target = defi_target(&anvil, deploy).await;
     // The first read also asks whether the chain has Multicall3 (remembered after).
     let first = client.read_defi(&target, USER).await.unwrap();
     assert_eq!(first.requests, 5);
@@ -469,14 +564,140 @@ async fn both_protocols_take_four_requests_per_chain() {
     assert_eq!(empty.requests, 3);
     // A protocol address without code is "not deployed", not a failure.
     let nowhere = DefiTarget {
-        aave_v3_addresses_provider: Some("0x00000000000000000000000000000000000a0a0a".into()),
+        aave_v3_addresses_provider: Some(NO_CODE.into()),
         ..target
     };
     let r = client.read_defi(&nowhere, USER).await.unwrap();
     assert!(
-        matches!(r.aave, api::connectors::defi::ProtocolRead::NotDeployed(_)),
+        matches!(r.aave, ProtocolRead::NotDeployed(_)),
         "{:?}",
         r.aave
     );
     assert_eq!(r.uniswap.read().unwrap().positions.len(), 3);
+}
+
+/// `n` wallets: [`USER`] first, then wallets with nothing in either protocol.
+fn wallets(n: usize) -> Vec<String> {
+    std::iter::once(USER.to_string())
+        .chain((1..n).map(|i| format!("0x{:040x}", 0xe0000 + i)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_hundred_wallets_share_the_four_defi_rounds_within_the_chunk_size() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let target = defi_target(&anvil, deploy).await;
+    let client = evm_client(EvmConfig::default().multicall_chunk_size);
+    let alone = client.read_defi(&target, USER).await.unwrap();
+    let all = wallets(100);
+    let together = client.read_defi_wallets(&target, &all).await.unwrap();
+    assert_eq!(together.len(), 100);
+    assert!(
+        together.iter().all(|r| r.requests == 4),
+        "{:?}",
+        together[0].requests
+    );
+    assert_eq!(together[0].aave, alone.aave, "the same reading as alone");
+    assert_eq!(together[0].uniswap, alone.uniswap);
+    for r in &together[1..] {
+        assert!(r.aave.read().unwrap().reserves.is_empty(), "{r:?}");
+        assert!(r.uniswap.read().unwrap().positions.is_empty(), "{r:?}");
+    }
+
+    // Chunks of 50 calls: more requests, the same readings. Round 1 holds the pool's two
+    // calls and 100 NFT counts; round 2 the reserve list, 100 health factors and the three
+    // NFT ids; round 3 per reserve 100 balances and its tokens, decimals and symbol, and the
+    // three positions; round 4 one pool's calls. A new client also asks for Multicall3.
+    let small = evm_client(50);
+    let chunked = small.read_defi_wallets(&target, &all).await.unwrap();
+    for (a, b) in chunked.iter().zip(&together) {
+        assert_eq!((&a.aave, &a.uniswap), (&b.aave, &b.uniswap));
+    }
+    let reserves = deploy["aave"]["reserves"].as_array().unwrap().len();
+    let expected = 1
+        + 102usize.div_ceil(50)
+        + 104usize.div_ceil(50)
+        + (100 * reserves + 3 * reserves + 3).div_ceil(50)
+        + 1;
+    assert_eq!(chunked[0].requests, expected, "{reserves} reserves");
+}
+
+#[tokio::test]
+async fn a_protocol_address_without_code_is_asked_once_until_the_address_changes() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let real = defi_target(&anvil, deploy).await;
+    let client = evm_client(EvmConfig::default().multicall_chunk_size);
+    client.read_defi(&real, USER).await.unwrap();
+    let aave_at = |provider: &str| DefiTarget {
+        aave_v3_addresses_provider: Some(provider.to_string()),
+        uniswap_v3_position_manager: None,
+        uniswap_v3_factory: None,
+        ..real.clone()
+    };
+    let first = client.read_defi(&aave_at(NO_CODE), USER).await.unwrap();
+    assert!(
+        matches!(first.aave, ProtocolRead::NotDeployed(_)),
+        "{first:?}"
+    );
+    assert_eq!(first.requests, 1);
+    let again = client.read_defi(&aave_at(NO_CODE), USER).await.unwrap();
+    assert_eq!(again.aave, first.aave, "still not deployed");
+    assert_eq!(again.requests, 0, "remembered: not asked again");
+    // The admin corrects the address: read again, and a new typo is asked once more.
+    let provider = s(&deploy["aave"]["addresses_provider"]);
+    let fixed = client.read_defi(&aave_at(&provider), USER).await.unwrap();
+    assert_eq!(fixed.aave.read().unwrap().reserves.len(), 2);
+    let typo = client.read_defi(&aave_at(NO_CODE), USER).await.unwrap();
+    assert_eq!(
+        typo.requests, 1,
+        "a changed address clears what was remembered"
+    );
+}
+
+#[tokio::test]
+async fn the_account_sync_job_reads_the_defi_of_a_chains_wallets_together() {
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let positions: Vec<Value> = scenario["positions"].as_array().unwrap().clone();
+    let (app, metrics) = app_and_metrics(&anvil, &[]).await;
+    configure(&app, deploy, None).await;
+    let mut ids = Vec::new();
+    for w in wallets(5) {
+        ids.push(wallet(&app, &w, None).await);
+    }
+    let run = api::jobs::run_to_end(&app.state, "account-sync", api::jobs::Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(run.status, "succeeded", "{:?}", run.error);
+    let ok = metrics
+        .upstream_requests
+        .with_label_values(&["evm:ethereum", "ok"])
+        .get();
+    assert_eq!(
+        ok,
+        3 + 4,
+        "eth_blockNumber, eth_getCode, one balance batch; four DeFi rounds for all five wallets"
+    );
+    let account = app
+        .get(&format!("/api/accounts/{}", ids[0]), None)
+        .await
+        .json();
+    assert_eq!(account["last_sync_status"], "ok", "{account:#}");
+    check_against_chain(&anvil, &account, &positions);
+    for id in &ids[1..] {
+        let other = app.get(&format!("/api/accounts/{id}"), None).await.json();
+        assert_eq!(other["last_sync_status"], "ok", "{other:#}");
+        assert!(other["defi"].as_array().unwrap().is_empty(), "{other:#}");
+    }
 }
