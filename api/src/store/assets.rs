@@ -161,6 +161,25 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     assets::Entity::find().count(db).await
 }
 
+/// Whether the catalog holds any provider coin beyond the seeded core (see
+/// `migration::CORE_ASSETS`); users' custom assets have no provider id and do not count.
+pub async fn has_catalog_beyond_core(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    let core = migration::CORE_ASSETS.iter().map(|a| a.coingecko_id);
+    Ok(assets::Entity::find()
+        .filter(
+            Condition::any()
+                .add(assets::Column::CoinpaprikaId.is_not_null())
+                .add(
+                    Condition::all()
+                        .add(assets::Column::CoingeckoId.is_not_null())
+                        .add(assets::Column::CoingeckoId.is_not_in(core)),
+                ),
+        )
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// The assets with these ids (in batches, for long lists).
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<assets::Model>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());

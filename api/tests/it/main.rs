@@ -13,6 +13,7 @@ mod binance_ccxt;
 mod binance_connector;
 mod caps;
 mod chains;
+mod core_assets;
 mod crypto;
 mod defi;
 mod discovery;
