@@ -112,6 +112,8 @@ pub const STABLECOINS_COINPAPRIKA: [&str; 12] = [
 pub const ASSET_TYPE_CRYPTOCURRENCY: &str = "cryptocurrency";
 pub const ASSET_TYPE_TOKEN: &str = "token";
 pub const ASSET_TYPE_STABLECOIN: &str = "stablecoin";
+/// A user's own asset with a price they enter (no provider id; only its owner sees it).
+pub const ASSET_TYPE_CUSTOM: &str = "custom";
 
 /// Whether a provider id is a curated stablecoin.
 pub fn is_stablecoin(provider: Provider, provider_id: &str) -> bool {

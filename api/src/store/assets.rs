@@ -161,6 +161,13 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     assets::Entity::find().count(db).await
 }
 
+/// Whether `id` is an asset of the shared catalog (not a user's custom asset).
+pub async fn is_catalog_asset(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    Ok(get(db, id)
+        .await?
+        .is_some_and(|a| a.asset_type != crate::domain::catalog::ASSET_TYPE_CUSTOM))
+}
+
 /// Whether the catalog holds any provider coin beyond the seeded core (see
 /// `migration::CORE_ASSETS`); users' custom assets have no provider id and do not count.
 pub async fn has_catalog_beyond_core(db: &impl ConnectionTrait) -> Result<bool, DbErr> {

@@ -18,6 +18,7 @@ pub struct Changes {
     pub requests_per_second: Option<i32>,
     pub timeout_ms: Option<i32>,
     pub is_active: Option<bool>,
+    pub native_asset_id: Option<uuid::Uuid>,
 }
 
 pub async fn get(
@@ -47,6 +48,9 @@ pub async fn update(
     }
     if let Some(v) = changes.timeout_ms {
         am.timeout_ms = Set(v);
+    }
+    if let Some(v) = changes.native_asset_id {
+        am.native_asset_id = Set(Some(v));
     }
     if let Some(v) = changes.is_active {
         am.is_active = Set(v);

@@ -29,6 +29,7 @@ mod limits;
 mod local_guard;
 mod market_connectors;
 mod market_jobs;
+mod native_coins;
 mod okx_connector;
 mod okx_isolation;
 mod openapi;

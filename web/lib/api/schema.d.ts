@@ -806,6 +806,12 @@ export interface components {
             id: string;
             is_active: boolean;
             multicall3_address?: string | null;
+            /**
+             * Format: uuid
+             * @description The catalog asset native balances are valued as (identified by this id, never by the
+             *     ticker); `null` until set: native balances are then matched by symbol.
+             */
+            native_asset_id?: string | null;
             /** Format: int32 */
             native_decimals: number;
             native_symbol: string;
@@ -1061,6 +1067,11 @@ export interface components {
             chain_name: string;
             display_name: string;
             is_active?: boolean | null;
+            /**
+             * Format: uuid
+             * @description The catalog asset of the native coin (an asset id), e.g. POL's on polygon.
+             */
+            native_asset_id?: string | null;
             /** Format: int32 */
             native_decimals: number;
             native_symbol: string;
@@ -1252,6 +1263,12 @@ export interface components {
              * @description The last good read of this balance (its location's, unless `not_refreshed`).
              */
             synced_at?: string | null;
+            /**
+             * @description Why the holding has no value (it is left out of totals): `ambiguous_symbol` (several
+             *     assets share the symbol, none dominates), `unidentified`, `no_price`, `unverified`,
+             *     `spam` or `out_of_range`; `null` when it is valued.
+             */
+            unvalued_reason?: string | null;
             value_usd?: string | null;
         };
         /** @description The last run of one market-data job. */
@@ -1579,6 +1596,12 @@ export interface components {
             /** Format: uuid */
             id: string;
             is_active: boolean;
+            /**
+             * Format: uuid
+             * @description The catalog asset SOL balances are valued as (identified by this id, never by the
+             *     ticker: Wrapped SOL shares it); seeded as CoinGecko's `solana`.
+             */
+            native_asset_id?: string | null;
             /** @description `solana` (mainnet): the location of Solana wallets' balances. */
             network: string;
             /**
@@ -1736,6 +1759,11 @@ export interface components {
             aave_v3_addresses_provider?: string | null;
             display_name?: string | null;
             is_active?: boolean | null;
+            /**
+             * Format: uuid
+             * @description The catalog asset of the native coin (an asset id).
+             */
+            native_asset_id?: string | null;
             /** Format: int32 */
             native_decimals?: number | null;
             native_symbol?: string | null;
@@ -1758,6 +1786,11 @@ export interface components {
         UpdateSolanaRpcRequest: {
             display_name?: string | null;
             is_active?: boolean | null;
+            /**
+             * Format: uuid
+             * @description The catalog asset of the native coin (an asset id).
+             */
+            native_asset_id?: string | null;
             /**
              * Format: int32
              * @description 1-1000.
