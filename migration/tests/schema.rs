@@ -6,7 +6,7 @@ use migration::sea_orm::{
 use migration::{Alias, Expr, Migrator, MigratorTrait, Query, SchemaManager, SimpleExpr};
 use uuid::Uuid;
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "users",
     "assets",
     "asset_contracts",
@@ -23,6 +23,7 @@ const TABLES: [&str; 16] = [
     "holdings",
     "daily_balances",
     "manual_entries",
+    "custom_assets",
 ];
 
 async fn insert(

@@ -24,7 +24,9 @@ pub async fn search(
     term: Option<&str>,
     limit: u64,
 ) -> Result<Vec<assets::Model>, DbErr> {
-    let mut q = assets::Entity::find().filter(assets::Column::IsActive.eq(true));
+    let mut q = assets::Entity::find()
+        .filter(assets::Column::IsActive.eq(true))
+        .filter(assets::Column::AssetType.ne(crate::domain::catalog::ASSET_TYPE_CUSTOM));
     if let Some(t) = term.map(str::trim).filter(|t| !t.is_empty()) {
         let lower = t.to_lowercase();
         let escaped = lower
@@ -282,7 +284,8 @@ pub async fn index_inputs(
     }
     Ok(rows
         .into_iter()
-        .filter(|a| a.is_active)
+        // A custom asset is its owner's only (see `AssetIndexCache::for_user`).
+        .filter(|a| a.is_active && a.asset_type != crate::domain::catalog::ASSET_TYPE_CUSTOM)
         .map(|a| crate::domain::identity::IndexedAsset {
             contracts: by_asset.remove(&a.id).unwrap_or_default(),
             id: a.id,
@@ -314,6 +317,20 @@ impl AssetIndexCache {
             ttl,
             slot: Default::default(),
         }
+    }
+
+    /// The shared index plus `user_id`'s custom assets (the shared one when they have none).
+    pub async fn for_user(
+        &self,
+        db: &impl ConnectionTrait,
+        user_id: Uuid,
+    ) -> Result<std::sync::Arc<crate::domain::identity::AssetIndex>, DbErr> {
+        let shared = self.get(db).await?;
+        let own = super::custom_assets::indexed_of(db, user_id).await?;
+        if own.is_empty() {
+            return Ok(shared);
+        }
+        Ok(std::sync::Arc::new(shared.with_extra(&own)))
     }
 
     pub async fn get(

@@ -15,6 +15,7 @@ mod caps;
 mod chains;
 mod core_assets;
 mod crypto;
+mod custom_assets;
 mod defi;
 mod discovery;
 mod duplicates;
