@@ -1055,16 +1055,19 @@ mod tests {
                 id: "polygon-pos".into(),
                 name: "Polygon POS".into(),
                 chain_identifier: Some(137),
+                native_coin_id: None,
             },
             AssetPlatform {
                 id: "new-l2".into(),
                 name: "New L2".into(),
                 chain_identifier: Some(777),
+                native_coin_id: None,
             },
             AssetPlatform {
                 id: "solana".into(),
                 name: "Solana".into(),
                 chain_identifier: None,
+                native_coin_id: None,
             },
         ];
         let ours = [("polygon".to_string(), 137), ("bnb".to_string(), 56)];

@@ -164,3 +164,20 @@ pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> 
     let r = evm_chains::Entity::delete_by_id(id).exec(db).await?;
     Ok(r.rows_affected > 0)
 }
+
+/// Sets a chain's native asset.
+pub async fn set_native_asset(
+    db: &impl ConnectionTrait,
+    chain: Uuid,
+    asset_id: Uuid,
+) -> Result<(), DbErr> {
+    evm_chains::ActiveModel {
+        id: Set(chain),
+        native_asset_id: Set(Some(asset_id)),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}

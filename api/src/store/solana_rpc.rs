@@ -58,3 +58,23 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     am.update(db).await
 }
+
+/// Sets a network's native asset.
+pub async fn set_native_asset(
+    db: &impl ConnectionTrait,
+    network: &str,
+    asset_id: uuid::Uuid,
+) -> Result<(), DbErr> {
+    if let Some(row) = get(db, network).await? {
+        update(
+            db,
+            row,
+            Changes {
+                native_asset_id: Some(asset_id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

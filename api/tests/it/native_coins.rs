@@ -222,3 +222,56 @@ async fn a_holding_without_a_value_says_why() {
     // ETH is a seeded core asset, not priced yet: known, but its value is unknown.
     assert_eq!(reason("ETH"), "no_price");
 }
+
+#[tokio::test]
+async fn a_chain_without_a_native_asset_gets_it_from_the_catalog_by_provider_id() {
+    let app = TestApp::local().await;
+    let polygon = api::store::evm_chains::insert(
+        &app.db,
+        api::store::evm_chains::NewChain {
+            chain_name: "polygon".into(),
+            chain_id: 137,
+            display_name: "Polygon".into(),
+            rpc_url: "http://127.0.0.1:9/polygon".into(),
+            native_symbol: "POL".into(),
+            native_decimals: 18,
+            native_asset_id: None,
+            is_active: true,
+            defi: Default::default(),
+        },
+    )
+    .await
+    .unwrap();
+    app.fakes
+        .gecko
+        .set_platforms(vec![api::connectors::AssetPlatform {
+            id: "polygon-pos".into(),
+            name: "Polygon POS".into(),
+            chain_identifier: Some(137),
+            native_coin_id: Some("matic-network".into()),
+        }]);
+    // Two coins share the ticker: only the provider id says which one is native.
+    let mut pol = listing(Provider::CoinGecko, "matic-network", "pol", &[]);
+    pol.name = "POL (ex-MATIC)".into();
+    let mut other = listing(Provider::CoinGecko, "pol-pool", "pol", &[]);
+    other.name = "Pool".into();
+    app.fakes.gecko.set_coins(vec![other, pol]);
+    run(&app, "fetch-all-coins").await;
+
+    let path = format!("/api/admin/evm-chains/{}", polygon.id);
+    let chain = app.get(&path, None).await.json();
+    assert_eq!(
+        chain["native_asset_id"],
+        asset_id(&app, "matic-network").await
+    );
+    // Chains that had one keep it.
+    let chains = app.get("/api/admin/evm-chains", None).await.json();
+    let eth = asset_id(&app, "ethereum").await;
+    let ethereum = chains
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["chain_name"] == "ethereum")
+        .unwrap();
+    assert_eq!(ethereum["native_asset_id"], eth);
+}
