@@ -275,3 +275,73 @@ async fn a_chain_without_a_native_asset_gets_it_from_the_catalog_by_provider_id(
         .unwrap();
     assert_eq!(ethereum["native_asset_id"], eth);
 }
+
+#[tokio::test]
+async fn native_eth_is_valued_on_every_chain_when_a_bridged_eth_shares_its_ticker() {
+    let app = TestApp::local().await;
+    let mut eth = listing(Provider::CoinGecko, "ethereum", "eth", &[]);
+    eth.name = "Ethereum".into();
+    let mut bridged = listing(
+        Provider::CoinGecko,
+        "ethereum-wormhole",
+        "eth",
+        &[("solana", "7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs")],
+    );
+    bridged.name = "Ethereum (Wormhole)".into();
+    app.fakes.gecko.set_coins(vec![eth, bridged]);
+    run(&app, "fetch-all-coins").await;
+    let mut q1 = quote(Provider::CoinGecko, "ethereum", "eth", d("3000"), Some(2));
+    q1.name = "Ethereum".into();
+    let mut q2 = quote(
+        Provider::CoinGecko,
+        "ethereum-wormhole",
+        "eth",
+        d("2990"),
+        Some(15),
+    );
+    q2.name = "Ethereum (Wormhole)".into();
+    app.fakes.gecko.set_quotes(vec![q1, q2]);
+    run(&app, "price-collection").await;
+
+    let wallet = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed";
+    app.fakes
+        .chains
+        .set_native("ethereum", wallet, "1500000000000000000");
+    app.fakes
+        .chains
+        .set_native("base", wallet, "500000000000000000");
+    let r = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(
+                json!({"name": "Hot", "account_type": "wallet", "wallet_address": wallet,
+                        "enabled_chains": ["ethereum", "base"]}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let v = app
+        .send(
+            Method::POST,
+            &format!("/api/accounts/{id}/sync"),
+            None,
+            None,
+        )
+        .await
+        .json();
+    let eth_id = asset_id(&app, "ethereum").await;
+    for chain in ["ethereum", "base"] {
+        let h = v["holdings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["location"] == chain && h["contract_address"].is_null())
+            .unwrap_or_else(|| panic!("no native {chain} in {v}"));
+        assert_eq!(h["asset_id"], eth_id, "{h}");
+        assert!(h["unvalued_reason"].is_null(), "{h}");
+    }
+    assert_eq!(v["total_value_usd"], "6000", "{v}");
+}
