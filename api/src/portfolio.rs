@@ -49,6 +49,12 @@ impl PriceRule {
     pub fn is_stale(&self, at: DateTime<Utc>) -> bool {
         completeness::is_stale(at, self.now, self.max_age)
     }
+
+    /// Whether a price from `source` set at `at` is stale; a price the user entered for a
+    /// custom asset (`manual`) stays valid until they change it.
+    pub fn is_stale_from(&self, source: &str, at: DateTime<Utc>) -> bool {
+        source != crate::store::custom_assets::MANUAL_SOURCE && self.is_stale(at)
+    }
 }
 
 /// Holdings valued at the latest prices, by the same rule as portfolios (so an account's total
@@ -109,7 +115,8 @@ pub fn flag_stale(holdings: &mut [Holding], rule: &PriceRule) {
     use crate::domain::holdings::flag;
     for h in holdings {
         h.flags.retain(|f| f != flag::STALE);
-        if h.price_at.is_some_and(|at| rule.is_stale(at)) {
+        let source = h.price_source.as_deref().unwrap_or_default();
+        if h.price_at.is_some_and(|at| rule.is_stale_from(source, at)) {
             h.flags.push(flag::STALE.to_string());
         }
     }
@@ -167,7 +174,7 @@ pub fn positions(
                 accounts: vec![*account_id],
                 price_source: price.map(|p| p.source.clone()),
                 price_at: price.map(|p| p.timestamp),
-                price_stale: price.is_some_and(|p| rule.is_stale(p.timestamp)),
+                price_stale: price.is_some_and(|p| rule.is_stale_from(&p.source, p.timestamp)),
                 quantity_dp: h.decimals.map(u32::from),
                 ambiguous: h.asset_id.is_none() && h.identified_by == "ambiguous",
             });
@@ -188,7 +195,7 @@ pub fn positions(
                 accounts: Vec::new(),
                 price_source: Some(p.source.clone()),
                 price_at: Some(p.timestamp),
-                price_stale: rule.is_stale(p.timestamp),
+                price_stale: rule.is_stale_from(&p.source, p.timestamp),
                 quantity_dp: None,
                 ambiguous: false,
             });
@@ -257,7 +264,10 @@ pub async fn allocation(
     portfolio: &portfolios::Model,
     accounts: &[accounts::Model],
 ) -> Result<Valued, ApiError> {
-    let index = state.asset_index.get(&state.db).await?;
+    let index = state
+        .asset_index
+        .for_user(&state.db, portfolio.user_id)
+        .await?;
     let targets = targets_of(portfolio)?;
     let guardrails = guardrails_of(portfolio)?;
     let held = account_holdings(&state.db, accounts).await?;

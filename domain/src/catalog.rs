@@ -112,6 +112,8 @@ pub const STABLECOINS_COINPAPRIKA: [&str; 12] = [
 pub const ASSET_TYPE_CRYPTOCURRENCY: &str = "cryptocurrency";
 pub const ASSET_TYPE_TOKEN: &str = "token";
 pub const ASSET_TYPE_STABLECOIN: &str = "stablecoin";
+/// A user's own asset with a price they enter (no provider id; only its owner sees it).
+pub const ASSET_TYPE_CUSTOM: &str = "custom";
 
 /// Whether a provider id is a curated stablecoin.
 pub fn is_stablecoin(provider: Provider, provider_id: &str) -> bool {
@@ -1053,16 +1055,19 @@ mod tests {
                 id: "polygon-pos".into(),
                 name: "Polygon POS".into(),
                 chain_identifier: Some(137),
+                native_coin_id: None,
             },
             AssetPlatform {
                 id: "new-l2".into(),
                 name: "New L2".into(),
                 chain_identifier: Some(777),
+                native_coin_id: None,
             },
             AssetPlatform {
                 id: "solana".into(),
                 name: "Solana".into(),
                 chain_identifier: None,
+                native_coin_id: None,
             },
         ];
         let ours = [("polygon".to_string(), 137), ("bnb".to_string(), 56)];

@@ -182,6 +182,7 @@ mod tests {
             synced_at: None,
             quantity_text: None,
             details: (!details.is_null()).then_some(details),
+            unvalued_reason: None,
         }
     }
 

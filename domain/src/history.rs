@@ -115,6 +115,7 @@ mod tests {
             synced_at: None,
             quantity_text: None,
             details: None,
+            unvalued_reason: None,
         }
     }
 

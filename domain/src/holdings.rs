@@ -172,6 +172,11 @@ pub struct Holding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
+    /// Why the holding has no value (it is left out of totals): `ambiguous_symbol` (several
+    /// assets share the symbol, none dominates), `unidentified`, `no_price`, `unverified`,
+    /// `spam` or `out_of_range`; `null` when it is valued.
+    #[serde(default)]
+    pub unvalued_reason: Option<String>,
 }
 
 impl Holding {
@@ -306,6 +311,7 @@ pub fn identify(raw: Vec<RawHolding>, index: &AssetIndex) -> Vec<Holding> {
             synced_at: None,
             quantity_text: r.quantity_text,
             details: r.details,
+            unvalued_reason: None,
         });
     }
     merged
@@ -338,6 +344,9 @@ pub fn price(holdings: &mut [Holding], prices: &HashMap<Uuid, Quote>, dust_thres
             }
         }
     }
+    for h in holdings.iter_mut() {
+        h.unvalued_reason = unvalued_reason(h).map(str::to_string);
+    }
     holdings.sort_by(|a, b| {
         b.value_usd
             .unwrap_or(Decimal::MIN)
@@ -345,6 +354,20 @@ pub fn price(holdings: &mut [Holding], prices: &HashMap<Uuid, Quote>, dust_thres
             .then_with(|| a.symbol.cmp(&b.symbol))
             .then_with(|| a.location.cmp(&b.location))
     });
+}
+
+/// Why a holding has no value, or `None` when it has one.
+fn unvalued_reason(h: &Holding) -> Option<&'static str> {
+    let flagged = [flag::OUT_OF_RANGE, flag::SPAM, flag::UNVERIFIED]
+        .into_iter()
+        .find(|f| h.has_flag(f));
+    match (flagged, h.asset_id, h.value_usd) {
+        (Some(f), _, _) => Some(f),
+        (None, None, _) if h.identified_by == "ambiguous" => Some("ambiguous_symbol"),
+        (None, None, _) => Some("unidentified"),
+        (None, Some(_), None) => Some("no_price"),
+        (None, Some(_), Some(_)) => None,
+    }
 }
 
 /// The net USD value of priced holdings: liabilities subtract, unpriced and `out_of_range`

@@ -119,6 +119,13 @@ impl AssetIndex {
         }
     }
 
+    /// This index plus `extra` (a user's own custom assets).
+    pub fn with_extra(&self, extra: &[IndexedAsset]) -> Self {
+        let mut all = self.assets.clone();
+        all.extend_from_slice(extra);
+        AssetIndex::build(&all)
+    }
+
     /// Upper-case symbols of the assets that have a contract on `chain` (what a discovered
     /// token there may imitate).
     pub fn symbols_on_chain(&self, chain: &str) -> std::collections::HashSet<String> {

@@ -53,4 +53,6 @@ pub struct AssetPlatform {
     pub name: String,
     /// EVM chain id when the platform is an EVM chain.
     pub chain_identifier: Option<i64>,
+    /// The CoinGecko id of the platform's native coin (`ethereum`, `solana`, `matic-network`).
+    pub native_coin_id: Option<String>,
 }

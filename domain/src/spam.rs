@@ -255,6 +255,7 @@ mod tests {
             synced_at: None,
             quantity_text: None,
             details: None,
+            unvalued_reason: None,
         };
         let asset = Uuid::from_u128(7);
         let mut list = vec![

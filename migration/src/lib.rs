@@ -27,12 +27,15 @@ mod m20261203_000501_create_user_tokens;
 mod m20261203_000502_create_token_marks;
 mod m20261203_000701_create_solana_rpc;
 pub mod m20261203_000801_defi_protocols;
+mod m20261207_000901_seed_core_assets;
+mod m20261207_000902_create_custom_assets;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
 pub use m20261122_000013_seed_evm_chains::{DefaultChain, DEFAULT_CHAINS, MULTICALL3_ADDRESS};
 pub use m20261203_000201_unique_wallet_per_user::UNIQUE_WALLET_INDEX;
 pub use m20261203_000202_exchange_uid::UNIQUE_EXCHANGE_UID_INDEX;
+pub use m20261207_000901_seed_core_assets::{CoreAsset, CORE_ASSETS, NATIVE_COINS};
 
 /// Default database URL when `DATABASE_URL` is unset.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/butler.db?mode=rwc";
@@ -69,6 +72,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000502_create_token_marks::Migration),
             Box::new(m20261203_000701_create_solana_rpc::Migration),
             Box::new(m20261203_000801_defi_protocols::Migration),
+            Box::new(m20261207_000901_seed_core_assets::Migration),
+            Box::new(m20261207_000902_create_custom_assets::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use migration::sea_orm::{
 use migration::{Alias, Expr, Migrator, MigratorTrait, Query, SchemaManager, SimpleExpr};
 use uuid::Uuid;
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "users",
     "assets",
     "asset_contracts",
@@ -23,6 +23,7 @@ const TABLES: [&str; 16] = [
     "holdings",
     "daily_balances",
     "manual_entries",
+    "custom_assets",
 ];
 
 async fn insert(
@@ -150,6 +151,54 @@ async fn new_price(db: &DatabaseConnection, asset: Uuid, price: &str) -> Result<
     .await
 }
 
+/// The core assets are there once each, and every seeded chain's native coin points at its
+/// CoinGecko id.
+async fn assert_core_assets(db: &DatabaseConnection) {
+    assert_eq!(count(db, "SELECT COUNT(*) FROM assets").await, 7);
+    for id in [
+        "bitcoin",
+        "ethereum",
+        "binancecoin",
+        "solana",
+        "tether",
+        "usd-coin",
+        "dai",
+    ] {
+        let sql = format!("SELECT COUNT(*) FROM assets WHERE coingecko_id = '{id}'");
+        assert_eq!(count(db, &sql).await, 1, "{id}");
+    }
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM assets WHERE is_stablecoin AND symbol IN ('USDT', 'USDC', 'DAI')"
+        )
+        .await,
+        3
+    );
+    for (chain, native) in [
+        ("ethereum", "ethereum"),
+        ("arbitrum", "ethereum"),
+        ("optimism", "ethereum"),
+        ("base", "ethereum"),
+        ("bsc", "binancecoin"),
+    ] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM evm_chains c JOIN assets a ON a.id = c.native_asset_id \
+             WHERE c.chain_name = '{chain}' AND a.coingecko_id = '{native}'"
+        );
+        assert_eq!(count(db, &sql).await, 1, "{chain}");
+    }
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM solana_rpc s JOIN assets a ON a.id = s.native_asset_id \
+             WHERE s.network = 'solana' AND a.coingecko_id = 'solana'"
+        )
+        .await,
+        1
+    );
+}
+
 async fn assert_tables(db: &DatabaseConnection, present: bool) {
     let manager = SchemaManager::new(db);
     for t in TABLES {
@@ -189,9 +238,12 @@ async fn exercise(db: DatabaseConnection) {
         1
     );
 
+    assert_core_assets(&db).await;
+
     // A second `up` changes nothing.
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(count(&db, "SELECT COUNT(*) FROM evm_chains").await, 5);
+    assert_core_assets(&db).await;
 
     // The seed skips a chain whose name is already present (down to just before the seed,
     // whatever later migrations were added).

@@ -81,6 +81,7 @@ fn holding(asset: &(Uuid, String), qty: Decimal) -> Holding {
         synced_at: None,
         quantity_text: None,
         details: None,
+        unvalued_reason: None,
     }
 }
 

@@ -145,6 +145,7 @@ struct PlatformRow {
     id: String,
     name: Option<String>,
     chain_identifier: Option<i64>,
+    native_coin_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +214,7 @@ impl PlatformDirectory for CoinGeckoClient {
                 name: row.name.unwrap_or_else(|| row.id.clone()),
                 id: row.id,
                 chain_identifier: row.chain_identifier,
+                native_coin_id: row.native_coin_id.filter(|id| !id.trim().is_empty()),
             })
             .collect())
     }

@@ -8,6 +8,7 @@ pub mod asset_contracts;
 pub mod asset_prices;
 pub mod assets;
 pub mod audit_events;
+pub mod custom_assets;
 pub mod daily_balances;
 pub mod evm_chains;
 pub mod evm_tokens;

@@ -44,11 +44,12 @@ async fn exercise(db: DatabaseConnection) {
 
     let asset = assets::Model {
         id: Uuid::new_v4(),
-        symbol: "ETH".into(),
-        name: "Ethereum".into(),
+        // Not a seeded core coin (those ids are taken by the migration).
+        symbol: "POL".into(),
+        name: "POL (ex-MATIC)".into(),
         asset_type: "cryptocurrency".into(),
-        coingecko_id: Some("ethereum".into()),
-        coinpaprika_id: Some("eth-ethereum".into()),
+        coingecko_id: Some("polygon-ecosystem-token".into()),
+        coinpaprika_id: Some("pol-polygon-ecosystem-token".into()),
         coinmarketcap_id: None,
         is_stablecoin: false,
         logo_url: None,

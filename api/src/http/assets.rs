@@ -46,7 +46,7 @@ pub struct AssetResponse {
     pub id: Uuid,
     pub symbol: String,
     pub name: String,
-    /// `cryptocurrency`, `token` or `stablecoin`.
+    /// `cryptocurrency`, `token`, `stablecoin`, or `custom` (the user's own, see `/api/assets/custom`).
     pub asset_type: String,
     pub is_stablecoin: bool,
     pub coingecko_id: Option<String>,
@@ -152,12 +152,18 @@ pub async fn list_assets(
         (status = 404, description = "No such asset", body = ErrorBody)))]
 pub async fn get_asset(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<AssetDetailResponse>, ApiError> {
     let asset = store::get(&state.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("asset"))?;
+    // A custom asset is its owner's only.
+    if asset.asset_type == crate::domain::catalog::ASSET_TYPE_CUSTOM
+        && crate::store::custom_assets::owner_of(&state.db, id).await? != Some(user.id)
+    {
+        return Err(ApiError::not_found("asset"));
+    }
     let contracts = store::contracts_of(&state.db, id).await?;
     let per_source = prices::latest_per_source(&state.db, id).await?;
     let latest = per_source

@@ -50,6 +50,9 @@ pub struct AdminChainResponse {
     pub rpc_url: String,
     pub native_symbol: String,
     pub native_decimals: i32,
+    /// The catalog asset native balances are valued as (identified by this id, never by the
+    /// ticker); `null` until set: native balances are then matched by symbol.
+    pub native_asset_id: Option<Uuid>,
     pub multicall3_address: Option<String>,
     /// Aave v3's `PoolAddressesProvider` on this chain; `null`: Aave is not read here.
     pub aave_v3_addresses_provider: Option<String>,
@@ -72,6 +75,7 @@ impl From<store::Chain> for AdminChainResponse {
             rpc_url: m.rpc_url,
             native_symbol: m.native_symbol,
             native_decimals: m.native_decimals,
+            native_asset_id: m.native_asset_id,
             multicall3_address: m.multicall3_address,
             aave_v3_addresses_provider: m.aave_v3_addresses_provider,
             uniswap_v3_position_manager: m.uniswap_v3_position_manager,
@@ -94,6 +98,9 @@ pub struct CreateChainRequest {
     pub rpc_url: String,
     pub native_symbol: String,
     pub native_decimals: i32,
+    /// The catalog asset of the native coin (an asset id), e.g. POL's on polygon.
+    #[serde(default)]
+    pub native_asset_id: Option<Uuid>,
     #[serde(default)]
     pub is_active: Option<bool>,
     /// Aave v3's `PoolAddressesProvider` (0x + 40 hex); absent or empty: none.
@@ -114,6 +121,8 @@ pub struct UpdateChainRequest {
     pub rpc_url: Option<String>,
     pub native_symbol: Option<String>,
     pub native_decimals: Option<i32>,
+    /// The catalog asset of the native coin (an asset id).
+    pub native_asset_id: Option<Uuid>,
     pub is_active: Option<bool>,
     /// A new address (0x + 40 hex), or `""` to stop reading Aave on this chain.
     pub aave_v3_addresses_provider: Option<String>,
@@ -160,6 +169,25 @@ pub struct ChainListQuery {
     /// `active`, `inactive` or `all` (default).
     #[serde(default)]
     pub status: ChainStatus,
+}
+
+/// A native asset must be a catalog asset (not a user's custom asset): every user's balances
+/// on the chain are valued as it.
+pub(crate) async fn check_native_asset(
+    state: &AppState,
+    id: Option<Uuid>,
+    errors: &mut Vec<FieldError>,
+) -> Result<(), ApiError> {
+    let Some(id) = id else {
+        return Ok(());
+    };
+    if !crate::store::assets::is_catalog_asset(&state.db, id).await? {
+        errors.push(FieldError::new(
+            "native_asset_id",
+            "no catalog asset has this id",
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses an RPC URL another chain row already uses: two rows on one node would read (and
@@ -301,6 +329,7 @@ pub async fn create_evm_chain(
         )
         .flatten(),
     };
+    check_native_asset(&state, req.native_asset_id, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -321,6 +350,7 @@ pub async fn create_evm_chain(
             rpc_url: req.rpc_url,
             native_symbol: req.native_symbol.trim().to_string(),
             native_decimals: req.native_decimals,
+            native_asset_id: req.native_asset_id,
             is_active: req.is_active.unwrap_or(true),
             defi,
         },
@@ -382,6 +412,7 @@ pub async fn update_evm_chain(
         req.uniswap_v3_factory.as_deref(),
         &mut errors,
     );
+    check_native_asset(&state, req.native_asset_id, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -401,6 +432,7 @@ pub async fn update_evm_chain(
             rpc_url: req.rpc_url,
             native_symbol: req.native_symbol.map(|s| s.trim().to_string()),
             native_decimals: req.native_decimals,
+            native_asset_id: req.native_asset_id,
             is_active: req.is_active,
             aave_v3_addresses_provider: aave,
             uniswap_v3_position_manager: npm,

@@ -93,7 +93,7 @@ pub async fn set_manual_holding(
     ApiJson(req): ApiJson<ManualHoldingRequest>,
 ) -> Result<Json<AccountResponse>, ApiError> {
     let account = manual_account(&state, &user, id).await?;
-    let index = state.asset_index.get(&state.db).await?;
+    let index = state.asset_index.for_user(&state.db, user.id).await?;
     let mut errors = Vec::new();
     let asset = match crate::portfolio::resolve_asset(&index, &req.asset) {
         Ok((Some(asset_id), symbol)) => Some((asset_id, symbol)),

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod balances;
 pub mod caps;
 pub mod chains;
+pub mod custom_assets;
 pub mod exchanges;
 pub mod health;
 pub mod jobs;
@@ -157,6 +158,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/audit", get(audit::list_audit_events))
         .route("/api/assets", get(assets::list_assets))
         .route("/api/assets/{id}", get(assets::get_asset))
+        .route(
+            "/api/assets/custom",
+            get(custom_assets::list_custom_assets).post(custom_assets::create_custom_asset),
+        )
+        .route(
+            "/api/assets/custom/{id}",
+            get(custom_assets::get_custom_asset).put(custom_assets::update_custom_asset),
+        )
         .route("/api/market/status", get(market::get_market_status))
         .route("/api/net-worth", get(net_worth::get_net_worth))
         .merge(admin)

@@ -108,12 +108,13 @@ fn fields(errors: Vec<(String, String)>) -> Vec<FieldError> {
 /// Validates targets and guardrails against the registry; field errors are collected.
 async fn check_plan(
     state: &AppState,
+    user_id: Uuid,
     targets: &[TargetItem],
     guardrails: &mut Guardrails,
     stablecoins_as_cash: bool,
     errors: &mut Vec<FieldError>,
 ) -> Result<Vec<ResolvedTarget>, ApiError> {
-    let index = state.asset_index.get(&state.db).await?;
+    let index = state.asset_index.for_user(&state.db, user_id).await?;
     let resolve = |s: &str| service::resolve_asset(&index, s);
     let resolved = match allocation::validate_targets(
         targets,
@@ -221,6 +222,7 @@ pub async fn create_portfolio(
     let mut guardrails = req.guardrails.unwrap_or_default();
     let targets = check_plan(
         &state,
+        user.id,
         &req.target_allocation.unwrap_or_default(),
         &mut guardrails,
         cash,
@@ -287,7 +289,7 @@ pub async fn update_portfolio(
         .guardrails
         .clone()
         .map_or_else(|| service::guardrails_of(&p), Ok)?;
-    let targets = check_plan(&state, &items, &mut guardrails, cash, &mut errors).await?;
+    let targets = check_plan(&state, user.id, &items, &mut guardrails, cash, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

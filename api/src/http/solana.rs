@@ -31,6 +31,9 @@ pub struct SolanaRpcResponse {
     pub requests_per_second: i32,
     /// Deadline of one HTTP request, in milliseconds.
     pub timeout_ms: i32,
+    /// The catalog asset SOL balances are valued as (identified by this id, never by the
+    /// ticker: Wrapped SOL shares it); seeded as CoinGecko's `solana`.
+    pub native_asset_id: Option<Uuid>,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -45,6 +48,7 @@ impl From<solana_rpc::Model> for SolanaRpcResponse {
             rpc_url: m.rpc_url,
             requests_per_second: m.requests_per_second,
             timeout_ms: m.timeout_ms,
+            native_asset_id: m.native_asset_id,
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -64,6 +68,8 @@ pub struct UpdateSolanaRpcRequest {
     pub requests_per_second: Option<i32>,
     /// 100-600000.
     pub timeout_ms: Option<i32>,
+    /// The catalog asset of the native coin (an asset id).
+    pub native_asset_id: Option<Uuid>,
     pub is_active: Option<bool>,
 }
 
@@ -126,6 +132,7 @@ pub async fn update_solana_rpc(
             errors.push(FieldError::new("timeout_ms", "must be 100-600000"));
         }
     }
+    super::chains::check_native_asset(&state, req.native_asset_id, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -139,6 +146,7 @@ pub async fn update_solana_rpc(
             requests_per_second: req.requests_per_second,
             timeout_ms: req.timeout_ms,
             is_active: req.is_active,
+            native_asset_id: req.native_asset_id,
         },
     )
     .await?;

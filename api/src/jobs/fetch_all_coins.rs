@@ -15,7 +15,7 @@ use crate::connectors::{ConnectorError, PlatformAddress};
 use crate::domain::catalog::{self, ChainMap, Change, ExistingAsset, PlannedAsset};
 use crate::entities::{asset_contracts, assets};
 use crate::state::AppState;
-use crate::store::{assets as asset_store, evm_chains};
+use crate::store::{assets as asset_store, evm_chains, solana_rpc};
 
 pub struct FetchAllCoins;
 
@@ -67,6 +67,7 @@ impl Job for FetchAllCoins {
         let plan = catalog::merge(&existing, &gecko, &paprika, &paprika_contracts, &chains);
 
         let writes = apply(state, &plan, &rows, &contract_rows).await?;
+        let native_linked = link_native_coins(state, &platforms).await?;
         state.asset_index.invalidate().await;
         let (new, updated, unchanged) = plan.counts();
         Ok(Outcome {
@@ -84,9 +85,58 @@ impl Job for FetchAllCoins {
                 "invalid_addresses_skipped": plan.invalid_addresses,
                 "inactive_skipped": plan.skipped_inactive,
                 "conflicts": plan.conflicts.len(),
+                "native_coins_linked": native_linked,
             }),
         })
     }
+}
+
+/// Points each chain row that has no native asset yet at its native coin, by the CoinGecko id
+/// `/asset_platforms` gives (`native_coin_id`), matched on the EVM chain id (the Solana row on
+/// platform `solana`); never by ticker. A row the admin (or the seed) set is left alone.
+/// Returns how many rows were linked.
+async fn link_native_coins(
+    state: &AppState,
+    platforms: &[crate::connectors::AssetPlatform],
+) -> anyhow::Result<usize> {
+    let native_of = |found: Option<&crate::connectors::AssetPlatform>| {
+        found.and_then(|p| p.native_coin_id.clone())
+    };
+    let mut wanted: Vec<(Option<Uuid>, String)> = Vec::new();
+    for c in evm_chains::list(&state.db, None).await? {
+        if c.native_asset_id.is_some() {
+            continue;
+        }
+        let platform = platforms
+            .iter()
+            .find(|p| p.chain_identifier == Some(c.chain_id));
+        if let Some(id) = native_of(platform) {
+            wanted.push((Some(c.id), id));
+        }
+    }
+    let solana = solana_rpc::get(&state.db, solana_rpc::MAINNET).await?;
+    if solana.as_ref().is_some_and(|r| r.native_asset_id.is_none()) {
+        if let Some(id) = native_of(platforms.iter().find(|p| p.id == "solana")) {
+            wanted.push((None, id));
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
+    let assets = asset_store::ids_by_coingecko(&state.db, &ids).await?;
+    let mut linked = 0;
+    for (chain, coingecko_id) in wanted {
+        let Some(&asset_id) = assets.get(&coingecko_id) else {
+            continue;
+        };
+        match chain {
+            Some(chain) => evm_chains::set_native_asset(&state.db, chain, asset_id).await?,
+            None => solana_rpc::set_native_asset(&state.db, solana_rpc::MAINNET, asset_id).await?,
+        }
+        linked += 1;
+    }
+    Ok(linked)
 }
 
 fn existing_assets(

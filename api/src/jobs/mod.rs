@@ -156,20 +156,20 @@ impl JobRegistry {
     }
 }
 
-/// On a first start (no asset known yet) runs the catalog job and then the price job at once,
+/// On a first start (no catalog downloaded yet, only the seeded core) runs the catalog job and then the price job at once,
 /// in the background, instead of leaving a new install unpriced until midnight. Each run is
 /// recorded like any other (trigger `startup`); disabled jobs are not run.
 pub fn bootstrap_if_empty(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        match crate::store::assets::count(&state.db).await {
-            Ok(0) => {}
-            Ok(_) => return,
+        match catalog_downloaded(&state).await {
+            Ok(false) => {}
+            Ok(true) => return,
             Err(e) => {
-                tracing::warn!(error = %e, "could not count assets; first-run catalog load skipped");
+                tracing::warn!(error = %e, "could not read the catalog; first-run catalog load skipped");
                 return;
             }
         }
-        tracing::info!("empty asset catalog: loading the coin list and prices now");
+        tracing::info!("no catalog downloaded yet: loading the coin list and prices now");
         for (name, enabled) in [
             (
                 fetch_all_coins::NAME,
@@ -191,6 +191,15 @@ pub fn bootstrap_if_empty(state: AppState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Whether a catalog was ever downloaded: a coin beyond the seeded core is stored, or a
+/// `fetch-all-coins` run delivered (its catalog may hold only core coins).
+async fn catalog_downloaded(state: &AppState) -> Result<bool, DbErr> {
+    Ok(
+        crate::store::assets::has_catalog_beyond_core(&state.db).await?
+            || crate::store::job_runs::ever_delivered(&state.db, fetch_all_coins::NAME).await?,
+    )
 }
 
 /// Holds a job's locks for the length of one run.

@@ -125,7 +125,11 @@ impl Job for PriceCollection {
                 .filter(|id| !priced.contains(id))
                 .collect::<Vec<_>>(),
         )
-        .await?;
+        .await?
+        .into_iter()
+        // Custom assets carry their owner's price; no provider knows them.
+        .filter(|a| a.asset_type != crate::domain::catalog::ASSET_TYPE_CUSTOM)
+        .collect();
         let mut held_priced = 0usize;
         let gecko_wanted: Vec<String> = beyond
             .iter()

@@ -24,7 +24,9 @@ pub async fn search(
     term: Option<&str>,
     limit: u64,
 ) -> Result<Vec<assets::Model>, DbErr> {
-    let mut q = assets::Entity::find().filter(assets::Column::IsActive.eq(true));
+    let mut q = assets::Entity::find()
+        .filter(assets::Column::IsActive.eq(true))
+        .filter(assets::Column::AssetType.ne(crate::domain::catalog::ASSET_TYPE_CUSTOM));
     if let Some(t) = term.map(str::trim).filter(|t| !t.is_empty()) {
         let lower = t.to_lowercase();
         let escaped = lower
@@ -161,6 +163,32 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     assets::Entity::find().count(db).await
 }
 
+/// Whether `id` is an asset of the shared catalog (not a user's custom asset).
+pub async fn is_catalog_asset(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    Ok(get(db, id)
+        .await?
+        .is_some_and(|a| a.asset_type != crate::domain::catalog::ASSET_TYPE_CUSTOM))
+}
+
+/// Whether the catalog holds any provider coin beyond the seeded core (see
+/// `migration::CORE_ASSETS`); users' custom assets have no provider id and do not count.
+pub async fn has_catalog_beyond_core(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    let core = migration::CORE_ASSETS.iter().map(|a| a.coingecko_id);
+    Ok(assets::Entity::find()
+        .filter(
+            Condition::any()
+                .add(assets::Column::CoinpaprikaId.is_not_null())
+                .add(
+                    Condition::all()
+                        .add(assets::Column::CoingeckoId.is_not_null())
+                        .add(assets::Column::CoingeckoId.is_not_in(core)),
+                ),
+        )
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// The assets with these ids (in batches, for long lists).
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<assets::Model>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());
@@ -256,7 +284,8 @@ pub async fn index_inputs(
     }
     Ok(rows
         .into_iter()
-        .filter(|a| a.is_active)
+        // A custom asset is its owner's only (see `AssetIndexCache::for_user`).
+        .filter(|a| a.is_active && a.asset_type != crate::domain::catalog::ASSET_TYPE_CUSTOM)
         .map(|a| crate::domain::identity::IndexedAsset {
             contracts: by_asset.remove(&a.id).unwrap_or_default(),
             id: a.id,
@@ -288,6 +317,20 @@ impl AssetIndexCache {
             ttl,
             slot: Default::default(),
         }
+    }
+
+    /// The shared index plus `user_id`'s custom assets (the shared one when they have none).
+    pub async fn for_user(
+        &self,
+        db: &impl ConnectionTrait,
+        user_id: Uuid,
+    ) -> Result<std::sync::Arc<crate::domain::identity::AssetIndex>, DbErr> {
+        let shared = self.get(db).await?;
+        let own = super::custom_assets::indexed_of(db, user_id).await?;
+        if own.is_empty() {
+            return Ok(shared);
+        }
+        Ok(std::sync::Arc::new(shared.with_extra(&own)))
     }
 
     pub async fn get(

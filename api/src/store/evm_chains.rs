@@ -20,6 +20,7 @@ pub struct NewChain {
     pub rpc_url: String,
     pub native_symbol: String,
     pub native_decimals: i32,
+    pub native_asset_id: Option<Uuid>,
     pub is_active: bool,
     pub defi: DefiAddresses,
 }
@@ -39,6 +40,7 @@ pub struct ChainChanges {
     pub rpc_url: Option<String>,
     pub native_symbol: Option<String>,
     pub native_decimals: Option<i32>,
+    pub native_asset_id: Option<Uuid>,
     pub is_active: Option<bool>,
     /// `Some(None)` clears an address, `None` keeps it.
     pub aave_v3_addresses_provider: Option<Option<String>>,
@@ -107,7 +109,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewChain) -> Result<evm_chai
         rpc_url: Set(new.rpc_url),
         native_symbol: Set(new.native_symbol),
         native_decimals: Set(new.native_decimals),
-        native_asset_id: Set(None),
+        native_asset_id: Set(new.native_asset_id),
         multicall3_address: Set(None),
         aave_v3_addresses_provider: Set(new.defi.aave_v3_addresses_provider),
         uniswap_v3_position_manager: Set(new.defi.uniswap_v3_position_manager),
@@ -138,6 +140,9 @@ pub async fn update(
     if let Some(v) = changes.native_decimals {
         am.native_decimals = Set(v);
     }
+    if let Some(v) = changes.native_asset_id {
+        am.native_asset_id = Set(Some(v));
+    }
     if let Some(v) = changes.is_active {
         am.is_active = Set(v);
     }
@@ -158,4 +163,21 @@ pub async fn update(
 pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
     let r = evm_chains::Entity::delete_by_id(id).exec(db).await?;
     Ok(r.rows_affected > 0)
+}
+
+/// Sets a chain's native asset.
+pub async fn set_native_asset(
+    db: &impl ConnectionTrait,
+    chain: Uuid,
+    asset_id: Uuid,
+) -> Result<(), DbErr> {
+    evm_chains::ActiveModel {
+        id: Set(chain),
+        native_asset_id: Set(Some(asset_id)),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
 }

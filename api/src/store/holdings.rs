@@ -71,6 +71,7 @@ fn to_holding(m: holdings::Model) -> Result<Holding, Unreadable> {
         synced_at: m.synced_at,
         quantity_text: m.quantity_text,
         details: m.details,
+        unvalued_reason: None,
     })
 }
 

@@ -119,3 +119,13 @@ pub async fn last_run(
         .one(db)
         .await
 }
+
+/// Whether a run of `job_name` ever finished `succeeded` or `partial`.
+pub async fn ever_delivered(db: &impl ConnectionTrait, job_name: &str) -> Result<bool, DbErr> {
+    Ok(job_runs::Entity::find()
+        .filter(job_runs::Column::JobName.eq(job_name))
+        .filter(job_runs::Column::Status.is_in([SUCCEEDED, PARTIAL]))
+        .one(db)
+        .await?
+        .is_some())
+}

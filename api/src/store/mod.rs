@@ -5,6 +5,7 @@ pub mod assets;
 pub mod audit;
 pub mod counts;
 pub mod credentials;
+pub mod custom_assets;
 pub mod daily_balances;
 pub mod evm_chains;
 pub mod evm_tokens;

@@ -18,6 +18,7 @@ pub struct Changes {
     pub requests_per_second: Option<i32>,
     pub timeout_ms: Option<i32>,
     pub is_active: Option<bool>,
+    pub native_asset_id: Option<uuid::Uuid>,
 }
 
 pub async fn get(
@@ -48,9 +49,32 @@ pub async fn update(
     if let Some(v) = changes.timeout_ms {
         am.timeout_ms = Set(v);
     }
+    if let Some(v) = changes.native_asset_id {
+        am.native_asset_id = Set(Some(v));
+    }
     if let Some(v) = changes.is_active {
         am.is_active = Set(v);
     }
     am.updated_at = Set(Utc::now());
     am.update(db).await
+}
+
+/// Sets a network's native asset.
+pub async fn set_native_asset(
+    db: &impl ConnectionTrait,
+    network: &str,
+    asset_id: uuid::Uuid,
+) -> Result<(), DbErr> {
+    if let Some(row) = get(db, network).await? {
+        update(
+            db,
+            row,
+            Changes {
+                native_asset_id: Some(asset_id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -163,7 +163,10 @@ pub async fn sync_prefetched(
         }
     };
 
-    let index = state.asset_index.get(&state.db).await?;
+    let index = state
+        .asset_index
+        .for_user(&state.db, account.user_id)
+        .await?;
     let fresh = holdings::identify(reading.raw, &index);
     // Microseconds, as PostgreSQL stores `last_synced_at`: the JSON times then agree with it.
     let now = Utc::now().trunc_subsecs(6);

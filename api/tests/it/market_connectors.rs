@@ -354,6 +354,15 @@ async fn coingecko_asset_platforms_parse_with_a_null_chain_identifier() {
             ("osmosis", "Osmosis", None),
         ]
     );
+    // The native coin by provider id (what chain rows' native assets are linked by).
+    let natives: Vec<Option<&str>> = platforms
+        .iter()
+        .map(|p| p.native_coin_id.as_deref())
+        .collect();
+    assert_eq!(
+        natives,
+        [Some("matic-network"), Some("ethereum"), Some("osmosis")]
+    );
     assert_eq!(stub.hits()[0].path, "/asset_platforms");
 }
 

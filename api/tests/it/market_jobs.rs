@@ -39,16 +39,19 @@ fn seed_catalog(app: &TestApp) {
             id: "ethereum".into(),
             name: "Ethereum".into(),
             chain_identifier: Some(1),
+            native_coin_id: None,
         },
         AssetPlatform {
             id: "binance-smart-chain".into(),
             name: "BNB Smart Chain".into(),
             chain_identifier: Some(56),
+            native_coin_id: None,
         },
         AssetPlatform {
             id: "solana".into(),
             name: "Solana".into(),
             chain_identifier: None,
+            native_coin_id: None,
         },
     ]);
     let mut btc = listing(Provider::CoinGecko, "bitcoin", "btc", &[]);

@@ -488,7 +488,9 @@ async fn a_first_start_on_an_empty_catalog_loads_coins_and_prices_at_once_and_sa
     assert_eq!(status.status, StatusCode::OK, "{}", status.text());
     let status = status.json();
     assert_eq!(status["first_run"], true, "{status}");
-    assert_eq!(status["assets"], 0);
+    // Only the seeded core (BTC, ETH, BNB, SOL, USDT, USDC, DAI), none priced.
+    assert_eq!(status["assets"], migration::CORE_ASSETS.len());
+    assert_eq!(status["priced_assets"], 0);
     assert!(status["newest_price_at"].is_null());
 
     let mut btc = listing(Provider::CoinGecko, "bitcoin", "btc", &[]);

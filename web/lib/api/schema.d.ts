@@ -303,6 +303,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/assets/custom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user's custom assets. */
+        get: operations["list_custom_assets"];
+        put?: never;
+        /** Add a custom asset with a manual price. */
+        post: operations["create_custom_asset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assets/custom/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the signed-in user's custom assets. */
+        get: operations["get_custom_asset"];
+        /** Set a custom asset's price (the earlier prices stay as its history). */
+        put: operations["update_custom_asset"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/assets/{id}": {
         parameters: {
             query?: never;
@@ -813,6 +849,12 @@ export interface components {
             id: string;
             is_active: boolean;
             multicall3_address?: string | null;
+            /**
+             * Format: uuid
+             * @description The catalog asset native balances are valued as (identified by this id, never by the
+             *     ticker); `null` until set: native balances are then matched by symbol.
+             */
+            native_asset_id?: string | null;
             /** Format: int32 */
             native_decimals: number;
             native_symbol: string;
@@ -918,7 +960,7 @@ export interface components {
             prices: components["schemas"]["PriceResponse"][];
         };
         AssetResponse: {
-            /** @description `cryptocurrency`, `token` or `stablecoin`. */
+            /** @description `cryptocurrency`, `token`, `stablecoin`, or `custom` (the user's own, see `/api/assets/custom`). */
             asset_type: string;
             coingecko_id?: string | null;
             coinpaprika_id?: string | null;
@@ -1073,6 +1115,11 @@ export interface components {
             chain_name: string;
             display_name: string;
             is_active?: boolean | null;
+            /**
+             * Format: uuid
+             * @description The catalog asset of the native coin (an asset id), e.g. POL's on polygon.
+             */
+            native_asset_id?: string | null;
             /** Format: int32 */
             native_decimals: number;
             native_symbol: string;
@@ -1082,6 +1129,14 @@ export interface components {
             uniswap_v3_factory?: string | null;
             /** @description Uniswap v3's position manager; absent or empty: none. */
             uniswap_v3_position_manager?: string | null;
+        };
+        CreateCustomAssetRequest: {
+            /** @description 1-100 characters. */
+            name: string;
+            /** @description USD per unit, a decimal in a string, above zero. */
+            price_usd: string;
+            /** @description 1-20 characters, no spaces; stored upper-case. */
+            symbol: string;
         };
         CreatePortfolioRequest: {
             description?: string | null;
@@ -1120,6 +1175,25 @@ export interface components {
             field: string;
             /** @description What the exchange calls it, e.g. `Secret key`. */
             label: string;
+        };
+        /** @description A custom asset with its latest price. */
+        CustomAssetResponse: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description Use it as `asset` in manual holdings and targets (or its symbol).
+             */
+            id: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description When the price was set (the `price_at` of holdings valued with it; source `manual`).
+             */
+            price_at?: string | null;
+            /** @description USD, as a decimal string; `null` if none was ever set. */
+            price_usd?: string | null;
+            symbol: string;
         };
         DailyBalanceResponse: {
             /** Format: uuid */
@@ -1264,6 +1338,12 @@ export interface components {
              * @description The last good read of this balance (its location's, unless `not_refreshed`).
              */
             synced_at?: string | null;
+            /**
+             * @description Why the holding has no value (it is left out of totals): `ambiguous_symbol` (several
+             *     assets share the symbol, none dominates), `unidentified`, `no_price`, `unverified`,
+             *     `spam` or `out_of_range`; `null` when it is valued.
+             */
+            unvalued_reason?: string | null;
             value_usd?: string | null;
         };
         /** @description The last run of one market-data job. */
@@ -1611,6 +1691,12 @@ export interface components {
             /** Format: uuid */
             id: string;
             is_active: boolean;
+            /**
+             * Format: uuid
+             * @description The catalog asset SOL balances are valued as (identified by this id, never by the
+             *     ticker: Wrapped SOL shares it); seeded as CoinGecko's `solana`.
+             */
+            native_asset_id?: string | null;
             /** @description `solana` (mainnet): the location of Solana wallets' balances. */
             network: string;
             /**
@@ -1775,6 +1861,11 @@ export interface components {
             aave_v3_addresses_provider?: string | null;
             display_name?: string | null;
             is_active?: boolean | null;
+            /**
+             * Format: uuid
+             * @description The catalog asset of the native coin (an asset id).
+             */
+            native_asset_id?: string | null;
             /** Format: int32 */
             native_decimals?: number | null;
             native_symbol?: string | null;
@@ -1783,6 +1874,10 @@ export interface components {
             uniswap_v3_factory?: string | null;
             /** @description A new address, or `""` to stop reading Uniswap on this chain. */
             uniswap_v3_position_manager?: string | null;
+        };
+        UpdateCustomAssetPriceRequest: {
+            /** @description USD per unit, a decimal in a string, above zero. */
+            price_usd: string;
         };
         UpdatePortfolioRequest: {
             description?: string | null;
@@ -1797,6 +1892,11 @@ export interface components {
         UpdateSolanaRpcRequest: {
             display_name?: string | null;
             is_active?: boolean | null;
+            /**
+             * Format: uuid
+             * @description The catalog asset of the native coin (an asset id).
+             */
+            native_asset_id?: string | null;
             /**
              * Format: int32
              * @description 1-1000.
@@ -4156,6 +4256,360 @@ export interface operations {
                 };
             };
             /** @description limit out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_custom_assets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomAssetResponse"][];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_custom_asset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCustomAssetRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomAssetResponse"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description custom_asset_exists: the user already has a custom asset with this symbol */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description validation_failed: invalid fields; limit_reached: too many custom assets */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_custom_asset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Asset id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The custom asset */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomAssetResponse"];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such custom asset of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_custom_asset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Asset id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCustomAssetPriceRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomAssetResponse"];
+                };
+            };
+            /** @description Malformed body or id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such custom asset of this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description validation_failed: invalid price */
             422: {
                 headers: {
                     [name: string]: unknown;
