@@ -3,9 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
-import { SyncWatcher } from "@/features/accounts/components/SyncWatcher";
-import { FirstRunBanner } from "@/features/market/components/FirstRunBanner";
-import { useMe } from "@/features/me/api/get-me";
+import { useMe } from "@/lib/api/get-me";
 import { Logo } from "./Logo";
 import { cx } from "./ui";
 
@@ -33,7 +31,8 @@ function NavLink({ href, label, active, onClick }: { href: string; label: string
   );
 }
 
-export function AppShell({ children }: { children: ReactNode }) {
+/** The signed-in frame: header, navigation, then `banners` (app-wide notices the route layout composes from features) above the page. */
+export function AppShell({ banners, children }: { banners?: ReactNode; children: ReactNode }) {
   const pathname = usePathname() ?? "";
   const me = useMe();
   const [open, setOpen] = useState(false);
@@ -86,8 +85,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         )}
       </header>
       <main className="mx-auto max-w-6xl px-4 py-6">
-        <FirstRunBanner />
-        <SyncWatcher />
+        {banners}
         {children}
       </main>
     </div>

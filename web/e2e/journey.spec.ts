@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectErrorToast, expectToast, expectWarningToast, resultsDir, screenshot, setFlakyRpc, signIn, sql } from "./helpers";
+import { expectToast, expectWarningToast, resultsDir, screenshot, setFlakyRpc, signIn, sql } from "./helpers";
 import { BINANCE_READ_KEY, BINANCE_READ_SECRET, BINANCE_WITHDRAW_KEY, BINANCE_WITHDRAW_SECRET } from "./support/binance";
 import { ADMIN, ANVIL_ACCOUNT_0, USER } from "./users";
 

@@ -36,6 +36,7 @@ async function rpc<T>(method: string, params: unknown[]): Promise<T> {
   return body.result as T;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fixture script's JSON answer, read field by field by the tests
 function fixture(command: string, args: object): Record<string, any> {
   const out = execFileSync("node", [join(fixtureDir, "fixture.mjs"), command, "--rpc", rpcUrl, "--args", JSON.stringify(args)], { encoding: "utf8", timeout: 120_000 });
   return JSON.parse(out);

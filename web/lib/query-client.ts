@@ -11,6 +11,7 @@ declare module "@tanstack/react-query" {
   interface Register {
     mutationMeta: {
       /** Toast shown after the change succeeded. */
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each mutation's own data/vars types must fit here (function parameters are contravariant)
       success?: Message<any, any>;
       /** Prefix of the toast shown when it failed. */
       error?: string;

@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { account } from "@/test/fixtures";
-import { accountsDataAge } from "@/features/dashboard/components/Dashboard";
+import { accountsDataAge } from "@/lib/data-age";
 import { BlockingWarning, blockingHeadline } from "./BlockingWarning";
 import { HoldingsTable } from "./HoldingsTable";
 import { DataAge, PriceAge } from "./PriceAge";

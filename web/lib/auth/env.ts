@@ -15,12 +15,12 @@ export function keycloakClient(): { id: string; secret: string } {
   return { id: process.env.AUTH_KEYCLOAK_ID ?? "", secret: process.env.AUTH_KEYCLOAK_SECRET ?? "" };
 }
 
-export function useSecureCookies(): boolean {
+export function secureCookies(): boolean {
   return (process.env.AUTH_URL ?? process.env.NEXTAUTH_URL ?? "").startsWith("https://");
 }
 
 export function sessionCookieName(): string {
-  return `${useSecureCookies() ? "__Secure-" : ""}authjs.session-token`;
+  return `${secureCookies() ? "__Secure-" : ""}authjs.session-token`;
 }
 
 /** Session lifetime of the encrypted cookie (NextAuth's default: 30 days). */

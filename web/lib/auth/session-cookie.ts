@@ -1,5 +1,5 @@
 import { decode, encode } from "next-auth/jwt";
-import { authSecret, SESSION_MAX_AGE, sessionCookieName, useSecureCookies } from "./env";
+import { authSecret, SESSION_MAX_AGE, sessionCookieName, secureCookies } from "./env";
 import type { SessionTokens } from "./tokens";
 
 // The same chunking NextAuth uses, so its own reader joins what we write.
@@ -42,7 +42,7 @@ export async function readSession(req: Request): Promise<SessionJwt | null> {
 function serialize(name: string, value: string, maxAge: number): string {
   const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`];
   if (maxAge > 0) parts.push(`Expires=${new Date(Date.now() + maxAge * 1000).toUTCString()}`);
-  if (useSecureCookies()) parts.push("Secure");
+  if (secureCookies()) parts.push("Secure");
   return parts.join("; ");
 }
 

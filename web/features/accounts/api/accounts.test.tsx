@@ -5,7 +5,7 @@ import { currentToasts, dismissToast } from "@/lib/toast";
 import { account } from "@/test/fixtures";
 import { jsonResponse, mockBackend, wrapperWithClient } from "@/test/utils";
 import { useCreateAccount } from "./create-account";
-import { accountKeys, useAccounts } from "./get-accounts";
+import { accountKeys, useAccounts } from "@/lib/api/get-accounts";
 import { useSyncAccount } from "./sync-account";
 import { batchSummary, getSyncBatch, setSyncBatch, useSyncAllAccounts } from "./sync-progress";
 

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Account, CreateAccountRequest } from "@/lib/api/types";
-import { accountKeys } from "./get-accounts";
+import { accountKeys } from "@/lib/api/get-accounts";
 
 export const createAccount = (body: CreateAccountRequest) => apiRequest<Account>("/accounts", { method: "POST", body });
 

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
-import { accountKeys } from "./get-accounts";
+import { accountKeys } from "@/lib/api/get-accounts";
 
 export const deleteAccount = (id: string) => apiRequest<void>(`/accounts/${encodeURIComponent(id)}`, { method: "DELETE" });
 

@@ -1,7 +1,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Account } from "@/lib/api/types";
-import { accountKeys } from "./get-accounts";
+import { accountKeys } from "@/lib/api/get-accounts";
 
 export const getAccount = (id: string) => apiRequest<Account>(`/accounts/${encodeURIComponent(id)}`);
 

@@ -3,7 +3,7 @@ import { apiRequest } from "@/lib/api/client";
 import type { Account } from "@/lib/api/types";
 import type { ToastText } from "@/lib/query-client";
 import { plainSyncReason } from "@/lib/sync-text";
-import { accountKeys } from "./get-accounts";
+import { accountKeys } from "@/lib/api/get-accounts";
 
 export const syncAccount = (id: string) => apiRequest<Account>(`/accounts/${encodeURIComponent(id)}/sync`, { method: "POST" });
 

@@ -1,7 +1,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { AddTokenRequest, SetTokenMarkRequest, UserToken } from "@/lib/api/types";
-import { accountKeys } from "./get-accounts";
+import { accountKeys } from "@/lib/api/get-accounts";
 
 export const tokenKeys = {
   account: (id: string) => [...accountKeys.detail(id), "tokens"] as const,

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Account, UpdateAccountRequest } from "@/lib/api/types";
-import { accountKeys } from "./get-accounts";
+import { accountKeys } from "@/lib/api/get-accounts";
 
 export const updateAccount = ({ id, body }: { id: string; body: UpdateAccountRequest }) =>
   apiRequest<Account>(`/accounts/${encodeURIComponent(id)}`, { method: "PUT", body });

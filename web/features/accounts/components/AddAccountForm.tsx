@@ -5,8 +5,8 @@ import { Button, Field, FieldError, Input, Select, cx } from "@/components/ui";
 import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
 import { plainMessage } from "@/lib/api/messages";
 import type { Account, CreateAccountRequest } from "@/lib/api/types";
-import { useChains } from "@/features/chains/api/get-chains";
-import { useExchanges } from "@/features/exchanges/api/get-exchanges";
+import { useChains } from "@/lib/api/get-chains";
+import { useExchanges } from "@/lib/api/get-exchanges";
 import { useCreateAccount } from "../api/create-account";
 
 type Kind = "wallet" | "solana" | "exchange" | "manual";

@@ -1,7 +1,7 @@
 "use client";
 
 import { Badge, Card, TableWrap, td, th } from "@/components/ui";
-import { PROTOCOL_NAMES, useLocationName } from "@/features/chains/api/get-chains";
+import { PROTOCOL_NAMES, useLocationName } from "@/lib/api/get-chains";
 import { rawToDecimal } from "@/lib/decimal";
 import type { Account, Holding, ProtocolSummary } from "@/lib/api/types";
 import { formatQuantity, formatUsd, timeAgo } from "@/lib/format";

@@ -1,7 +1,7 @@
 "use client";
 
 import { Badge, Spinner } from "@/components/ui";
-import { useLocationName } from "@/features/chains/api/get-chains";
+import { useLocationName } from "@/lib/api/get-chains";
 import { formatDateTime, timeAgo } from "@/lib/time";
 import { plainSyncReason } from "@/lib/sync-text";
 import { useNow } from "@/lib/use-now";

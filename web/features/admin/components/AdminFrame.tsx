@@ -5,7 +5,7 @@ import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { ErrorAlert, Loading } from "@/components/states";
 import { PageHeader, cx } from "@/components/ui";
-import { useMe } from "@/features/me/api/get-me";
+import { useMe } from "@/lib/api/get-me";
 
 const tabs = [
   { href: "/admin", label: "Jobs" },

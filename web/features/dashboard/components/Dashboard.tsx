@@ -5,12 +5,12 @@ import { AllocationBar } from "@/components/portfolio/AllocationBar";
 import { DriftBadge } from "@/components/portfolio/DriftBadge";
 import { EmptyState, ErrorAlert, Loading } from "@/components/states";
 import { Button, Card, PageHeader, cx } from "@/components/ui";
-import { useAccounts } from "@/features/accounts/api/get-accounts";
-import { syncProblems } from "@/features/accounts/data-age";
-import { useLocationName } from "@/features/chains/api/get-chains";
-import { useAllocation } from "@/features/portfolios/api/get-allocation";
-import { usePortfolios } from "@/features/portfolios/api/get-portfolios";
-import { useTimeline } from "@/features/snapshots/api/get-timeline";
+import { useAccounts } from "@/lib/api/get-accounts";
+import { syncProblems } from "@/lib/data-age";
+import { useLocationName } from "@/lib/api/get-chains";
+import { useAllocation } from "@/lib/api/get-allocation";
+import { usePortfolios } from "@/lib/api/get-portfolios";
+import { useTimeline } from "@/lib/api/get-timeline";
 import { ValueHistoryChart } from "@/components/portfolio/charts";
 import type { Account, Allocation, NetWorth, Portfolio } from "@/lib/api/types";
 import { DataAge, PriceAge } from "@/components/portfolio/PriceAge";
@@ -20,8 +20,6 @@ import { formatKnownUsd, formatPct, formatUsd, NOT_READ_YET, timeAgo } from "@/l
 import { plainSyncReason } from "@/lib/sync-text";
 import { useNetWorth } from "../api/get-net-worth";
 import { byChainOrExchange, withOther, type BreakdownLine } from "../breakdown";
-
-export { accountsDataAge } from "@/features/accounts/data-age";
 
 function defaultPortfolio(list: Portfolio[] | undefined): Portfolio | undefined {
   return list?.find((p) => p.is_default) ?? list?.[0];

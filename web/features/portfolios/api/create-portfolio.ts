@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { CreatePortfolioRequest, Portfolio } from "@/lib/api/types";
-import { portfolioKeys } from "./keys";
+import { portfolioKeys } from "@/lib/api/portfolio-keys";
 
 export const createPortfolio = (body: CreatePortfolioRequest) => apiRequest<Portfolio>("/portfolios", { method: "POST", body });
 

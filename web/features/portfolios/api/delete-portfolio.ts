@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
-import { portfolioKeys, portfolioPath } from "./keys";
+import { portfolioKeys, portfolioPath } from "@/lib/api/portfolio-keys";
 
 export const deletePortfolio = (id: string) => apiRequest<void>(portfolioPath(id), { method: "DELETE" });
 

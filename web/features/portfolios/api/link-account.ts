@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Portfolio } from "@/lib/api/types";
-import { portfolioKeys, portfolioPath } from "./keys";
+import { portfolioKeys, portfolioPath } from "@/lib/api/portfolio-keys";
 
 export const linkAccount = ({ portfolioId, accountId }: { portfolioId: string; accountId: string }) =>
   apiRequest<Portfolio | undefined>(`${portfolioPath(portfolioId)}/accounts`, { method: "POST", body: { account_id: accountId } });

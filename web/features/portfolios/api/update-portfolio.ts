@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Portfolio, UpdatePortfolioRequest } from "@/lib/api/types";
-import { portfolioKeys, portfolioPath } from "./keys";
+import { portfolioKeys, portfolioPath } from "@/lib/api/portfolio-keys";
 
 export const updatePortfolio = ({ id, body }: { id: string; body: UpdatePortfolioRequest }) =>
   apiRequest<Portfolio>(portfolioPath(id), { method: "PUT", body });

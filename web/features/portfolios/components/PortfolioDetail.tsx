@@ -11,8 +11,8 @@ import { BlockingWarning } from "@/components/portfolio/BlockingWarning";
 import { DataAge } from "@/components/portfolio/PriceAge";
 import { isPositive } from "@/lib/decimal";
 import { formatPct, formatQuantity, formatUsd } from "@/lib/format";
-import { useAllocation } from "../api/get-allocation";
-import { PortfolioFrame } from "./PortfolioHeader";
+import { useAllocation } from "@/lib/api/get-allocation";
+import { PortfolioFrame } from "@/components/portfolio/PortfolioHeader";
 
 export function allocationRows(a: Allocation): HoldingRow[] {
   return a.lines.map((l) => ({

@@ -4,18 +4,18 @@ import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Button, Card, Field, FieldError, Input, cx } from "@/components/ui";
-import { useAccounts } from "@/features/accounts/api/get-accounts";
+import { useAccounts } from "@/lib/api/get-accounts";
 import { errorFor, fieldErrorsOf, mergeErrors, otherErrors, type FieldErrors } from "@/lib/api/field-errors";
 import { plainMessage } from "@/lib/api/messages";
 import type { Portfolio, UpdatePortfolioRequest } from "@/lib/api/types";
 import { compareDecimals, isPlainDecimal, sumDecimals } from "@/lib/decimal";
 import { formatUsd } from "@/lib/format";
-import { useAllocation } from "../api/get-allocation";
+import { useAllocation } from "@/lib/api/get-allocation";
 import { useDeletePortfolio } from "../api/delete-portfolio";
 import { useLinkAccount } from "../api/link-account";
 import { useUnlinkAccount } from "../api/unlink-account";
 import { useUpdatePortfolio } from "../api/update-portfolio";
-import { PortfolioFrame } from "./PortfolioHeader";
+import { PortfolioFrame } from "@/components/portfolio/PortfolioHeader";
 import { normalizeNumber, validatePortfolio } from "../validate";
 
 interface TargetRow {

@@ -9,9 +9,9 @@ import { errorFor, fieldErrorsOf, otherErrors } from "@/lib/api/field-errors";
 import { plainMessage } from "@/lib/api/messages";
 import type { Portfolio } from "@/lib/api/types";
 import { formatUsd } from "@/lib/format";
-import { useAllocation } from "../api/get-allocation";
+import { useAllocation } from "@/lib/api/get-allocation";
 import { useCreatePortfolio } from "../api/create-portfolio";
-import { usePortfolios } from "../api/get-portfolios";
+import { usePortfolios } from "@/lib/api/get-portfolios";
 
 function CreatePortfolioForm({ onCreated }: { onCreated: (p: Portfolio) => void }) {
   const create = useCreatePortfolio();

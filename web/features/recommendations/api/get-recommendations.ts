@@ -1,7 +1,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Recommendation } from "@/lib/api/types";
-import { portfolioKeys, portfolioPath } from "@/features/portfolios/api/keys";
+import { portfolioKeys, portfolioPath } from "@/lib/api/portfolio-keys";
 
 export const getRecommendations = (id: string) => apiRequest<Recommendation[]>(`${portfolioPath(id)}/recommendations`);
 

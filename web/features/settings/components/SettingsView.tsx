@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { QueryState } from "@/components/states";
 import { Badge, Card, PageHeader, cx } from "@/components/ui";
-import { useMe } from "@/features/me/api/get-me";
+import { useMe } from "@/lib/api/get-me";
 import { readTheme, saveTheme, type Theme } from "@/lib/theme";
 import { toast } from "@/lib/toast";
 

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Snapshot } from "@/lib/api/types";
-import { portfolioKeys, portfolioPath } from "@/features/portfolios/api/keys";
+import { portfolioKeys, portfolioPath } from "@/lib/api/portfolio-keys";
 
 export const createSnapshot = (id: string) => apiRequest<Snapshot>(`${portfolioPath(id)}/snapshots`, { method: "POST" });
 

@@ -1,9 +1,10 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Snapshot } from "@/lib/api/types";
-import { portfolioKeys, portfolioPath } from "@/features/portfolios/api/keys";
+import { portfolioKeys, portfolioPath } from "@/lib/api/portfolio-keys";
 
-export type DateRange = { from?: string; to?: string };
+export type { DateRange } from "@/lib/api/portfolio-keys";
+import type { DateRange } from "@/lib/api/portfolio-keys";
 
 export const getSnapshots = (id: string, range: DateRange = {}) => apiRequest<Snapshot[]>(`${portfolioPath(id)}/snapshots`, { query: range });
 

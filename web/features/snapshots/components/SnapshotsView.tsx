@@ -3,14 +3,14 @@
 import { useState } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, Input, TableWrap, td, th } from "@/components/ui";
-import { PortfolioFrame } from "@/features/portfolios/components/PortfolioHeader";
+import { PortfolioFrame } from "@/components/portfolio/PortfolioHeader";
 import { downloadCsv, toCsv } from "@/lib/csv";
 import type { AllocationLine, Portfolio, Snapshot } from "@/lib/api/types";
 import { isPositive } from "@/lib/decimal";
 import { formatDate, formatDateTime, formatUsd } from "@/lib/format";
 import { useCreateSnapshot } from "../api/create-snapshot";
 import { useSnapshots, type DateRange } from "../api/get-snapshots";
-import { useTimeline } from "../api/get-timeline";
+import { useTimeline } from "@/lib/api/get-timeline";
 import { ValueHistoryChart } from "@/components/portfolio/charts";
 
 /** The snapshot's allocation lines (the API documents `holdings` only as an object). */

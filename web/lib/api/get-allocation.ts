@@ -1,7 +1,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Allocation } from "@/lib/api/types";
-import { portfolioKeys, portfolioPath } from "./keys";
+import { portfolioKeys, portfolioPath } from "./portfolio-keys";
 
 export const getAllocation = (id: string) => apiRequest<Allocation>(`${portfolioPath(id)}/allocation`);
 

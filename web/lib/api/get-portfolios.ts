@@ -1,7 +1,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Portfolio } from "@/lib/api/types";
-import { portfolioKeys } from "./keys";
+import { portfolioKeys } from "./portfolio-keys";
 
 export const getPortfolios = () => apiRequest<Portfolio[]>("/portfolios");
 

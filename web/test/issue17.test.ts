@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiError } from "./api/client";
-import { fieldLabel, looksInternal, plainMessage } from "./api/messages";
-import { otherErrors } from "./api/field-errors";
-import { plainSyncReason } from "./sync-text";
-import { clearToasts, currentToasts, MAX_TOASTS, showToast } from "./toast";
+import { ApiError } from "@/lib/api/client";
+import { fieldLabel, looksInternal, plainMessage } from "@/lib/api/messages";
+import { otherErrors } from "@/lib/api/field-errors";
+import { plainSyncReason } from "@/lib/sync-text";
+import { clearToasts, currentToasts, MAX_TOASTS, showToast } from "@/lib/toast";
 import { groupSlices } from "@/components/portfolio/pie-groups";
 import { byChainOrExchange, withOther } from "@/features/dashboard/breakdown";
 import { validatePortfolio } from "@/features/portfolios/validate";
 import { account } from "@/test/fixtures";
-import type { NetWorth } from "./api/types";
+import type { NetWorth } from "@/lib/api/types";
 
 afterEach(() => clearToasts());
 
@@ -110,7 +110,7 @@ describe("charts and breakdowns", () => {
 
 describe("exact shares", () => {
   it("computes a percentage of a total exactly (big.js strict mode takes no JS numbers)", async () => {
-    const { pctOf } = await import("./decimal");
+    const { pctOf } = await import("@/lib/decimal");
     expect(pctOf("1", "4")).toBe("25");
     expect(pctOf("30000000", "30000000")).toBe("100");
     expect(pctOf("-5000", "100000")).toBe("-5");
@@ -121,7 +121,7 @@ describe("exact shares", () => {
 
 describe("whole numbers typed by people", () => {
   it("are checked before sending, with a sentence", async () => {
-    const { wholeNumberError, wholeNumber } = await import("./validate");
+    const { wholeNumberError, wholeNumber } = await import("@/lib/validate");
     expect(wholeNumberError("18", 0, 36)).toBeUndefined();
     expect(wholeNumberError(" 31,337 ", 1, Number.MAX_SAFE_INTEGER)).toBeUndefined();
     expect(wholeNumber(" 31,337 ")).toBe(31337);

@@ -1,8 +1,8 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { TimelinePoint } from "@/lib/api/types";
-import { portfolioKeys, portfolioPath } from "@/features/portfolios/api/keys";
-import type { DateRange } from "./get-snapshots";
+import { portfolioKeys, portfolioPath } from "@/lib/api/portfolio-keys";
+import type { DateRange } from "./portfolio-keys";
 
 export const getTimeline = (id: string, range: DateRange = {}) =>
   apiRequest<TimelinePoint[]>(`${portfolioPath(id)}/snapshots/timeline`, { query: range });

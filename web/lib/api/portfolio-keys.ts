@@ -1,3 +1,6 @@
+/** A date window on a portfolio's history; either end may be open. */
+export type DateRange = { from?: string; to?: string };
+
 export const portfolioKeys = {
   all: ["portfolios"] as const,
   list: () => [...portfolioKeys.all, "list"] as const,

@@ -1,7 +1,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Portfolio } from "@/lib/api/types";
-import { portfolioKeys, portfolioPath } from "./keys";
+import { portfolioKeys, portfolioPath } from "./portfolio-keys";
 
 export const getPortfolio = (id: string) => apiRequest<Portfolio>(portfolioPath(id));
 

@@ -5,7 +5,7 @@ import type { ReactNode } from "react";
 import { ErrorAlert, Loading } from "@/components/states";
 import { Badge, PageHeader } from "@/components/ui";
 import type { Portfolio } from "@/lib/api/types";
-import { usePortfolio } from "../api/get-portfolio";
+import { usePortfolio } from "@/lib/api/get-portfolio";
 import { PortfolioNav } from "./PortfolioNav";
 
 /** Breadcrumb, title and tabs shared by a portfolio's pages; renders children once it loaded. */
