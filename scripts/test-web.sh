@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The web dashboard's checks: typecheck, API types in sync with the OpenAPI snapshot, unit tests
+# The web dashboard's checks: typecheck, lint, API types in sync with the OpenAPI snapshot, unit tests
 # (vitest), production build, and the end-to-end journey (Playwright in Debian's Chromium against
 # the real API on PostgreSQL, anvil, and the real Keycloak of scripts/keycloak.sh when
 # KEYCLOAK_TEST_URL names it, as scripts/test.sh does; else oidc-provider standing in for Keycloak).
@@ -58,6 +58,8 @@ fi
 cd web
 echo "== typecheck (tsc --noEmit)"
 if npx tsc --noEmit; then pass; else fail typecheck; fi
+echo "== lint (eslint: TypeScript, hooks, feature boundaries)"
+if npm run --silent lint; then pass; else fail lint; fi
 
 echo "== API types match api/tests/snapshots/openapi.json"
 if npm run --silent check:api-types; then pass; else fail api-types; fi
