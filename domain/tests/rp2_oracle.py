@@ -22,14 +22,19 @@ is raised to 100 digits so rp2's arithmetic is exact for the test's amounts (rp2
 rp2's comparisons still quantize to 13 decimals, as rp2 does.
 """
 
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 from decimal import getcontext
 
-# rp2's logger writes ./log/ when imported: keep it out of the caller's tree.
-os.chdir(tempfile.mkdtemp(prefix="rp2-oracle-"))
+# rp2's logger writes ./log/ when imported: keep it out of the caller's tree, and remove it
+# when the driver ends (a CI run calls the driver once per ledger and method).
+_scratch = tempfile.mkdtemp(prefix="rp2-oracle-")
+os.chdir(_scratch)
+atexit.register(shutil.rmtree, _scratch, True)
 
 from prezzemolo.avl_tree import AVLTree  # noqa: E402
 from rp2.accounting_engine import AccountingEngine  # noqa: E402
