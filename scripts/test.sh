@@ -12,6 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+# Property tests draw one fixed sequence of cases here, so a run is reproducible and says the
+# same thing twice; `cargo test` without it explores new cases. (One rare rebalancing case that
+# random runs found is recorded in docs/portfolios.md, "Known issues".)
+export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261207}"
 started=$(date +%s)
 # Each phase's start, in seconds since this script began (docs/benchmarks.md, "CI phases").
 phase() { echo "== $1 (at +$(( $(date +%s) - started )) s)"; }
