@@ -12,11 +12,13 @@
 
 #[path = "../../tests/it/anvil.rs"]
 mod anvil;
+#[path = "common/defi_fixture.rs"]
+mod defi_fixture;
 #[path = "common/proxy.rs"]
 mod proxy;
+#[path = "common/sizes.rs"]
+mod sizes;
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,28 +38,6 @@ const CHAINS: u64 = 5;
 const USER: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 const PROXY_DELAY: Duration = Duration::from_millis(30);
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn fixture(rpc: &str, command: &str, args: Value) -> anyhow::Result<Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/defi-fixture/fixture.mjs");
-    let out = Command::new("node")
-        .arg(script)
-        .args([command, "--rpc", rpc, "--args", &args.to_string()])
-        .output()
-        .context("node runs the DeFi fixture (scripts/install-defi-fixture.sh)")?;
-    ensure!(
-        out.status.success(),
-        "fixture {command}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(serde_json::from_slice(&out.stdout)?)
-}
-
 fn text(v: &Value) -> String {
     v.as_str()
         .map(str::to_string)
@@ -71,9 +51,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let reserves = env_usize("BENCH_DEFI_RESERVES", 20);
-    let positions = env_usize("BENCH_DEFI_POSITIONS", 10);
-    let runs = env_usize("BENCH_DEFI_RUNS", 5).max(1);
+    let reserves = sizes::env_size("BENCH_DEFI_RESERVES", 20);
+    let positions = sizes::env_size("BENCH_DEFI_POSITIONS", 10);
+    let runs = sizes::env_size("BENCH_DEFI_RUNS", 5).max(1);
     println!("bench_defi: {CHAINS} chains, {reserves} Aave reserves and {positions} Uniswap positions each, 30 ms per request");
 
     let mut nodes = Vec::new();
@@ -84,7 +64,8 @@ async fn main() -> anyhow::Result<()> {
         let started = Instant::now();
         let url = anvil.url.clone();
         let args = json!({"user": USER, "reserves": reserves, "positions": positions});
-        let out = tokio::task::spawn_blocking(move || fixture(&url, "bench", args)).await??;
+        let out = tokio::task::spawn_blocking(move || defi_fixture::fixture(&url, "bench", args))
+            .await??;
         println!(
             "  chain {}: deployed and positioned in {:.1} s",
             anvil.chain_id,

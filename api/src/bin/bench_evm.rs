@@ -25,6 +25,8 @@
 
 #[path = "../../tests/it/anvil.rs"]
 mod anvil;
+#[path = "common/defi_fixture.rs"]
+mod defi_fixture;
 #[path = "common/proxy.rs"]
 mod proxy;
 #[path = "common/sizes.rs"]
@@ -48,30 +50,6 @@ const CHAINS: usize = 5;
 const WALLET: &str = "0x00000000000000000000000000000000000b0b01";
 const PROXY_DELAY: Duration = Duration::from_millis(30);
 const NATIVE: u64 = 1_234_567_890_123_456_789;
-
-/// Runs one DeFi fixture command (`tools/defi-fixture`) against a node; its JSON answer.
-fn fixture(rpc: &str, command: &str, args: serde_json::Value) -> anyhow::Result<serde_json::Value> {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/defi-fixture/fixture.mjs");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .args([command, "--rpc", rpc, "--args", &args.to_string()])
-        .output()
-        .context("node runs the DeFi fixture (scripts/install-defi-fixture.sh)")?;
-    ensure!(
-        out.status.success(),
-        "fixture {command}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(serde_json::from_slice(&out.stdout)?)
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One chain: its node, its proxy's URL, its tokens and the raw balances to expect.
 struct Chain {
@@ -221,9 +199,9 @@ async fn measure(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let chunk = env_usize("BENCH_EVM_CHUNK", EvmConfig::default().multicall_chunk_size);
-    let tokens = env_usize("BENCH_EVM_TOKENS", 2000);
-    let runs = env_usize("BENCH_EVM_RUNS", 5).max(1);
+    let chunk = sizes::env_size("BENCH_EVM_CHUNK", EvmConfig::default().multicall_chunk_size);
+    let tokens = sizes::env_size("BENCH_EVM_TOKENS", 2000);
+    let runs = sizes::env_size("BENCH_EVM_RUNS", 5).max(1);
     let parts = std::env::var("BENCH_EVM_PARTS").unwrap_or_else(|_| "1,2,3".into());
     let part = |n: &str| parts.split(',').any(|p| p.trim() == n);
     let cfg = EvmConfig {
@@ -253,8 +231,8 @@ async fn main() -> anyhow::Result<()> {
         chunk_gas(&chains[0]).await?;
     }
     if part("3") {
-        let wallets = env_usize("BENCH_EVM_WALLETS", 1000);
-        let fleet_tokens = env_usize("BENCH_EVM_FLEET_TOKENS", 300).min(tokens);
+        let wallets = sizes::env_size("BENCH_EVM_WALLETS", 1000);
+        let fleet_tokens = sizes::env_size("BENCH_EVM_FLEET_TOKENS", 300).min(tokens);
         fleet::run(chains.clone(), chunk, wallets, fleet_tokens).await?;
     }
     Ok(())
@@ -594,13 +572,13 @@ mod fleet {
 
         // The real Aave v3 (DEFI_RESERVES reserves) and Uniswap v3 on every chain, the rows
         // pointing at them: every wallet's positions are read (none held: rounds 1 to 3).
-        let reserves = super::env_usize("BENCH_EVM_DEFI_RESERVES", 20);
+        let reserves = crate::sizes::env_size("BENCH_EVM_DEFI_RESERVES", 20);
         let mut sets = tokio::task::JoinSet::new();
         for c in 0..chains.len() {
             let url = chains[c].anvil.url.clone();
             sets.spawn_blocking(move || {
                 let args = serde_json::json!({"reserves": reserves, "uniswap": true});
-                (c, super::fixture(&url, "deploy", args))
+                (c, crate::defi_fixture::fixture(&url, "deploy", args))
             });
         }
         while let Some(done) = sets.join_next().await {

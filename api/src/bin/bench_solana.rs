@@ -22,12 +22,8 @@ use api::domain::solana_address::encode;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "common/sizes.rs"]
+mod sizes;
 
 fn key(kind: u8, n: usize) -> String {
     let mut b = [7u8; 32];
@@ -165,10 +161,10 @@ async fn serve(bench: Arc<Bench>, counters: Arc<Counters>, delay: Duration) -> S
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let bench = Arc::new(Bench {
-        wallets: env_usize("BENCH_SOLANA_WALLETS", 100),
-        tokens: env_usize("BENCH_SOLANA_TOKENS", 50),
+        wallets: sizes::env_size("BENCH_SOLANA_WALLETS", 100),
+        tokens: sizes::env_size("BENCH_SOLANA_TOKENS", 50),
     });
-    let delay = Duration::from_millis(env_usize("BENCH_SOLANA_DELAY_MS", 30) as u64);
+    let delay = Duration::from_millis(sizes::env_size("BENCH_SOLANA_DELAY_MS", 30) as u64);
     let counters = Arc::new(Counters {
         http: AtomicUsize::new(0),
         calls: AtomicUsize::new(0),
