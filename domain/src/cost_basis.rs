@@ -80,6 +80,14 @@ pub enum EventKind {
         quantity: Decimal,
         proceeds_usd: Decimal,
     },
+    /// Left the user's accounts without a sale: sent to an address the Butler does not track,
+    /// or given away. Its lots leave the pool (in the method's order) with no gain; a shortfall
+    /// as for a disposal (rule 6).
+    Remove {
+        account: Uuid,
+        asset: Uuid,
+        quantity: Decimal,
+    },
     /// Moved between two of the user's own accounts.
     Transfer {
         from: Uuid,
@@ -229,6 +237,18 @@ fn apply(report: &mut Report, event: &Event, method: Method, pooling: Pooling) {
             (*account, *asset),
             *quantity,
             *proceeds_usd,
+            method,
+            pooling,
+        ),
+        EventKind::Remove {
+            account,
+            asset,
+            quantity,
+        } => remove(
+            report,
+            event,
+            (*account, *asset),
+            *quantity,
             method,
             pooling,
         ),
@@ -431,6 +451,30 @@ fn dispose(
     }
 }
 
+/// Rules 3 and 6 for what leaves the user's accounts without a sale: the lots go, no gain.
+fn remove(
+    report: &mut Report,
+    event: &Event,
+    (account, asset): (Uuid, Uuid),
+    quantity: Decimal,
+    method: Method,
+    pooling: Pooling,
+) {
+    let lots = report
+        .lots
+        .entry(pool_key(pooling, account, asset))
+        .or_default();
+    let (_, missing) = take(lots, quantity, method);
+    if !missing.is_zero() {
+        report.shortfalls.push(Shortfall {
+            event_id: event.id.clone(),
+            account,
+            asset,
+            quantity: missing,
+        });
+    }
+}
+
 /// Rules 5 and 6 for a transfer between own accounts.
 fn transfer(
     report: &mut Report,
@@ -560,6 +604,36 @@ mod tests {
             buy("b2", "2023-06-01", A, "1", "20000"),
             sell("s1", "2024-03-01", A, "1.5", "45000"),
         ]
+    }
+
+    #[test]
+    fn what_leaves_the_accounts_takes_its_lots_with_no_gain_and_short_is_listed() {
+        let gone = |n: &str, day: &str, qty: &str| Event {
+            id: n.into(),
+            at: at(day),
+            kind: EventKind::Remove {
+                account: id(A),
+                asset: id(BTC),
+                quantity: d(qty),
+            },
+        };
+        for pooling in [Pooling::PerAccount, Pooling::Universal] {
+            let events = [
+                buy("1", "2024-01-01", A, "1", "100"),
+                buy("2", "2024-02-01", A, "1", "300"),
+                gone("3", "2024-03-01", "1.5"),
+                sell("4", "2024-04-01", A, "0.5", "250"),
+                gone("5", "2024-05-01", "0.25"),
+            ];
+            let r = compute(&events, Method::Fifo, pooling);
+            // FIFO: the removal takes lot 1 and half of lot 2; the sale takes the rest of lot 2.
+            assert_eq!(r.disposals.len(), 1);
+            assert_eq!(r.disposals[0].cost_usd, Some(d("150")));
+            assert_eq!(r.disposals[0].gain_usd, Some(d("100")));
+            assert_eq!(r.shortfalls.len(), 1, "{pooling:?}");
+            assert_eq!(r.shortfalls[0].quantity, d("0.25"));
+            assert!(r.lots.is_empty());
+        }
     }
 
     #[test]
@@ -814,7 +888,7 @@ mod tests {
                                 sold_qty += quantity;
                                 proceeds += proceeds_usd;
                             }
-                            EventKind::Transfer { .. } => {}
+                            EventKind::Transfer { .. } | EventKind::Remove { .. } => {}
                         }
                     }
                     let held_qty: Decimal = r.lots.values().flatten().map(|l| l.quantity).sum();

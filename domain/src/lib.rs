@@ -13,6 +13,7 @@ pub mod exact;
 pub mod history;
 pub mod holdings;
 pub mod identity;
+pub mod ledger;
 pub mod locations;
 pub mod market;
 pub mod net_worth;
