@@ -14,6 +14,7 @@ pub mod history;
 pub mod holdings;
 pub mod identity;
 pub mod ledger;
+pub mod ledger_csv;
 pub mod locations;
 pub mod market;
 pub mod net_worth;
