@@ -73,6 +73,20 @@ use crate::http;
         http::market::get_market_status,
         http::net_worth::get_net_worth,
         http::audit::list_audit_events,
+        http::ledger::create_entry,
+        http::ledger::list_entries,
+        http::ledger::get_entry,
+        http::ledger::update_entry,
+        http::ledger::delete_entry,
+        http::ledger::entry_history,
+        http::ledger::import,
+        http::ledger_reports::get_settings,
+        http::ledger_reports::put_settings,
+        http::ledger_reports::get_gains,
+        http::ledger_reports::get_pnl,
+        http::ledger_reports::reconciliation,
+        http::ledger_reports::tax_report,
+        http::ledger_reports::income_report,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -90,6 +104,7 @@ use crate::http;
         (name = "snapshots", description = "End-of-day and manual snapshots, value timeline"),
         (name = "recommendations", description = "Rebalancing trades"),
         (name = "audit", description = "The append-only record of changes"),
+        (name = "ledger", description = "Trades, deposits, withdrawals and income; cost basis, gains, P&L and reconciliation"),
     )
 )]
 pub struct ApiDoc;

@@ -130,7 +130,11 @@ pub fn check(e: &Entry) -> Vec<(&'static str, String)> {
     };
     need("sent", &e.sent, sent);
     need("received", &e.received, received);
-    for (field, side) in [("sent", &e.sent), ("received", &e.received), ("fee", &e.fee)] {
+    for (field, side) in [
+        ("sent", &e.sent),
+        ("received", &e.received),
+        ("fee", &e.fee),
+    ] {
         if let Some(s) = side {
             if s.quantity <= Decimal::ZERO {
                 errors.push((field, "quantity must be more than 0".to_string()));
@@ -147,12 +151,18 @@ pub fn check(e: &Entry) -> Vec<(&'static str, String)> {
             if side.is_some_and(|s| s.asset == Asset::Usd) {
                 errors.push((
                     field,
-                    format!("US dollars are not held in the ledger; a {} moves a crypto asset", e.kind.as_str()),
+                    format!(
+                        "US dollars are not held in the ledger; a {} moves a crypto asset",
+                        e.kind.as_str()
+                    ),
                 ));
             }
         }
     }
-    for (field, v) in [("value_usd", e.value_usd), ("fee_value_usd", e.fee_value_usd)] {
+    for (field, v) in [
+        ("value_usd", e.value_usd),
+        ("fee_value_usd", e.fee_value_usd),
+    ] {
         if v.is_some_and(|v| v < Decimal::ZERO) {
             errors.push((field, "must be zero or more".into()));
         }
@@ -174,7 +184,10 @@ pub fn check(e: &Entry) -> Vec<(&'static str, String)> {
         (_, None) => {}
     }
     if e.transfer.is_some() && !matches!(e.kind, Kind::Deposit | Kind::Withdrawal) {
-        errors.push(("transfer", "only a withdrawal and a deposit make a transfer".into()));
+        errors.push((
+            "transfer",
+            "only a withdrawal and a deposit make a transfer".into(),
+        ));
     }
     errors
 }
@@ -281,8 +294,10 @@ fn share(value: Decimal, part: Decimal, whole: Decimal) -> Decimal {
     if part == whole {
         value
     } else {
-        (value * part / whole)
-            .round_dp_with_strategy(SPLIT_DP, rust_decimal::RoundingStrategy::MidpointNearestEven)
+        (value * part / whole).round_dp_with_strategy(
+            SPLIT_DP,
+            rust_decimal::RoundingStrategy::MidpointNearestEven,
+        )
     }
 }
 
@@ -312,7 +327,10 @@ impl Reducer<'_> {
     }
 
     fn gap_all(&mut self) {
-        for side in [self.e.sent, self.e.received, self.e.fee].into_iter().flatten() {
+        for side in [self.e.sent, self.e.received, self.e.fee]
+            .into_iter()
+            .flatten()
+        {
             self.gap(side.asset, GapReason::NoValue);
         }
     }
@@ -414,7 +432,12 @@ impl Reducer<'_> {
             asset,
             quantity,
             cost_usd: value,
-            income: Some(self.e.income_kind.clone().unwrap_or_else(|| "reward".into())),
+            income: Some(
+                self.e
+                    .income_kind
+                    .clone()
+                    .unwrap_or_else(|| "reward".into()),
+            ),
         });
         self.dispose_fee(fee_value);
     }
@@ -592,12 +615,13 @@ mod tests {
         let r = reduce(&[sell, buy, bnb]);
         assert!(r.gaps.is_empty());
         let report = compute(&r.events, Method::Fifo, Pooling::PerAccount);
-        let gains: Vec<_> = report.disposals.iter().map(|l| (l.asset, l.gain_usd)).collect();
+        let gains: Vec<_> = report
+            .disposals
+            .iter()
+            .map(|l| (l.asset, l.gain_usd))
+            .collect();
         // BNB fee: proceeds 40, basis 30; BTC: proceeds 25000 − 25, basis half of 40040.
-        assert_eq!(
-            gains,
-            vec![(BNB, Some(d("10"))), (BTC, Some(d("4955")))]
-        );
+        assert_eq!(gains, vec![(BNB, Some(d("10"))), (BTC, Some(d("4955")))]);
         assert_eq!(r.balances[&(A, BTC)], d("0.5"));
         assert_eq!(r.balances[&(A, BNB)], d("0.9"));
     }
@@ -620,9 +644,25 @@ mod tests {
         assert_eq!(
             r.events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>(),
             vec![
-                EventKind::Dispose { account: A, asset: BTC, quantity: d("1"), proceeds_usd: d("60000") },
-                EventKind::Acquire { account: A, asset: ETH, quantity: d("20"), cost_usd: d("60060"), income: None },
-                EventKind::Dispose { account: A, asset: ETH, quantity: d("0.02"), proceeds_usd: d("60") },
+                EventKind::Dispose {
+                    account: A,
+                    asset: BTC,
+                    quantity: d("1"),
+                    proceeds_usd: d("60000")
+                },
+                EventKind::Acquire {
+                    account: A,
+                    asset: ETH,
+                    quantity: d("20"),
+                    cost_usd: d("60060"),
+                    income: None
+                },
+                EventKind::Dispose {
+                    account: A,
+                    asset: ETH,
+                    quantity: d("0.02"),
+                    proceeds_usd: d("60")
+                },
             ]
         );
     }

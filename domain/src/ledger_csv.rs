@@ -165,7 +165,10 @@ impl Columns {
                     "txhash",
                 ],
             ),
-            Format::Binance => (&["utc_time", "operation", "coin", "change"], &["account", "remark"]),
+            Format::Binance => (
+                &["utc_time", "operation", "coin", "change"],
+                &["account", "remark"],
+            ),
         };
         let mut index = HashMap::new();
         for name in required.iter().chain(optional) {
@@ -367,7 +370,9 @@ fn koinly_row(line: usize, f: &Fields) -> Result<Row, String> {
 enum BinanceOp {
     Deposit,
     Withdrawal,
-    TradePart { fee: bool },
+    TradePart {
+        fee: bool,
+    },
     Income(&'static str),
     /// Moves between the account's own wallets (spot, funding, earn): no change to what the
     /// account holds.
@@ -380,9 +385,16 @@ fn binance_op(op: &str) -> Option<BinanceOp> {
         "deposit" => BinanceOp::Deposit,
         "withdraw" | "withdrawal" => BinanceOp::Withdrawal,
         "transaction fee" | "fee" => BinanceOp::TradePart { fee: true },
-        "buy" | "sell" | "transaction buy" | "transaction spend" | "transaction sold"
-        | "transaction revenue" | "transaction related" | "binance convert"
-        | "small assets exchange bnb" | "large otc trading" => BinanceOp::TradePart { fee: false },
+        "buy"
+        | "sell"
+        | "transaction buy"
+        | "transaction spend"
+        | "transaction sold"
+        | "transaction revenue"
+        | "transaction related"
+        | "binance convert"
+        | "small assets exchange bnb"
+        | "large otc trading" => BinanceOp::TradePart { fee: false },
         _ if o.contains("transfer")
             || o.contains("subscription")
             || o.contains("redemption")
@@ -518,11 +530,19 @@ fn binance_trade(at: DateTime<Utc>, parts: &[(usize, bool, Amount)]) -> Result<R
             )),
         }
     };
-    let (s, r, f) = (one(&sent, "sent")?, one(&received, "received")?, one(&fee, "paid fees in")?);
+    let (s, r, f) = (
+        one(&sent, "sent")?,
+        one(&received, "received")?,
+        one(&fee, "paid fees in")?,
+    );
     if s.is_none() || r.is_none() {
         return Err(format!(
             "the trade at {at} has no {} part at the same second",
-            if s.is_none() { "sent (negative)" } else { "received (positive)" }
+            if s.is_none() {
+                "sent (negative)"
+            } else {
+                "received (positive)"
+            }
         ));
     }
     Ok(Row {
@@ -557,8 +577,12 @@ fn assign_ids(format: Format, rows: &mut [Row]) {
             amount(&row.sent),
             amount(&row.received),
             amount(&row.fee),
-            row.value_usd.map(|v| v.normalize().to_string()).unwrap_or_default(),
-            row.fee_value_usd.map(|v| v.normalize().to_string()).unwrap_or_default(),
+            row.value_usd
+                .map(|v| v.normalize().to_string())
+                .unwrap_or_default(),
+            row.fee_value_usd
+                .map(|v| v.normalize().to_string())
+                .unwrap_or_default(),
             row.income_kind.as_deref().unwrap_or_default(),
         );
         let digest = Sha256::digest(key.as_bytes());
@@ -589,12 +613,25 @@ mod tests {
         let p = parse(Format::Generic, text).unwrap();
         assert_eq!(p.rows.len(), 3);
         assert_eq!(p.rows[0].lines, vec![2]);
-        assert_eq!(p.rows[0].received, Some(Amount { symbol: "BTC".into(), quantity: d("1") }));
+        assert_eq!(
+            p.rows[0].received,
+            Some(Amount {
+                symbol: "BTC".into(),
+                quantity: d("1")
+            })
+        );
         assert_eq!(p.rows[1].income_kind.as_deref(), Some("staking"));
         // Two identical trades stay two, with different ids, the same on every read.
         assert_ne!(p.rows[0].external_id, p.rows[2].external_id);
-        assert_eq!(parse(Format::Generic, text).unwrap().rows[2].external_id, p.rows[2].external_id);
-        let errors: Vec<_> = p.errors.iter().map(|e| (e.line, e.reason.as_str())).collect();
+        assert_eq!(
+            parse(Format::Generic, text).unwrap().rows[2].external_id,
+            p.rows[2].external_id
+        );
+        let errors: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.line, e.reason.as_str()))
+            .collect();
         assert_eq!(errors.len(), 3);
         assert_eq!(errors[0].0, 4);
         assert!(errors[0].1.contains("2024-02-30"));
@@ -617,7 +654,11 @@ mod tests {
             2018-01-03 00:00 UTC,5,ETH,,,,,,,,,\n\
             2018-01-04 00:00 UTC,,,1,ETH,,,900,EUR,,,\n";
         let p = parse(Format::Koinly, text).unwrap();
-        let kinds: Vec<_> = p.rows.iter().map(|r| (r.kind, r.income_kind.clone())).collect();
+        let kinds: Vec<_> = p
+            .rows
+            .iter()
+            .map(|r| (r.kind, r.income_kind.clone()))
+            .collect();
         assert_eq!(
             kinds,
             vec![
@@ -648,9 +689,27 @@ mod tests {
         let trade = &p.rows[1];
         assert_eq!(trade.kind, Kind::Trade);
         assert_eq!(trade.lines, vec![3, 4, 5, 6]);
-        assert_eq!(trade.sent, Some(Amount { symbol: "USDT".into(), quantity: d("600") }));
-        assert_eq!(trade.received, Some(Amount { symbol: "BTC".into(), quantity: d("0.012") }));
-        assert_eq!(trade.fee, Some(Amount { symbol: "BNB".into(), quantity: d("0.001") }));
+        assert_eq!(
+            trade.sent,
+            Some(Amount {
+                symbol: "USDT".into(),
+                quantity: d("600")
+            })
+        );
+        assert_eq!(
+            trade.received,
+            Some(Amount {
+                symbol: "BTC".into(),
+                quantity: d("0.012")
+            })
+        );
+        assert_eq!(
+            trade.fee,
+            Some(Amount {
+                symbol: "BNB".into(),
+                quantity: d("0.001")
+            })
+        );
         assert_eq!(p.rows[2].income_kind.as_deref(), Some("interest"));
         assert_eq!(p.skipped.len(), 1);
         assert_eq!(p.errors.len(), 1);
@@ -659,8 +718,17 @@ mod tests {
 
     #[test]
     fn times_are_read_in_every_shape_files_use() {
-        for s in ["2024-03-01 14:25:00", "2024-03-01 14:25:00 UTC", "2024-03-01T14:25:00Z", "24-03-01 14:25:00"] {
-            assert_eq!(parse_time(s).unwrap().to_rfc3339(), "2024-03-01T14:25:00+00:00", "{s}");
+        for s in [
+            "2024-03-01 14:25:00",
+            "2024-03-01 14:25:00 UTC",
+            "2024-03-01T14:25:00Z",
+            "24-03-01 14:25:00",
+        ] {
+            assert_eq!(
+                parse_time(s).unwrap().to_rfc3339(),
+                "2024-03-01T14:25:00+00:00",
+                "{s}"
+            );
         }
         assert!(parse_time("01/03/2024").is_err());
     }

@@ -29,6 +29,7 @@ mod m20261203_000701_create_solana_rpc;
 pub mod m20261203_000801_defi_protocols;
 mod m20261207_000901_seed_core_assets;
 mod m20261207_000902_create_custom_assets;
+mod m20261207_001001_create_ledger;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000801_defi_protocols::Migration),
             Box::new(m20261207_000901_seed_core_assets::Migration),
             Box::new(m20261207_000902_create_custom_assets::Migration),
+            Box::new(m20261207_001001_create_ledger::Migration),
         ]
     }
 }

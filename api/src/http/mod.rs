@@ -11,6 +11,8 @@ pub mod custom_assets;
 pub mod exchanges;
 pub mod health;
 pub mod jobs;
+pub mod ledger;
+pub mod ledger_reports;
 pub mod limits;
 pub mod manual;
 pub mod market;
@@ -168,6 +170,42 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/market/status", get(market::get_market_status))
         .route("/api/net-worth", get(net_worth::get_net_worth))
+        .route(
+            "/api/ledger/entries",
+            get(ledger::list_entries).post(ledger::create_entry),
+        )
+        .route(
+            "/api/ledger/entries/{id}",
+            get(ledger::get_entry)
+                .put(ledger::update_entry)
+                .delete(ledger::delete_entry),
+        )
+        .route(
+            "/api/ledger/entries/{id}/history",
+            get(ledger::entry_history),
+        )
+        .route(
+            "/api/ledger/import",
+            post(ledger::import).layer(DefaultBodyLimit::max(ledger::MAX_IMPORT_BYTES)),
+        )
+        .route(
+            "/api/ledger/settings",
+            get(ledger_reports::get_settings).put(ledger_reports::put_settings),
+        )
+        .route("/api/ledger/gains", get(ledger_reports::get_gains))
+        .route("/api/ledger/pnl", get(ledger_reports::get_pnl))
+        .route(
+            "/api/ledger/reconciliation",
+            get(ledger_reports::reconciliation),
+        )
+        .route(
+            "/api/ledger/tax-report.csv",
+            get(ledger_reports::tax_report),
+        )
+        .route(
+            "/api/ledger/income-report.csv",
+            get(ledger_reports::income_report),
+        )
         .merge(admin)
         .route_layer(from_fn_with_state(state.clone(), audit::record_changes))
         .route_layer(from_fn_with_state(state.clone(), limits::limit_requests))

@@ -11,6 +11,7 @@ pub mod evm_chains;
 pub mod evm_tokens;
 pub mod holdings;
 pub mod job_runs;
+pub mod ledger;
 pub mod manual;
 pub mod portfolios;
 pub mod prices;

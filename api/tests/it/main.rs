@@ -5,6 +5,7 @@ mod anvil;
 mod fake_binance;
 mod helpers;
 mod issuer;
+mod ledger;
 
 mod accounts;
 mod audit;

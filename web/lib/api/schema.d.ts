@@ -475,6 +475,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ledger/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your entries, newest first. */
+        get: operations["list_entries"];
+        put?: never;
+        /** Adds an entry typed by hand (a transfer adds its two halves). */
+        post: operations["create_entry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/entries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One entry. */
+        get: operations["get_entry"];
+        /**
+         * Changes an entry (its earlier version is kept in its history). A transfer's halves are
+         *     edited one at a time and keep their kind.
+         */
+        put: operations["update_entry"];
+        post?: never;
+        /** Deletes an entry (both halves of a transfer); its history is kept. */
+        delete: operations["delete_entry"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/entries/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entry's history, newest first. */
+        get: operations["entry_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/gains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Realized gains (one line per lot, or part of one, disposed of) and income received. */
+        get: operations["get_gains"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reads a ledger file for one account: a preview of what would be added, what is already
+         *     there and what cannot be read, line by line; with `commit=true`, stores it, all or nothing.
+         */
+        post: operations["import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/income-report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A year's income as CSV: date, asset, quantity, kind, value in dollars (exact), account. */
+        get: operations["income_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/pnl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Profit and loss per asset: realized, unrealized at today's price, and income. */
+        get: operations["get_pnl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ledger against what each account's last sync read. */
+        get: operations["reconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your cost-basis method and pooling. */
+        get: operations["get_settings"];
+        /** Chooses your cost-basis method and pooling. */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/tax-report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A year's disposals as CSV, one line per lot (or part) like Form 8949: description, dates
+         *     acquired and sold (MM/DD/YYYY), proceeds, cost basis, gain or loss (each in cents, the gain
+         *     being the rounded proceeds minus the rounded cost) and term.
+         */
+        get: operations["tax_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/market/status": {
         parameters: {
             query?: never;
@@ -959,6 +1143,27 @@ export interface components {
             /** @description The newest price from each source. */
             prices: components["schemas"]["PriceResponse"][];
         };
+        AssetPnl: {
+            /** Format: uuid */
+            asset_id: string;
+            /** @description What the lots still held cost; `null` when incomplete. */
+            cost_usd?: string | null;
+            income_usd?: string | null;
+            incomplete: boolean;
+            missing: components["schemas"]["Missing"][];
+            /** Format: date-time */
+            price_at?: string | null;
+            price_source?: string | null;
+            price_usd?: string | null;
+            /** @description What the ledger says you hold. */
+            quantity: string;
+            /** @description Every disposal's gain so far; `null` when incomplete. */
+            realized_usd?: string | null;
+            symbol: string;
+            /** @description Value now minus cost; `null` when incomplete or unpriced. */
+            unrealized_usd?: string | null;
+            value_usd?: string | null;
+        };
         AssetResponse: {
             /** @description `cryptocurrency`, `token`, `stablecoin`, or `custom` (the user's own, see `/api/assets/custom`). */
             asset_type: string;
@@ -1215,6 +1420,96 @@ export interface components {
             /** @description Null when any part of the line had no price then. */
             value_usd?: string | null;
         };
+        DisposalLine: {
+            /** Format: uuid */
+            account_id: string;
+            /** Format: date-time */
+            acquired_at?: string | null;
+            /** Format: uuid */
+            asset_id: string;
+            /** @description `null` when the asset's history is incomplete. */
+            cost_usd?: string | null;
+            /** Format: date-time */
+            disposed_at: string;
+            /** Format: uuid */
+            entry_id?: string | null;
+            gain_usd?: string | null;
+            incomplete: boolean;
+            proceeds_usd: string;
+            quantity: string;
+            symbol: string;
+            term?: null | components["schemas"]["Term"];
+        };
+        EntriesResponse: {
+            entries: components["schemas"]["EntryResponse"][];
+            /**
+             * Format: int64
+             * @description How many entries match the filter.
+             */
+            total: number;
+        };
+        EntryRequest: {
+            /** Format: uuid */
+            account_id: string;
+            fee?: null | components["schemas"]["SideRequest"];
+            /** @description The fee's dollar value, when it is paid in a third asset. */
+            fee_value_usd?: string | null;
+            /** @description For income: `staking`, `interest`, `airdrop`, `mining` or `reward`. */
+            income_kind?: string | null;
+            /**
+             * @description `trade`, `deposit`, `withdrawal`, `income`, `spend`, `fee`, or `transfer` (between two
+             *     of your accounts: stored as a withdrawal and a deposit sharing a transfer id).
+             */
+            kind: string;
+            /** @description At most 500 characters. */
+            note?: string | null;
+            /**
+             * Format: date-time
+             * @description When it happened (RFC 3339; stored in UTC).
+             */
+            occurred_at: string;
+            received?: null | components["schemas"]["SideRequest"];
+            sent?: null | components["schemas"]["SideRequest"];
+            /**
+             * Format: uuid
+             * @description For a transfer: the account it went to.
+             */
+            to_account_id?: string | null;
+            /**
+             * @description The dollar value: of a crypto-for-crypto trade, an income, a spend, a fee entry; the
+             *     cost basis of a deposit from outside; of what was sent in a transfer.
+             */
+            value_usd?: string | null;
+        };
+        EntryResponse: {
+            /** Format: uuid */
+            account_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The source's own id (for a file, a hash of the line's content). */
+            external_id: string;
+            fee?: null | components["schemas"]["SideResponse"];
+            fee_value_usd?: string | null;
+            /** Format: uuid */
+            id: string;
+            income_kind?: string | null;
+            kind: components["schemas"]["Kind"];
+            note?: string | null;
+            /** Format: date-time */
+            occurred_at: string;
+            received?: null | components["schemas"]["SideResponse"];
+            sent?: null | components["schemas"]["SideResponse"];
+            /** @description `manual`, `csv:generic`, `csv:koinly`, `csv:binance`, … */
+            source: string;
+            /**
+             * Format: uuid
+             * @description Shared with the other half of a transfer between your accounts.
+             */
+            transfer_id?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            value_usd?: string | null;
+        };
         /** @description The body of every error answer. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1248,6 +1543,30 @@ export interface components {
             /** @description Path of the field, e.g. `target_allocation[1].target_pct`. */
             field: string;
             message: string;
+        };
+        /**
+         * @description The file formats read.
+         * @enum {string}
+         */
+        Format: "generic" | "koinly" | "binance";
+        GainsResponse: {
+            disposals: components["schemas"]["DisposalLine"][];
+            income: components["schemas"]["IncomeLine"][];
+            /** @description Assets whose figures are not shown, and what is missing. */
+            incomplete_assets: components["schemas"]["IncompleteAsset"][];
+            method: components["schemas"]["Method"];
+            pooling: components["schemas"]["Pooling"];
+            totals?: null | components["schemas"]["GainsTotals"];
+            /** Format: int32 */
+            year?: number | null;
+        };
+        GainsTotals: {
+            cost_usd: string;
+            gain_usd: string;
+            income_usd: string;
+            long_term_usd: string;
+            proceeds_usd: string;
+            short_term_usd: string;
         };
         /** @description Limits on what a rebalance may recommend. */
         Guardrails: {
@@ -1346,6 +1665,60 @@ export interface components {
             unvalued_reason?: string | null;
             value_usd?: string | null;
         };
+        ImportLine: {
+            external_id: string;
+            fee?: null | components["schemas"]["SideResponse"];
+            income_kind?: string | null;
+            kind: components["schemas"]["Kind"];
+            /** @description The file's lines (the header is line 1). */
+            lines: number[];
+            note?: string | null;
+            /** Format: date-time */
+            occurred_at: string;
+            received?: null | components["schemas"]["SideResponse"];
+            sent?: null | components["schemas"]["SideResponse"];
+            value_usd?: string | null;
+        };
+        ImportReport: {
+            /** Format: uuid */
+            account_id: string;
+            /**
+             * Format: int64
+             * @description How many entries were stored.
+             */
+            added: number;
+            /** @description Whether anything was stored (`false` for a preview). */
+            committed: boolean;
+            /** @description Entries already in the ledger (from an earlier import of the same lines). */
+            duplicates: components["schemas"]["ImportLine"][];
+            /** @description Lines that could not be read, and why: a file with any is not stored. */
+            errors: components["schemas"]["LineNote"][];
+            format: components["schemas"]["Format"];
+            /** @description Lines read and left out on purpose, and why. */
+            skipped: components["schemas"]["LineNote"][];
+            /** @description What will be (or was) added. */
+            to_add: components["schemas"]["ImportLine"][];
+        };
+        IncomeLine: {
+            /** Format: uuid */
+            account_id: string;
+            /** Format: uuid */
+            asset_id: string;
+            /** Format: date-time */
+            at: string;
+            /** Format: uuid */
+            entry_id?: string | null;
+            kind: string;
+            quantity: string;
+            symbol: string;
+            value_usd: string;
+        };
+        IncompleteAsset: {
+            /** Format: uuid */
+            asset_id: string;
+            missing: components["schemas"]["Missing"][];
+            symbol: string;
+        };
         /** @description The last run of one market-data job. */
         JobBrief: {
             /** @description Why it failed, in words. */
@@ -1390,6 +1763,20 @@ export interface components {
             /** @description `manual` or `scheduled`. */
             trigger: string;
         };
+        /**
+         * @description What kind of entry.
+         * @enum {string}
+         */
+        Kind: "trade" | "deposit" | "withdrawal" | "income" | "spend" | "fee";
+        LedgerSettings: {
+            /** @description `fifo` (the default), `lifo`, `hifo` or `average_cost`. */
+            method: components["schemas"]["Method"];
+            /**
+             * @description `per_account` (the default: one pool per account, the US rule since 2025) or
+             *     `universal` (one pool per asset).
+             */
+            pooling: components["schemas"]["Pooling"];
+        };
         /** @description Borrowed (negative) positions per asset: owed, shown apart, never in the weights. */
         LiabilityLine: {
             accounts: string[];
@@ -1400,6 +1787,11 @@ export interface components {
             symbol: string;
             /** @description Negative; `None` when unpriced. */
             value_usd?: string | null;
+        };
+        /** @description A line not added, and why. */
+        LineNote: {
+            line: number;
+            reason: string;
         };
         /**
          * @description Where a line stands against its band.
@@ -1482,9 +1874,32 @@ export interface components {
             is_admin: boolean;
             username?: string | null;
         };
+        /**
+         * @description How lots are matched to a disposal.
+         * @enum {string}
+         */
+        Method: "fifo" | "lifo" | "hifo" | "average_cost";
         MigrationsResponse: {
             /** @description Names of the migrations this call applied; empty when the schema was current. */
             applied: string[];
+        };
+        /** @description Why an asset's figures are not shown. */
+        Missing: {
+            /** Format: uuid */
+            account_id: string;
+            /**
+             * Format: uuid
+             * @description The entry concerned (none for a reconciliation difference).
+             */
+            entry_id?: string | null;
+            message: string;
+            /** @description The quantity missing, where there is one. */
+            quantity?: string | null;
+            /**
+             * @description `no_value`, `no_cost_basis`, `short` (more disposed of than the ledger holds) or
+             *     `missing_history` (the ledger and the last sync differ).
+             */
+            reason: string;
         };
         NetWorth: {
             /**
@@ -1545,6 +1960,22 @@ export interface components {
             location: string;
             value_usd: string;
         };
+        PnlResponse: {
+            /** Format: date-time */
+            as_of: string;
+            assets: components["schemas"]["AssetPnl"][];
+            income_usd?: string | null;
+            method: components["schemas"]["Method"];
+            pooling: components["schemas"]["Pooling"];
+            /** @description Sums over every asset; `null` while any asset is incomplete or unpriced. */
+            realized_usd?: string | null;
+            unrealized_usd?: string | null;
+        };
+        /**
+         * @description Where lots live.
+         * @enum {string}
+         */
+        Pooling: "per_account" | "universal";
         PortfolioResponse: {
             account_ids: string[];
             /** Format: date-time */
@@ -1637,6 +2068,29 @@ export interface components {
             /** @description Portfolio value the trades were computed on. */
             total_value_usd: string;
         };
+        /** @description One account's asset: the ledger against the last sync. */
+        ReconciledAsset: {
+            /** Format: uuid */
+            account_id: string;
+            account_name: string;
+            /** Format: uuid */
+            asset_id: string;
+            /** @description Held minus ledger: history missing from the ledger when not 0; `null` when not read. */
+            difference?: string | null;
+            /** @description What the last sync read; `null` when the account has not been read. */
+            held_quantity?: string | null;
+            ledger_quantity: string;
+            /** @description `matches`, `missing_history` or `not_read`. */
+            status: string;
+            symbol: string;
+            /** Format: date-time */
+            synced_at?: string | null;
+        };
+        ReconciliationResponse: {
+            assets: components["schemas"]["ReconciledAsset"][];
+            /** @description How many differ (their assets' gains are incomplete). */
+            differences: number;
+        };
         /** @description A validated target. */
         ResolvedTarget: {
             /**
@@ -1647,6 +2101,14 @@ export interface components {
             symbol: string;
             target_pct: string;
         };
+        RevisionResponse: {
+            /** @description `created`, `edited` or `deleted`. */
+            action: string;
+            /** Format: date-time */
+            at: string;
+            /** @description The entry as it was before (`null` for its creation). */
+            before?: Record<string, never> | null;
+        };
         SetTokenMarkRequest: {
             chain: string;
             contract_address: string;
@@ -1654,6 +2116,21 @@ export interface components {
         };
         /** @enum {string} */
         Side: "buy" | "sell";
+        /** @description An amount of one asset: a catalog asset id or symbol, or `USD` for US dollars. */
+        SideRequest: {
+            asset: string;
+            /** @description A decimal in a string (`"0.5"`). */
+            quantity: string;
+        };
+        SideResponse: {
+            /**
+             * Format: uuid
+             * @description `null` for US dollars.
+             */
+            asset_id?: string | null;
+            quantity: string;
+            symbol: string;
+        };
         SnapshotResponse: {
             /**
              * @description Linked accounts not read yet when the snapshot was taken: more than 0 means the
@@ -1765,6 +2242,11 @@ export interface components {
             /** @description A plain decimal in a string (`"50"`, `"12.5"`); JSON numbers are refused. */
             target_pct: string;
         };
+        /**
+         * @description Short or long term.
+         * @enum {string}
+         */
+        Term: "short" | "long";
         TimelinePoint: {
             /** @description Linked accounts missing from the point (not read yet): more than 0 means incomplete. */
             accounts_not_read: number;
@@ -5182,6 +5664,1168 @@ export interface operations {
                 };
             };
             /** @description Already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_entries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string | null;
+                /** @description `trade`, `deposit`, `withdrawal`, `income`, `spend` or `fee`. */
+                kind: string | null;
+                /** @description Entries that move this asset (sent, received or fee). */
+                asset_id: string | null;
+                /** @description From this time (inclusive). */
+                from: string | null;
+                /** @description Before this time. */
+                to: string | null;
+                /** @description 1 to 500; 100 by default. */
+                limit: number | null;
+                offset: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntriesResponse"];
+                };
+            };
+            /** @description Malformed query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryRequest"];
+            };
+        };
+        responses: {
+            /** @description The entries stored (two for a transfer) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntriesResponse"];
+                };
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Entry id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryResponse"];
+                };
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such entry of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Entry id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryResponse"];
+                };
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such entry of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Entry id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such entry of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    entry_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Entry id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionResponse"][];
+                };
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such entry of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_gains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UTC calendar year; all years when absent. */
+                year: number | null;
+                /** @description Overrides your saved method for this answer. */
+                method: null | components["schemas"]["Method"];
+                /** @description Overrides your saved pooling for this answer. */
+                pooling: null | components["schemas"]["Pooling"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Gains and income */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GainsResponse"];
+                };
+            };
+            /** @description Malformed query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account the file's entries belong to. */
+                account_id: string;
+                /** @description `generic`, `koinly` or `binance`. */
+                format: components["schemas"]["Format"];
+                /** @description `false` (the default) previews; `true` stores, and only when no line has an error. */
+                commit: boolean;
+            };
+            cookie?: never;
+        };
+        /** @description The file */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description The preview, or what was stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Malformed query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description File too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unreadable_file` (not CSV, not UTF-8, a column missing, too many lines) or, when committing, `import_has_errors` with each line's reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    income_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The UTC calendar year. */
+                year: number;
+                method: null | components["schemas"]["Method"];
+                pooling: null | components["schemas"]["Pooling"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ledger_incomplete`: an asset received that year has missing history */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pnl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UTC calendar year; all years when absent. */
+                year: number | null;
+                /** @description Overrides your saved method for this answer. */
+                method: null | components["schemas"]["Method"];
+                /** @description Overrides your saved pooling for this answer. */
+                pooling: null | components["schemas"]["Pooling"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per asset */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PnlResponse"];
+                };
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reconciliation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per account and asset */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationResponse"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerSettings"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LedgerSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerSettings"];
+                };
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown method or pooling */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tax_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The UTC calendar year. */
+                year: number;
+                method: null | components["schemas"]["Method"];
+                pooling: null | components["schemas"]["Pooling"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed body, path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ledger_incomplete`: an asset disposed of that year has missing history */
             409: {
                 headers: {
                     [name: string]: unknown;
