@@ -35,6 +35,7 @@ bench bench_solana BENCH_SOLANA_WALLETS=5 BENCH_SOLANA_TOKENS=10 BENCH_SOLANA_DE
 bench bench_evm BENCH_EVM_TOKENS=40 BENCH_EVM_CHUNK=20 BENCH_EVM_RUNS=1 BENCH_EVM_WALLETS=20 BENCH_EVM_FLEET_TOKENS=10
 # The fixture needs about 10 reserves for its bench to borrow in all but one (fewer: Aave 36).
 bench bench_defi BENCH_DEFI_RESERVES=10 BENCH_DEFI_POSITIONS=2 BENCH_DEFI_RUNS=1
+bench bench_ledger BENCH_LEDGER_ENTRIES=2000 BENCH_LEDGER_ACCOUNTS=2
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "benchmarks that failed: ${failed[*]}"

@@ -337,6 +337,9 @@ fn share(whole: Decimal, part: Decimal, total: Decimal) -> Decimal {
 /// Takes `quantity` from a pool (rules 3 and 4): the lots (or parts) taken, and what no lot
 /// covered.
 fn take(lots: &mut Vec<Lot>, quantity: Decimal, method: Method) -> (Vec<Lot>, Decimal) {
+    if method != Method::AverageCost {
+        return take_lots(lots, quantity, method);
+    }
     let held: Decimal = lots.iter().map(|l| l.quantity).sum();
     let pool_cost: Decimal = lots.iter().map(|l| l.cost_usd).sum();
     let covered = quantity.min(held);
@@ -382,6 +385,41 @@ fn take(lots: &mut Vec<Lot>, quantity: Decimal, method: Method) -> (Vec<Lot>, De
     }
     lots.retain(|l| !l.quantity.is_zero());
     (taken, quantity - covered)
+}
+
+/// [`take`] for FIFO, LIFO and HIFO: each lot's own cost, without summing the pool first (a
+/// pool of thousands of lots is walked only as far as the disposal reaches).
+fn take_lots(lots: &mut Vec<Lot>, quantity: Decimal, method: Method) -> (Vec<Lot>, Decimal) {
+    let mut left = quantity;
+    let mut taken = Vec::new();
+    let mut emptied = false;
+    let order: Box<dyn Iterator<Item = usize>> = match method {
+        Method::Lifo => Box::new((0..lots.len()).rev()),
+        Method::Hifo => Box::new(take_order(lots, method).into_iter()),
+        Method::Fifo | Method::AverageCost => Box::new(0..lots.len()),
+    };
+    for i in order {
+        if left.is_zero() {
+            break;
+        }
+        let lot = &mut lots[i];
+        let part = left.min(lot.quantity);
+        let cost = share(lot.cost_usd, part, lot.quantity);
+        taken.push(Lot {
+            acquired_at: lot.acquired_at,
+            quantity: part,
+            cost_usd: cost,
+            event_id: lot.event_id.clone(),
+        });
+        lot.quantity -= part;
+        lot.cost_usd -= cost;
+        emptied |= lot.quantity.is_zero();
+        left -= part;
+    }
+    if emptied {
+        lots.retain(|l| !l.quantity.is_zero());
+    }
+    (taken, left)
 }
 
 /// Gives the lots of an average-cost pool costs in proportion to their quantities, summing

@@ -22,6 +22,8 @@ use crate::store::audit as store;
 const CREDENTIAL_FIELDS: [&str; 3] = ["api_key", "api_secret", "passphrase"];
 const MAX_RESPONSE_SNIFF: usize = 1_048_576;
 
+const LEDGER_IMPORT_ROUTE: &str = "/api/ledger/import";
+
 /// What a route changes, from its path.
 fn kind_of(route: &str) -> &'static str {
     let r = route;
@@ -47,6 +49,8 @@ fn kind_of(route: &str) -> &'static str {
         "job"
     } else if r.starts_with("/api/migrations") {
         "migration"
+    } else if r.starts_with("/api/ledger") {
+        "ledger"
     } else {
         "other"
     }
@@ -127,8 +131,16 @@ pub async fn record_changes(State(state): State<AppState>, req: Request, next: N
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
+    // A ledger file may be larger than other bodies, and its answer (the preview of every
+    // line) larger than the sniffing limit: it is recorded without a created id.
+    let import = route == LEDGER_IMPORT_ROUTE;
+    let limit = if import {
+        crate::http::ledger::MAX_IMPORT_BYTES.max(state.config.max_body_bytes)
+    } else {
+        state.config.max_body_bytes
+    };
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, state.config.max_body_bytes).await {
+    let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
             return error_response(
@@ -147,7 +159,7 @@ pub async fn record_changes(State(state): State<AppState>, req: Request, next: N
     if !status.is_success() {
         return response;
     }
-    let (response, created_id) = if path_target(&route, &path).is_none() {
+    let (response, created_id) = if path_target(&route, &path).is_none() && !import {
         let (parts, body) = response.into_parts();
         match to_bytes(body, MAX_RESPONSE_SNIFF).await {
             Ok(b) => {

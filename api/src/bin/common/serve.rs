@@ -36,6 +36,7 @@ impl Served {
 }
 
 /// The `p` percentile (0 to 1) of sorted latencies, in milliseconds.
+#[allow(dead_code)]
 pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
