@@ -2,6 +2,9 @@
 //! they are stored and stored once, gains and income by the user's method, the reconciliation
 //! against what the accounts hold, and the tax CSV, all as a user reads them from the API.
 
+use api::connectors::fake::quote;
+use api::connectors::Provider;
+use api::jobs::{self, Trigger};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{json, Value};
@@ -493,4 +496,113 @@ async fn another_users_ledger_is_not_found() {
         .json();
     assert_eq!(g["disposals"], json!([]));
     assert_eq!(app.count("ledger_entries", "1=1").await, 1);
+}
+
+#[tokio::test]
+async fn unrealized_pnl_is_the_value_at_todays_price_minus_the_cost_with_the_price_source() {
+    let app = TestApp::local().await;
+    let mut q = quote(
+        Provider::CoinGecko,
+        "bitcoin",
+        "btc",
+        "60000".parse().unwrap(),
+        Some(1),
+    );
+    q.name = "bitcoin".into();
+    app.fakes.gecko.set_quotes(vec![q]);
+    let run = jobs::run_to_end(&app.state, "price-collection", Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(run.status, "succeeded", "{:?}", run.error);
+    let account = manual_account(&app, "Cold").await;
+    add(
+        &app,
+        json!({"account_id": account, "kind": "trade", "occurred_at": "2024-01-05T10:00:00Z",
+               "sent": side("USD", "20000"), "received": side("BTC", "0.5"), "fee": side("USD", "5")}),
+    )
+    .await;
+    hold(&app, &account, "BTC", "0.5").await;
+    let p = app.get("/api/ledger/pnl", None).await.json();
+    let btc = &p["assets"][0];
+    assert_eq!(btc["incomplete"], false, "{p}");
+    assert_eq!(btc["price_usd"], "60000");
+    assert_eq!(btc["price_source"], "coingecko");
+    assert!(btc["price_at"].is_string());
+    assert_eq!(btc["value_usd"], "30000");
+    assert_eq!(btc["cost_usd"], "20005");
+    assert_eq!(btc["unrealized_usd"], "9995");
+    assert_eq!(p["unrealized_usd"], "9995");
+    assert_eq!(p["realized_usd"], "0");
+}
+
+#[tokio::test]
+async fn the_method_is_the_users_setting_and_a_report_can_try_another() {
+    let app = TestApp::local().await;
+    let account = manual_account(&app, "Cold").await;
+    for (day, price) in [
+        ("2024-01-01", "100"),
+        ("2024-02-01", "300"),
+        ("2024-03-01", "200"),
+    ] {
+        add(
+            &app,
+            json!({"account_id": account, "kind": "trade", "occurred_at": format!("{day}T00:00:00Z"),
+                   "sent": side("USD", price), "received": side("SOL", "1")}),
+        )
+        .await;
+    }
+    add(
+        &app,
+        json!({"account_id": account, "kind": "trade", "occurred_at": "2024-04-01T00:00:00Z",
+               "sent": side("SOL", "1"), "received": side("USD", "250")}),
+    )
+    .await;
+    hold(&app, &account, "SOL", "2").await;
+    let gain = |g: Value| {
+        g["totals"]["gain_usd"]
+            .as_str()
+            .unwrap_or("null")
+            .to_string()
+    };
+    let s = app.get("/api/ledger/settings", None).await.json();
+    assert_eq!(s, json!({"method": "fifo", "pooling": "per_account"}));
+    assert_eq!(gain(app.get("/api/ledger/gains", None).await.json()), "150");
+    assert_eq!(
+        gain(app.get("/api/ledger/gains?method=hifo", None).await.json()),
+        "-50"
+    );
+    assert_eq!(
+        gain(app.get("/api/ledger/gains?method=lifo", None).await.json()),
+        "50"
+    );
+    assert_eq!(
+        gain(
+            app.get("/api/ledger/gains?method=average_cost", None)
+                .await
+                .json()
+        ),
+        "50"
+    );
+    let r = call(
+        &app,
+        Method::PUT,
+        "/api/ledger/settings",
+        Some(json!({"method": "hifo", "pooling": "universal"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let g = app.get("/api/ledger/gains", None).await.json();
+    assert_eq!(
+        (g["method"].clone(), g["pooling"].clone()),
+        (json!("hifo"), json!("universal"))
+    );
+    assert_eq!(gain(g), "-50");
+    let r = call(
+        &app,
+        Method::PUT,
+        "/api/ledger/settings",
+        Some(json!({"method": "newest", "pooling": "universal"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
