@@ -29,6 +29,9 @@ export BINANCE_CCXT_REQUIRED=1
 phase "rp2 (PyPI, pinned: the cost-basis oracle of the ledger tests)"
 bash scripts/install-rp2.sh
 export RP2_REQUIRED=1
+phase "pyxirr (PyPI, pinned: the money-weighted-return oracle of the returns tests)"
+bash scripts/install-pyxirr.sh
+export PYXIRR_REQUIRED=1
 phase "DeFi fixture (npm: the real Aave v3 / Uniswap v3 artifacts, deployed on anvil by the DeFi tests)"
 bash scripts/install-defi-fixture.sh
 export DEFI_TEST_REQUIRED=1

@@ -19,6 +19,7 @@ pub mod locations;
 pub mod market;
 pub mod net_worth;
 pub mod rebalance;
+pub mod returns;
 pub mod solana_address;
 pub mod spam;
 pub mod uniswap_v3;
