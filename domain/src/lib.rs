@@ -18,6 +18,7 @@ pub mod ledger_csv;
 pub mod locations;
 pub mod market;
 pub mod net_worth;
+pub mod performance;
 pub mod rebalance;
 pub mod returns;
 pub mod solana_address;
