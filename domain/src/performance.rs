@@ -13,7 +13,7 @@
 //!      price of the asset (a transfer between two accounts of the set is neither; a transfer
 //!      whose other account is outside the set is money in or out of the set);
 //!    - a spend is money out at its value (what was bought left the portfolio).
-//!    Income, crypto-for-crypto trades and fees are not flows: they are the return.
+//!    - income, crypto-for-crypto trades and fees are not flows: they are the return.
 //! 4. A flow in a crypto asset on a day with no price for it makes that day unknown.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
