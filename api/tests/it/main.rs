@@ -43,6 +43,7 @@ mod rpc_guard;
 mod solana;
 mod solana_real;
 mod startup;
+mod sync_context;
 mod sync_progress;
 mod token_valuation;
 mod trust;
