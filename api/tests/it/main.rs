@@ -27,6 +27,7 @@ mod faults;
 mod health;
 mod holdings_model;
 mod keycloak_real;
+mod layers;
 mod limits;
 mod local_guard;
 mod market_connectors;
