@@ -301,23 +301,15 @@ impl Config {
         Self::from_vars(&vars)
     }
 
-    /// Builds the configuration from a map of variables; empty values count as unset.
+    /// Builds the configuration from a map of variables; empty values count as unset. Each
+    /// section is read by its own step of [`Reader`]; every problem is reported at once.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigErrors> {
         let mut r = Reader {
             vars,
             errors: Vec::new(),
         };
         let data_dir = PathBuf::from(r.get("DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = r
-            .get("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}/butler.db?mode=rwc", data_dir.display()));
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            r.errors
-                .push("DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into());
-        }
+        let database_url = r.database_url(&data_dir);
         let db_max_connections = r.parse_in("DB_MAX_CONNECTIONS", 10u32, 1..=1000);
         let db_acquire_timeout = std::time::Duration::from_millis(r.parse_in(
             "DB_ACQUIRE_TIMEOUT_MS",
@@ -328,291 +320,20 @@ impl Config {
             .parse::<SocketAddr>("BIND_ADDR", "an IP:port such as 127.0.0.1:3000")
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
         let rust_log = r.get("RUST_LOG").unwrap_or_else(|| "info".into());
-        let log_format = match r.get("LOG_FORMAT").as_deref() {
-            None | Some("pretty") => LogFormat::Pretty,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                r.errors
-                    .push(format!("LOG_FORMAT must be json or pretty, got {other:?}"));
-                LogFormat::Pretty
-            }
-        };
+        let log_format = r.log_format();
         let max_body_bytes = r.parse_in("MAX_BODY_BYTES", 1_048_576usize, 1024..=64 * 1_048_576);
-        let metrics_token = r.get("METRICS_TOKEN").map(Secret::new);
-        if metrics_token
-            .as_ref()
-            .is_some_and(|t| t.expose().len() < 16)
-        {
-            r.errors
-                .push("METRICS_TOKEN must be at least 16 characters".into());
-        }
-
-        let auth = match r.get("KEYCLOAK_SERVER") {
-            None => {
-                for v in ["KEYCLOAK_REALM", "KEYCLOAK_AUDIENCE", "KEYCLOAK_ISSUER"] {
-                    if r.get(v).is_some() {
-                        r.errors.push(format!(
-                            "{v} is set but KEYCLOAK_SERVER is not: set KEYCLOAK_SERVER for Keycloak mode, or unset {v} for local mode"
-                        ));
-                    }
-                }
-                if !bind_addr.ip().is_loopback() {
-                    r.errors.push(format!(
-                        "BIND_ADDR {bind_addr} is not a loopback address: without KEYCLOAK_SERVER the Butler runs in local single-user mode, where every request acts as the admin user, so it only listens on 127.0.0.1 or ::1. Set KEYCLOAK_SERVER to serve other machines."
-                    ));
-                }
-                AuthMode::Local
-            }
-            Some(server) => {
-                let server = server.trim_end_matches('/').to_string();
-                if !(server.starts_with("http://") || server.starts_with("https://")) {
-                    r.errors
-                        .push("KEYCLOAK_SERVER must be an http:// or https:// URL".into());
-                }
-                let realm = r.required("KEYCLOAK_REALM");
-                let audience = r.required("KEYCLOAK_AUDIENCE");
-                let issuer = r
-                    .get("KEYCLOAK_ISSUER")
-                    .map(|s| s.trim_end_matches('/').to_string())
-                    .unwrap_or_else(|| format!("{server}/realms/{realm}"));
-                AuthMode::Keycloak(KeycloakConfig {
-                    server,
-                    realm,
-                    audience,
-                    issuer,
-                    jwks_refresh: Duration::from_secs(r.parse_in(
-                        "KEYCLOAK_JWKS_REFRESH_SECS",
-                        60u64,
-                        1..=86_400,
-                    )),
-                    key_refetch_min: Duration::from_secs(r.parse_in(
-                        "KEYCLOAK_KEY_REFETCH_MIN_SECS",
-                        5u64,
-                        0..=3_600,
-                    )),
-                    http_timeout: Duration::from_millis(r.parse_in(
-                        "KEYCLOAK_HTTP_TIMEOUT_MS",
-                        3_000u64,
-                        100..=60_000,
-                    )),
-                    http_retries: r.parse_in("KEYCLOAK_HTTP_RETRIES", 2u32, 0..=10),
-                    allowed_azp: r
-                        .get("KEYCLOAK_ALLOWED_AZP")
-                        .map(|v| {
-                            v.split(',')
-                                .map(str::trim)
-                                .filter(|c| !c.is_empty())
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-            }
-        };
-
-        let encryption_master_key = r.get("ENCRYPTION_MASTER_KEY").and_then(|v| {
-            parse_key(&v)
-                .map_err(|e| r.errors.push(format!("ENCRYPTION_MASTER_KEY {e}")))
-                .ok()
-        });
-        let encryption_old_keys = r
-            .get("ENCRYPTION_OLD_KEYS")
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .enumerate()
-                    .filter_map(|(i, k)| {
-                        parse_key(k)
-                            .map_err(|e| {
-                                r.errors
-                                    .push(format!("ENCRYPTION_OLD_KEYS entry {} {e}", i + 1))
-                            })
-                            .ok()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-
-        let market = MarketConfig {
-            coingecko: r.provider("COINGECKO", "https://api.coingecko.com/api/v3", 25),
-            coinpaprika: r.provider("COINPAPRIKA", "https://api.coinpaprika.com/v1", 50),
-            fetch_all_coins: r.job("FETCH_ALL_COINS", "0 0 0 * * *"),
-            // Five minutes after each quarter hour: the hourly account sync (at :00) has read
-            // the balances whose assets this run prices.
-            price_collection: r.job("PRICE_COLLECTION", "0 5,20,35,50 * * * *"),
-            price_top_n: r.parse_in("PRICE_COLLECTION_TOP_N", 500usize, 1..=20_000),
-            price_cache_ttl: Duration::from_secs(r.parse_in(
-                "PRICE_CACHE_TTL_SECS",
-                60u64,
-                0..=3_600,
-            )),
-            price_max_age: Duration::from_secs(r.parse_in(
-                "PRICE_MAX_AGE_SECS",
-                7_200u64,
-                60..=30 * 86_400,
-            )),
-            paprika_contract_lookups: r.parse_in(
-                "COINPAPRIKA_CONTRACT_LOOKUPS_PER_RUN",
-                25usize,
-                0..=10_000,
-            ),
-        };
-
-        let exchange = ExchangeConfig {
-            okx: r.provider("OKX", "https://www.okx.com", 300),
-            okx_demo_trading: r.bool("OKX_DEMO_TRADING", false),
-            okx_key_rate_per_minute: r.parse_in("OKX_KEY_RATE_PER_MIN", 120u32, 1..=100_000),
-            okx_key_burst: r.parse_in("OKX_KEY_BURST", 5u32, 1..=10_000),
-            binance: r.paced_upstream("BINANCE", "https://api.binance.com"),
-        };
-
-        let evm = EvmConfig {
-            multicall_chunk_size: r.parse_in("EVM_MULTICALL_CHUNK_SIZE", 500usize, 1..=5_000),
-            rpc_timeout: Duration::from_secs(r.parse_in("EVM_RPC_TIMEOUT_SECS", 15u64, 1..=600)),
-            rpc_retries: r.parse_in("EVM_RPC_RETRIES", 2u32, 0..=10),
-        };
+        let metrics_token = r.metrics_token();
+        let auth = r.auth(bind_addr);
+        let (encryption_master_key, encryption_old_keys) = r.encryption_keys();
+        let market = r.market();
+        let exchange = r.exchange();
+        let evm = r.evm();
         let discovery_max_tokens_per_chain =
             r.parse_in("DISCOVERY_MAX_TOKENS_PER_CHAIN", 2_000usize, 0..=20_000);
-
-        let rpc_safety = RpcSafetyConfig {
-            allow: match r.get("EVM_RPC_ALLOW_NETWORKS") {
-                None if matches!(auth, AuthMode::Local) => RpcNetworks {
-                    loopback: true,
-                    private: true,
-                    link_local: false,
-                },
-                None => RpcNetworks::PUBLIC_ONLY,
-                Some(v) => {
-                    let mut n = RpcNetworks::PUBLIC_ONLY;
-                    for item in v.split(',').map(|i| i.trim().to_ascii_lowercase()) {
-                        match item.as_str() {
-                            "loopback" => n.loopback = true,
-                            "private" => n.private = true,
-                            "link-local" => n.link_local = true,
-                            "none" | "" => {}
-                            other => r.errors.push(format!(
-                                "EVM_RPC_ALLOW_NETWORKS takes a comma-separated list of loopback, private, link-local (or none), got {other:?}"
-                            )),
-                        }
-                    }
-                    n
-                }
-            },
-            max_response_bytes: r.parse_in(
-                "EVM_RPC_MAX_RESPONSE_BYTES",
-                RpcSafetyConfig::default().max_response_bytes,
-                1024..=256 * 1_048_576,
-            ),
-        };
-
-        let sync = SyncConfig {
-            account_sync: r.job("ACCOUNT_SYNC", "0 0 * * * *"),
-            // After the 23:00 sync and the 23:20 prices (and the job waits for both if they
-            // still run).
-            eod_snapshot: r.job("EOD_SNAPSHOT", "0 30 23 * * *"),
-            concurrency: r.parse_in("ACCOUNT_SYNC_CONCURRENCY", 4usize, 1..=64),
-            dust_threshold_usd: match r.get("DUST_THRESHOLD_USD") {
-                None => rust_decimal::Decimal::ONE,
-                Some(v) => match v.parse::<rust_decimal::Decimal>() {
-                    Ok(d) if d >= rust_decimal::Decimal::ZERO => d,
-                    _ => {
-                        r.errors.push(format!(
-                            "DUST_THRESHOLD_USD must be a non-negative decimal such as 1.00, got {v:?}"
-                        ));
-                        rust_decimal::Decimal::ONE
-                    }
-                },
-            },
-            health_factor_warning: {
-                let default = rust_decimal::Decimal::new(15, 1);
-                match r.get("HEALTH_FACTOR_WARNING") {
-                    None => default,
-                    Some(v) => match v.parse::<rust_decimal::Decimal>() {
-                        Ok(d) if d >= rust_decimal::Decimal::ONE => d,
-                        _ => {
-                            r.errors.push(format!(
-                                "HEALTH_FACTOR_WARNING must be a decimal of at least 1 such as 1.5, got {v:?}"
-                            ));
-                            default
-                        }
-                    },
-                }
-            },
-        };
-
-        let d = LimitsConfig::default();
-        let secs = |d: Duration| d.as_secs();
-        let limits = LimitsConfig {
-            enabled: r.bool("RATE_LIMIT_ENABLED", d.enabled),
-            reads_per_minute: r.parse_in(
-                "RATE_LIMIT_READS_PER_MIN",
-                d.reads_per_minute,
-                1..=1_000_000,
-            ),
-            reads_burst: r.parse_in("RATE_LIMIT_READS_BURST", d.reads_burst, 1..=100_000),
-            writes_per_minute: r.parse_in(
-                "RATE_LIMIT_WRITES_PER_MIN",
-                d.writes_per_minute,
-                1..=1_000_000,
-            ),
-            writes_burst: r.parse_in("RATE_LIMIT_WRITES_BURST", d.writes_burst, 1..=100_000),
-            sync_interval: Duration::from_secs(r.parse_in(
-                "RATE_LIMIT_SYNC_SECS",
-                secs(d.sync_interval),
-                1..=86_400,
-            )),
-            sync_all_interval: Duration::from_secs(r.parse_in(
-                "RATE_LIMIT_SYNC_ALL_SECS",
-                secs(d.sync_all_interval),
-                1..=86_400,
-            )),
-            job_trigger_interval: Duration::from_secs(r.parse_in(
-                "RATE_LIMIT_JOB_TRIGGER_SECS",
-                secs(d.job_trigger_interval),
-                1..=86_400,
-            )),
-            max_accounts_per_user: r.parse_in(
-                "MAX_ACCOUNTS_PER_USER",
-                d.max_accounts_per_user,
-                1..=100_000,
-            ),
-            max_portfolios_per_user: r.parse_in(
-                "MAX_PORTFOLIOS_PER_USER",
-                d.max_portfolios_per_user,
-                1..=100_000,
-            ),
-            max_description_chars: r.parse_in(
-                "MAX_DESCRIPTION_CHARS",
-                d.max_description_chars,
-                1..=100_000,
-            ),
-            max_target_items: r.parse_in("MAX_TARGET_ITEMS", d.max_target_items, 1..=10_000),
-        };
-        let web_origins = match r.get("WEB_ORIGINS") {
-            None => vec![
-                "http://localhost:3001".to_string(),
-                "http://127.0.0.1:3001".to_string(),
-            ],
-            Some(v) => {
-                let list: Vec<String> = v
-                    .split(',')
-                    .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
-                    .filter(|o| !o.is_empty())
-                    .collect();
-                for o in &list {
-                    let rest = o
-                        .strip_prefix("http://")
-                        .or_else(|| o.strip_prefix("https://"));
-                    if rest.is_none_or(|h| h.is_empty() || h.contains('/')) {
-                        r.errors.push(format!(
-                            "WEB_ORIGINS entries must be origins such as http://localhost:3001 (scheme, host, optional port; no path), got {o:?}"
-                        ));
-                    }
-                }
-                list
-            }
-        };
+        let rpc_safety = r.rpc_safety(&auth);
+        let sync = r.sync();
+        let limits = r.limits();
+        let web_origins = r.web_origins();
 
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
@@ -817,6 +538,348 @@ impl Reader<'_> {
     }
 }
 
+/// An encryption key (32 bytes).
+type Key = Secret<[u8; 32]>;
+
+/// The sections of [`Config::from_vars`], one step each: a step reads its variables, notes
+/// each problem in `errors` and answers a usable default in its place.
+impl Reader<'_> {
+    /// `DATABASE_URL` (a SQLite file in the data directory when unset).
+    fn database_url(&mut self, data_dir: &std::path::Path) -> String {
+        let database_url = self
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/butler.db?mode=rwc", data_dir.display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            self.errors
+                .push("DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into());
+        }
+        database_url
+    }
+
+    /// `LOG_FORMAT`: `pretty` (the default) or `json`.
+    fn log_format(&mut self) -> LogFormat {
+        match self.get("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                self.errors
+                    .push(format!("LOG_FORMAT must be json or pretty, got {other:?}"));
+                LogFormat::Pretty
+            }
+        }
+    }
+
+    /// `METRICS_TOKEN`, at least 16 characters.
+    fn metrics_token(&mut self) -> Option<Secret<String>> {
+        let metrics_token = self.get("METRICS_TOKEN").map(Secret::new);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            self.errors
+                .push("METRICS_TOKEN must be at least 16 characters".into());
+        }
+        metrics_token
+    }
+
+    /// Keycloak mode when `KEYCLOAK_SERVER` is set, else local mode (loopback only).
+    fn auth(&mut self, bind_addr: SocketAddr) -> AuthMode {
+        let Some(server) = self.get("KEYCLOAK_SERVER") else {
+            for v in ["KEYCLOAK_REALM", "KEYCLOAK_AUDIENCE", "KEYCLOAK_ISSUER"] {
+                if self.get(v).is_some() {
+                    self.errors.push(format!(
+                        "{v} is set but KEYCLOAK_SERVER is not: set KEYCLOAK_SERVER for Keycloak mode, or unset {v} for local mode"
+                    ));
+                }
+            }
+            if !bind_addr.ip().is_loopback() {
+                self.errors.push(format!(
+                    "BIND_ADDR {bind_addr} is not a loopback address: without KEYCLOAK_SERVER the Butler runs in local single-user mode, where every request acts as the admin user, so it only listens on 127.0.0.1 or ::1. Set KEYCLOAK_SERVER to serve other machines."
+                ));
+            }
+            return AuthMode::Local;
+        };
+        let server = server.trim_end_matches('/').to_string();
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            self.errors
+                .push("KEYCLOAK_SERVER must be an http:// or https:// URL".into());
+        }
+        let realm = self.required("KEYCLOAK_REALM");
+        let audience = self.required("KEYCLOAK_AUDIENCE");
+        let issuer = self
+            .get("KEYCLOAK_ISSUER")
+            .map(|s| s.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("{server}/realms/{realm}"));
+        AuthMode::Keycloak(KeycloakConfig {
+            server,
+            realm,
+            audience,
+            issuer,
+            jwks_refresh: Duration::from_secs(self.parse_in(
+                "KEYCLOAK_JWKS_REFRESH_SECS",
+                60u64,
+                1..=86_400,
+            )),
+            key_refetch_min: Duration::from_secs(self.parse_in(
+                "KEYCLOAK_KEY_REFETCH_MIN_SECS",
+                5u64,
+                0..=3_600,
+            )),
+            http_timeout: Duration::from_millis(self.parse_in(
+                "KEYCLOAK_HTTP_TIMEOUT_MS",
+                3_000u64,
+                100..=60_000,
+            )),
+            http_retries: self.parse_in("KEYCLOAK_HTTP_RETRIES", 2u32, 0..=10),
+            allowed_azp: self
+                .get("KEYCLOAK_ALLOWED_AZP")
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    /// `ENCRYPTION_MASTER_KEY` and the comma-separated `ENCRYPTION_OLD_KEYS`.
+    fn encryption_keys(&mut self) -> (Option<Key>, Vec<Key>) {
+        let master = self.get("ENCRYPTION_MASTER_KEY").and_then(|v| {
+            parse_key(&v)
+                .map_err(|e| self.errors.push(format!("ENCRYPTION_MASTER_KEY {e}")))
+                .ok()
+        });
+        let old = self
+            .get("ENCRYPTION_OLD_KEYS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .enumerate()
+                    .filter_map(|(i, k)| {
+                        parse_key(k)
+                            .map_err(|e| {
+                                self.errors
+                                    .push(format!("ENCRYPTION_OLD_KEYS entry {} {e}", i + 1))
+                            })
+                            .ok()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (master, old)
+    }
+
+    /// CoinGecko, CoinPaprika and the market jobs.
+    fn market(&mut self) -> MarketConfig {
+        MarketConfig {
+            coingecko: self.provider("COINGECKO", "https://api.coingecko.com/api/v3", 25),
+            coinpaprika: self.provider("COINPAPRIKA", "https://api.coinpaprika.com/v1", 50),
+            fetch_all_coins: self.job("FETCH_ALL_COINS", "0 0 0 * * *"),
+            // Five minutes after each quarter hour: the hourly account sync (at :00) has read
+            // the balances whose assets this run prices.
+            price_collection: self.job("PRICE_COLLECTION", "0 5,20,35,50 * * * *"),
+            price_top_n: self.parse_in("PRICE_COLLECTION_TOP_N", 500usize, 1..=20_000),
+            price_cache_ttl: Duration::from_secs(self.parse_in(
+                "PRICE_CACHE_TTL_SECS",
+                60u64,
+                0..=3_600,
+            )),
+            price_max_age: Duration::from_secs(self.parse_in(
+                "PRICE_MAX_AGE_SECS",
+                7_200u64,
+                60..=30 * 86_400,
+            )),
+            paprika_contract_lookups: self.parse_in(
+                "COINPAPRIKA_CONTRACT_LOOKUPS_PER_RUN",
+                25usize,
+                0..=10_000,
+            ),
+        }
+    }
+
+    /// OKX and Binance.
+    fn exchange(&mut self) -> ExchangeConfig {
+        ExchangeConfig {
+            okx: self.provider("OKX", "https://www.okx.com", 300),
+            okx_demo_trading: self.bool("OKX_DEMO_TRADING", false),
+            okx_key_rate_per_minute: self.parse_in("OKX_KEY_RATE_PER_MIN", 120u32, 1..=100_000),
+            okx_key_burst: self.parse_in("OKX_KEY_BURST", 5u32, 1..=10_000),
+            binance: self.paced_upstream("BINANCE", "https://api.binance.com"),
+        }
+    }
+
+    /// The EVM JSON-RPC client.
+    fn evm(&mut self) -> EvmConfig {
+        EvmConfig {
+            multicall_chunk_size: self.parse_in("EVM_MULTICALL_CHUNK_SIZE", 500usize, 1..=5_000),
+            rpc_timeout: Duration::from_secs(self.parse_in("EVM_RPC_TIMEOUT_SECS", 15u64, 1..=600)),
+            rpc_retries: self.parse_in("EVM_RPC_RETRIES", 2u32, 0..=10),
+        }
+    }
+
+    /// Which networks RPC URLs may point to (local mode allows loopback and private ones).
+    fn rpc_safety(&mut self, auth: &AuthMode) -> RpcSafetyConfig {
+        RpcSafetyConfig {
+            allow: match self.get("EVM_RPC_ALLOW_NETWORKS") {
+                None if matches!(auth, AuthMode::Local) => RpcNetworks {
+                    loopback: true,
+                    private: true,
+                    link_local: false,
+                },
+                None => RpcNetworks::PUBLIC_ONLY,
+                Some(v) => {
+                    let mut n = RpcNetworks::PUBLIC_ONLY;
+                    for item in v.split(',').map(|i| i.trim().to_ascii_lowercase()) {
+                        match item.as_str() {
+                            "loopback" => n.loopback = true,
+                            "private" => n.private = true,
+                            "link-local" => n.link_local = true,
+                            "none" | "" => {}
+                            other => self.errors.push(format!(
+                                "EVM_RPC_ALLOW_NETWORKS takes a comma-separated list of loopback, private, link-local (or none), got {other:?}"
+                            )),
+                        }
+                    }
+                    n
+                }
+            },
+            max_response_bytes: self.parse_in(
+                "EVM_RPC_MAX_RESPONSE_BYTES",
+                RpcSafetyConfig::default().max_response_bytes,
+                1024..=256 * 1_048_576,
+            ),
+        }
+    }
+
+    /// Account sync, snapshots, dust and the health-factor warning.
+    fn sync(&mut self) -> SyncConfig {
+        SyncConfig {
+            account_sync: self.job("ACCOUNT_SYNC", "0 0 * * * *"),
+            // After the 23:00 sync and the 23:20 prices (and the job waits for both if they
+            // still run).
+            eod_snapshot: self.job("EOD_SNAPSHOT", "0 30 23 * * *"),
+            concurrency: self.parse_in("ACCOUNT_SYNC_CONCURRENCY", 4usize, 1..=64),
+            dust_threshold_usd: self.decimal_at_least(
+                "DUST_THRESHOLD_USD",
+                rust_decimal::Decimal::ONE,
+                rust_decimal::Decimal::ZERO,
+                "a non-negative decimal such as 1.00",
+            ),
+            health_factor_warning: self.decimal_at_least(
+                "HEALTH_FACTOR_WARNING",
+                rust_decimal::Decimal::new(15, 1),
+                rust_decimal::Decimal::ONE,
+                "a decimal of at least 1 such as 1.5",
+            ),
+        }
+    }
+
+    /// A decimal variable of at least `min` (`default` when unset or wrong; `what` in the error).
+    fn decimal_at_least(
+        &mut self,
+        name: &str,
+        default: rust_decimal::Decimal,
+        min: rust_decimal::Decimal,
+        what: &str,
+    ) -> rust_decimal::Decimal {
+        match self.get(name) {
+            None => default,
+            Some(v) => match v.parse::<rust_decimal::Decimal>() {
+                Ok(d) if d >= min => d,
+                _ => {
+                    self.errors
+                        .push(format!("{name} must be {what}, got {v:?}"));
+                    default
+                }
+            },
+        }
+    }
+
+    /// Per-user request limits and size caps.
+    fn limits(&mut self) -> LimitsConfig {
+        let d = LimitsConfig::default();
+        let secs = |d: Duration| d.as_secs();
+        LimitsConfig {
+            enabled: self.bool("RATE_LIMIT_ENABLED", d.enabled),
+            reads_per_minute: self.parse_in(
+                "RATE_LIMIT_READS_PER_MIN",
+                d.reads_per_minute,
+                1..=1_000_000,
+            ),
+            reads_burst: self.parse_in("RATE_LIMIT_READS_BURST", d.reads_burst, 1..=100_000),
+            writes_per_minute: self.parse_in(
+                "RATE_LIMIT_WRITES_PER_MIN",
+                d.writes_per_minute,
+                1..=1_000_000,
+            ),
+            writes_burst: self.parse_in("RATE_LIMIT_WRITES_BURST", d.writes_burst, 1..=100_000),
+            sync_interval: Duration::from_secs(self.parse_in(
+                "RATE_LIMIT_SYNC_SECS",
+                secs(d.sync_interval),
+                1..=86_400,
+            )),
+            sync_all_interval: Duration::from_secs(self.parse_in(
+                "RATE_LIMIT_SYNC_ALL_SECS",
+                secs(d.sync_all_interval),
+                1..=86_400,
+            )),
+            job_trigger_interval: Duration::from_secs(self.parse_in(
+                "RATE_LIMIT_JOB_TRIGGER_SECS",
+                secs(d.job_trigger_interval),
+                1..=86_400,
+            )),
+            max_accounts_per_user: self.parse_in(
+                "MAX_ACCOUNTS_PER_USER",
+                d.max_accounts_per_user,
+                1..=100_000,
+            ),
+            max_portfolios_per_user: self.parse_in(
+                "MAX_PORTFOLIOS_PER_USER",
+                d.max_portfolios_per_user,
+                1..=100_000,
+            ),
+            max_description_chars: self.parse_in(
+                "MAX_DESCRIPTION_CHARS",
+                d.max_description_chars,
+                1..=100_000,
+            ),
+            max_target_items: self.parse_in("MAX_TARGET_ITEMS", d.max_target_items, 1..=10_000),
+        }
+    }
+
+    /// `WEB_ORIGINS`: the dashboard's origins (scheme, host, optional port).
+    fn web_origins(&mut self) -> Vec<String> {
+        let Some(v) = self.get("WEB_ORIGINS") else {
+            return vec![
+                "http://localhost:3001".to_string(),
+                "http://127.0.0.1:3001".to_string(),
+            ];
+        };
+        let list: Vec<String> = v
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+            .filter(|o| !o.is_empty())
+            .collect();
+        for o in &list {
+            let rest = o
+                .strip_prefix("http://")
+                .or_else(|| o.strip_prefix("https://"));
+            if rest.is_none_or(|h| h.is_empty() || h.contains('/')) {
+                self.errors.push(format!(
+                    "WEB_ORIGINS entries must be origins such as http://localhost:3001 (scheme, host, optional port; no path), got {o:?}"
+                ));
+            }
+        }
+        list
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -826,6 +889,33 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn each_section_is_a_step_that_notes_its_problems_and_answers_a_default() {
+        let v = vars(&[
+            ("DUST_THRESHOLD_USD", "-1"),
+            ("HEALTH_FACTOR_WARNING", "2"),
+            ("WEB_ORIGINS", "https://butler.example/, http://x/y"),
+            ("EVM_RPC_ALLOW_NETWORKS", "private,moon"),
+        ]);
+        let mut r = Reader {
+            vars: &v,
+            errors: Vec::new(),
+        };
+        let sync = r.sync();
+        assert_eq!(sync.dust_threshold_usd, rust_decimal::Decimal::ONE);
+        assert_eq!(sync.health_factor_warning, rust_decimal::Decimal::TWO);
+        assert_eq!(
+            r.web_origins(),
+            ["https://butler.example".to_string(), "http://x/y".into()]
+        );
+        let safety = r.rpc_safety(&AuthMode::Local);
+        assert!(safety.allow.private && !safety.allow.loopback);
+        assert_eq!(r.errors.len(), 3, "{:#?}", r.errors);
+        assert!(r.errors[0].starts_with("DUST_THRESHOLD_USD must be a non-negative decimal"));
+        assert!(r.errors[1].contains("got \"http://x/y\""));
+        assert!(r.errors[2].contains("got \"moon\""));
     }
 
     #[test]

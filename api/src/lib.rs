@@ -13,7 +13,6 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
-pub mod openapi;
 pub mod portfolio;
 pub mod schedule;
 pub mod state;
@@ -21,4 +20,6 @@ pub mod store;
 pub mod sync;
 pub mod telemetry;
 
+/// The OpenAPI document (`http/openapi.rs`), at the crate root as before.
+pub use http::openapi;
 pub use http::router;

@@ -9,14 +9,16 @@ use sea_orm::Set;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::config::MarketConfig;
 use crate::domain::allocation::{self, Allocation, Guardrails, PositionInput, ResolvedTarget};
 use crate::domain::completeness::{self, AccountState, Blocking};
 use crate::domain::holdings::{self, Holding};
 use crate::domain::identity::{AssetIndex, AssetQuery, Resolution};
 use crate::entities::{accounts, portfolios, snapshots, DbDecimal};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::store::assets::AssetIndexCache;
 use crate::store::prices::LatestPrice;
+use crate::store::prices::PriceCache;
 
 pub use crate::store::holdings::{LoadError, Unreadable};
 
@@ -30,6 +32,16 @@ impl From<Unreadable> for ApiError {
     }
 }
 
+/// What valuing a portfolio reads: the database, the asset index, the price cache and how old
+/// a price may be. Built from the app state on the top floor (`state.rs`).
+#[derive(Clone)]
+pub struct PortfolioContext {
+    pub db: sea_orm::DatabaseConnection,
+    pub asset_index: AssetIndexCache,
+    pub price_cache: PriceCache,
+    pub price_max_age: std::time::Duration,
+}
+
 /// When prices count as fresh.
 #[derive(Debug, Clone, Copy)]
 pub struct PriceRule {
@@ -38,11 +50,16 @@ pub struct PriceRule {
 }
 
 impl PriceRule {
-    pub fn of(state: &AppState) -> Self {
+    /// Prices younger than `PRICE_MAX_AGE` are fresh, from now.
+    pub fn of(market: &MarketConfig) -> Self {
+        Self::within(market.price_max_age)
+    }
+
+    /// Prices younger than `max_age` are fresh, from now.
+    pub fn within(max_age: std::time::Duration) -> Self {
         PriceRule {
             now: Utc::now(),
-            max_age: chrono::Duration::from_std(state.config.market.price_max_age)
-                .unwrap_or(chrono::Duration::hours(2)),
+            max_age: chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::hours(2)),
         }
     }
 
@@ -260,20 +277,17 @@ pub struct Valued {
 
 /// The portfolio against its targets now, the prices used, and its completeness.
 pub async fn allocation(
-    state: &AppState,
+    ctx: &PortfolioContext,
     portfolio: &portfolios::Model,
     accounts: &[accounts::Model],
 ) -> Result<Valued, ApiError> {
-    let index = state
-        .asset_index
-        .for_user(&state.db, portfolio.user_id)
-        .await?;
+    let index = ctx.asset_index.for_user(&ctx.db, portfolio.user_id).await?;
     let targets = targets_of(portfolio)?;
     let guardrails = guardrails_of(portfolio)?;
-    let held = account_holdings(&state.db, accounts).await?;
+    let held = account_holdings(&ctx.db, accounts).await?;
     let ids = asset_ids(&held, &targets);
-    let prices = state.price_cache.latest_many(&state.db, &ids).await?;
-    let rule = PriceRule::of(state);
+    let prices = ctx.price_cache.latest_many(&ctx.db, &ids).await?;
+    let rule = PriceRule::within(ctx.price_max_age);
     let positions = positions(&held, &targets, &index, &prices, &rule);
     let alloc = allocation::compute(
         &positions,

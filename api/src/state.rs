@@ -1,104 +1,27 @@
-//! Shared application state handed to every handler and job.
+//! The top floor: the application state the router and the server hold, and the one place
+//! that knows every concern. Handlers take it whole; the layers below never see it. Each gets
+//! the context it needs, derived here: [`SyncContext`] for `sync/`, [`AuthContext`] (through
+//! axum's `FromRef`) for `auth/`, [`JobContext`] for `jobs/`, [`PortfolioContext`] for
+//! `portfolio.rs`. Request limits are built by the router (`http/`).
 
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use sea_orm::DatabaseConnection;
 
-use crate::auth::Authenticator;
+use crate::auth::{AuthContext, Authenticator, UserCache};
 use crate::config::Config;
-use crate::connectors::binance::BinanceClient;
-use crate::connectors::coingecko::CoinGeckoClient;
-use crate::connectors::coinpaprika::CoinPaprikaClient;
-use crate::connectors::evm::EvmClient;
-use crate::connectors::okx::OkxClient;
-use crate::connectors::rpc_guard::GuardedChains;
-use crate::connectors::solana::{SolanaBalances, SolanaClient};
-use crate::connectors::{
-    ChainBalances, CoinCatalog, ContractLookup, ExchangeRegistry, PlatformDirectory, PriceFeed,
-};
+use crate::connectors::solana::SolanaBalances;
+use crate::connectors::{ChainBalances, ExchangeRegistry};
 use crate::crypto::Cipher;
-use crate::jobs::JobRegistry;
+use crate::jobs::{JobContext, JobRegistry};
 use crate::metrics::Metrics;
+use crate::portfolio::PortfolioContext;
 use crate::store::assets::AssetIndexCache;
 use crate::store::prices::PriceCache;
-use crate::sync::SyncGuard;
+use crate::sync::{SyncContext, SyncGuard, SyncSettings};
 
-/// The market-data connectors, one per capability.
-#[derive(Clone)]
-pub struct MarketConnectors {
-    pub gecko_catalog: Arc<dyn CoinCatalog>,
-    pub gecko_platforms: Arc<dyn PlatformDirectory>,
-    pub gecko_prices: Arc<dyn PriceFeed>,
-    pub paprika_catalog: Arc<dyn CoinCatalog>,
-    pub paprika_contracts: Arc<dyn ContractLookup>,
-    pub paprika_prices: Arc<dyn PriceFeed>,
-}
-
-impl MarketConnectors {
-    /// The real CoinGecko and CoinPaprika clients.
-    pub fn real(config: &Config, metrics: &Arc<Metrics>) -> Self {
-        let gecko = Arc::new(CoinGeckoClient::new(
-            &config.market.coingecko,
-            metrics.clone(),
-        ));
-        let paprika = Arc::new(CoinPaprikaClient::new(
-            &config.market.coinpaprika,
-            metrics.clone(),
-        ));
-        Self {
-            gecko_catalog: gecko.clone(),
-            gecko_platforms: gecko.clone(),
-            gecko_prices: gecko,
-            paprika_catalog: paprika.clone(),
-            paprika_contracts: paprika.clone(),
-            paprika_prices: paprika,
-        }
-    }
-}
-
-/// Every upstream the Butler talks to.
-#[derive(Clone)]
-pub struct Connectors {
-    pub market: MarketConnectors,
-    /// Every exchange, by name: the one place an exchange connector is registered.
-    pub exchanges: ExchangeRegistry,
-    pub chains: Arc<dyn ChainBalances>,
-    pub solana: Arc<dyn SolanaBalances>,
-}
-
-impl Connectors {
-    /// The real clients, configured from the environment.
-    pub fn real(config: &Config, metrics: &Arc<Metrics>) -> Self {
-        Self {
-            market: MarketConnectors::real(config, metrics),
-            exchanges: ExchangeRegistry::default()
-                .with(Arc::new(
-                    OkxClient::new(
-                        &config.exchange.okx,
-                        config.exchange.okx_demo_trading,
-                        metrics.clone(),
-                    )
-                    .with_key_rate(
-                        config.exchange.okx_key_rate_per_minute,
-                        config.exchange.okx_key_burst,
-                    ),
-                ))
-                .with(Arc::new(BinanceClient::new(
-                    &config.exchange.binance,
-                    metrics.clone(),
-                ))),
-            chains: Arc::new(GuardedChains::new(
-                Arc::new(EvmClient::with_safety(
-                    &config.evm,
-                    &config.rpc_safety,
-                    metrics.clone(),
-                )),
-                config.rpc_safety.allow,
-            )),
-            solana: Arc::new(SolanaClient::new(&config.rpc_safety)),
-        }
-    }
-}
+pub use crate::connectors::{Connectors, MarketConnectors};
 
 /// What an allocation depends on: the portfolio's version, its accounts' versions and the
 /// generation of the cached prices.
@@ -124,17 +47,12 @@ pub struct AppState {
     /// Computed allocations (serialized), keyed by everything they depend on.
     pub allocation_cache: moka::future::Cache<AllocationKey, axum::body::Bytes>,
     /// Users by their identity claims, so a known caller costs no database write or read.
-    pub user_cache: moka::future::Cache<
-        (String, Option<String>, Option<String>),
-        crate::entities::users::Model,
-    >,
+    pub user_cache: UserCache,
     pub asset_index: AssetIndexCache,
     pub syncing: SyncGuard,
     /// The latest sync run of each account, for progress (`sync::progress`).
     pub sync_progress: crate::sync::progress::SyncProgress,
     pub jobs: Arc<JobRegistry>,
-    /// Per-user request limits.
-    pub limits: Arc<crate::http::limits::RequestLimits>,
     /// What jobs date their work by (tests stop it at a time of day).
     pub clock: crate::clock::Clock,
 }
@@ -155,12 +73,7 @@ impl AppState {
         connectors: Connectors,
         cipher: Cipher,
     ) -> Self {
-        let auth = match &config.auth {
-            crate::config::AuthMode::Local => Authenticator::Local,
-            crate::config::AuthMode::Keycloak(k) => {
-                Authenticator::Keycloak(crate::auth::keycloak::KeycloakValidator::new(k.clone()))
-            }
-        };
+        let auth = Authenticator::of(&config.auth);
         Self {
             price_cache: PriceCache::new(config.market.price_cache_ttl),
             allocation_cache: moka::future::Cache::builder()
@@ -174,7 +87,6 @@ impl AppState {
             asset_index: AssetIndexCache::new(std::time::Duration::from_secs(600)),
             syncing: SyncGuard::default(),
             sync_progress: Default::default(),
-            limits: Arc::new(crate::http::limits::RequestLimits::new(&config.limits)),
             db,
             config: Arc::new(config),
             auth,
@@ -193,5 +105,85 @@ impl AppState {
     pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
         self.clock = clock;
         self
+    }
+}
+
+impl FromRef<AppState> for SyncContext {
+    fn from_ref(state: &AppState) -> Self {
+        SyncContext {
+            db: state.db.clone(),
+            exchanges: state.exchanges.clone(),
+            chains: state.chains.clone(),
+            solana: state.solana.clone(),
+            cipher: state.cipher.clone(),
+            asset_index: state.asset_index.clone(),
+            metrics: state.metrics.clone(),
+            settings: SyncSettings::of(&state.config),
+            guard: state.syncing.clone(),
+            progress: state.sync_progress.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for AuthContext {
+    fn from_ref(state: &AppState) -> Self {
+        AuthContext {
+            db: state.db.clone(),
+            auth: state.auth.clone(),
+            user_cache: state.user_cache.clone(),
+            config: state.config.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for PortfolioContext {
+    fn from_ref(state: &AppState) -> Self {
+        PortfolioContext {
+            db: state.db.clone(),
+            asset_index: state.asset_index.clone(),
+            price_cache: state.price_cache.clone(),
+            price_max_age: state.config.market.price_max_age,
+        }
+    }
+}
+
+impl FromRef<AppState> for JobContext {
+    fn from_ref(state: &AppState) -> Self {
+        JobContext {
+            db: state.db.clone(),
+            config: state.config.clone(),
+            metrics: state.metrics.clone(),
+            market: state.market.clone(),
+            price_cache: state.price_cache.clone(),
+            asset_index: state.asset_index.clone(),
+            jobs: state.jobs.clone(),
+            clock: state.clock.clone(),
+            sync: SyncContext::from_ref(state),
+        }
+    }
+}
+
+/// The job entry points (`jobs::start`, `run_to_end`, the scheduler) take the app state too.
+impl From<&AppState> for JobContext {
+    fn from(state: &AppState) -> Self {
+        JobContext::from_ref(state)
+    }
+}
+
+impl From<AppState> for JobContext {
+    fn from(state: AppState) -> Self {
+        JobContext::from_ref(&state)
+    }
+}
+
+impl AppState {
+    /// The context of `sync/`.
+    pub fn sync(&self) -> SyncContext {
+        SyncContext::from_ref(self)
+    }
+
+    /// The context of `portfolio.rs`.
+    pub fn portfolio(&self) -> PortfolioContext {
+        PortfolioContext::from_ref(self)
     }
 }

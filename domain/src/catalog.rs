@@ -451,6 +451,10 @@ struct Coin {
 /// the better-ranked, then to the smaller provider id; the others are noted in `conflicts`.
 ///
 /// Planned assets are matched to rows by CoinGecko id, then CoinPaprika id, then contract.
+///
+/// The steps, each its own function: [`pair_by_existing`], [`pair_by_contracts`],
+/// [`pair_by_name`] (pairing), [`coins_of`], [`assign_contracts`], [`match_rows`],
+/// [`planned_assets`], [`releases`].
 pub fn merge(
     existing: &[ExistingAsset],
     gecko: &[CoinListing],
@@ -468,23 +472,97 @@ pub fn merge(
         chains,
         &mut plan,
     );
-    let g_by_id: HashMap<&str, usize> = g
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.listing.provider_id.as_str(), i))
-        .collect();
-    let p_by_id: HashMap<&str, usize> = p
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.listing.provider_id.as_str(), i))
-        .collect();
+    let sides = Sides { g: &g, p: &p };
 
     // --- Pair CoinPaprika coins with CoinGecko coins.
     let mut pairs = Pairs {
         of_g: vec![None; g.len()],
         of_p: vec![None; p.len()],
     };
+    pair_by_existing(existing, sides, &mut pairs);
+    // Noted only if the CoinPaprika coin ends up unmerged, so a rerun notes the same.
+    let refused = pair_by_contracts(sides, &mut pairs);
+    pair_by_name(sides, &mut pairs, &mut conflicts);
+    for (pi, gi, other) in refused {
+        if pairs.of_p[pi].is_none() {
+            conflicts.insert(format!(
+                "coinpaprika:{} shares contracts with coingecko:{}, already merged with \
+                 coinpaprika:{}; kept apart",
+                p[pi].listing.provider_id, g[gi].listing.provider_id, p[other].listing.provider_id
+            ));
+        }
+    }
+    let coins = coins_of(&pairs);
 
+    // --- Give each contract to one coin.
+    let assigned = assign_contracts(sides, &coins, &mut conflicts);
+
+    // --- Match coins to existing rows: CoinGecko id, then CoinPaprika id, then contract.
+    let (row_of, taken) = match_rows(existing, sides, &coins, &assigned.of_coin, chains);
+
+    // --- Build the planned assets, keeping what the row knows and nobody else claims.
+    plan.assets = planned_assets(
+        existing,
+        sides,
+        &coins,
+        assigned,
+        &row_of,
+        chains,
+        &mut conflicts,
+    );
+
+    // --- What rows must give up, and which rows nothing matched.
+    plan.releases = releases(existing, &plan.assets, chains);
+    let mut unmatched: Vec<Uuid> = existing
+        .iter()
+        .zip(&taken)
+        .filter(|(_, t)| !**t)
+        .map(|(e, _)| e.id)
+        .collect();
+    unmatched.sort();
+    unmatched.dedup();
+    plan.unmatched_existing = unmatched;
+    plan.conflicts = conflicts.into_iter().collect();
+    plan
+}
+
+/// Both providers' listings, sorted by provider id (indices into them name the coins).
+#[derive(Clone, Copy)]
+struct Sides<'s, 'a> {
+    g: &'s [Listed<'a>],
+    p: &'s [Listed<'a>],
+}
+
+impl Sides<'_, '_> {
+    /// The coin's name in notes: its CoinGecko id, else its CoinPaprika id.
+    fn label(&self, c: &Coin) -> String {
+        match (c.gecko, c.paprika) {
+            (Some(gi), _) => format!("coingecko:{}", self.g[gi].listing.provider_id),
+            (None, Some(pi)) => format!("coinpaprika:{}", self.p[pi].listing.provider_id),
+            (None, None) => unreachable!("a coin has a listing"),
+        }
+    }
+
+    /// The coin's rank: CoinGecko's, else CoinPaprika's.
+    fn rank(&self, c: &Coin) -> Option<i32> {
+        c.gecko
+            .and_then(|gi| self.g[gi].rank)
+            .or_else(|| c.paprika.and_then(|pi| self.p[pi].rank))
+    }
+}
+
+fn index_by_id<'a>(listed: &[Listed<'a>]) -> HashMap<&'a str, usize> {
+    listed
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.listing.provider_id.as_str(), i))
+        .collect()
+}
+
+/// Pairing, first rule: an existing row holding both ids keeps them together.
+fn pair_by_existing(existing: &[ExistingAsset], sides: Sides, pairs: &mut Pairs) {
+    let g_by_id = index_by_id(sides.g);
+    let p_by_id = index_by_id(sides.p);
     for e in existing {
         if let (Some(gid), Some(pid)) = (&e.coingecko_id, &e.coinpaprika_id) {
             if let (Some(&gi), Some(&pi)) = (g_by_id.get(gid.as_str()), p_by_id.get(pid.as_str())) {
@@ -494,14 +572,19 @@ pub fn merge(
             }
         }
     }
+}
 
+/// Pairing, second rule: a CoinPaprika coin joins the CoinGecko coin sharing most of its
+/// contracts (better-ranked CoinPaprika coins choose first). Returns the refusals (the CoinGecko
+/// coin was taken): (CoinPaprika coin, CoinGecko coin, the CoinPaprika coin that has it).
+fn pair_by_contracts(sides: Sides, pairs: &mut Pairs) -> Vec<(usize, usize, usize)> {
+    let (g, p) = (sides.g, sides.p);
     let mut g_by_contract: HashMap<&Contract, Vec<usize>> = HashMap::new();
     for (gi, l) in g.iter().enumerate() {
         for c in &l.contracts {
             g_by_contract.entry(c).or_default().push(gi);
         }
     }
-    // Noted only if the CoinPaprika coin ends up unmerged, so a rerun notes the same.
     let mut refused = Vec::new();
     let mut p_order: Vec<usize> = (0..p.len()).collect();
     p_order.sort_by_key(|&pi| (rank_key(p[pi].rank), pi));
@@ -527,14 +610,20 @@ pub fn merge(
             Some(other) => refused.push((pi, gi, other)),
         }
     }
+    refused
+}
 
+/// Pairing, third rule: a `(symbol, name)` unique on both sides, when the two list no contract
+/// on a common chain (noted as a conflict when they do).
+fn pair_by_name(sides: Sides, pairs: &mut Pairs, conflicts: &mut BTreeSet<String>) {
+    let (g, p) = (sides.g, sides.p);
     let name_key = |l: &Listed| (text_key(&l.listing.symbol), text_key(&l.listing.name));
     let mut g_by_name: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (gi, l) in g.iter().enumerate() {
         g_by_name.entry(name_key(l)).or_default().push(gi);
     }
     let mut p_name_count: HashMap<(String, String), usize> = HashMap::new();
-    for l in &p {
+    for l in p {
         *p_name_count.entry(name_key(l)).or_default() += 1;
     }
     for (pi, pl) in p.iter().enumerate() {
@@ -563,52 +652,49 @@ pub fn merge(
         }
         pairs.pair(gi, pi);
     }
-    for (pi, gi, other) in refused {
-        if pairs.of_p[pi].is_none() {
-            conflicts.insert(format!(
-                "coinpaprika:{} shares contracts with coingecko:{}, already merged with \
-                 coinpaprika:{}; kept apart",
-                p[pi].listing.provider_id, g[gi].listing.provider_id, p[other].listing.provider_id
-            ));
-        }
-    }
+}
 
-    let mut coins: Vec<Coin> = (0..g.len())
+/// The merged coins: every CoinGecko coin (with its CoinPaprika pair), then every unpaired
+/// CoinPaprika coin.
+fn coins_of(pairs: &Pairs) -> Vec<Coin> {
+    let mut coins: Vec<Coin> = (0..pairs.of_g.len())
         .map(|gi| Coin {
             gecko: Some(gi),
             paprika: pairs.of_g[gi],
         })
         .collect();
     coins.extend(
-        (0..p.len())
+        (0..pairs.of_p.len())
             .filter(|&pi| pairs.of_p[pi].is_none())
             .map(|pi| Coin {
                 gecko: None,
                 paprika: Some(pi),
             }),
     );
-    let coin_label = |c: &Coin| match (c.gecko, c.paprika) {
-        (Some(gi), _) => format!("coingecko:{}", g[gi].listing.provider_id),
-        (None, Some(pi)) => format!("coinpaprika:{}", p[pi].listing.provider_id),
-        (None, None) => unreachable!("a coin has a listing"),
-    };
-    let coin_rank = |c: &Coin| {
-        c.gecko
-            .and_then(|gi| g[gi].rank)
-            .or_else(|| c.paprika.and_then(|pi| p[pi].rank))
-    };
+    coins
+}
 
-    // --- Give each contract to one coin.
+/// Which coin has which contract.
+struct Assignment {
+    /// Each coin's contracts, by coin index.
+    of_coin: Vec<Vec<PlannedContract>>,
+    /// Each contract's coin.
+    owner: HashMap<Contract, usize>,
+}
+
+/// Each contract to one coin: one whose CoinGecko listing has it, then the better-ranked, then
+/// the smaller label (the others are noted).
+fn assign_contracts(sides: Sides, coins: &[Coin], conflicts: &mut BTreeSet<String>) -> Assignment {
     let mut claims: BTreeMap<&Contract, Vec<(usize, Provider)>> = BTreeMap::new();
     for (ci, coin) in coins.iter().enumerate() {
         let mut mine: BTreeMap<&Contract, Provider> = BTreeMap::new();
         if let Some(pi) = coin.paprika {
-            for c in &p[pi].contracts {
+            for c in &sides.p[pi].contracts {
                 mine.insert(c, Provider::CoinPaprika);
             }
         }
         if let Some(gi) = coin.gecko {
-            for c in &g[gi].contracts {
+            for c in &sides.g[gi].contracts {
                 mine.insert(c, Provider::CoinGecko);
             }
         }
@@ -622,23 +708,23 @@ pub fn merge(
         claimants.sort_by_cached_key(|(ci, source)| {
             (
                 *source != Provider::CoinGecko,
-                rank_key(coin_rank(&coins[*ci])),
-                coin_label(&coins[*ci]),
+                rank_key(sides.rank(&coins[*ci])),
+                sides.label(&coins[*ci]),
             )
         });
         let (winner, source) = claimants[0];
         if claimants.len() > 1 {
             let others: Vec<String> = claimants[1..]
                 .iter()
-                .map(|(ci, _)| coin_label(&coins[*ci]))
+                .map(|(ci, _)| sides.label(&coins[*ci]))
                 .collect();
             conflicts.insert(format!(
                 "contract {} {} is claimed by {} and {}; kept for {}",
                 c.0,
                 c.1,
-                coin_label(&coins[winner]),
+                sides.label(&coins[winner]),
                 others.join(", "),
-                coin_label(&coins[winner]),
+                sides.label(&coins[winner]),
             ));
         }
         coin_contracts[winner].push(PlannedContract {
@@ -648,8 +734,21 @@ pub fn merge(
         });
         contract_owner.insert(c.clone(), winner);
     }
+    Assignment {
+        of_coin: coin_contracts,
+        owner: contract_owner,
+    }
+}
 
-    // --- Match coins to existing rows: CoinGecko id, then CoinPaprika id, then contract.
+/// Each coin's existing row (by CoinGecko id, then CoinPaprika id, then contract; a row goes
+/// to one coin), and which rows were taken.
+fn match_rows(
+    existing: &[ExistingAsset],
+    sides: Sides,
+    coins: &[Coin],
+    coin_contracts: &[Vec<PlannedContract>],
+    chains: &ChainMap,
+) -> (Vec<Option<usize>>, Vec<bool>) {
     let mut ex_by_gecko: HashMap<&str, usize> = HashMap::new();
     let mut ex_by_paprika: HashMap<&str, usize> = HashMap::new();
     let mut ex_by_contract: BTreeMap<Contract, usize> = BTreeMap::new();
@@ -669,7 +768,7 @@ pub fn merge(
     for (ci, coin) in coins.iter().enumerate() {
         if let Some(&ei) = coin
             .gecko
-            .and_then(|gi| ex_by_gecko.get(g[gi].listing.provider_id.as_str()))
+            .and_then(|gi| ex_by_gecko.get(sides.g[gi].listing.provider_id.as_str()))
         {
             if !taken[ei] {
                 taken[ei] = true;
@@ -683,7 +782,7 @@ pub fn merge(
         }
         if let Some(&ei) = coin
             .paprika
-            .and_then(|pi| ex_by_paprika.get(p[pi].listing.provider_id.as_str()))
+            .and_then(|pi| ex_by_paprika.get(sides.p[pi].listing.provider_id.as_str()))
         {
             if !taken[ei] {
                 taken[ei] = true;
@@ -706,13 +805,27 @@ pub fn merge(
             row_of[ci] = Some(ei);
         }
     }
+    (row_of, taken)
+}
 
-    // --- Build the planned assets, keeping what the row knows and nobody else claims.
+/// The planned assets, one per coin, keeping what its row knows and nobody else claims;
+/// sorted by CoinGecko id (unlisted last), then CoinPaprika id.
+fn planned_assets(
+    existing: &[ExistingAsset],
+    sides: Sides,
+    coins: &[Coin],
+    mut assigned: Assignment,
+    row_of: &[Option<usize>],
+    chains: &ChainMap,
+    conflicts: &mut BTreeSet<String>,
+) -> Vec<PlannedAsset> {
+    let (g, p) = (sides.g, sides.p);
     let claimed_paprika: HashSet<&str> = coins
         .iter()
         .filter_map(|c| c.paprika.map(|pi| p[pi].listing.provider_id.as_str()))
         .collect();
     let mut carried: HashSet<Contract> = HashSet::new();
+    let mut assets = Vec::with_capacity(coins.len());
     for (ci, coin) in coins.iter().enumerate() {
         let gl = coin.gecko.map(|gi| &g[gi]);
         let pl = coin.paprika.map(|pi| &p[pi]);
@@ -721,11 +834,11 @@ pub fn merge(
 
         let mut coingecko_id = gl.map(|l| l.listing.provider_id.clone());
         let mut coinpaprika_id = pl.map(|l| l.listing.provider_id.clone());
-        let mut market_cap_rank = coin_rank(coin);
+        let mut market_cap_rank = sides.rank(coin);
         let mut is_stablecoin = gl
             .is_some_and(|l| is_stablecoin(Provider::CoinGecko, &l.listing.provider_id))
             || pl.is_some_and(|l| is_stablecoin(Provider::CoinPaprika, &l.listing.provider_id));
-        let mut contracts = std::mem::take(&mut coin_contracts[ci]);
+        let mut contracts = std::mem::take(&mut assigned.of_coin[ci]);
         if let Some(row) = row {
             if coingecko_id.is_none() {
                 coingecko_id = row.coingecko_id.clone();
@@ -738,24 +851,13 @@ pub fn merge(
             }
             market_cap_rank = market_cap_rank.or(row.market_cap_rank);
             is_stablecoin |= row.is_stablecoin;
-            for c in &row.contracts {
-                let c = canonical(chains, c);
-                if contract_owner.contains_key(&c) {
-                    continue;
-                }
-                if !carried.insert(c.clone()) {
-                    conflicts.insert(format!(
-                        "contract {} {} is stored on several assets; kept for the first",
-                        c.0, c.1
-                    ));
-                    continue;
-                }
-                contracts.push(PlannedContract {
-                    chain: c.0,
-                    address: c.1,
-                    source: None,
-                });
-            }
+            contracts.extend(carried_contracts(
+                row,
+                &assigned.owner,
+                &mut carried,
+                chains,
+                conflicts,
+            ));
         }
         contracts.sort_by(|a, b| (&a.chain, &a.address).cmp(&(&b.chain, &b.address)));
         let asset_type = if is_stablecoin {
@@ -782,22 +884,60 @@ pub fn merge(
             Some(row) if asset.to_existing(row.id).same_as(row) => Change::Unchanged,
             Some(_) => Change::Updated,
         };
-        plan.assets.push(asset);
+        assets.push(asset);
     }
-    plan.assets.sort_by(|a, b| {
+    assets.sort_by(|a, b| {
         (a.coingecko_id.is_none(), &a.coingecko_id, &a.coinpaprika_id).cmp(&(
             b.coingecko_id.is_none(),
             &b.coingecko_id,
             &b.coinpaprika_id,
         ))
     });
+    assets
+}
 
-    // --- What rows must give up, and which rows nothing matched.
-    let owner_row = |k: usize| plan.assets[k].existing_id;
+/// The contracts a row keeps that no coin claims (each kept for the first row that has it;
+/// the others are noted).
+fn carried_contracts(
+    row: &ExistingAsset,
+    contract_owner: &HashMap<Contract, usize>,
+    carried: &mut HashSet<Contract>,
+    chains: &ChainMap,
+    conflicts: &mut BTreeSet<String>,
+) -> Vec<PlannedContract> {
+    let mut out = Vec::new();
+    for c in &row.contracts {
+        let c = canonical(chains, c);
+        if contract_owner.contains_key(&c) {
+            continue;
+        }
+        if !carried.insert(c.clone()) {
+            conflicts.insert(format!(
+                "contract {} {} is stored on several assets; kept for the first",
+                c.0, c.1
+            ));
+            continue;
+        }
+        out.push(PlannedContract {
+            chain: c.0,
+            address: c.1,
+            source: None,
+        });
+    }
+    out
+}
+
+/// What rows must give up: ids and contracts the plan gives to another asset (by row id).
+fn releases(
+    existing: &[ExistingAsset],
+    assets: &[PlannedAsset],
+    chains: &ChainMap,
+) -> Vec<Release> {
+    let owner_row = |k: usize| assets[k].existing_id;
     let mut gecko_owner: HashMap<&str, usize> = HashMap::new();
     let mut paprika_owner: HashMap<&str, usize> = HashMap::new();
     let mut planned_contract_owner: HashMap<(&str, &str), usize> = HashMap::new();
-    for (k, a) in plan.assets.iter().enumerate() {
+    for (k, a) in assets.iter().enumerate() {
         if let Some(id) = &a.coingecko_id {
             gecko_owner.insert(id, k);
         }
@@ -839,18 +979,7 @@ pub fn merge(
         }
     }
     releases.sort_by_key(|r| r.asset_id);
-    plan.releases = releases;
-    let mut unmatched: Vec<Uuid> = existing
-        .iter()
-        .zip(&taken)
-        .filter(|(_, t)| !**t)
-        .map(|(e, _)| e.id)
-        .collect();
-    unmatched.sort();
-    unmatched.dedup();
-    plan.unmatched_existing = unmatched;
-    plan.conflicts = conflicts.into_iter().collect();
-    plan
+    releases
 }
 
 /// CoinGecko index ↔ CoinPaprika index, one-to-one.
@@ -1362,6 +1491,55 @@ mod tests {
         assert_eq!(plan.conflicts.len(), 2, "{:#?}", plan.conflicts);
         let rows = apply(&[], &plan, &mut 0);
         assert_idempotent(&plan, &rows, &gecko, &paprika, &contracts, &chains);
+    }
+
+    #[test]
+    fn the_pairing_steps_pair_by_contract_best_rank_first_then_by_unique_name() {
+        let chains = default_chains();
+        let shared = "0x00000000000000000000000000000000000000c1";
+        let gecko = vec![
+            cg("wrapped-a", "wa", "Wrapped A", vec![pa("base", shared)]),
+            cg("zeta", "zt", "Zeta", vec![]),
+        ];
+        let paprika = vec![
+            cp("wa-old", "WA", "Wrapped A (old)", Some(40)),
+            cp("wa-new", "WA", "Wrapped A", Some(50)),
+            cp("zt-zeta", "ZT", "Zeta", Some(9)),
+        ];
+        let contracts = HashMap::from([
+            ("wa-old".to_string(), vec![pa("base-base", shared)]),
+            ("wa-new".to_string(), vec![pa("base-base", shared)]),
+        ]);
+        let mut plan = CatalogPlan::default();
+        let g = collect(Provider::CoinGecko, &gecko, None, &chains, &mut plan);
+        let p = collect(
+            Provider::CoinPaprika,
+            &paprika,
+            Some(&contracts),
+            &chains,
+            &mut plan,
+        );
+        let sides = Sides { g: &g, p: &p };
+        let mut pairs = Pairs {
+            of_g: vec![None; g.len()],
+            of_p: vec![None; p.len()],
+        };
+        // Sorted by provider id: wa-new 0, wa-old 1, zt-zeta 2; wrapped-a 0, zeta 1.
+        let refused = pair_by_contracts(sides, &mut pairs);
+        assert_eq!(
+            pairs.of_g[0],
+            Some(1),
+            "the better-ranked (40) chooses first"
+        );
+        assert_eq!(refused, vec![(0, 0, 1)]);
+        let mut conflicts = BTreeSet::new();
+        pair_by_name(sides, &mut pairs, &mut conflicts);
+        assert_eq!(pairs.of_g[1], Some(2), "a unique symbol and name pair");
+        assert_eq!(pairs.of_p[0], None);
+        let coins = coins_of(&pairs);
+        assert_eq!(coins.len(), 3);
+        assert_eq!(sides.label(&coins[2]), "coinpaprika:wa-new");
+        assert_eq!(sides.rank(&coins[1]), Some(9));
     }
 
     fn row(

@@ -15,9 +15,8 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::auth::Authenticator;
+use crate::auth::{AuthContext, Authenticator};
 use crate::error::error_response;
-use crate::state::AppState;
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +118,7 @@ pub fn check(
 
 /// The middleware: a no-op in Keycloak mode (tokens are the defence there).
 pub async fn guard_local_requests(
-    State(state): State<AppState>,
+    State(state): State<AuthContext>,
     req: Request,
     next: Next,
 ) -> Response {

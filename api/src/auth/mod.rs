@@ -15,19 +15,47 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::store;
 use keycloak::{KeycloakValidator, TokenError};
 
 /// The `sub` of the built-in user of local mode.
 pub const LOCAL_SUBJECT: &str = "local:owner";
 
+/// Users by their identity claims (`sub`, email, username), so a known caller costs no
+/// database write or read.
+pub type UserCache =
+    moka::future::Cache<(String, Option<String>, Option<String>), crate::entities::users::Model>;
+
+/// What authenticating a request needs. The middleware extracts it from the router's state
+/// with axum's `FromRef` (implemented on the top floor, `state.rs`).
+#[derive(Clone)]
+pub struct AuthContext {
+    pub db: sea_orm::DatabaseConnection,
+    pub auth: Authenticator,
+    pub user_cache: UserCache,
+    /// The settings (local mode's guard reads the port served and the dashboard's origins).
+    pub config: Arc<Config>,
+}
+
 /// How requests are authenticated.
 #[derive(Clone)]
 pub enum Authenticator {
     Local,
     Keycloak(Arc<KeycloakValidator>),
+}
+
+impl Authenticator {
+    /// The authenticator of this mode.
+    pub fn of(mode: &crate::config::AuthMode) -> Self {
+        match mode {
+            crate::config::AuthMode::Local => Authenticator::Local,
+            crate::config::AuthMode::Keycloak(k) => {
+                Authenticator::Keycloak(KeycloakValidator::new(k.clone()))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -83,7 +111,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
 
 /// Authenticates every request of the protected routes.
 pub async fn require_user(
-    State(state): State<AppState>,
+    State(state): State<AuthContext>,
     mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -108,7 +136,7 @@ pub async fn require_admin(req: Request, next: Next) -> Result<Response, ApiErro
 }
 
 async fn authenticate(
-    state: &AppState,
+    state: &AuthContext,
     header: Option<&axum::http::HeaderValue>,
 ) -> Result<AuthUser, ApiError> {
     match &state.auth {
@@ -162,7 +190,7 @@ async fn authenticate(
 /// The user of these claims: from the cache when the same claims were seen recently, else
 /// created or updated in the database.
 async fn known_user(
-    state: &AppState,
+    state: &AuthContext,
     sub: &str,
     email: Option<&str>,
     username: Option<&str>,

@@ -18,6 +18,7 @@ pub mod okx;
 pub mod rpc_guard;
 pub mod solana;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -25,6 +26,16 @@ use rust_decimal::Decimal;
 
 // The catalog's data types belong to the domain; connectors map their answers into them.
 pub use crate::domain::market::{AssetPlatform, CoinListing, PlatformAddress, Provider};
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use binance::BinanceClient;
+use coingecko::CoinGeckoClient;
+use coinpaprika::CoinPaprikaClient;
+use evm::EvmClient;
+use okx::OkxClient;
+use rpc_guard::GuardedChains;
+use solana::{SolanaBalances, SolanaClient};
 
 /// Why a call to an upstream failed. Never carries credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -260,7 +271,7 @@ impl ExchangeInfo {
 /// own rate-limit policy (OKX: token buckets per client and per key; Binance: the weight it
 /// reads back from every answer) and maps the exchange's error codes to [`ConnectorError`]s
 /// whose `Refused` reasons are plain words. Register a new one in
-/// [`crate::state::Connectors::real`].
+/// [`Connectors::real`].
 #[async_trait::async_trait]
 pub trait ExchangeBalances: Send + Sync {
     /// Its name, credentials and locations.
@@ -448,5 +459,82 @@ pub trait ChainBalances: Send + Sync {
             out.push(self.defi_positions(target, w).await?);
         }
         Ok(out)
+    }
+}
+
+/// The market-data connectors, one per capability.
+#[derive(Clone)]
+pub struct MarketConnectors {
+    pub gecko_catalog: Arc<dyn CoinCatalog>,
+    pub gecko_platforms: Arc<dyn PlatformDirectory>,
+    pub gecko_prices: Arc<dyn PriceFeed>,
+    pub paprika_catalog: Arc<dyn CoinCatalog>,
+    pub paprika_contracts: Arc<dyn ContractLookup>,
+    pub paprika_prices: Arc<dyn PriceFeed>,
+}
+
+impl MarketConnectors {
+    /// The real CoinGecko and CoinPaprika clients.
+    pub fn real(config: &Config, metrics: &Arc<Metrics>) -> Self {
+        let gecko = Arc::new(CoinGeckoClient::new(
+            &config.market.coingecko,
+            metrics.clone(),
+        ));
+        let paprika = Arc::new(CoinPaprikaClient::new(
+            &config.market.coinpaprika,
+            metrics.clone(),
+        ));
+        Self {
+            gecko_catalog: gecko.clone(),
+            gecko_platforms: gecko.clone(),
+            gecko_prices: gecko,
+            paprika_catalog: paprika.clone(),
+            paprika_contracts: paprika.clone(),
+            paprika_prices: paprika,
+        }
+    }
+}
+
+/// Every upstream the Butler talks to.
+#[derive(Clone)]
+pub struct Connectors {
+    pub market: MarketConnectors,
+    /// Every exchange, by name: the one place an exchange connector is registered.
+    pub exchanges: ExchangeRegistry,
+    pub chains: Arc<dyn ChainBalances>,
+    pub solana: Arc<dyn SolanaBalances>,
+}
+
+impl Connectors {
+    /// The real clients, configured from the environment.
+    pub fn real(config: &Config, metrics: &Arc<Metrics>) -> Self {
+        Self {
+            market: MarketConnectors::real(config, metrics),
+            exchanges: ExchangeRegistry::default()
+                .with(Arc::new(
+                    OkxClient::new(
+                        &config.exchange.okx,
+                        config.exchange.okx_demo_trading,
+                        metrics.clone(),
+                    )
+                    .with_key_rate(
+                        config.exchange.okx_key_rate_per_minute,
+                        config.exchange.okx_key_burst,
+                    ),
+                ))
+                .with(Arc::new(BinanceClient::new(
+                    &config.exchange.binance,
+                    metrics.clone(),
+                ))),
+            chains: Arc::new(GuardedChains::new(
+                Arc::new(EvmClient::with_safety(
+                    &config.evm,
+                    &config.rpc_safety,
+                    metrics.clone(),
+                )),
+                config.rpc_safety.allow,
+            )),
+            solana: Arc::new(SolanaClient::new(&config.rpc_safety)),
+        }
     }
 }

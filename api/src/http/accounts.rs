@@ -85,7 +85,7 @@ async fn valued(
     ids.dedup();
     let prices = state.price_cache.latest_many(&state.db, &ids).await?;
     let dust = state.config.sync.dust_threshold_usd;
-    let rule = crate::portfolio::PriceRule::of(state);
+    let rule = crate::portfolio::PriceRule::of(&state.config.market);
     Ok(rows
         .into_iter()
         .zip(held)
@@ -657,7 +657,7 @@ pub async fn update_account(
     let is_manual = account.account_type == "manual";
     let creds_given = req.api_key.is_some() || req.api_secret.is_some() || req.passphrase.is_some();
     let exchange = if is_exchange && creds_given {
-        match sync::exchange_connector(&state, &account) {
+        match sync::exchange_connector(&state.sync(), &account) {
             Ok(e) => Some(e),
             Err(e) => {
                 return Err(ApiError::validation(vec![FieldError::new(
@@ -790,7 +790,7 @@ pub async fn sync_account(
     let account = store::get_for_user(&state.db, user.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("account"))?;
-    let synced = sync::sync_account(&state, account)
+    let synced = sync::sync_account(&state.sync(), account)
         .await
         .map_err(sync_error)?;
     Ok(Json(valued_one(&state, synced).await?))
@@ -810,7 +810,7 @@ pub async fn sync_all_accounts(
         .into_iter()
         .filter(|a| a.is_active)
         .collect();
-    let results = crate::jobs::account_sync::sync_many(&state, accounts).await;
+    let results = sync::sync_many(&state.sync(), accounts).await;
     Ok(Json(
         results
             .into_iter()

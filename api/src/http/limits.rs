@@ -5,6 +5,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -18,7 +19,6 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::config::LimitsConfig;
 use crate::error::error_response;
-use crate::state::AppState;
 
 /// Which bucket a request draws from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -118,8 +118,13 @@ fn bucket_of(user: Uuid, method: &Method, route: &str, path: &str) -> Bucket {
     }
 }
 
-/// Applies the caller's limits; runs after authentication (it needs the user id).
-pub async fn limit_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Applies the caller's limits; runs after authentication (it needs the user id). The router
+/// builds the limits (one set per router) and hands them to this middleware as its state.
+pub async fn limit_requests(
+    State(limits): State<Arc<RequestLimits>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let Some(user) = req.extensions().get::<AuthUser>().map(|u| u.id) else {
         return next.run(req).await;
     };
@@ -129,7 +134,7 @@ pub async fn limit_requests(State(state): State<AppState>, req: Request, next: N
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
     let bucket = bucket_of(user, req.method(), &route, req.uri().path());
-    match state.limits.check(bucket) {
+    match limits.check(bucket) {
         Ok(()) => next.run(req).await,
         Err(wait) => too_many(wait),
     }

@@ -139,7 +139,7 @@ pub async fn set_manual_holding(
     )
     .await?;
     tracing::info!(account_id = %id, %asset_id, "manual holding set");
-    let synced = crate::sync::sync_account(&state, account)
+    let synced = crate::sync::sync_account(&state.sync(), account)
         .await
         .map_err(crate::http::accounts::sync_error)?;
     Ok(Json(valued_one(&state, synced).await?))

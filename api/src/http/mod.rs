@@ -19,6 +19,7 @@ pub mod market;
 pub mod me;
 pub mod migrations;
 pub mod net_worth;
+pub mod openapi;
 pub mod portfolios;
 pub mod recommendations;
 pub mod snapshots;
@@ -36,9 +37,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{require_admin, require_user};
 use crate::error::ApiError;
-use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::telemetry::request_context;
+use openapi::ApiDoc;
 
 /// The whole application: public routes, protected routes, admin routes, Swagger UI.
 pub fn router(state: AppState) -> Router {
@@ -208,7 +209,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(admin)
         .route_layer(from_fn_with_state(state.clone(), audit::record_changes))
-        .route_layer(from_fn_with_state(state.clone(), limits::limit_requests))
+        .route_layer(from_fn_with_state(
+            std::sync::Arc::new(limits::RequestLimits::new(&state.config.limits)),
+            limits::limit_requests,
+        ))
         .route_layer(from_fn_with_state(state.clone(), require_user));
 
     Router::new()

@@ -401,7 +401,7 @@ pub async fn get_allocation(
         .allocation_cache
         .try_get_with(key, async {
             let accounts = store::linked_accounts(&state.db, id).await?;
-            let valued = service::allocation(&state, &p, &accounts).await?;
+            let valued = service::allocation(&state.portfolio(), &p, &accounts).await?;
             let oldest_sync_at = if accounts.iter().any(|a| a.last_synced_at.is_none()) {
                 None
             } else {

@@ -76,7 +76,7 @@ pub async fn create_recommendation(
 ) -> Result<(StatusCode, Json<RecommendationResponse>), ApiError> {
     let p = owned_portfolio(&state, &user, id).await?;
     let accounts = portfolio_store::linked_accounts(&state.db, id).await?;
-    let valued = service::allocation(&state, &p, &accounts).await?;
+    let valued = service::allocation(&state.portfolio(), &p, &accounts).await?;
     let alloc = &valued.allocation;
     let (status, rec) = if valued.blocking.is_empty() {
         ("proposed", rebalance::recommend(alloc, &valued.guardrails))

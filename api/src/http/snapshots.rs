@@ -133,7 +133,7 @@ pub async fn create_snapshot(
                 .to_string(),
         });
     }
-    let valued = service::allocation(&state, &p, &accounts).await?;
+    let valued = service::allocation(&state.portfolio(), &p, &accounts).await?;
     let now = Utc::now();
     let today = now.date_naive();
     let row = service::snapshot_row(

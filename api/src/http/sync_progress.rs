@@ -33,11 +33,11 @@ pub async fn start_sync_all(
         .iter()
         .map(|a| state.sync_progress.queue(a.id, &a.name))
         .collect();
-    let bg = state.clone();
+    let ctx = state.sync();
     tokio::spawn(async move {
         // Outcomes are stored on each account and in its run; an account already syncing
         // (`InProgress`) keeps its running run.
-        let _ = crate::jobs::account_sync::sync_many(&bg, accounts).await;
+        let _ = crate::sync::sync_many(&ctx, accounts).await;
     });
     Ok((StatusCode::ACCEPTED, Json(runs)))
 }

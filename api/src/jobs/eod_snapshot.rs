@@ -16,11 +16,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::JobContext;
 use super::{Job, Outcome};
 use crate::config::{Config, JobSchedule};
 use crate::domain::{allocation, holdings};
 use crate::portfolio as service;
-use crate::state::AppState;
 use crate::store::{accounts as account_store, portfolios as portfolio_store, snapshots};
 
 pub struct EodSnapshot;
@@ -40,30 +40,30 @@ impl Job for EodSnapshot {
         &config.sync.eod_snapshot
     }
 
-    async fn run(&self, state: &AppState, trigger: super::Trigger) -> anyhow::Result<Outcome> {
+    async fn run(&self, ctx: &JobContext, trigger: super::Trigger) -> anyhow::Result<Outcome> {
         // The snapshot must see this hour's balances and prices: wait while either job runs.
         let waited = wait_for(
-            state,
+            ctx,
             &[super::account_sync::NAME, super::price_collection::NAME],
         )
         .await;
-        let now = (state.clock)();
-        let (date, dated_by) = snapshot_date(trigger, &self.schedule(&state.config).schedule, now);
-        let rule = service::PriceRule::of(state);
+        let now = (ctx.clock)();
+        let (date, dated_by) = snapshot_date(trigger, &self.schedule(&ctx.config).schedule, now);
+        let rule = service::PriceRule::of(&ctx.config.market);
         let mut failures = Vec::new();
-        let index = state.asset_index.get(&state.db).await?;
+        let index = ctx.asset_index.get(&ctx.db).await?;
         let (mut done, mut statements, mut after) = (0i64, 0usize, None);
         let mut nothing_read = 0usize;
         loop {
-            let page = portfolio_store::page(&state.db, after, PAGE).await?;
+            let page = portfolio_store::page(&ctx.db, after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = Some(last.id);
             let ids: Vec<Uuid> = page.iter().map(|p| p.id).collect();
-            let links = portfolio_store::links_of(&state.db, &ids).await?;
+            let links = portfolio_store::links_of(&ctx.db, &ids).await?;
             let mut account_ids: Vec<Uuid> = links.iter().map(|(_, a)| *a).collect();
             account_ids.sort();
             account_ids.dedup();
-            let accounts: HashMap<Uuid, _> = account_store::by_ids(&state.db, &account_ids)
+            let accounts: HashMap<Uuid, _> = account_store::by_ids(&ctx.db, &account_ids)
                 .await?
                 .into_iter()
                 .map(|a| (a.id, a))
@@ -78,7 +78,7 @@ impl Job for EodSnapshot {
             // read as empty.
             let mut held: HashMap<Uuid, Vec<holdings::Holding>> = HashMap::new();
             for a in accounts.values() {
-                match crate::store::holdings::of_account(&state.db, a).await {
+                match crate::store::holdings::of_account(&ctx.db, a).await {
                     Ok(h) => {
                         held.insert(a.id, h);
                     }
@@ -101,7 +101,7 @@ impl Job for EodSnapshot {
             }
             wanted.sort();
             wanted.dedup();
-            let prices = state.price_cache.latest_many(&state.db, &wanted).await?;
+            let prices = ctx.price_cache.latest_many(&ctx.db, &wanted).await?;
             // Nothing read yet is an unknown value, not $0: no point is recorded for it.
             let unread: Vec<Uuid> = per_portfolio
                 .iter()
@@ -141,9 +141,9 @@ impl Job for EodSnapshot {
             })
             .await?;
             done += rows.len() as i64;
-            statements += snapshots::upsert_many(&state.db, rows).await?;
+            statements += snapshots::upsert_many(&ctx.db, rows).await?;
         }
-        let balances = daily_balances(state, date, &mut failures).await?;
+        let balances = daily_balances(ctx, date, &mut failures).await?;
         statements += balances.statements;
         Ok(Outcome {
             items_processed: done,
@@ -177,7 +177,7 @@ const ACCOUNT_PAGE: usize = 500;
 /// latest prices. An account whose holdings cannot be read is listed in `failures`, not written
 /// as holding nothing.
 async fn daily_balances(
-    state: &AppState,
+    ctx: &JobContext,
     date: NaiveDate,
     failures: &mut Vec<String>,
 ) -> anyhow::Result<Balances> {
@@ -187,17 +187,17 @@ async fn daily_balances(
         lines: 0,
         statements: 0,
     };
-    let accounts = account_store::list_active(&state.db).await?;
+    let accounts = account_store::list_active(&ctx.db).await?;
     for page in accounts.chunks(ACCOUNT_PAGE) {
         let mut held: HashMap<Uuid, Vec<holdings::Holding>> =
-            match holdings_store::of_accounts(&state.db, page).await {
+            match holdings_store::of_accounts(&ctx.db, page).await {
                 Ok(h) => h,
                 Err(LoadError::Db(e)) => return Err(e.into()),
                 // One unreadable account: read them one by one to skip only that one.
                 Err(LoadError::Unreadable(_)) => {
                     let mut h = HashMap::new();
                     for a in page {
-                        match holdings_store::of_account(&state.db, a).await {
+                        match holdings_store::of_account(&ctx.db, a).await {
                             Ok(list) => {
                                 h.insert(a.id, list);
                             }
@@ -211,15 +211,15 @@ async fn daily_balances(
         let mut ids: Vec<Uuid> = held.values().flatten().filter_map(|h| h.asset_id).collect();
         ids.sort();
         ids.dedup();
-        let prices = state.price_cache.latest_many(&state.db, &ids).await?;
+        let prices = ctx.price_cache.latest_many(&ctx.db, &ids).await?;
         for a in page {
             let Some(mut list) = held.remove(&a.id) else {
                 continue;
             };
-            service::reprice(&mut list, &prices, state.config.sync.dust_threshold_usd);
+            service::reprice(&mut list, &prices, ctx.config.sync.dust_threshold_usd);
             let lines = crate::domain::history::day_balances(&list);
             out.statements +=
-                crate::store::daily_balances::replace_day(&state.db, a.id, a.user_id, date, &lines)
+                crate::store::daily_balances::replace_day(&ctx.db, a.id, a.user_id, date, &lines)
                     .await?;
             out.accounts += 1;
             out.lines += lines.len();
@@ -232,9 +232,9 @@ async fn daily_balances(
 pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// Waits (at most [`MAX_WAIT`]) while any of these jobs runs in this process.
-async fn wait_for(state: &AppState, jobs: &[&str]) -> std::time::Duration {
+async fn wait_for(ctx: &JobContext, jobs: &[&str]) -> std::time::Duration {
     let start = std::time::Instant::now();
-    while jobs.iter().any(|j| state.jobs.is_running_here(j)) && start.elapsed() < MAX_WAIT {
+    while jobs.iter().any(|j| ctx.jobs.is_running_here(j)) && start.elapsed() < MAX_WAIT {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     start.elapsed()

@@ -9,12 +9,12 @@ use sea_orm::Set;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::JobContext;
 use super::{Job, Outcome};
 use crate::config::{Config, JobSchedule};
 use crate::connectors::{ConnectorError, PlatformAddress};
 use crate::domain::catalog::{self, ChainMap, Change, ExistingAsset, PlannedAsset};
 use crate::entities::{asset_contracts, assets};
-use crate::state::AppState;
 use crate::store::{assets as asset_store, evm_chains, solana_rpc};
 
 pub struct FetchAllCoins;
@@ -31,14 +31,14 @@ impl Job for FetchAllCoins {
         &config.market.fetch_all_coins
     }
 
-    async fn run(&self, state: &AppState, _trigger: super::Trigger) -> anyhow::Result<Outcome> {
-        let m = &state.market;
+    async fn run(&self, ctx: &JobContext, _trigger: super::Trigger) -> anyhow::Result<Outcome> {
+        let m = &ctx.market;
         let mut failures = Vec::new();
         let platforms = m.gecko_platforms.platforms().await.unwrap_or_else(|e| {
             failures.push(format!("coingecko asset_platforms: {e}"));
             Vec::new()
         });
-        let our_chains: Vec<(String, i64)> = evm_chains::list(&state.db, None)
+        let our_chains: Vec<(String, i64)> = evm_chains::list(&ctx.db, None)
             .await?
             .into_iter()
             .map(|c| (c.chain_name, c.chain_id))
@@ -59,16 +59,16 @@ impl Job for FetchAllCoins {
             );
         }
 
-        let (rows, contract_rows) = asset_store::all_with_contracts(&state.db).await?;
+        let (rows, contract_rows) = asset_store::all_with_contracts(&ctx.db).await?;
         let existing = existing_assets(&rows, &contract_rows);
 
         let paprika_contracts =
-            lookup_paprika_contracts(state, &paprika, &existing, &mut failures).await;
+            lookup_paprika_contracts(ctx, &paprika, &existing, &mut failures).await;
         let plan = catalog::merge(&existing, &gecko, &paprika, &paprika_contracts, &chains);
 
-        let writes = apply(state, &plan, &rows, &contract_rows).await?;
-        let native_linked = link_native_coins(state, &platforms).await?;
-        state.asset_index.invalidate().await;
+        let writes = apply(ctx, &plan, &rows, &contract_rows).await?;
+        let native_linked = link_native_coins(ctx, &platforms).await?;
+        ctx.asset_index.invalidate().await;
         let (new, updated, unchanged) = plan.counts();
         Ok(Outcome {
             items_processed: (gecko.len() + paprika.len()) as i64,
@@ -96,14 +96,14 @@ impl Job for FetchAllCoins {
 /// platform `solana`); never by ticker. A row the admin (or the seed) set is left alone.
 /// Returns how many rows were linked.
 async fn link_native_coins(
-    state: &AppState,
+    ctx: &JobContext,
     platforms: &[crate::connectors::AssetPlatform],
 ) -> anyhow::Result<usize> {
     let native_of = |found: Option<&crate::connectors::AssetPlatform>| {
         found.and_then(|p| p.native_coin_id.clone())
     };
     let mut wanted: Vec<(Option<Uuid>, String)> = Vec::new();
-    for c in evm_chains::list(&state.db, None).await? {
+    for c in evm_chains::list(&ctx.db, None).await? {
         if c.native_asset_id.is_some() {
             continue;
         }
@@ -114,7 +114,7 @@ async fn link_native_coins(
             wanted.push((Some(c.id), id));
         }
     }
-    let solana = solana_rpc::get(&state.db, solana_rpc::MAINNET).await?;
+    let solana = solana_rpc::get(&ctx.db, solana_rpc::MAINNET).await?;
     if solana.as_ref().is_some_and(|r| r.native_asset_id.is_none()) {
         if let Some(id) = native_of(platforms.iter().find(|p| p.id == "solana")) {
             wanted.push((None, id));
@@ -124,15 +124,15 @@ async fn link_native_coins(
         return Ok(0);
     }
     let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
-    let assets = asset_store::ids_by_coingecko(&state.db, &ids).await?;
+    let assets = asset_store::ids_by_coingecko(&ctx.db, &ids).await?;
     let mut linked = 0;
     for (chain, coingecko_id) in wanted {
         let Some(&asset_id) = assets.get(&coingecko_id) else {
             continue;
         };
         match chain {
-            Some(chain) => evm_chains::set_native_asset(&state.db, chain, asset_id).await?,
-            None => solana_rpc::set_native_asset(&state.db, solana_rpc::MAINNET, asset_id).await?,
+            Some(chain) => evm_chains::set_native_asset(&ctx.db, chain, asset_id).await?,
+            None => solana_rpc::set_native_asset(&ctx.db, solana_rpc::MAINNET, asset_id).await?,
         }
         linked += 1;
     }
@@ -168,12 +168,12 @@ fn existing_assets(
 /// CoinPaprika's list has no contracts: look up the best-ranked coins that have none yet,
 /// capped per run (its free tier allows about 20,000 calls a month).
 async fn lookup_paprika_contracts(
-    state: &AppState,
+    ctx: &JobContext,
     paprika: &[crate::connectors::CoinListing],
     existing: &[ExistingAsset],
     failures: &mut Vec<String>,
 ) -> HashMap<String, Vec<PlatformAddress>> {
-    let cap = state.config.market.paprika_contract_lookups;
+    let cap = ctx.config.market.paprika_contract_lookups;
     let covered: HashSet<&str> = existing
         .iter()
         .filter(|a| !a.contracts.is_empty())
@@ -186,7 +186,7 @@ async fn lookup_paprika_contracts(
     candidates.sort_by_key(|c| c.rank);
     let mut out = HashMap::new();
     for coin in candidates.into_iter().take(cap) {
-        match state
+        match ctx
             .market
             .paprika_contracts
             .coin_contracts(&coin.provider_id)
@@ -217,7 +217,7 @@ struct Writes {
 /// contracts can move between assets), then new assets in batches, changed assets, and
 /// contracts in batches.
 async fn apply(
-    state: &AppState,
+    ctx: &JobContext,
     plan: &catalog::CatalogPlan,
     rows: &[assets::Model],
     contract_rows: &[asset_contracts::Model],
@@ -228,7 +228,7 @@ async fn apply(
         .iter()
         .map(|c| ((c.chain.as_str(), c.contract_address.as_str()), c))
         .collect();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
     let mut w = Writes {
         rows: 0,
         statements: 0,

@@ -21,11 +21,40 @@ use serde_json::json;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
+use crate::clock::Clock;
 use crate::config::{Config, JobSchedule};
+use crate::connectors::MarketConnectors;
 use crate::entities::job_runs;
 pub use crate::schedule::{next_fire, parse_schedule};
-use crate::state::AppState;
+
+use crate::metrics::Metrics;
+use crate::store::assets::AssetIndexCache;
 use crate::store::job_runs as runs;
+use crate::store::prices::PriceCache;
+use crate::sync::SyncContext;
+
+/// What the jobs read and write: the database, the settings, the market connectors, the caches
+/// they refresh, this process's job registry, the clock they date their work by, and the sync
+/// context (`account-sync`). The top floor (`state.rs`) builds it from the app state; the entry
+/// points below take anything that converts into it (the app state, or a context).
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: sea_orm::DatabaseConnection,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    pub market: MarketConnectors,
+    pub price_cache: PriceCache,
+    pub asset_index: AssetIndexCache,
+    pub jobs: Arc<JobRegistry>,
+    pub clock: Clock,
+    pub sync: SyncContext,
+}
+
+impl From<&JobContext> for JobContext {
+    fn from(ctx: &JobContext) -> Self {
+        ctx.clone()
+    }
+}
 
 /// What a run achieved. Failures of parts of the work (a provider down, a page that did not
 /// load) are listed here; the run then ends as `partial` rather than `failed`.
@@ -43,7 +72,7 @@ pub trait Job: Send + Sync {
     fn schedule<'a>(&self, config: &'a Config) -> &'a JobSchedule;
     /// Does the work; idempotent, callable from tests directly. `trigger` says who asked for
     /// the run (a scheduled run belongs to its slot, one run by hand to the moment it ran).
-    async fn run(&self, state: &AppState, trigger: Trigger) -> anyhow::Result<Outcome>;
+    async fn run(&self, ctx: &JobContext, trigger: Trigger) -> anyhow::Result<Outcome>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,9 +188,10 @@ impl JobRegistry {
 /// On a first start (no catalog downloaded yet, only the seeded core) runs the catalog job and then the price job at once,
 /// in the background, instead of leaving a new install unpriced until midnight. Each run is
 /// recorded like any other (trigger `startup`); disabled jobs are not run.
-pub fn bootstrap_if_empty(state: AppState) -> tokio::task::JoinHandle<()> {
+pub fn bootstrap_if_empty(ctx: impl Into<JobContext>) -> tokio::task::JoinHandle<()> {
+    let ctx: JobContext = ctx.into();
     tokio::spawn(async move {
-        match catalog_downloaded(&state).await {
+        match catalog_downloaded(&ctx).await {
             Ok(false) => {}
             Ok(true) => return,
             Err(e) => {
@@ -173,17 +203,17 @@ pub fn bootstrap_if_empty(state: AppState) -> tokio::task::JoinHandle<()> {
         for (name, enabled) in [
             (
                 fetch_all_coins::NAME,
-                state.config.market.fetch_all_coins.enabled,
+                ctx.config.market.fetch_all_coins.enabled,
             ),
             (
                 price_collection::NAME,
-                state.config.market.price_collection.enabled,
+                ctx.config.market.price_collection.enabled,
             ),
         ] {
             if !enabled {
                 continue;
             }
-            match run_to_end(&state, name, Trigger::Startup).await {
+            match run_to_end(&ctx, name, Trigger::Startup).await {
                 Ok(run) => {
                     tracing::info!(job = name, status = %run.status, "first-run job finished")
                 }
@@ -195,10 +225,10 @@ pub fn bootstrap_if_empty(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// Whether a catalog was ever downloaded: a coin beyond the seeded core is stored, or a
 /// `fetch-all-coins` run delivered (its catalog may hold only core coins).
-async fn catalog_downloaded(state: &AppState) -> Result<bool, DbErr> {
+async fn catalog_downloaded(ctx: &JobContext) -> Result<bool, DbErr> {
     Ok(
-        crate::store::assets::has_catalog_beyond_core(&state.db).await?
-            || crate::store::job_runs::ever_delivered(&state.db, fetch_all_coins::NAME).await?,
+        crate::store::assets::has_catalog_beyond_core(&ctx.db).await?
+            || crate::store::job_runs::ever_delivered(&ctx.db, fetch_all_coins::NAME).await?,
     )
 }
 
@@ -228,20 +258,20 @@ fn lock_key(name: &str) -> i64 {
 
 /// Takes the in-process lock, and on PostgreSQL a transaction-scoped advisory lock so that
 /// only one replica runs the job; `None` when someone else holds either.
-async fn try_lock(state: &AppState, name: &str) -> Result<Option<RunLock>, DbErr> {
-    let Some(local) = state.jobs.locks.get(name).cloned() else {
+async fn try_lock(ctx: &JobContext, name: &str) -> Result<Option<RunLock>, DbErr> {
+    let Some(local) = ctx.jobs.locks.get(name).cloned() else {
         return Ok(None);
     };
     let Ok(local) = local.try_lock_owned() else {
         return Ok(None);
     };
-    if state.db.get_database_backend() != DbBackend::Postgres {
+    if ctx.db.get_database_backend() != DbBackend::Postgres {
         return Ok(Some(RunLock {
             _local: local,
             cluster: None,
         }));
     }
-    let txn = state.db.begin().await?;
+    let txn = ctx.db.begin().await?;
     let row = txn
         .query_one(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -271,18 +301,19 @@ pub struct StartedRun {
 
 /// Starts a run of `name` in the background and returns its id at once.
 pub async fn start(
-    state: &AppState,
+    ctx: impl Into<JobContext>,
     name: &str,
     trigger: Trigger,
 ) -> Result<StartedRun, StartError> {
-    let job = state
+    let ctx = &ctx.into();
+    let job = ctx
         .jobs
         .get(name)
         .ok_or_else(|| StartError::Unknown(name.to_string()))?;
     let at = Utc::now();
     let unstarted = |e: DbErr| {
         record_later(
-            state,
+            ctx,
             PendingRecord::Unstarted {
                 job: job.name(),
                 trigger: trigger.as_str(),
@@ -294,23 +325,22 @@ pub async fn start(
                 },
             },
         );
-        state
-            .metrics
+        ctx.metrics
             .job_runs
             .with_label_values(&[job.name(), runs::FAILED])
             .inc();
         StartError::Db(e)
     };
-    let lock = try_lock(state, name)
+    let lock = try_lock(ctx, name)
         .await
         .map_err(unstarted)?
         .ok_or_else(|| StartError::AlreadyRunning(name.to_string()))?;
     // Ends of earlier runs first, so a run that failed while the database was down is
     // recorded as failed rather than marked abandoned below.
-    if let Err(e) = flush_pending(state).await {
+    if let Err(e) = flush_pending(ctx).await {
         tracing::warn!(job = name, error = %e, "earlier job-run records still cannot be written");
     }
-    let abandoned = runs::abandon_running(&state.db, name)
+    let abandoned = runs::abandon_running(&ctx.db, name)
         .await
         .map_err(unstarted)?;
     if abandoned > 0 {
@@ -320,33 +350,34 @@ pub async fn start(
             "marked runs left by a stopped process as abandoned"
         );
     }
-    let run = runs::insert_running(&state.db, name, trigger.as_str())
+    let run = runs::insert_running(&ctx.db, name, trigger.as_str())
         .await
         .map_err(unstarted)?;
     let id = run.id;
-    let state = state.clone();
-    let handle = tokio::spawn(async move { execute(state, job, id, trigger, lock).await });
+    let ctx = ctx.clone();
+    let handle = tokio::spawn(async move { execute(ctx, job, id, trigger, lock).await });
     Ok(StartedRun { id, handle })
 }
 
 /// Runs `name` now and waits for it to finish (tests, and the CLI of later issues).
 pub async fn run_to_end(
-    state: &AppState,
+    ctx: impl Into<JobContext>,
     name: &str,
     trigger: Trigger,
 ) -> Result<job_runs::Model, StartError> {
-    let started = start(state, name, trigger).await?;
+    let ctx = &ctx.into();
+    let started = start(ctx, name, trigger).await?;
     let id = started.id;
     match started.handle.await.ok().flatten() {
         Some(run) => Ok(run),
-        None => runs::get(&state.db, id)
+        None => runs::get(&ctx.db, id)
             .await?
             .ok_or_else(|| StartError::Db(DbErr::RecordNotFound(format!("job run {id}")))),
     }
 }
 
 async fn execute(
-    state: AppState,
+    ctx: JobContext,
     job: Arc<dyn Job>,
     id: Uuid,
     trigger: Trigger,
@@ -356,9 +387,9 @@ async fn execute(
     let started = Instant::now();
     tracing::info!(job = name, run_id = %id, "job started");
     let work = {
-        let state = state.clone();
+        let ctx = ctx.clone();
         let job = job.clone();
-        tokio::spawn(async move { job.run(&state, trigger).await })
+        tokio::spawn(async move { job.run(&ctx, trigger).await })
     };
     let (status, items, error, details) = match work.await {
         Ok(Ok(outcome)) if outcome.failures.is_empty() => (
@@ -397,7 +428,7 @@ async fn execute(
     let elapsed = started.elapsed();
     let at = Utc::now();
     if let Err(e) = runs::finish(
-        &state.db,
+        &ctx.db,
         id,
         status,
         items,
@@ -409,7 +440,7 @@ async fn execute(
     {
         tracing::error!(job = name, run_id = %id, status, error = %e, "could not record the end of a job run; it is kept and written when the database is back");
         record_later(
-            &state,
+            &ctx,
             PendingRecord::Finish {
                 id,
                 status,
@@ -421,7 +452,7 @@ async fn execute(
         );
     }
     lock.release().await;
-    let m = &state.metrics;
+    let m = &ctx.metrics;
     m.job_runs.with_label_values(&[name, status]).inc();
     m.job_duration
         .with_label_values(&[name])
@@ -437,31 +468,30 @@ async fn execute(
             tracing::warn!(job = name, run_id = %id, status, items, error = error.as_deref().unwrap_or(""), "job finished with problems")
         }
     }
-    runs::get(&state.db, id).await.ok().flatten()
+    runs::get(&ctx.db, id).await.ok().flatten()
 }
 
 /// Keeps a record the database did not take and makes sure a retrier is running.
-fn record_later(state: &AppState, record: PendingRecord) {
+fn record_later(ctx: &JobContext, record: PendingRecord) {
     {
-        let mut pending = state.jobs.pending_lock();
+        let mut pending = ctx.jobs.pending_lock();
         if pending.len() >= MAX_PENDING_RECORDS {
             let dropped = pending.remove(0);
             tracing::error!(record = ?dropped, "too many unwritten job-run records; dropping the oldest");
         }
         pending.push(record);
     }
-    if state.jobs.retrying.swap(true, Ordering::SeqCst) {
+    if ctx.jobs.retrying.swap(true, Ordering::SeqCst) {
         return;
     }
-    let state = state.clone();
+    let ctx = ctx.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(RECORD_RETRY_EVERY).await;
-            if flush_pending(&state).await.is_ok() {
-                state.jobs.retrying.store(false, Ordering::SeqCst);
+            if flush_pending(&ctx).await.is_ok() {
+                ctx.jobs.retrying.store(false, Ordering::SeqCst);
                 // A record may have arrived between the flush and the flag.
-                if state.jobs.pending_records() == 0
-                    || state.jobs.retrying.swap(true, Ordering::SeqCst)
+                if ctx.jobs.pending_records() == 0 || ctx.jobs.retrying.swap(true, Ordering::SeqCst)
                 {
                     break;
                 }
@@ -471,8 +501,8 @@ fn record_later(state: &AppState, record: PendingRecord) {
 }
 
 /// Writes the records kept while the database was down; those that still fail stay.
-async fn flush_pending(state: &AppState) -> Result<(), DbErr> {
-    let records = std::mem::take(&mut *state.jobs.pending_lock());
+async fn flush_pending(ctx: &JobContext) -> Result<(), DbErr> {
+    let records = std::mem::take(&mut *ctx.jobs.pending_lock());
     let mut left = Vec::new();
     let mut first_error = None;
     for record in records {
@@ -486,7 +516,7 @@ async fn flush_pending(state: &AppState) -> Result<(), DbErr> {
                 trigger,
                 at,
                 error,
-            } => runs::insert_failed(&state.db, job, trigger, *at, error.clone()).await,
+            } => runs::insert_failed(&ctx.db, job, trigger, *at, error.clone()).await,
             PendingRecord::Finish {
                 id,
                 status,
@@ -496,7 +526,7 @@ async fn flush_pending(state: &AppState) -> Result<(), DbErr> {
                 at,
             } => {
                 runs::finish(
-                    &state.db,
+                    &ctx.db,
                     *id,
                     status,
                     *items,
@@ -518,7 +548,7 @@ async fn flush_pending(state: &AppState) -> Result<(), DbErr> {
         }
     }
     if !left.is_empty() {
-        let mut pending = state.jobs.pending_lock();
+        let mut pending = ctx.jobs.pending_lock();
         left.append(&mut pending);
         *pending = left;
     }

@@ -10,11 +10,11 @@ use sea_orm::Set;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::JobContext;
 use super::{Job, Outcome};
 use crate::config::{Config, JobSchedule};
 use crate::connectors::{MarketQuote, Provider};
 use crate::entities::assets;
-use crate::state::AppState;
 use crate::store::prices::{self, NewPrice};
 use crate::store::{assets as asset_store, portfolios as portfolio_store};
 
@@ -32,14 +32,14 @@ impl Job for PriceCollection {
         &config.market.price_collection
     }
 
-    async fn run(&self, state: &AppState, _trigger: super::Trigger) -> anyhow::Result<Outcome> {
-        let db = &state.db;
-        let n = state.config.market.price_top_n;
+    async fn run(&self, ctx: &JobContext, _trigger: super::Trigger) -> anyhow::Result<Outcome> {
+        let db = &ctx.db;
+        let n = ctx.config.market.price_top_n;
         let now = Utc::now().trunc_subsecs(0);
         let mut failures = Vec::new();
         let mut invalid = 0usize;
 
-        let gecko = state.market.gecko_prices.top_quotes(n).await;
+        let gecko = ctx.market.gecko_prices.top_quotes(n).await;
         failures.extend(gecko.failures.iter().map(|e| format!("coingecko: {e}")));
         let gecko_quotes: Vec<MarketQuote> = gecko
             .items
@@ -92,13 +92,13 @@ impl Job for PriceCollection {
             .filter(|a| !priced.contains(&a.id) && a.coinpaprika_id.is_some())
             .collect();
         let paprika = if gecko_quotes.len() < n {
-            Some(state.market.paprika_prices.top_quotes(n).await)
+            Some(ctx.market.paprika_prices.top_quotes(n).await)
         } else if !lacking.is_empty() {
             let ids: Vec<String> = lacking
                 .iter()
                 .filter_map(|a| a.coinpaprika_id.clone())
                 .collect();
-            Some(state.market.paprika_prices.quotes_for(&ids).await)
+            Some(ctx.market.paprika_prices.quotes_for(&ids).await)
         } else {
             None
         };
@@ -117,7 +117,7 @@ impl Job for PriceCollection {
         }
         // Every held or targeted asset outside the top list: CoinGecko `/simple/price` by id
         // (batched in the client), then CoinPaprika for what it did not price.
-        let wanted = held_and_targeted(state).await?;
+        let wanted = held_and_targeted(ctx).await?;
         let beyond: Vec<assets::Model> = asset_store::by_ids(
             db,
             &wanted
@@ -136,7 +136,7 @@ impl Job for PriceCollection {
             .filter_map(|a| a.coingecko_id.clone())
             .collect();
         if !gecko_wanted.is_empty() {
-            let got = state.market.gecko_prices.quotes_for(&gecko_wanted).await;
+            let got = ctx.market.gecko_prices.quotes_for(&gecko_wanted).await;
             failures.extend(got.failures.iter().map(|e| format!("coingecko: {e}")));
             let by_id = asset_store::ids_by_coingecko(db, &gecko_wanted).await?;
             held_priced += take(
@@ -154,11 +154,7 @@ impl Job for PriceCollection {
             .filter_map(|a| a.coinpaprika_id.clone())
             .collect();
         if !paprika_wanted.is_empty() {
-            let got = state
-                .market
-                .paprika_prices
-                .quotes_for(&paprika_wanted)
-                .await;
+            let got = ctx.market.paprika_prices.quotes_for(&paprika_wanted).await;
             failures.extend(got.failures.iter().map(|e| format!("coinpaprika: {e}")));
             let by_id = asset_store::ids_by_coinpaprika(db, &paprika_wanted).await?;
             held_priced += take(
@@ -177,9 +173,9 @@ impl Job for PriceCollection {
             anyhow::bail!("no prices delivered: {}", failures.join("; "));
         }
         let statements = prices::insert_batched(db, &rows).await?;
-        let reranked = update_ranks(state, &ranks).await?;
-        let logos_updated = update_logos(state, logos).await?;
-        state.price_cache.invalidate_all();
+        let reranked = update_ranks(ctx, &ranks).await?;
+        let logos_updated = update_logos(ctx, logos).await?;
+        ctx.price_cache.invalidate_all();
 
         Ok(Outcome {
             items_processed: rows.len() as i64,
@@ -202,12 +198,12 @@ impl Job for PriceCollection {
 
 /// Every asset id an active account holds or a portfolio targets. A holdings or targets
 /// document that cannot be read adds nothing here (the portfolio routes report it).
-async fn held_and_targeted(state: &AppState) -> anyhow::Result<HashSet<Uuid>> {
+async fn held_and_targeted(ctx: &JobContext) -> anyhow::Result<HashSet<Uuid>> {
     let mut ids = HashSet::new();
-    ids.extend(crate::store::holdings::held_asset_ids(&state.db).await?);
+    ids.extend(crate::store::holdings::held_asset_ids(&ctx.db).await?);
     let mut after = None;
     loop {
-        let page = portfolio_store::page(&state.db, after, 1_000).await?;
+        let page = portfolio_store::page(&ctx.db, after, 1_000).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for p in &page {
@@ -290,8 +286,8 @@ fn new_asset(q: &MarketQuote, now: DateTime<Utc>) -> assets::ActiveModel {
 
 /// Stores the logos that changed (the catalog's index knows the current ones); the index is
 /// reloaded when any did.
-async fn update_logos(state: &AppState, logos: HashMap<Uuid, String>) -> anyhow::Result<usize> {
-    let index = state.asset_index.get(&state.db).await?;
+async fn update_logos(ctx: &JobContext, logos: HashMap<Uuid, String>) -> anyhow::Result<usize> {
+    let index = ctx.asset_index.get(&ctx.db).await?;
     let mut changed: Vec<(Uuid, String)> = logos
         .into_iter()
         .filter(|(id, url)| {
@@ -302,21 +298,21 @@ async fn update_logos(state: &AppState, logos: HashMap<Uuid, String>) -> anyhow:
         .collect();
     changed.sort();
     if !changed.is_empty() {
-        asset_store::update_logos(&state.db, &changed).await?;
-        state.asset_index.invalidate().await;
+        asset_store::update_logos(&ctx.db, &changed).await?;
+        ctx.asset_index.invalidate().await;
     }
     Ok(changed.len())
 }
 
-async fn update_ranks(state: &AppState, ranks: &HashMap<Uuid, i32>) -> anyhow::Result<usize> {
+async fn update_ranks(ctx: &JobContext, ranks: &HashMap<Uuid, i32>) -> anyhow::Result<usize> {
     let ids: Vec<Uuid> = ranks.keys().copied().collect();
-    let current = asset_store::ranks_of(&state.db, &ids).await?;
+    let current = asset_store::ranks_of(&ctx.db, &ids).await?;
     let mut changed: Vec<(Uuid, i32)> = ranks
         .iter()
         .filter(|(id, r)| current.get(id).copied().flatten() != Some(**r))
         .map(|(id, r)| (*id, *r))
         .collect();
     changed.sort();
-    asset_store::update_ranks(&state.db, &changed).await?;
+    asset_store::update_ranks(&ctx.db, &changed).await?;
     Ok(changed.len())
 }

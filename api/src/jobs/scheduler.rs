@@ -3,22 +3,23 @@
 use anyhow::Context;
 use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
+use super::JobContext;
 use super::{start, StartError, Trigger};
-use crate::state::AppState;
 
 /// Adds every enabled job and starts the scheduler; the returned handle keeps it alive.
-pub async fn spawn(state: AppState) -> anyhow::Result<JobScheduler> {
+pub async fn spawn(ctx: impl Into<JobContext>) -> anyhow::Result<JobScheduler> {
+    let ctx: JobContext = ctx.into();
     let sched = JobScheduler::new()
         .await
         .context("creating the job scheduler")?;
-    for job in state.jobs.jobs() {
-        let schedule = job.schedule(&state.config).clone();
+    for job in ctx.jobs.jobs() {
+        let schedule = job.schedule(&ctx.config).clone();
         let name = job.name();
         if !schedule.enabled {
             tracing::info!(job = name, "job disabled");
             continue;
         }
-        let st = state.clone();
+        let st = ctx.clone();
         let cron = CronJob::new_async(schedule.schedule.as_str(), move |_id, _sched| {
             let st = st.clone();
             Box::pin(async move {

@@ -28,8 +28,8 @@ use crate::domain::identity::{AssetQuery, Resolution};
 use crate::domain::locations::Outcome;
 use crate::domain::spam::{self, Known, Mark, Verdict};
 use crate::entities::{accounts, evm_chains};
-use crate::state::AppState;
 use crate::store::{assets, evm_chains as chain_store, evm_tokens, token_marks, user_tokens};
+use crate::sync::SyncContext;
 
 use super::{defi, Reading};
 use crate::connectors::defi::{DefiReading, DefiTarget, ProtocolRead};
@@ -98,13 +98,13 @@ fn to_u8(d: i32) -> Option<u8> {
 impl ChainPlan {
     /// Registry ∪ catalog (capped by rank) ∪ the added tokens of these accounts.
     pub(crate) async fn load(
-        state: &AppState,
+        ctx: &SyncContext,
         chain: evm_chains::Model,
         accounts: &[Uuid],
     ) -> Result<Self, sea_orm::DbErr> {
-        let db = &state.db;
+        let db = &ctx.db;
         let keys = catalog_keys(&chain);
-        let limit = state.config.discovery_max_tokens_per_chain as u64;
+        let limit = ctx.settings.max_tokens_per_chain as u64;
         let catalog = assets::catalog_contracts(db, &keys, limit).await?;
         let mut by_address: HashMap<String, usize> = HashMap::new();
         let mut shared: Vec<Candidate> = Vec::new();
@@ -143,7 +143,7 @@ impl ChainPlan {
                 }
             }
         }
-        let index = state.asset_index.get(db).await?;
+        let index = ctx.asset_index.get(db).await?;
         let mut added: HashMap<Uuid, Vec<Candidate>> = HashMap::new();
         for t in user_tokens::for_accounts_on_chain(db, accounts, &chain.chain_name).await? {
             let address = t.contract_address.to_ascii_lowercase();
@@ -274,11 +274,11 @@ impl Prefetched {
 /// Reads `wallets` (account id, address) on every chain they enable, sharing Multicall3
 /// batches between wallets of one chain (`group` wallets per shared read).
 pub async fn prefetch(
-    state: &AppState,
+    ctx: &SyncContext,
     wallets: &[(Uuid, String, Vec<String>)],
     group: usize,
 ) -> anyhow::Result<Prefetched> {
-    let registry = chain_store::list(&state.db, Some(true)).await?;
+    let registry = chain_store::list(&ctx.db, Some(true)).await?;
     let mut out = Prefetched::default();
     let mut reads = Vec::new();
     for chain in registry {
@@ -292,7 +292,7 @@ pub async fn prefetch(
         }
         let ids: Vec<Uuid> = on_chain.iter().map(|w| w.0).collect();
         let name = chain.chain_name.clone();
-        let plan = std::sync::Arc::new(ChainPlan::load(state, chain, &ids).await?);
+        let plan = std::sync::Arc::new(ChainPlan::load(ctx, chain, &ids).await?);
         out.plans.insert(name.clone(), plan.clone());
         for part in on_chain.chunks(group.max(1)) {
             let plan = plan.clone();
@@ -300,16 +300,16 @@ pub async fn prefetch(
             let part: Vec<(Uuid, String)> = part.iter().map(|w| (w.0, w.1.clone())).collect();
             reads.push(async move {
                 let addresses: Vec<String> = part.iter().map(|w| w.1.clone()).collect();
-                let result = state.chains.read_wallets(&plan.target(), &addresses).await;
+                let result = ctx.chains.read_wallets(&plan.target(), &addresses).await;
                 let positions = match &result {
-                    Ok(readings) => defi_of(state, &plan.chain, readings, &addresses).await,
+                    Ok(readings) => defi_of(ctx, &plan.chain, readings, &addresses).await,
                     Err(_) => None,
                 };
                 (name, part, result, positions)
             });
         }
     }
-    let limit = state.config.sync.concurrency.max(1) * 2;
+    let limit = ctx.settings.concurrency.max(1) * 2;
     let results: Vec<_> = futures_util::stream::iter(reads)
         .buffer_unordered(limit)
         .collect()
@@ -366,7 +366,7 @@ pub async fn prefetch(
             .filter(|t| t.decimals.is_none() && held.contains(t.address.as_str()))
             .map(|t| (t, ""))
             .collect();
-        match decimals_of(state, plan, &unknown).await {
+        match decimals_of(ctx, plan, &unknown).await {
             Ok(found) => plan.learn_decimals(&found),
             Err(e) => {
                 tracing::warn!(chain = %name, error = %e, "token decimals could not be read; each sync asks again")
@@ -379,7 +379,7 @@ pub async fn prefetch(
 /// The DeFi positions of a group of wallets at their balance read's block, in one shared read
 /// (`None` when no protocol is configured on the chain).
 async fn defi_of(
-    state: &AppState,
+    ctx: &SyncContext,
     chain: &evm_chains::Model,
     readings: &[ChainReading],
     wallets: &[String],
@@ -392,11 +392,11 @@ async fn defi_of(
         block: readings.first().and_then(|r| r.block),
         ..target
     };
-    Some(state.chains.defi_positions_wallets(&target, wallets).await)
+    Some(ctx.chains.defi_positions_wallets(&target, wallets).await)
 }
 
 pub(super) async fn read(
-    state: &AppState,
+    ctx: &SyncContext,
     account: &accounts::Model,
     prefetched: &Prefetched,
 ) -> anyhow::Result<Reading> {
@@ -405,7 +405,7 @@ pub(super) async fn read(
         .clone()
         .ok_or_else(|| anyhow::anyhow!("the wallet has no address"))?;
     let wanted = enabled_chains(account);
-    let registry = chain_store::list(&state.db, None).await?;
+    let registry = chain_store::list(&ctx.db, None).await?;
     let mut outcomes: Vec<(String, Outcome)> = Vec::new();
     let mut kept = Kept::default();
     let mut plans = Vec::new();
@@ -415,7 +415,7 @@ pub(super) async fn read(
                 let plan = match prefetched.plans.get(name) {
                     Some(p) => p.clone(),
                     None => {
-                        std::sync::Arc::new(ChainPlan::load(state, c.clone(), &[account.id]).await?)
+                        std::sync::Arc::new(ChainPlan::load(ctx, c.clone(), &[account.id]).await?)
                     }
                 };
                 plans.push(plan);
@@ -440,7 +440,7 @@ pub(super) async fn read(
                 None => {
                     let own = plan.added.get(&account.id).into_iter().flatten();
                     let target = target_of(&plan.chain, plan.shared.iter().chain(own));
-                    (false, state.chains.read(&target, &wallet).await)
+                    (false, ctx.chains.read(&target, &wallet).await)
                 }
             };
             // DeFi positions at the balances' block, after them (the chain answered).
@@ -456,8 +456,7 @@ pub(super) async fn read(
                         ..target
                     };
                     Some(
-                        state
-                            .chains
+                        ctx.chains
                             .defi_positions(&target, &wallet)
                             .await
                             .map_err(|e| e.to_string()),
@@ -469,11 +468,11 @@ pub(super) async fn read(
         }
     });
     let results = futures_util::future::join_all(reads).await;
-    let with_positions = locations_with_positions(state, account, &results).await?;
+    let with_positions = locations_with_positions(ctx, account, &results).await?;
     let had_positions = |location: &str| with_positions.contains(location);
-    let index = state.asset_index.get(&state.db).await?;
+    let index = ctx.asset_index.get(&ctx.db).await?;
     let mut raw = Vec::new();
-    let marks = marks_of(state, account.user_id).await?;
+    let marks = marks_of(ctx, account.user_id).await?;
     for (plan, ((was_prefetched, result), positions)) in plans.iter().zip(results) {
         let chain = &plan.chain;
         let name = &chain.chain_name;
@@ -531,16 +530,16 @@ pub(super) async fn read(
                 }
                 (TokenRead::NotAToken(_), Origin::Catalog) => {}
                 (TokenRead::NotAToken(why), _) => {
-                    count_token_failure(state, name, "not_a_token");
+                    count_token_failure(ctx, name, "not_a_token");
                     notes.push(format!("{what} left out: {why}"));
                 }
                 (TokenRead::Failed(_), Origin::Catalog) => {
-                    count_token_failure(state, name, "failed");
+                    count_token_failure(ctx, name, "failed");
                     catalog_failed += 1;
                     kept.tokens.push((name.clone(), token.address.clone()));
                 }
                 (TokenRead::Failed(why), _) => {
-                    count_token_failure(state, name, "failed");
+                    count_token_failure(ctx, name, "failed");
                     failures.push(format!("{what}: {why}; previous balance kept"));
                     kept.tokens.push((name.clone(), token.address.clone()));
                 }
@@ -552,7 +551,7 @@ pub(super) async fn read(
                 "{catalog_failed} catalog token(s) could not be read; any earlier balance of them is kept"
             ));
         }
-        let decimals = decimals_of(state, plan, &held).await;
+        let decimals = decimals_of(ctx, plan, &held).await;
         for (token, amount) in held {
             let decimals = match (token.decimals, &decimals) {
                 (Some(d), _) => d,
@@ -613,7 +612,7 @@ pub(super) async fn read(
 /// The locations where the account holds positions from an earlier read, asked of the store
 /// only when a protocol answered "not deployed" (otherwise nothing depends on it).
 async fn locations_with_positions<T>(
-    state: &AppState,
+    ctx: &SyncContext,
     account: &accounts::Model,
     results: &[(T, Option<Result<DefiReading, String>>)],
 ) -> anyhow::Result<HashSet<String>> {
@@ -624,7 +623,7 @@ async fn locations_with_positions<T>(
     if !not_deployed {
         return Ok(HashSet::new());
     }
-    let previous = crate::store::holdings::of_account(&state.db, account)
+    let previous = crate::store::holdings::of_account(&ctx.db, account)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(previous
@@ -713,11 +712,11 @@ fn verdict(token: &Candidate, mark: Option<Mark>, known: &HashSet<String>) -> Ve
 
 /// The owner's marks, by chain then lowercase contract.
 async fn marks_of(
-    state: &AppState,
+    ctx: &SyncContext,
     user_id: Uuid,
 ) -> Result<HashMap<String, HashMap<String, Mark>>, sea_orm::DbErr> {
     let mut out: HashMap<String, HashMap<String, Mark>> = HashMap::new();
-    for m in token_marks::list_for_user(&state.db, user_id).await? {
+    for m in token_marks::list_for_user(&ctx.db, user_id).await? {
         if let Some(mark) = token_marks::parse_mark(&m.mark) {
             out.entry(m.chain)
                 .or_default()
@@ -730,7 +729,7 @@ async fn marks_of(
 /// Decimals of held tokens whose decimals are unknown, read in one batch and cached on their
 /// catalog rows. A token that answers none is missing from the map.
 async fn decimals_of(
-    state: &AppState,
+    ctx: &SyncContext,
     plan: &ChainPlan,
     held: &[(&Candidate, &str)],
 ) -> Result<HashMap<String, u8>, ConnectorError> {
@@ -743,14 +742,14 @@ async fn decimals_of(
         return Ok(HashMap::new());
     }
     let target = target_of(&plan.chain, []);
-    let metas = state.chains.token_metadata(&target, &unknown).await?;
+    let metas = ctx.chains.token_metadata(&target, &unknown).await?;
     let keys = catalog_keys(&plan.chain);
     let mut out = HashMap::new();
     for (address, meta) in unknown.into_iter().zip(metas) {
         let Some(d) = meta.decimals.filter(|d| *d <= 36) else {
             continue;
         };
-        if let Err(e) = assets::set_contract_decimals(&state.db, &keys, &address, d.into()).await {
+        if let Err(e) = assets::set_contract_decimals(&ctx.db, &keys, &address, d.into()).await {
             tracing::warn!(token = %address, error = %e, "could not cache a token's decimals");
         }
         out.insert(address, d);
@@ -758,9 +757,8 @@ async fn decimals_of(
     Ok(out)
 }
 
-fn count_token_failure(state: &AppState, chain: &str, reason: &str) {
-    state
-        .metrics
+fn count_token_failure(ctx: &SyncContext, chain: &str, reason: &str) {
+    ctx.metrics
         .token_read_failures
         .with_label_values(&[chain, reason])
         .inc();

@@ -9,29 +9,28 @@ use crate::connectors::{ConnectorError, ExchangeBalances, ExchangeCredentials, E
 use crate::domain::holdings::{flag, Kept, RawHolding};
 use crate::domain::locations::Outcome;
 use crate::entities::accounts;
-use crate::state::AppState;
 use crate::store::accounts as account_store;
 use crate::store::credentials;
+use crate::sync::SyncContext;
 
 use super::Reading;
 
 /// The connector of an account's exchange.
 pub fn connector(
-    state: &AppState,
+    ctx: &SyncContext,
     account: &accounts::Model,
 ) -> anyhow::Result<Arc<dyn ExchangeBalances>> {
     let name = account.exchange_name.as_deref().unwrap_or_default();
-    state
-        .exchanges
+    ctx.exchanges
         .get(name)
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("the Butler cannot read the exchange {name:?}"))
 }
 
 /// The location names a sync of this exchange account reads.
-pub fn locations(state: &AppState, account: &accounts::Model) -> Vec<String> {
+pub fn locations(ctx: &SyncContext, account: &accounts::Model) -> Vec<String> {
     let name = account.exchange_name.as_deref().unwrap_or_default();
-    match state.exchanges.get(name) {
+    match ctx.exchanges.get(name) {
         Some(exchange) => exchange
             .info()
             .locations
@@ -44,16 +43,16 @@ pub fn locations(state: &AppState, account: &accounts::Model) -> Vec<String> {
 
 /// Decrypts an exchange account's credentials (never logged, never returned).
 pub fn credentials(
-    state: &AppState,
+    ctx: &SyncContext,
     account: &accounts::Model,
 ) -> anyhow::Result<ExchangeCredentials> {
     let stored = credentials::EncryptedCredentials::of(account);
-    let plain = credentials::decrypt_credentials(&state.cipher, account.id, &stored)
+    let plain = credentials::decrypt_credentials(&ctx.cipher, account.id, &stored)
         .map_err(|e| anyhow::anyhow!("the stored credentials cannot be decrypted: {e}"))?;
     let need = |v: Option<crate::config::Secret<String>>, name: &str| {
         v.ok_or_else(|| anyhow::anyhow!("the account has no stored {name}"))
     };
-    let needs_passphrase = connector(state, account)
+    let needs_passphrase = connector(ctx, account)
         .map(|e| e.info().needs("passphrase"))
         .unwrap_or(true);
     Ok(ExchangeCredentials {
@@ -71,15 +70,15 @@ pub fn credentials(
 pub const TRADE_WARNING: &str =
     "this API key can trade; a read-only key is enough for the Butler and safer";
 
-pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
-    let exchange = connector(state, account)?;
-    let creds = credentials(state, account)?;
+pub(super) async fn read(ctx: &SyncContext, account: &accounts::Model) -> anyhow::Result<Reading> {
+    let exchange = connector(ctx, account)?;
+    let creds = credentials(ctx, account)?;
     let perms = exchange.key_permissions(&creds).await.map_err(describe)?;
     if perms.withdraw {
         anyhow::bail!("this API key can withdraw funds; replace it with a read-only key");
     }
     if let (None, Some(uid)) = (&account.exchange_uid, &perms.account_uid) {
-        remember_exchange_uid(state, account, uid).await;
+        remember_exchange_uid(ctx, account, uid).await;
     }
     let warning = perms.trade.then(|| TRADE_WARNING.to_string());
     let reading = exchange.balances(&creds).await.map_err(describe)?;
@@ -135,8 +134,8 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
 /// Stores the exchange uid of an account added before uids were kept. When another account
 /// of the user already is this exchange account, the uid stays unset and a warning says so
 /// (the user removes one of the two; both keep syncing meanwhile).
-async fn remember_exchange_uid(state: &AppState, account: &accounts::Model, uid: &str) {
-    match account_store::set_exchange_uid(&state.db, account.id, uid).await {
+async fn remember_exchange_uid(ctx: &SyncContext, account: &accounts::Model, uid: &str) {
+    match account_store::set_exchange_uid(&ctx.db, account.id, uid).await {
         Ok(()) => {}
         Err(e)
             if account_store::duplicate_of(&e)

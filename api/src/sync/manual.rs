@@ -4,16 +4,16 @@
 use crate::domain::holdings::{kind, Kept, RawHolding};
 use crate::domain::locations::Outcome;
 use crate::entities::accounts;
-use crate::state::AppState;
 use crate::store::manual;
+use crate::sync::SyncContext;
 
 use super::Reading;
 
 /// The one location of a manual account.
 pub const LOCATION: &str = kind::MANUAL;
 
-pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
-    let entries = manual::current(&state.db, account.id).await?;
+pub(super) async fn read(ctx: &SyncContext, account: &accounts::Model) -> anyhow::Result<Reading> {
+    let entries = manual::current(&ctx.db, account.id).await?;
     let raw = entries
         .into_iter()
         .map(|e| {

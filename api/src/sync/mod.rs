@@ -22,13 +22,20 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{SubsecRound, Utc};
+use futures_util::stream::{self, StreamExt};
+use rust_decimal::Decimal;
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::connectors::solana::SolanaBalances;
+use crate::connectors::{ChainBalances, ExchangeRegistry};
+use crate::crypto::Cipher;
 use crate::domain::holdings::{self, flag, Kept, Quote, RawHolding};
 use crate::domain::locations::{self, LocationSync, Outcome};
 use crate::entities::accounts;
-use crate::state::AppState;
+use crate::metrics::Metrics;
 use crate::store::accounts::{self as account_store, SyncRecord};
+use crate::store::assets::AssetIndexCache;
 use crate::store::holdings::LoadError;
 use crate::store::prices;
 
@@ -38,6 +45,45 @@ pub const STATUS_OK: &str = "ok";
 pub const STATUS_PARTIAL: &str = "partial";
 /// Nothing could be read (every location failed or is not refreshed); holdings are kept.
 pub const STATUS_ERROR: &str = "error";
+
+/// What syncing needs, and nothing more: the database, the connectors that read accounts, the
+/// cipher of exchange credentials, the asset index, the sync settings, and this process's
+/// per-account guard and progress. The top floor (`state.rs`) builds it from the app state;
+/// tests build it directly with fakes.
+#[derive(Clone)]
+pub struct SyncContext {
+    pub db: DatabaseConnection,
+    pub exchanges: ExchangeRegistry,
+    pub chains: Arc<dyn ChainBalances>,
+    pub solana: Arc<dyn SolanaBalances>,
+    pub cipher: Arc<Cipher>,
+    pub asset_index: AssetIndexCache,
+    pub metrics: Arc<Metrics>,
+    pub settings: SyncSettings,
+    pub guard: SyncGuard,
+    pub progress: progress::SyncProgress,
+}
+
+/// The settings a sync reads.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    /// Accounts synced at once (`ACCOUNT_SYNC_CONCURRENCY`).
+    pub concurrency: usize,
+    /// Priced holdings worth less than this (USD) are marked as dust.
+    pub dust_threshold_usd: Decimal,
+    /// Discovered tokens read per chain at most (`DISCOVERY_MAX_TOKENS_PER_CHAIN`).
+    pub max_tokens_per_chain: usize,
+}
+
+impl SyncSettings {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            concurrency: config.sync.concurrency,
+            dust_threshold_usd: config.sync.dust_threshold_usd,
+            max_tokens_per_chain: config.discovery_max_tokens_per_chain,
+        }
+    }
+}
 
 /// Accounts being synced in this process (a second sync of one account waits its turn).
 #[derive(Clone, Default)]
@@ -98,40 +144,81 @@ pub struct Reading {
 /// which nothing could be read is `error`; one of which something could not be read is
 /// `partial`; `last_synced_at` is the oldest location's last good read.
 pub async fn sync_account(
-    state: &AppState,
+    ctx: &SyncContext,
     account: accounts::Model,
 ) -> Result<accounts::Model, SyncError> {
-    sync_prefetched(state, account, &Prefetched::default()).await
+    sync_prefetched(ctx, account, &Prefetched::default()).await
+}
+
+/// One account's (id, name) and how its sync ended.
+pub type SyncResult = ((Uuid, String), Result<accounts::Model, SyncError>);
+
+/// Wallets of one chain read together in shared Multicall3 batches.
+pub const WALLETS_PER_BATCH: usize = 100;
+
+/// Syncs these accounts, at most `ACCOUNT_SYNC_CONCURRENCY` at once; results in input order.
+/// Wallets are read first, chain by chain, [`WALLETS_PER_BATCH`] wallets sharing each
+/// Multicall3 batch; a batch that fails leaves its wallets to be read one by one. The handlers
+/// (sync-all) and the `account-sync` job both call this.
+pub async fn sync_many(ctx: &SyncContext, accounts: Vec<accounts::Model>) -> Vec<SyncResult> {
+    let limit = ctx.settings.concurrency.max(1);
+    let wallets: Vec<(Uuid, String, Vec<String>)> = accounts
+        .iter()
+        .filter(|a| a.account_type == "wallet")
+        .filter_map(|a| {
+            let address = a.wallet_address.clone()?;
+            Some((a.id, address, enabled_chains(a)))
+        })
+        .collect();
+    let mut prefetched = if wallets.len() > 1 {
+        prefetch(ctx, &wallets, WALLETS_PER_BATCH)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %format!("{e:#}"), "shared wallet reads failed; reading wallets one by one");
+                Prefetched::default()
+            })
+    } else {
+        Prefetched::default()
+    };
+    prefetched.drop_failed();
+    let prefetched = &prefetched;
+    let mut out: Vec<(usize, SyncResult)> = stream::iter(accounts.into_iter().enumerate())
+        .map(|(i, a)| async move {
+            let key = (a.id, a.name.clone());
+            (i, (key, sync_prefetched(ctx, a, prefetched).await))
+        })
+        .buffer_unordered(limit)
+        .collect()
+        .await;
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
 }
 
 /// [`sync_account`] with chain readings already fetched (the job's shared batches).
 pub async fn sync_prefetched(
-    state: &AppState,
+    ctx: &SyncContext,
     account: accounts::Model,
     prefetched: &Prefetched,
 ) -> Result<accounts::Model, SyncError> {
-    let _held = state
-        .syncing
-        .take(account.id)
-        .ok_or(SyncError::InProgress)?;
+    let _held = ctx.guard.take(account.id).ok_or(SyncError::InProgress)?;
     // Never merged over as "nothing held": an unreadable document stops the sync untouched.
-    let previous = match crate::store::holdings::of_account(&state.db, &account).await {
+    let previous = match crate::store::holdings::of_account(&ctx.db, &account).await {
         Ok(h) => h,
         Err(LoadError::Db(e)) => return Err(e.into()),
         Err(LoadError::Unreadable(e)) => return Err(e.into()),
     };
-    let run = state.sync_progress.begin(
+    let run = ctx.progress.begin(
         account.id,
         &account.name,
         &sources::source_of(&account)
-            .map(|s| s.locations(state, &account))
+            .map(|s| s.locations(ctx, &account))
             .unwrap_or_default(),
     );
     let started = Utc::now();
-    account_store::mark_sync_started(&state.db, account.id, started).await?;
+    account_store::mark_sync_started(&ctx.db, account.id, started).await?;
     let source = sources::source_of(&account);
     let result = match &source {
-        Ok(s) => s.read(state, &account, prefetched).await,
+        Ok(s) => s.read(ctx, &account, prefetched).await,
         Err(why) => Err(anyhow::anyhow!(why.clone())),
     };
     let reading = match result {
@@ -141,7 +228,7 @@ pub async fn sync_prefetched(
             tracing::warn!(account_id = %account.id, error = %msg, "account sync failed");
             let mut names: Vec<String> = source
                 .as_ref()
-                .map(|s| s.locations(state, &account))
+                .map(|s| s.locations(ctx, &account))
                 .unwrap_or_default();
             for h in &previous {
                 if !names.contains(&h.location) {
@@ -163,10 +250,7 @@ pub async fn sync_prefetched(
         }
     };
 
-    let index = state
-        .asset_index
-        .for_user(&state.db, account.user_id)
-        .await?;
+    let index = ctx.asset_index.for_user(&ctx.db, account.user_id).await?;
     let fresh = holdings::identify(reading.raw, &index);
     // Microseconds, as PostgreSQL stores `last_synced_at`: the JSON times then agree with it.
     let now = Utc::now().trunc_subsecs(6);
@@ -175,7 +259,7 @@ pub async fn sync_prefetched(
     // A receipt token (aToken, debt token) is counted through its position, never twice.
     crate::domain::defi::drop_receipts(&mut merged);
     let ids: Vec<Uuid> = merged.iter().filter_map(|h| h.asset_id).collect();
-    let quotes: HashMap<Uuid, Quote> = prices::latest_for_assets(&state.db, &ids)
+    let quotes: HashMap<Uuid, Quote> = prices::latest_for_assets(&ctx.db, &ids)
         .await?
         .into_iter()
         .map(|(id, p)| {
@@ -191,7 +275,7 @@ pub async fn sync_prefetched(
         .collect();
     // Fresh holdings get today's prices; kept ones keep theirs unless a newer price of the
     // same asset is at hand.
-    holdings::price(&mut merged, &quotes, state.config.sync.dust_threshold_usd);
+    holdings::price(&mut merged, &quotes, ctx.settings.dust_threshold_usd);
 
     let before = stored_locations(&account);
     let locations: Vec<LocationSync> = reading
@@ -256,7 +340,7 @@ pub async fn sync_prefetched(
         tracing::warn!(account_id = %account.id, status, error = error.as_deref().unwrap_or(""), "account sync incomplete");
     }
     let saved = account_store::record_sync(
-        &state.db,
+        &ctx.db,
         account.id,
         SyncRecord {
             status,

@@ -23,8 +23,8 @@ use crate::domain::locations::Outcome;
 use crate::domain::solana_address;
 use crate::domain::spam::{self, Known, Verdict};
 use crate::entities::accounts;
-use crate::state::AppState;
 use crate::store::solana_rpc;
+use crate::sync::SyncContext;
 
 use super::Reading;
 
@@ -33,7 +33,7 @@ pub const LOCATION: &str = "solana";
 pub const NATIVE_SYMBOL: &str = "SOL";
 pub const NATIVE_DECIMALS: u8 = 9;
 
-pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow::Result<Reading> {
+pub(super) async fn read(ctx: &SyncContext, account: &accounts::Model) -> anyhow::Result<Reading> {
     let owner = account
         .wallet_address
         .clone()
@@ -42,7 +42,7 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
     let owner = solana_address::validate(&owner)
         .map_err(|e| anyhow::anyhow!("the wallet address is not a Solana address: it {e}"))?;
     let mut kept = Kept::default();
-    let row = solana_rpc::get(&state.db, solana_rpc::MAINNET).await?;
+    let row = solana_rpc::get(&ctx.db, solana_rpc::MAINNET).await?;
     let row = match row {
         Some(r) if r.is_active => r,
         found => {
@@ -67,7 +67,7 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
             u64::try_from(row.timeout_ms.max(100)).unwrap_or(15_000),
         ),
     };
-    let reading = match state.solana.read(&target, &owner).await {
+    let reading = match ctx.solana.read(&target, &owner).await {
         Ok(r) => r,
         Err(e) => {
             kept.locations.push(LOCATION.to_string());
@@ -79,7 +79,7 @@ pub(super) async fn read(state: &AppState, account: &accounts::Model) -> anyhow:
             });
         }
     };
-    let index = state.asset_index.get(&state.db).await?;
+    let index = ctx.asset_index.get(&ctx.db).await?;
     let mut known = index.symbols_on_chain(LOCATION);
     known.insert(NATIVE_SYMBOL.to_string());
     let now = chrono::Utc::now().timestamp();

@@ -6,7 +6,7 @@
 
 use crate::domain::evm_address::{self, AddressError};
 use crate::entities::accounts;
-use crate::state::AppState;
+use crate::sync::SyncContext;
 
 use super::{evm, exchange, manual, solana, Prefetched, Reading};
 
@@ -17,12 +17,12 @@ pub trait Source: Send + Sync {
     /// `evm`, `manual`.
     fn name(&self) -> &'static str;
     /// The locations an account of this source has, to mark when a read fails as a whole.
-    fn locations(&self, state: &AppState, account: &accounts::Model) -> Vec<String>;
+    fn locations(&self, ctx: &SyncContext, account: &accounts::Model) -> Vec<String>;
     /// Reads the account's balances now (`prefetched`: readings the account-sync job already
     /// made in batches shared between accounts; sources that share none ignore it).
     async fn read(
         &self,
-        state: &AppState,
+        ctx: &SyncContext,
         account: &accounts::Model,
         prefetched: &Prefetched,
     ) -> anyhow::Result<Reading>;
@@ -78,16 +78,16 @@ impl Source for Exchange {
     fn name(&self) -> &'static str {
         "exchange"
     }
-    fn locations(&self, state: &AppState, account: &accounts::Model) -> Vec<String> {
-        exchange::locations(state, account)
+    fn locations(&self, ctx: &SyncContext, account: &accounts::Model) -> Vec<String> {
+        exchange::locations(ctx, account)
     }
     async fn read(
         &self,
-        state: &AppState,
+        ctx: &SyncContext,
         account: &accounts::Model,
         _: &Prefetched,
     ) -> anyhow::Result<Reading> {
-        exchange::read(state, account).await
+        exchange::read(ctx, account).await
     }
 }
 
@@ -96,16 +96,16 @@ impl Source for Evm {
     fn name(&self) -> &'static str {
         "evm"
     }
-    fn locations(&self, _: &AppState, account: &accounts::Model) -> Vec<String> {
+    fn locations(&self, _: &SyncContext, account: &accounts::Model) -> Vec<String> {
         evm::enabled_chains(account)
     }
     async fn read(
         &self,
-        state: &AppState,
+        ctx: &SyncContext,
         account: &accounts::Model,
         prefetched: &Prefetched,
     ) -> anyhow::Result<Reading> {
-        evm::read(state, account, prefetched).await
+        evm::read(ctx, account, prefetched).await
     }
 }
 
@@ -114,16 +114,16 @@ impl Source for Solana {
     fn name(&self) -> &'static str {
         "solana"
     }
-    fn locations(&self, _: &AppState, _: &accounts::Model) -> Vec<String> {
+    fn locations(&self, _: &SyncContext, _: &accounts::Model) -> Vec<String> {
         vec![solana::LOCATION.to_string()]
     }
     async fn read(
         &self,
-        state: &AppState,
+        ctx: &SyncContext,
         account: &accounts::Model,
         _: &Prefetched,
     ) -> anyhow::Result<Reading> {
-        solana::read(state, account).await
+        solana::read(ctx, account).await
     }
 }
 
@@ -132,16 +132,16 @@ impl Source for Manual {
     fn name(&self) -> &'static str {
         "manual"
     }
-    fn locations(&self, _: &AppState, _: &accounts::Model) -> Vec<String> {
+    fn locations(&self, _: &SyncContext, _: &accounts::Model) -> Vec<String> {
         vec![manual::LOCATION.to_string()]
     }
     async fn read(
         &self,
-        state: &AppState,
+        ctx: &SyncContext,
         account: &accounts::Model,
         _: &Prefetched,
     ) -> anyhow::Result<Reading> {
-        manual::read(state, account).await
+        manual::read(ctx, account).await
     }
 }
 

@@ -8,8 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api::jobs::{self, Job, JobRegistry, Outcome, Trigger};
-use api::state::AppState;
+use api::jobs::{self, Job, JobContext, JobRegistry, Outcome, Trigger};
 use axum::http::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Statement};
 
@@ -175,7 +174,7 @@ impl Job for WaitsThenQueries {
         &config.sync.account_sync
     }
 
-    async fn run(&self, state: &AppState, _trigger: Trigger) -> anyhow::Result<Outcome> {
+    async fn run(&self, state: &JobContext, _trigger: Trigger) -> anyhow::Result<Outcome> {
         self.release.notified().await;
         state.db.execute_unprepared("SELECT 1").await?;
         Ok(Outcome::default())
