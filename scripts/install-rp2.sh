@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs rp2 from PyPI into .tools/python (pinned), the cost-basis oracle of
-# domain/tests/rp2_oracle.rs. Safe to rerun: does nothing when that version is there.
+# domain/tests/rp2_oracle.rs and rp2_ledger_oracle.rs. Safe to rerun: does nothing when that version is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=1.7.2

@@ -6,9 +6,13 @@ Reads one ledger of one asset as JSON on stdin, every number an exact decimal st
      "in":    [{"id", "timestamp", "account", "type": "BUY"|"INCOME"|"STAKING",
                 "spot_price", "crypto_in", "fiat_fee"}],
      "out":   [{"id", "timestamp", "account", "spot_price", "crypto_out_no_fee",
-                "crypto_fee", "fiat_out_no_fee"}],
+                "crypto_fee", "fiat_out_no_fee", "type"?: "SELL"|"FEE", "fiat_fee"?}],
      "intra": [{"id", "timestamp", "from", "to", "spot_price", "crypto_sent",
                 "crypto_received"}]}
+
+An out row's `type` defaults to SELL. A FEE row (a fee paid in this asset for a trade of
+another: crypto_out_no_fee "0", crypto_fee the quantity, fiat_fee its value, no
+fiat_out_no_fee) is a disposal of crypto_fee with fiat_fee as its proceeds.
 
 and prints, for each of fifo, lifo and hifo, rp2's gain/loss lines (one per part of a lot a
 taxable event consumes) and their total, as exact decimal strings:
@@ -101,10 +105,10 @@ def input_data(config, ledger):
     for t in ledger["out"]:
         outs.add_entry(OutTransaction(
             configuration=config, timestamp=t["timestamp"], asset=asset, exchange=t["account"],
-            holder="me", transaction_type=TransactionType.SELL.value,
+            holder="me", transaction_type=t.get("type", TransactionType.SELL.value),
             spot_price=dec(t["spot_price"]), crypto_out_no_fee=dec(t["crypto_out_no_fee"]),
-            crypto_fee=dec(t["crypto_fee"]), fiat_out_no_fee=dec(t["fiat_out_no_fee"]),
-            row=next_row(), unique_id=t["id"]))
+            crypto_fee=dec(t["crypto_fee"]), fiat_out_no_fee=dec(t.get("fiat_out_no_fee")),
+            fiat_fee=dec(t.get("fiat_fee")), row=next_row(), unique_id=t["id"]))
     for t in ledger["intra"]:
         intras.add_entry(IntraTransaction(
             configuration=config, timestamp=t["timestamp"], asset=asset,
