@@ -13,7 +13,7 @@ use super::http::UpstreamClient;
 use super::numbers;
 use super::{
     AssetPlatform, CoinCatalog, CoinListing, ConnectorError, Fetched, MarketQuote, PlatformAddress,
-    PlatformDirectory, PriceFeed, Provider,
+    PlatformDirectory, PriceFeed, PriceHistory, Provider,
 };
 use crate::config::ProviderConfig;
 use crate::metrics::Metrics;
@@ -340,5 +340,62 @@ mod tests {
         assert_eq!(error_in_ok(br#"{"bitcoin":{"usd":1}}"#), None);
         assert_eq!(error_in_ok(br#"[{"id":"bitcoin"}]"#), None);
         assert_eq!(error_in_ok(br#"{"status":{"usd":1}}"#), None);
+    }
+}
+
+/// `/coins/{id}/market_chart/range`: `prices` is a list of `[unix milliseconds, price]`.
+#[derive(Deserialize)]
+struct MarketChart {
+    prices: Vec<(i64, Box<RawValue>)>,
+}
+
+#[async_trait::async_trait]
+impl PriceHistory for CoinGeckoClient {
+    fn provider(&self) -> Provider {
+        Provider::CoinGecko
+    }
+
+    /// One request for the whole range (CoinGecko answers daily points for a range over 90
+    /// days, hourly ones for a shorter range; either reduces to one price per day).
+    async fn daily_prices(
+        &self,
+        provider_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, rust_decimal::Decimal)>, ConnectorError> {
+        let start = from.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp();
+        // The close of `to` is the point at 00:00 of the day after.
+        let end = to.succ_opt().unwrap_or(to).and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp();
+        let path = format!("/coins/{provider_id}/market_chart/range");
+        let chart: MarketChart = self
+            .http
+            .get_json(
+                &path,
+                &[
+                    ("vs_currency", "usd"),
+                    ("from", &start.to_string()),
+                    ("to", &end.to_string()),
+                ],
+            )
+            .await?;
+        let mut points = Vec::with_capacity(chart.prices.len());
+        for (ms, raw) in &chart.prices {
+            let at = DateTime::<Utc>::from_timestamp_millis(*ms).ok_or_else(|| ConnectorError::Decode {
+                provider: Provider::CoinGecko.as_str(),
+                message: format!("a price of {provider_id} at {ms} ms is not a time"),
+            })?;
+            match numbers::from_raw(raw, numbers::Precision::Market) {
+                Ok(Some(p)) if p > rust_decimal::Decimal::ZERO => points.push((at, p)),
+                // A point with no price (null or 0) is a day the coin was not traded: no price.
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(ConnectorError::Decode {
+                        provider: Provider::CoinGecko.as_str(),
+                        message: format!("a price of {provider_id} {e}"),
+                    })
+                }
+            }
+        }
+        Ok(super::end_of_day_prices(points, from, to))
     }
 }

@@ -13,7 +13,7 @@ use super::http::UpstreamClient;
 use super::numbers;
 use super::{
     CoinCatalog, CoinListing, ConnectorError, ContractLookup, Fetched, MarketQuote,
-    PlatformAddress, PriceFeed, Provider,
+    PlatformAddress, PriceFeed, PriceHistory, Provider,
 };
 use crate::config::ProviderConfig;
 use crate::metrics::Metrics;
@@ -270,5 +270,57 @@ mod tests {
         assert_eq!(rank_of(Some(0)), None);
         assert_eq!(rank_of(None), None);
         assert_eq!(rank_of(Some(3)), Some(3));
+    }
+}
+
+/// `/tickers/{id}/historical`: one point per interval.
+#[derive(Deserialize)]
+struct HistoricalPoint {
+    timestamp: String,
+    price: Option<Box<RawValue>>,
+}
+
+#[async_trait::async_trait]
+impl PriceHistory for CoinPaprikaClient {
+    fn provider(&self) -> Provider {
+        Provider::CoinPaprika
+    }
+
+    /// One request with `interval=1d` from `from` to the day after `to` (a point at 00:00 closes
+    /// the day before; how far back a key may read depends on its plan).
+    async fn daily_prices(
+        &self,
+        provider_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, rust_decimal::Decimal)>, ConnectorError> {
+        let path = format!("/tickers/{provider_id}/historical");
+        let start = from.succ_opt().unwrap_or(from).to_string();
+        let end = to.succ_opt().unwrap_or(to).to_string();
+        let rows: Vec<HistoricalPoint> = self
+            .http
+            .get_json(&path, &[("start", &start), ("end", &end), ("interval", "1d")])
+            .await?;
+        let mut points = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let at = DateTime::parse_from_rfc3339(&row.timestamp)
+                .map_err(|_| ConnectorError::Decode {
+                    provider: Provider::CoinPaprika.as_str(),
+                    message: format!("a price of {provider_id} at {:?} is not a time", row.timestamp),
+                })?
+                .with_timezone(&Utc);
+            let Some(raw) = &row.price else { continue };
+            match numbers::from_raw(raw, numbers::Precision::Market) {
+                Ok(Some(p)) if p > rust_decimal::Decimal::ZERO => points.push((at, p)),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(ConnectorError::Decode {
+                        provider: Provider::CoinPaprika.as_str(),
+                        message: format!("a price of {provider_id} {e}"),
+                    })
+                }
+            }
+        }
+        Ok(super::end_of_day_prices(points, from, to))
     }
 }

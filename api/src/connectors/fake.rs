@@ -20,6 +20,7 @@ pub enum FakeCall {
     Platforms,
     TopQuotes,
     QuotesFor,
+    DailyPrices,
 }
 
 /// Implements `CoinCatalog`, `ContractLookup`, `PlatformDirectory` and `PriceFeed` from
@@ -40,6 +41,8 @@ struct State {
     fail: HashMap<FakeCall, ConnectorError>,
     calls: HashMap<FakeCall, usize>,
     quotes_for_requests: Vec<Vec<String>>,
+    history: HashMap<String, Vec<(chrono::NaiveDate, Decimal)>>,
+    history_requests: Vec<(String, chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 impl FakeMarket {
@@ -88,6 +91,16 @@ impl FakeMarket {
     /// Replaces the quotes `top_quotes` (by rank, unranked last) and `quotes_for` answer from.
     pub fn set_quotes(&self, quotes: Vec<MarketQuote>) {
         self.state().quotes = quotes;
+    }
+
+    /// The daily prices `daily_prices` answers for a coin (the days asked for, of these).
+    pub fn set_history(&self, provider_id: &str, days: Vec<(chrono::NaiveDate, Decimal)>) {
+        self.state().history.insert(provider_id.to_string(), days);
+    }
+
+    /// Every `daily_prices` call: the coin and the days asked for, in order.
+    pub fn history_requests(&self) -> Vec<(String, chrono::NaiveDate, chrono::NaiveDate)> {
+        self.state().history_requests.clone()
     }
 
     /// Makes every call fail with this error (`None` heals); per-call failures still apply.
@@ -212,6 +225,35 @@ impl PlatformDirectory for FakeMarket {
     async fn platforms(&self) -> Result<Vec<AssetPlatform>, ConnectorError> {
         self.pause().await;
         Ok(self.enter(FakeCall::Platforms)?.platforms.clone())
+    }
+}
+
+#[async_trait::async_trait]
+impl super::PriceHistory for FakeMarket {
+    fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    async fn daily_prices(
+        &self,
+        provider_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, Decimal)>, ConnectorError> {
+        self.pause().await;
+        self.state()
+            .history_requests
+            .push((provider_id.to_string(), from, to));
+        let s = self.enter(FakeCall::DailyPrices)?;
+        Ok(s.history
+            .get(provider_id)
+            .map(|days| {
+                days.iter()
+                    .filter(|(d, _)| *d >= from && *d <= to)
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 }
 

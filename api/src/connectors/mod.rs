@@ -125,6 +125,46 @@ pub trait PlatformDirectory: Send + Sync {
     async fn platforms(&self) -> Result<Vec<AssetPlatform>, ConnectorError>;
 }
 
+/// Daily USD prices in the past.
+#[async_trait::async_trait]
+pub trait PriceHistory: Send + Sync {
+    fn provider(&self) -> Provider;
+    /// The price at the end of each UTC day from `from` to `to` (inclusive) that the provider
+    /// knows, for its coin `provider_id`, in one request: the point at 00:00 UTC of the next
+    /// day, else the day's latest point ([`end_of_day_prices`]).
+    async fn daily_prices(
+        &self,
+        provider_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, Decimal)>, ConnectorError>;
+}
+
+/// Timed prices reduced to one per UTC day: a point at 00:00:00 closes the day before, any
+/// other point belongs to its own day; the latest point of a day wins. Days outside `from` to
+/// `to` are dropped.
+pub fn end_of_day_prices(
+    points: impl IntoIterator<Item = (DateTime<Utc>, Decimal)>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Vec<(chrono::NaiveDate, Decimal)> {
+    let mut days: std::collections::BTreeMap<chrono::NaiveDate, (DateTime<Utc>, Decimal)> =
+        std::collections::BTreeMap::new();
+    for (at, price) in points {
+        let day = (at - chrono::Duration::milliseconds(1)).date_naive();
+        if day < from || day > to {
+            continue;
+        }
+        match days.get(&day) {
+            Some((seen, _)) if *seen >= at => {}
+            _ => {
+                days.insert(day, (at, price));
+            }
+        }
+    }
+    days.into_iter().map(|(d, (_, p))| (d, p)).collect()
+}
+
 /// USD prices.
 #[async_trait::async_trait]
 pub trait PriceFeed: Send + Sync {
@@ -471,6 +511,8 @@ pub struct MarketConnectors {
     pub paprika_catalog: Arc<dyn CoinCatalog>,
     pub paprika_contracts: Arc<dyn ContractLookup>,
     pub paprika_prices: Arc<dyn PriceFeed>,
+    pub gecko_history: Arc<dyn PriceHistory>,
+    pub paprika_history: Arc<dyn PriceHistory>,
 }
 
 impl MarketConnectors {
@@ -487,10 +529,12 @@ impl MarketConnectors {
         Self {
             gecko_catalog: gecko.clone(),
             gecko_platforms: gecko.clone(),
-            gecko_prices: gecko,
+            gecko_prices: gecko.clone(),
+            gecko_history: gecko,
             paprika_catalog: paprika.clone(),
             paprika_contracts: paprika.clone(),
-            paprika_prices: paprika,
+            paprika_prices: paprika.clone(),
+            paprika_history: paprika,
         }
     }
 }

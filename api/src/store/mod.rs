@@ -7,6 +7,7 @@ pub mod counts;
 pub mod credentials;
 pub mod custom_assets;
 pub mod daily_balances;
+pub mod daily_prices;
 pub mod evm_chains;
 pub mod evm_tokens;
 pub mod holdings;

@@ -180,6 +180,8 @@ impl Fakes {
                 paprika_catalog: self.paprika.clone(),
                 paprika_contracts: self.paprika.clone(),
                 paprika_prices: self.paprika.clone(),
+                gecko_history: self.gecko.clone(),
+                paprika_history: self.paprika.clone(),
             },
             exchanges: ExchangeRegistry::default()
                 .with(self.exchange.clone())
