@@ -356,7 +356,8 @@ function Downloads({ year }: { year: number }) {
       const { filename, text } = await downloadReport(kind, year);
       downloadCsv(filename, text);
     } catch (e) {
-      setRefusal(e instanceof ApiError && e.status === 409 ? reportRefusal(e.message) : plainMessage(e));
+      const what = kind === "tax" ? "The tax CSV" : "The income CSV";
+      setRefusal(e instanceof ApiError && e.status === 409 ? `${what} for ${year} cannot be made: ${reportRefusal(e.message)}. See what is missing above.` : plainMessage(e));
     } finally {
       setBusy(null);
     }

@@ -136,6 +136,8 @@ export function ImportCsv({ accounts, onImported }: { accounts: Account[]; onImp
     try {
       const text = await chosen.text();
       setFile({ name: chosen.name, text });
+      // Cleared so that choosing the same file again, once fixed, reads it again.
+      if (fileInput.current) fileInput.current.value = "";
       if (accountId) run(accountId, format, text);
     } catch (_e) {
       setReadError("The file could not be read.");
@@ -206,7 +208,11 @@ export function ImportCsv({ accounts, onImported }: { accounts: Account[]; onImp
           />
         </Field>
       </div>
-      {preview.isPending && <p className="text-sm text-slate-500">Reading the file…</p>}
+      {file && (
+        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="import-file-name">
+          {preview.isPending ? `Reading ${file.name}…` : `File: ${file.name}`}
+        </p>
+      )}
       {preview.error && (
         <p role="alert" className="text-sm font-medium text-rose-600 dark:text-rose-400" data-testid="import-refused">
           {plainMessage(preview.error)}
