@@ -78,7 +78,7 @@ test("a user keeps a ledger: a trade by hand, a CSV previewed and imported, P&L 
   await page.getByLabel("Fee (optional): quantity").fill("10");
   await page.getByLabel("Fee (optional): asset").fill("USD");
   await page.getByRole("button", { name: "Add entry" }).click();
-  await expect(page.locator("#entry-received-error")).toContainText("catalog");
+  await expect(page.locator("#entry-received-error")).toContainText("NOSUCHCOIN");
   await page.getByLabel("Received: asset").fill("ETH");
   const [post] = await Promise.all([
     page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/api/backend/ledger/entries")),

@@ -19,6 +19,17 @@ const FORMATS: { value: LedgerImportFormat; label: string; hint: string }[] = [
   { value: "binance", label: "Binance transaction history", hint: "Binance's transaction-history export (UTC_Time, Operation, Coin, Change, …)." },
 ];
 
+/** A chosen file's text (FileReader where `Blob.text` is missing, as in older browsers). */
+function readText(file: File): Promise<string> {
+  if (typeof file.text === "function") return file.text();
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result ?? ""));
+    r.onerror = () => reject(r.error);
+    r.readAsText(file);
+  });
+}
+
 function Lines({ lines }: { lines: number[] }) {
   return <span className="tabular">{lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.join(", ")}`}</span>;
 }
@@ -134,7 +145,7 @@ export function ImportCsv({ accounts, onImported }: { accounts: Account[]; onImp
       return;
     }
     try {
-      const text = await chosen.text();
+      const text = await readText(chosen);
       setFile({ name: chosen.name, text });
       // Cleared so that choosing the same file again, once fixed, reads it again.
       if (fileInput.current) fileInput.current.value = "";
