@@ -211,7 +211,7 @@ test("a user keeps a ledger: a trade by hand, a CSV previewed and imported, P&L 
   // The method is the user's setting: HIFO is saved and shown.
   await page.locator("#ledger-method").selectOption("hifo");
   await expectToast(page, "Cost-basis setting saved");
-  await expect(page.getByText(/^HIFO \(highest cost first\), per account/)).toBeVisible();
+  await expect(page.getByText(/^HIFO \(highest cost first\) · Per account/)).toBeVisible();
 
   // At phone width the pages fit (tables scroll inside their cards).
   await page.setViewportSize({ width: 390, height: 844 });
@@ -223,5 +223,9 @@ test("a user keeps a ledger: a trade by hand, a CSV previewed and imported, P&L 
   await page.getByRole("button", { name: "Import a CSV" }).click();
   await noHorizontalOverflow(page);
   await screenshot(page, "ledger");
+  await page.getByRole("button", { name: "Add an entry" }).click();
+  await expect(page.getByRole("form", { name: "Add an entry" })).toBeVisible();
+  await noHorizontalOverflow(page);
+  await screenshot(page, "ledger-add-entry");
   await page.setViewportSize({ width: 1280, height: 900 });
 });

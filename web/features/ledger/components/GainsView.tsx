@@ -212,7 +212,7 @@ function PnlTable({ data }: { data: LedgerPnl }) {
         ]}
       />
       <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">
-        {methodLabel(data.method)}, {poolingLabel(data.pooling).toLowerCase()}; as of {formatDateTime(data.as_of)}.
+        {methodLabel(data.method)} · {poolingLabel(data.pooling)} · as of {formatDateTime(data.as_of)}
       </p>
     </>
   );

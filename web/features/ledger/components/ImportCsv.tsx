@@ -4,7 +4,7 @@ import { useRef, useState } from "react";
 import { Badge, Button, Field, Select, TableWrap, td, th } from "@/components/ui";
 import { plainMessage } from "@/lib/api/messages";
 import type { Account, LedgerImportFormat, LedgerImportLine, LedgerImportReport } from "@/lib/api/types";
-import { formatDateTime, formatQuantity } from "@/lib/format";
+import { formatDateTime, formatQuantity, formatUsd } from "@/lib/format";
 import { useCommitImport, usePreviewImport } from "../api/ledger";
 import { sideText } from "../entry-form";
 import { importButtonLabel, importVerdict } from "../figures";
@@ -61,7 +61,7 @@ function EntryLines({ rows, testId }: { rows: LedgerImportLine[]; testId: string
               <td className={`${td} tabular whitespace-nowrap`}>{sideText(r.sent, q)}</td>
               <td className={`${td} tabular whitespace-nowrap`}>{sideText(r.received, q)}</td>
               <td className={`${td} tabular whitespace-nowrap`}>{sideText(r.fee, q)}</td>
-              <td className={`${td} tabular`}>{r.value_usd ?? ""}</td>
+              <td className={`${td} tabular whitespace-nowrap`}>{r.value_usd ? formatUsd(r.value_usd) : ""}</td>
             </tr>
           ))}
         </tbody>

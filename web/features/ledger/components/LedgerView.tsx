@@ -83,9 +83,8 @@ function EntriesTable({ entries, accountName, onEdit, onDelete }: { entries: Led
               Value
             </th>
             <th className={th}>Source</th>
-            <th className={th}>
-              <span className="sr-only">Actions</span>
-            </th>
+            {/* Named without an sr-only span: an absolutely placed span escapes the table's scroll box and widens the page on a phone. */}
+            <th className={th} aria-label="Actions" />
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
