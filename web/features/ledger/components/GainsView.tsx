@@ -102,39 +102,29 @@ function ReconciliationWarning({ data }: { data: LedgerReconciliation }) {
             The ledger differs from the last sync for {differ.length} {differ.length === 1 ? "asset" : "assets"}: history is missing
           </p>
           <p className="mt-1 text-sm">Gains and P&amp;L of these assets are not computed until the ledger and what the account holds agree. Add the missing entries, or correct the holdings.</p>
-          <TableWrap>
-            <table className="mt-2 min-w-full text-sm">
-              <thead>
-                <tr>
-                  <th className={th}>Account</th>
-                  <th className={th}>Asset</th>
-                  <th className={cx(th, "text-right")} title="What the ledger's entries add up to">
-                    Ledger
-                  </th>
-                  <th className={cx(th, "text-right")} title="What the account's last sync read">
-                    Last sync
-                  </th>
-                  <th className={cx(th, "text-right")} title="Last sync minus ledger: the history missing from the ledger">
-                    Difference
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {differ.map((r) => (
-                  <tr key={`${r.account_id}-${r.asset_id}`} data-testid="reconciliation-row" data-account={r.account_name} data-asset={r.symbol}>
-                    <td className={td}>{r.account_name}</td>
-                    <td className={td}>{r.symbol}</td>
-                    <td className={cx(td, num)}>{formatQuantity(r.ledger_quantity)}</td>
-                    <td className={cx(td, num)}>{formatQuantity(r.held_quantity)}</td>
-                    <td className={cx(td, num, "font-semibold")} data-testid="reconciliation-difference">
-                      {r.difference && !r.difference.startsWith("-") ? "+" : ""}
-                      {formatQuantity(r.difference)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          {/* A list, not a table: each difference reads whole at phone width. */}
+          <ul className="mt-2 divide-y divide-amber-200 text-sm dark:divide-amber-800">
+            {differ.map((r) => (
+              <li key={`${r.account_id}-${r.asset_id}`} className="flex flex-wrap items-baseline gap-x-4 gap-y-0.5 py-1.5" data-testid="reconciliation-row" data-account={r.account_name} data-asset={r.symbol}>
+                <span className="font-semibold">
+                  {r.account_name} · {r.symbol}
+                </span>
+                <span className="tabular" title="What the ledger's entries add up to">
+                  ledger {formatQuantity(r.ledger_quantity)}
+                </span>
+                <span className="tabular" title="What the account's last sync read">
+                  last sync {formatQuantity(r.held_quantity)}
+                </span>
+                <span className="tabular font-semibold" title="Last sync minus ledger: the history missing from the ledger">
+                  difference{" "}
+                  <span data-testid="reconciliation-difference">
+                    {r.difference && !r.difference.startsWith("-") ? "+" : ""}
+                    {formatQuantity(r.difference)}
+                  </span>
+                </span>
+              </li>
+            ))}
+          </ul>
           <p className="mt-2 text-xs">Difference: what the last sync read minus what the ledger says; positive means acquisitions are missing from the ledger, negative means disposals are.</p>
         </div>
       )}
@@ -199,6 +189,18 @@ function PnlTable({ data }: { data: LedgerPnl }) {
           </tbody>
         </table>
       </TableWrap>
+      {data.assets.some((a) => a.incomplete) && (
+        <div className="mt-3 space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 dark:border-amber-700 dark:bg-amber-950/40">
+          {data.assets
+            .filter((a) => a.incomplete)
+            .map((a) => (
+              <div key={a.asset_id} data-testid="pnl-missing" data-asset={a.symbol}>
+                <p className="text-xs font-semibold text-amber-900 dark:text-amber-200">{a.symbol} is incomplete: what is missing</p>
+                <MissingList missing={a.missing} />
+              </div>
+            ))}
+        </div>
+      )}
       <Legend
         items={[
           ["Quantity", "what the ledger says you hold"],
@@ -237,14 +239,6 @@ function PnlRow({ a, noPrice }: { a: AssetPnl; noPrice: string }) {
         {cell(a.realized_usd, "pnl-realized")}
         {cell(a.income_usd, "pnl-income")}
       </tr>
-      {a.incomplete && (
-        <tr data-testid="pnl-missing" data-asset={a.symbol}>
-          <td colSpan={7} className="px-3 pb-3 pt-0">
-            <p className="text-xs font-semibold text-amber-900 dark:text-amber-200">What is missing for {a.symbol}:</p>
-            <MissingList missing={a.missing} />
-          </td>
-        </tr>
-      )}
     </>
   );
 }
