@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { EmptyState, ErrorAlert, Loading } from "@/components/states";
 import { Badge, Button, Card, Field, PageHeader, Select, TableWrap, td, th } from "@/components/ui";
@@ -127,6 +127,11 @@ function Entries({ accounts }: { accounts: Account[] }) {
   const names = new Map(accounts.map((a) => [a.id, a.name]));
   const accountName = (id: string) => names.get(id) ?? "—";
   const total = entries.data?.total ?? 0;
+  const shown = entries.data?.entries.length;
+  // The last entry of the last page deleted: go back a page rather than show an empty one.
+  useEffect(() => {
+    if (shown === 0 && offset > 0 && !entries.isPlaceholderData) setOffset((o) => Math.max(0, o - PAGE));
+  }, [shown, offset, entries.isPlaceholderData]);
 
   return (
     <>
