@@ -271,40 +271,58 @@ function Totals({ g }: { g: LedgerGains }) {
 function Disposals({ g }: { g: LedgerGains }) {
   if (g.disposals.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">No disposal in {g.year ?? "the ledger"}.</p>;
   return (
-    <TableWrap>
-      <table className="min-w-full divide-y divide-slate-200 dark:divide-slate-700" data-testid="disposals">
-        <thead>
-          <tr>
-            <th className={th}>Sold</th>
-            <th className={th}>Asset</th>
-            <th className={cx(th, "text-right")}>Quantity</th>
-            <th className={th}>Acquired</th>
-            <th className={cx(th, "text-right")}>Proceeds</th>
-            <th className={cx(th, "text-right")}>Cost</th>
-            <th className={cx(th, "text-right")}>Gain</th>
-            <th className={th}>Term</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-          {g.disposals.map((d, i) => (
-            <tr key={`${d.entry_id}-${i}`} data-testid="disposal" data-asset={d.symbol}>
-              <td className={cx(td, "whitespace-nowrap")}>{formatDate(d.disposed_at)}</td>
-              <td className={td}>{d.symbol}</td>
-              <td className={cx(td, num)}>{formatQuantity(d.quantity)}</td>
-              <td className={cx(td, "whitespace-nowrap")}>{d.incomplete ? <Badge tone="amber">incomplete</Badge> : formatDate(d.acquired_at)}</td>
-              <td className={cx(td, num)}>{formatUsd(d.proceeds_usd)}</td>
-              <td className={cx(td, num)}>
-                <Figure value={d.cost_usd} incomplete={d.incomplete} testId="disposal-cost" />
-              </td>
-              <td className={cx(td, num)}>
-                <Figure value={d.gain_usd} incomplete={d.incomplete} testId="disposal-gain" />
-              </td>
-              <td className={td}>{d.incomplete ? "" : d.term === "long" ? "long" : d.term === "short" ? "short" : UNKNOWN}</td>
+    <>
+      <TableWrap>
+        <table className="min-w-full divide-y divide-slate-200 dark:divide-slate-700" data-testid="disposals">
+          <thead>
+            <tr>
+              <th className={th}>Sold</th>
+              <th className={th}>Asset</th>
+              <th className={cx(th, "text-right")}>Quantity</th>
+              <th className={th}>Acquired</th>
+              <th className={cx(th, "text-right")} title="What this part brought, fees deducted">
+                Proceeds
+              </th>
+              <th className={cx(th, "text-right")} title="What the lot (or part) disposed of cost, fees included">
+                Cost
+              </th>
+              <th className={cx(th, "text-right")} title="Proceeds minus cost">
+                Gain
+              </th>
+              <th className={th} title="Long when the lot was held more than one year">
+                Term
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
+          </thead>
+          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+            {g.disposals.map((d, i) => (
+              <tr key={`${d.entry_id}-${i}`} data-testid="disposal" data-asset={d.symbol}>
+                <td className={cx(td, "whitespace-nowrap")}>{formatDate(d.disposed_at)}</td>
+                <td className={td}>{d.symbol}</td>
+                <td className={cx(td, num)}>{formatQuantity(d.quantity)}</td>
+                <td className={cx(td, "whitespace-nowrap")}>{d.incomplete ? <Badge tone="amber">incomplete</Badge> : formatDate(d.acquired_at)}</td>
+                <td className={cx(td, num)}>{formatUsd(d.proceeds_usd)}</td>
+                <td className={cx(td, num)}>
+                  <Figure value={d.cost_usd} incomplete={d.incomplete} testId="disposal-cost" />
+                </td>
+                <td className={cx(td, num)}>
+                  <Figure value={d.gain_usd} incomplete={d.incomplete} testId="disposal-gain" />
+                </td>
+                <td className={td}>{d.incomplete ? "" : d.term === "long" ? "long" : d.term === "short" ? "short" : UNKNOWN}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+      <Legend
+        items={[
+          ["Proceeds", "what each part brought, fees deducted"],
+          ["Cost", "what the lot (or part) disposed of cost, fees included"],
+          ["Gain", "proceeds minus cost; a loss is negative"],
+          ["Term", "long when held more than one year, else short"],
+        ]}
+      />
+    </>
   );
 }
 
