@@ -128,7 +128,7 @@ export function EntryForm({ accounts, entry, onDone }: { accounts: Account[]; en
       </div>
 
       {form.kind === "transfer" && (
-        <Field label="To account" htmlFor={`${p}-to`} error={errorFor(errors, "to_account_id")} hint="Another of your accounts: the transfer is stored as its withdrawal and its deposit.">
+        <Field label="To account" htmlFor={`${p}-to`} error={errorFor(errors, "to_account_id")} hint={accounts.length < 2 ? "A transfer needs a second account: add one on the Accounts page." : "Another of your accounts: the transfer is stored as its withdrawal and its deposit."}>
           <Select id={`${p}-to`} value={form.to_account_id} onChange={(e) => set("to_account_id", e.target.value)} invalid={!!errorFor(errors, "to_account_id")}>
             <option value="">Choose…</option>
             {accounts

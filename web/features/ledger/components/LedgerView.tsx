@@ -128,6 +128,10 @@ function Entries({ accounts }: { accounts: Account[] }) {
   const accountName = (id: string) => names.get(id) ?? "—";
   const total = entries.data?.total ?? 0;
   const shown = entries.data?.entries.length;
+  // The edit form opens above the table: bring it into view.
+  useEffect(() => {
+    if (editing) document.getElementById("ledger-edit")?.scrollIntoView?.({ block: "start", behavior: "smooth" });
+  }, [editing]);
   // The last entry of the last page deleted: go back a page rather than show an empty one.
   useEffect(() => {
     if (shown === 0 && offset > 0 && !entries.isPlaceholderData) setOffset((o) => Math.max(0, o - PAGE));
@@ -136,10 +140,12 @@ function Entries({ accounts }: { accounts: Account[] }) {
   return (
     <>
       {editing && (
-        <Card title="Edit the entry" className="mb-6">
-          <EntryForm key={editing.id} accounts={accounts} entry={editing} onDone={() => setEditing(null)} />
-          <EntryHistory id={editing.id} />
-        </Card>
+        <div id="ledger-edit" className="scroll-mt-20">
+          <Card title="Edit the entry" className="mb-6">
+            <EntryForm key={editing.id} accounts={accounts} entry={editing} onDone={() => setEditing(null)} />
+            <EntryHistory id={editing.id} />
+          </Card>
+        </div>
       )}
       <Card title="Entries">
         <div className="mb-4 grid gap-3 sm:grid-cols-3">
