@@ -21,5 +21,5 @@ export async function proxy(req: NextRequest) {
 }
 
 export const config = {
-  matcher: ["/dashboard/:path*", "/accounts/:path*", "/portfolios/:path*", "/admin/:path*", "/settings/:path*"],
+  matcher: ["/dashboard/:path*", "/accounts/:path*", "/portfolios/:path*", "/admin/:path*", "/settings/:path*", "/ledger/:path*"],
 };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse } from "@/test/utils";
-import { ApiError, apiRequest, buildUrl, setUnauthenticatedHandler } from "./client";
+import { ApiError, apiDownload, apiRequest, attachmentName, buildUrl, setUnauthenticatedHandler } from "./client";
 import { errorFor, otherErrors } from "./field-errors";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -40,5 +40,37 @@ describe("field errors", () => {
   });
   it("keep the ones no field shows", () => {
     expect(otherErrors(errors, ["enabled_chains", "guardrails"])).toEqual(["extra: odd"]);
+  });
+});
+
+describe("raw bodies and downloads", () => {
+  it("sends a raw body with its own content type, not as JSON", async () => {
+    const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) => jsonResponse({ ok: true }));
+    vi.stubGlobal("fetch", fetchMock);
+    await apiRequest("/ledger/import", { method: "POST", query: { format: "generic", commit: false }, raw: { body: "date,kind\n", contentType: "text/csv" } });
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe("/api/backend/ledger/import?format=generic&commit=false");
+    expect(init?.body).toBe("date,kind\n");
+    expect((init?.headers as Record<string, string>)["content-type"]).toBe("text/csv");
+  });
+
+  it("downloads a file's text under the name the API gives it", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response("a,b\n1,2\n", { status: 200, headers: { "content-type": "text/csv", "content-disposition": 'attachment; filename="capital-gains-2025.csv"' } })),
+    );
+    await expect(apiDownload("/ledger/tax-report.csv", { query: { year: 2025 }, fallbackName: "x.csv" })).resolves.toEqual({ filename: "capital-gains-2025.csv", text: "a,b\n1,2\n" });
+  });
+
+  it("throws a refusal with the API's code and message", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => jsonResponse({ error: { code: "ledger_incomplete", message: "the ledger's history is incomplete for BTC" }, request_id: "r" }, 409)));
+    await expect(apiDownload("/ledger/tax-report.csv", { query: { year: 2025 }, fallbackName: "x.csv" })).rejects.toMatchObject({ status: 409, code: "ledger_incomplete", message: "the ledger's history is incomplete for BTC" });
+  });
+
+  it("keeps a safe attachment name or falls back", () => {
+    expect(attachmentName('attachment; filename="income-2024.csv"', "f.csv")).toBe("income-2024.csv");
+    expect(attachmentName("attachment; filename=plain.csv", "f.csv")).toBe("plain.csv");
+    expect(attachmentName('attachment; filename="../etc/passwd"', "f.csv")).toBe("f.csv");
+    expect(attachmentName(null, "f.csv")).toBe("f.csv");
   });
 });

@@ -30,6 +30,8 @@ type Query = Record<string, string | number | boolean | undefined | null>;
 export interface RequestOptions {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
+  /** A body sent as it is (e.g. a CSV file's text), with its content type, instead of JSON. */
+  raw?: { body: string; contentType: string };
   query?: Query;
   signal?: AbortSignal;
 }
@@ -74,15 +76,18 @@ async function toApiError(res: Response): Promise<ApiError> {
 
 /** Calls the API through the web's `/api/backend` proxy and returns the parsed JSON. */
 export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const { method = "GET", body, query, signal } = opts;
+  const { method = "GET", body, raw, query, signal } = opts;
   let res: Response;
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (raw) headers["content-type"] = raw.contentType;
+  else if (body !== undefined) headers["content-type"] = "application/json";
   try {
     res = await fetch(buildUrl(path, query), {
       method,
       signal,
       credentials: "same-origin",
-      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers,
+      body: raw ? raw.body : body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
     if ((err as Error)?.name === "AbortError") throw err;
@@ -96,6 +101,33 @@ export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Pr
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The file name a `content-disposition: attachment; filename="…"` header gives, or `fallback`. */
+export function attachmentName(header: string | null, fallback: string): string {
+  const m = header ? /filename="?([^";]+)"?/i.exec(header) : null;
+  const name = m?.[1]?.trim();
+  return name && !/[\\/]/.test(name) ? name : fallback;
+}
+
+/**
+ * Fetches a file the API makes (a CSV report) through the same proxy, with the user's session:
+ * its text and the name the API gives it. A refusal (e.g. 409) is thrown as an ApiError with the
+ * API's own message.
+ */
+export async function apiDownload(path: string, opts: { query?: Query; fallbackName: string }): Promise<{ filename: string; text: string }> {
+  let res: Response;
+  try {
+    res = await fetch(buildUrl(path, opts.query), { credentials: "same-origin", headers: { accept: "text/csv, application/json" } });
+  } catch (_err) {
+    throw new ApiError(0, "network_error", "The server cannot be reached. Check your connection.");
+  }
+  if (!res.ok) {
+    const err = await toApiError(res);
+    if (res.status === 401) onUnauthenticated();
+    throw err;
+  }
+  return { filename: attachmentName(res.headers.get("content-disposition"), opts.fallbackName), text: await res.text() };
 }
 
 export function errorMessage(err: unknown): string {
