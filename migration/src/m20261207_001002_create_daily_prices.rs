@@ -48,7 +48,12 @@ impl MigrationTrait for Migration {
                     .col(decimal_text(backend, t, DailyPrices::PriceUsd, false))
                     .col(text(DailyPrices::Source))
                     .col(timestamptz(DailyPrices::FetchedAt))
-                    .foreign_key(&mut fk(t, DailyPrices::AssetId, Assets::Table, ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        t,
+                        DailyPrices::AssetId,
+                        Assets::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

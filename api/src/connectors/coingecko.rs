@@ -363,9 +363,19 @@ impl PriceHistory for CoinGeckoClient {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<(chrono::NaiveDate, rust_decimal::Decimal)>, ConnectorError> {
-        let start = from.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp();
+        let start = from
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp();
         // The close of `to` is the point at 00:00 of the day after.
-        let end = to.succ_opt().unwrap_or(to).and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp();
+        let end = to
+            .succ_opt()
+            .unwrap_or(to)
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp();
         let path = format!("/coins/{provider_id}/market_chart/range");
         let chart: MarketChart = self
             .http
@@ -380,9 +390,11 @@ impl PriceHistory for CoinGeckoClient {
             .await?;
         let mut points = Vec::with_capacity(chart.prices.len());
         for (ms, raw) in &chart.prices {
-            let at = DateTime::<Utc>::from_timestamp_millis(*ms).ok_or_else(|| ConnectorError::Decode {
-                provider: Provider::CoinGecko.as_str(),
-                message: format!("a price of {provider_id} at {ms} ms is not a time"),
+            let at = DateTime::<Utc>::from_timestamp_millis(*ms).ok_or_else(|| {
+                ConnectorError::Decode {
+                    provider: Provider::CoinGecko.as_str(),
+                    message: format!("a price of {provider_id} at {ms} ms is not a time"),
+                }
             })?;
             match numbers::from_raw(raw, numbers::Precision::Market) {
                 Ok(Some(p)) if p > rust_decimal::Decimal::ZERO => points.push((at, p)),

@@ -299,14 +299,20 @@ impl PriceHistory for CoinPaprikaClient {
         let end = to.succ_opt().unwrap_or(to).to_string();
         let rows: Vec<HistoricalPoint> = self
             .http
-            .get_json(&path, &[("start", &start), ("end", &end), ("interval", "1d")])
+            .get_json(
+                &path,
+                &[("start", &start), ("end", &end), ("interval", "1d")],
+            )
             .await?;
         let mut points = Vec::with_capacity(rows.len());
         for row in &rows {
             let at = DateTime::parse_from_rfc3339(&row.timestamp)
                 .map_err(|_| ConnectorError::Decode {
                     provider: Provider::CoinPaprika.as_str(),
-                    message: format!("a price of {provider_id} at {:?} is not a time", row.timestamp),
+                    message: format!(
+                        "a price of {provider_id} at {:?} is not a time",
+                        row.timestamp
+                    ),
                 })?
                 .with_timezone(&Utc);
             let Some(raw) = &row.price else { continue };

@@ -20,6 +20,7 @@ pub mod me;
 pub mod migrations;
 pub mod net_worth;
 pub mod openapi;
+pub mod performance;
 pub mod portfolios;
 pub mod recommendations;
 pub mod snapshots;
@@ -194,6 +195,7 @@ pub fn router(state: AppState) -> Router {
             get(ledger_reports::get_settings).put(ledger_reports::put_settings),
         )
         .route("/api/ledger/gains", get(ledger_reports::get_gains))
+        .route("/api/performance", get(performance::get_performance))
         .route("/api/ledger/pnl", get(ledger_reports::get_pnl))
         .route(
             "/api/ledger/reconciliation",

@@ -87,6 +87,7 @@ use crate::http;
         http::ledger_reports::reconciliation,
         http::ledger_reports::tax_report,
         http::ledger_reports::income_report,
+        http::performance::get_performance,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
     modifiers(&BearerAuth, &CommonResponses),

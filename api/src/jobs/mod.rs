@@ -5,6 +5,7 @@ pub mod account_sync;
 pub mod eod_snapshot;
 pub mod fetch_all_coins;
 pub mod price_collection;
+pub mod price_history;
 pub mod scheduler;
 
 use std::collections::HashMap;

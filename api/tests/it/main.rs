@@ -38,6 +38,7 @@ mod okx_connector;
 mod okx_isolation;
 mod openapi;
 mod outage;
+mod performance;
 mod portfolios;
 mod protection;
 mod realm;

@@ -730,6 +730,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Value history, returns and benchmarks of your accounts (or one of them), from the ledger. */
+        get: operations["get_performance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portfolios": {
         parameters: {
             query?: never;
@@ -1228,6 +1245,19 @@ export interface components {
         };
         /** @enum {string} */
         AuthModeName: "keycloak" | "local";
+        BenchmarkPoint: {
+            /** Format: date */
+            date: string;
+            value_usd?: string | null;
+        };
+        BenchmarkResponse: {
+            /** @description `BTC`, `ETH` or `cash`. */
+            name: string;
+            series: components["schemas"]["BenchmarkPoint"][];
+            time_weighted: components["schemas"]["ReturnFigure"];
+            /** @description What the same money in and out would be worth at the range's end. */
+            value_usd?: string | null;
+        };
         /**
          * @description What kept a line outside its band.
          * @enum {string}
@@ -1713,6 +1743,16 @@ export interface components {
             symbol: string;
             value_usd: string;
         };
+        Incomplete: {
+            /** @description How many days in all. */
+            day_count: number;
+            /** @description Days whose value is unknown (the first 31). */
+            days: string[];
+            /** @description Assets whose price history could not be fetched, and why. */
+            failed_backfills: string[];
+            /** @description Assets without a price on one of those days. */
+            unpriced_assets: string[];
+        };
         IncompleteAsset: {
             /** Format: uuid */
             asset_id: string;
@@ -1952,6 +1992,25 @@ export interface components {
              */
             oldest_sync_at?: string | null;
         };
+        PerformanceResponse: {
+            /** Format: uuid */
+            account_id?: string | null;
+            benchmarks: components["schemas"]["BenchmarkResponse"][];
+            /** Format: date */
+            from?: string | null;
+            incomplete?: null | components["schemas"]["Incomplete"];
+            money_in_usd: string;
+            money_out_usd: string;
+            money_weighted: components["schemas"]["ReturnFigure"];
+            /** @description Where the daily prices come from, and how many were fetched for this answer. */
+            prices: string;
+            /** @description Value now − value at the start − (money in − money out); `null` when incomplete. */
+            profit_usd?: string | null;
+            series: components["schemas"]["PointResponse"][];
+            time_weighted: components["schemas"]["ReturnFigure"];
+            /** Format: date */
+            to: string;
+        };
         PlaceValue: {
             /** Format: uuid */
             account_id: string;
@@ -1970,6 +2029,14 @@ export interface components {
             /** @description Sums over every asset; `null` while any asset is incomplete or unpriced. */
             realized_usd?: string | null;
             unrealized_usd?: string | null;
+        };
+        PointResponse: {
+            /** Format: date */
+            date: string;
+            money_in_usd: string;
+            money_out_usd: string;
+            /** @description Net value at the day's end; `null` when a price is missing. */
+            value_usd?: string | null;
         };
         /**
          * @description Where lots live.
@@ -2100,6 +2167,14 @@ export interface components {
             asset_id?: string | null;
             symbol: string;
             target_pct: string;
+        };
+        ReturnFigure: {
+            /** @description `cumulative` (the whole range), or `annualised` (per year: ranges of a year or more). */
+            basis: string;
+            /** @description What it means, in one line. */
+            definition: string;
+            /** @description The figure; `null` when the history is incomplete (see `incomplete`). */
+            value?: string | null;
         };
         RevisionResponse: {
             /** @description `created`, `edited` or `deleted`. */
@@ -7077,6 +7152,91 @@ export interface operations {
             };
             /** @description A stored holdings document cannot be read (`stored_data_unreadable`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_performance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One account; all your accounts when absent. */
+                account_id: string | null;
+                /** @description `1D`, `1W`, `1M`, `YTD`, `1Y` or `ALL` (the default: since the first entry). */
+                range: string | null;
+                /** @description A range's first day (UTC), instead of `range`. */
+                from: string | null;
+                /** @description A range's last day (UTC); today by default. */
+                to: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history and the returns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformanceResponse"];
+                };
+            };
+            /** @description Malformed query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of yours */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
