@@ -473,3 +473,222 @@ async fn another_users_exchange_history_is_not_found_and_a_manual_account_has_no
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert_eq!(r.error_code(), "history_not_supported");
 }
+
+// ---------- OKX ----------
+
+mod okx {
+    use std::sync::Arc;
+
+    use axum::http::{Method, StatusCode};
+    use chrono::Utc;
+    use serde_json::{json, Value};
+
+    use super::{added, by_external, entries, kind, pair, side, DAY_MS};
+    use crate::helpers::TestApp;
+    use crate::okx_connector::{
+        client, okx_answers, FakeOkx, Reply, Seen, KEY, PASSPHRASE, SECRET,
+    };
+
+    const DEPOSITS: &str = "/api/v5/asset/deposit-history";
+    const WITHDRAWALS: &str = "/api/v5/asset/withdrawal-history";
+    const FILLS: &str = "/api/v5/trade/fills-history";
+
+    fn query(s: &Seen, name: &str) -> Option<String> {
+        s.path_and_query
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or("")
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    /// OKX's paging: newest first, `after` older than, `before` newer than (`ts` for deposits
+    /// and withdrawals, `billId` for fills), at most `limit` (≤ 100) rows.
+    fn page(s: &Seen, rows: &[Value], by: &str) -> Reply {
+        let key = |v: &Value| v[by].as_str().unwrap().parse::<i64>().unwrap();
+        let num = |n: &str| query(s, n).map(|v| v.parse::<i64>().unwrap());
+        let limit = num("limit").unwrap_or(100).min(100) as usize;
+        let mut out: Vec<Value> = rows
+            .iter()
+            .filter(|v| num("after").is_none_or(|a| key(v) < a))
+            .filter(|v| num("before").is_none_or(|b| key(v) > b))
+            .cloned()
+            .collect();
+        out.sort_by_key(|v| std::cmp::Reverse(key(v)));
+        out.truncate(limit);
+        Reply::ok(json!({"code": "0", "msg": "", "data": out}).to_string())
+    }
+
+    fn ms(v: i64) -> String {
+        v.to_string()
+    }
+
+    /// Deposits (one credited, one pending), a withdrawal with its fee and a cancelled one,
+    /// and spot fills (one against USD), in the shapes of OKX's v5 documentation.
+    fn answers(now: i64) -> impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static {
+        let ago = move |d: i64| ms(now - d * DAY_MS);
+        let dep = |id: &str, ccy: &str, amt: &str, ts: String, state: &str| {
+            json!({"actualDepBlkConfirm": "2", "amt": amt, "areaCodeFrom": "", "ccy": ccy,
+                   "chain": format!("{ccy}-Chain"), "depId": id, "from": "", "fromWdId": "",
+                   "state": state, "to": "addr", "ts": ts, "txId": format!("tx-{id}")})
+        };
+        let deposits = vec![
+            dep("dep1", "BTC", "1", ago(30), "2"),
+            dep("dep2", "USDT", "500", ago(20), "2"),
+            dep("dep3", "ETH", "3.000000000000000001", ago(10), "1"),
+            dep("dep4", "BTC", "0.2", ago(5), "0"),
+        ];
+        let wd = |id: &str, state: &str, ts: String| {
+            json!({"chain": "USDT-ERC20", "fee": "1", "feeCcy": "USDT", "ccy": "USDT",
+                   "clientId": "", "amt": "100", "txId": "0xabc", "from": "", "to": "0xdef",
+                   "areaCodeFrom": "", "areaCodeTo": "", "state": state, "ts": ts,
+                   "nonTradableAsset": false, "wdId": id, "note": ""})
+        };
+        let withdrawals = vec![wd("wd1", "2", ago(15)), wd("wd2", "-2", ago(12))];
+        let fill = |bill: &str,
+                    inst: &str,
+                    side: &str,
+                    px: &str,
+                    sz: &str,
+                    fee: &str,
+                    fee_ccy: &str,
+                    ts: String| {
+            json!({"instType": "SPOT", "instId": inst, "tradeId": format!("t{bill}"),
+                   "ordId": format!("o{bill}"), "clOrdId": "", "billId": bill, "subType": "1",
+                   "tag": "", "fillPx": px, "fillSz": sz, "fillIdxPx": "", "fillPnl": "0",
+                   "fillPxVol": "", "fillPxUsd": "", "fillMarkVol": "", "fillFwdPx": "",
+                   "fillMarkPx": "", "side": side, "posSide": "net", "execType": "T",
+                   "feeCcy": fee_ccy, "fee": fee, "ts": ts.clone(), "fillTime": ts, "feeRate": "-0.001"})
+        };
+        let fills = vec![
+            fill(
+                "1001",
+                "BTC-USDT",
+                "buy",
+                "40000",
+                "0.01",
+                "-0.00001",
+                "BTC",
+                ago(25),
+            ),
+            fill(
+                "1002",
+                "ETH-USDT",
+                "sell",
+                "2500",
+                "1",
+                "-2.5",
+                "USDT",
+                ago(9),
+            ),
+            fill(
+                "1003",
+                "BTC-USD",
+                "buy",
+                "60000",
+                "0.001",
+                "-0.06",
+                "USD",
+                ago(2),
+            ),
+        ];
+        move |s: &Seen, i: usize| match s.path() {
+            DEPOSITS => page(s, &deposits, "ts"),
+            WITHDRAWALS => page(s, &withdrawals, "ts"),
+            FILLS if query(s, "instType").as_deref() == Some("SPOT") => page(s, &fills, "billId"),
+            FILLS => Reply::code(400, "51000", "Parameter instType error"),
+            _ => okx_answers(s, i),
+        }
+    }
+
+    #[tokio::test]
+    async fn okx_history_pages_back_once_then_asks_only_for_what_is_newer() {
+        let now = Utc::now().timestamp_millis();
+        let fake = FakeOkx::start(answers(now)).await;
+        let app = TestApp::with_exchange(Arc::new(client(&fake).with_history_page_size(2))).await;
+        let r = app
+            .send(
+                Method::POST,
+                "/api/accounts",
+                None,
+                Some(
+                    json!({"name": "My OKX", "account_type": "exchange", "exchange_name": "okx",
+                            "api_key": KEY, "api_secret": SECRET, "passphrase": PASSPHRASE}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        let path = format!("/api/accounts/{id}/history/sync");
+
+        let r = app.send(Method::POST, &path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let report = r.json();
+        assert_eq!(report["source"], "okx");
+        assert_eq!(added(&report, "deposits"), 3, "{report}");
+        assert_eq!(added(&report, "withdrawals"), 1, "{report}");
+        assert_eq!(added(&report, "trades"), 3, "{report}");
+        assert!(
+            report["unresolved"].as_array().unwrap().is_empty(),
+            "{report}"
+        );
+        // Pages of two, back with `after` until a short page.
+        assert_eq!(kind(&report, "deposits")["requests"], 3);
+        assert_eq!(kind(&report, "withdrawals")["requests"], 2);
+        assert_eq!(kind(&report, "trades")["requests"], 2);
+        let deposits = fake.seen_on(DEPOSITS);
+        assert_eq!(query(&deposits[1], "after"), Some(ms(now - 10 * DAY_MS)));
+        assert!(fake.seen().iter().all(|s| s.auth.is_ok()));
+        assert!(fake
+            .seen_on(FILLS)
+            .iter()
+            .all(|s| query(s, "instType").as_deref() == Some("SPOT")));
+
+        let list = entries(&app, &id).await;
+        assert_eq!(list.len(), 7);
+        let buy = by_external(&list, "fill:1001");
+        assert_eq!(side(buy, "sent"), pair("USDT", "400"));
+        assert_eq!(side(buy, "received"), pair("BTC", "0.01"));
+        assert_eq!(side(buy, "fee"), pair("BTC", "0.00001"));
+        let sale = by_external(&list, "fill:1002");
+        assert_eq!(
+            (side(sale, "sent"), side(sale, "received")),
+            (pair("ETH", "1"), pair("USDT", "2500"))
+        );
+        // Against USD: the dollar side is US dollars (no catalog asset), so it values the trade.
+        let usd = by_external(&list, "fill:1003");
+        assert_eq!(side(usd, "sent"), pair("USD", "60"));
+        assert!(usd["sent"]["asset_id"].is_null());
+        let w = by_external(&list, "withdrawal:wd1");
+        assert_eq!(
+            (side(w, "sent"), side(w, "fee")),
+            (pair("USDT", "100"), pair("USDT", "1"))
+        );
+        assert_eq!(
+            side(by_external(&list, "deposit:dep3"), "received"),
+            pair("ETH", "3.000000000000000001")
+        );
+        assert_eq!(
+            app.count("ledger_entries", "external_id = 'deposit:dep4'")
+                .await,
+            0
+        );
+
+        // Again: nothing added; `before` the newest read (the pending deposit asked again).
+        let before = fake.seen().len();
+        let again = app.send(Method::POST, &path, None, None).await.json();
+        for k in ["deposits", "withdrawals", "trades"] {
+            assert_eq!(added(&again, k), 0, "{again}");
+            assert_eq!(kind(&again, k)["requests"], 1, "{again}");
+        }
+        let seen: Vec<Seen> = fake.seen().into_iter().skip(before).collect();
+        let q = |p: &str, n: &str| query(seen.iter().find(|s| s.path() == p).unwrap(), n);
+        assert_eq!(q(DEPOSITS, "before"), Some(ms(now - 5 * DAY_MS - 1)));
+        assert_eq!(q(WITHDRAWALS, "before"), Some(ms(now - 12 * DAY_MS)));
+        assert_eq!(q(FILLS, "before"), Some("1003".into()));
+        assert_eq!(q(FILLS, "after"), None);
+        assert_eq!(entries(&app, &id).await.len(), 7);
+    }
+}
