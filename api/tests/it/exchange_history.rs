@@ -603,11 +603,7 @@ mod okx {
         }
     }
 
-    #[tokio::test]
-    async fn okx_history_pages_back_once_then_asks_only_for_what_is_newer() {
-        let now = Utc::now().timestamp_millis();
-        let fake = FakeOkx::start(answers(now)).await;
-        let app = TestApp::with_exchange(Arc::new(client(&fake).with_history_page_size(2))).await;
+    async fn okx_account(app: &TestApp) -> String {
         let r = app
             .send(
                 Method::POST,
@@ -620,7 +616,46 @@ mod okx {
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        let id = r.json()["id"].as_str().unwrap().to_string();
+        r.json()["id"].as_str().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn okx_failing_fills_leave_deposits_and_withdrawals_imported() {
+        let now = Utc::now().timestamp_millis();
+        let ok = answers(now);
+        let fake = FakeOkx::start(move |s: &Seen, i| match s.path() {
+            FILLS => Reply::code(200, "50026", "System error. Try again later."),
+            _ => ok(s, i),
+        })
+        .await;
+        let app = TestApp::with_exchange(Arc::new(client(&fake).with_history_page_size(2))).await;
+        let id = okx_account(&app).await;
+        let r = app
+            .send(
+                Method::POST,
+                &format!("/api/accounts/{id}/history/sync"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let report = r.json();
+        assert_eq!(added(&report, "deposits"), 3, "{report}");
+        assert_eq!(added(&report, "withdrawals"), 1, "{report}");
+        let t = kind(&report, "trades");
+        assert_eq!(t["added"], 0);
+        assert_eq!(t["failed"][0]["part"], "trades", "{report}");
+        assert!(!report.to_string().contains(SECRET) && !report.to_string().contains(PASSPHRASE));
+        assert_eq!(entries(&app, &id).await.len(), 4);
+        assert_eq!(app.count("ledger_cursors", "kind = 'trades'").await, 0);
+    }
+
+    #[tokio::test]
+    async fn okx_history_pages_back_once_then_asks_only_for_what_is_newer() {
+        let now = Utc::now().timestamp_millis();
+        let fake = FakeOkx::start(answers(now)).await;
+        let app = TestApp::with_exchange(Arc::new(client(&fake).with_history_page_size(2))).await;
+        let id = okx_account(&app).await;
         let path = format!("/api/accounts/{id}/history/sync");
 
         let r = app.send(Method::POST, &path, None, None).await;
