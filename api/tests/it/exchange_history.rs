@@ -430,6 +430,43 @@ async fn a_failing_binance_history_endpoint_leaves_the_other_kinds_imported_and_
 }
 
 #[tokio::test]
+async fn a_binance_429_during_history_is_waited_out_after_its_retry_after() {
+    let now = Utc::now().timestamp_millis();
+    let history = history(now);
+    let fake = FakeBinance::with(
+        vec![FakeKey::read_only(DOC_KEY, DOC_SECRET, 354_937_868)],
+        None,
+        move |seen, index| {
+            if seen.path == DEPOSITS && index == 0 {
+                return Some(
+                    Reply::code(
+                        429,
+                        -1003,
+                        "Too many requests; please use the websocket for live updates.",
+                    )
+                    .header("Retry-After", "1"),
+                );
+            }
+            history.answer(seen)
+        },
+    )
+    .await;
+    let app = app_on(&fake, &[]).await;
+    let id = account(&app, None).await;
+    let since = since_param((now - 200 * DAY_MS) / 1000 * 1000);
+    let started = std::time::Instant::now();
+    let report = sync_history(&app, &id, &since).await.json();
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert_eq!(added(&report, "deposits"), 3, "{report}");
+    assert!(kind(&report, "deposits")["failed"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // The refused request was sent again: four deposit requests and the retry.
+    assert_eq!(fake.seen_on(DEPOSITS).len(), 5);
+}
+
+#[tokio::test]
 async fn another_users_exchange_history_is_not_found_and_a_manual_account_has_none() {
     let issuer = TestIssuer::start().await;
     let fake = fake_with(BinanceHistory::default(), |_| None).await;
