@@ -23,6 +23,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+pub mod history;
+
 use super::http::{SignPayload, UpstreamClient, Verdict, WeightBudget};
 use super::numbers::{self, Precision};
 use super::{
@@ -119,6 +121,8 @@ pub struct BinanceClient {
     http: UpstreamClient,
     /// Hashes of keys that authenticated once: a later `-2015` is then temporary (ccxt's rule).
     good_keys: Mutex<HashSet<String>>,
+    /// Rows asked for per history page (Binance's maximum, 1000; tests use fewer).
+    history_limit: usize,
 }
 
 impl BinanceClient {
@@ -132,6 +136,7 @@ impl BinanceClient {
         Self {
             http,
             good_keys: Mutex::default(),
+            history_limit: 1000,
         }
     }
 
@@ -151,6 +156,12 @@ impl BinanceClient {
     /// returned as `RateLimited`.
     pub fn with_retry_after_cap(mut self, cap: Duration) -> Self {
         self.http = self.http.with_retry_after_cap(cap);
+        self
+    }
+
+    /// Rows asked for per history page (at most 1000; 100 for Simple Earn rewards).
+    pub fn with_history_page_size(mut self, rows: usize) -> Self {
+        self.history_limit = rows.clamp(1, 1000);
         self
     }
 
@@ -390,6 +401,10 @@ impl ExchangeBalances for BinanceClient {
             withdraw: r.enable_withdrawals,
             account_uid: account.uid.map(|u| u.to_string()),
         })
+    }
+
+    fn history(&self) -> Option<&dyn super::history::ExchangeHistory> {
+        Some(self)
     }
 
     fn refused_field(&self, reason: &str) -> &'static str {

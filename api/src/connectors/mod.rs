@@ -12,6 +12,7 @@ pub mod evm;
 pub mod fake;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fake_solana;
+pub mod history;
 pub mod http;
 pub mod numbers;
 pub mod okx;
@@ -330,6 +331,10 @@ pub trait ExchangeBalances: Send + Sync {
     ) -> Result<KeyPermissions, ConnectorError>;
     /// The credential field a refusal's reason is about (`api_key`, `api_secret`,
     /// `passphrase`), or `credentials` when it does not say.
+    /// Its history reader, when it has one.
+    fn history(&self) -> Option<&dyn history::ExchangeHistory> {
+        None
+    }
     fn refused_field(&self, reason: &str) -> &'static str {
         let reason = reason.to_lowercase();
         if reason.contains("passphrase") {

@@ -15,6 +15,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::Sha256;
 
+pub mod history;
+
 use super::http::{SignRequest, UpstreamClient, Verdict};
 use super::numbers::{self, Precision};
 use super::{
@@ -72,6 +74,8 @@ pub struct OkxClient {
     http: UpstreamClient,
     demo_trading: bool,
     clock: Clock,
+    /// Rows asked for per history page (OKX's maximum, 100; tests use fewer).
+    history_limit: usize,
 }
 
 impl OkxClient {
@@ -82,12 +86,19 @@ impl OkxClient {
             http: UpstreamClient::named(PROVIDER, cfg, metrics).with_answer_check(okx_answer),
             demo_trading,
             clock: crate::clock::system(),
+            history_limit: history::PAGE,
         }
     }
 
     /// Each key's own bucket; see [`UpstreamClient::with_key_rate`].
     pub fn with_key_rate(mut self, rate_per_minute: u32, burst: u32) -> Self {
         self.http = self.http.with_key_rate(rate_per_minute, burst);
+        self
+    }
+
+    /// Rows asked for per history page (at most 100).
+    pub fn with_history_page_size(mut self, rows: usize) -> Self {
+        self.history_limit = rows.clamp(1, history::PAGE);
         self
     }
 
@@ -301,6 +312,10 @@ impl ExchangeBalances for OkxClient {
         let mut p = parse_permissions(&config.perm);
         p.account_uid = config.uid.filter(|u| !u.trim().is_empty());
         Ok(p)
+    }
+
+    fn history(&self) -> Option<&dyn super::history::ExchangeHistory> {
+        Some(self)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod evm_chains;
 pub mod evm_tokens;
 pub mod holdings;
 pub mod job_runs;
+pub mod ledger_cursors;
 pub mod ledger_entries;
 pub mod ledger_revisions;
 pub mod ledger_settings;

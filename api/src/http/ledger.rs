@@ -744,3 +744,45 @@ pub async fn import(
     report.added = added;
     Ok(Json(report))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySyncQuery {
+    /// Where a kind read for the first time starts (RFC 3339); by default the exchange's
+    /// launch (Binance: 2017-07-14), since no exchange API says when an account was opened.
+    /// Kinds with a cursor go on from it.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Imports an exchange account's history (deposits, withdrawals, trades, converts, earn
+/// rewards) into the ledger, from where the last import stopped. A kind that fails stores
+/// nothing and is named in `failed`; the others are stored. See `docs/ledger.md`.
+#[utoipa::path(post, path = "/api/accounts/{id}/history/sync", tag = "ledger",
+    params(("id" = Uuid, Path, description = "Account id"), HistorySyncQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "What each kind of history fetched and added, and what failed", body = crate::sync::history::HistoryReport),
+        (status = 400, description = "Malformed id or query", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such account of yours", body = ErrorBody),
+        (status = 422, description = "`history_not_supported`: not an exchange account, or its exchange's history cannot be read", body = ErrorBody)))]
+pub async fn sync_history(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<HistorySyncQuery>,
+) -> Result<Json<crate::sync::history::HistoryReport>, ApiError> {
+    use crate::sync::history::{self, HistoryError};
+    let account = crate::store::accounts::get_for_user(&state.db, user.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    let ctx = <crate::sync::SyncContext as axum::extract::FromRef<AppState>>::from_ref(&state);
+    match history::sync(&ctx, user.id, &account, q.since, (state.clock)()).await {
+        Ok(report) => Ok(Json(report)),
+        Err(HistoryError::NotSupported(message)) => Err(ApiError::Unprocessable {
+            code: "history_not_supported",
+            message,
+        }),
+        Err(HistoryError::Other(e)) => Err(ApiError::Internal(e)),
+    }
+}

@@ -105,6 +105,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/accounts/{id}/sync", post(accounts::sync_account))
         .route(
+            "/api/accounts/{id}/history/sync",
+            post(ledger::sync_history),
+        )
+        .route(
             "/api/accounts/{id}/manual-holdings",
             axum::routing::put(manual::set_manual_holding),
         )

@@ -80,6 +80,7 @@ use crate::http;
         http::ledger::delete_entry,
         http::ledger::entry_history,
         http::ledger::import,
+        http::ledger::sync_history,
         http::ledger_reports::get_settings,
         http::ledger_reports::put_settings,
         http::ledger_reports::get_gains,

@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use crate::domain::cost_basis::{Method, Pooling};
 use crate::domain::ledger::{Asset, Entry, Kind, Side};
-use crate::entities::{ledger_entries, ledger_revisions, ledger_settings, DbDecimal};
+use crate::entities::{
+    ledger_cursors, ledger_entries, ledger_revisions, ledger_settings, DbDecimal,
+};
 
 pub use ledger_entries::Model as Stored;
 
@@ -426,6 +428,51 @@ pub async fn save_settings(
                     ledger_settings::Column::UpdatedAt,
                 ])
                 .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// An account's history cursors, by kind.
+pub async fn cursors(
+    db: &impl ConnectionTrait,
+    account: Uuid,
+) -> Result<std::collections::BTreeMap<String, String>, DbErr> {
+    Ok(ledger_cursors::Entity::find()
+        .filter(ledger_cursors::Column::AccountId.eq(account))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.kind, c.cursor))
+        .collect())
+}
+
+/// Stores an account's cursor of one kind.
+pub async fn save_cursor(
+    db: &impl ConnectionTrait,
+    account: Uuid,
+    kind: &str,
+    cursor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = ledger_cursors::ActiveModel {
+        account_id: Set(account),
+        kind: Set(kind.to_string()),
+        cursor: Set(cursor.to_string()),
+        updated_at: Set(now),
+    };
+    ledger_cursors::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                ledger_cursors::Column::AccountId,
+                ledger_cursors::Column::Kind,
+            ])
+            .update_columns([
+                ledger_cursors::Column::Cursor,
+                ledger_cursors::Column::UpdatedAt,
+            ])
+            .to_owned(),
         )
         .exec_without_returning(db)
         .await?;

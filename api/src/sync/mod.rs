@@ -10,6 +10,7 @@
 mod defi;
 mod evm;
 mod exchange;
+pub mod history;
 pub mod manual;
 pub mod progress;
 pub mod solana;

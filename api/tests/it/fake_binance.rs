@@ -198,7 +198,10 @@ fn server_now(state: &FakeState) -> i64 {
 fn weight_of(path: &str) -> u32 {
     match path {
         "/api/v3/account" => 20,
-        "/sapi/v1/simple-earn/flexible/position" | "/sapi/v1/simple-earn/locked/position" => 150,
+        "/sapi/v1/simple-earn/flexible/position"
+        | "/sapi/v1/simple-earn/locked/position"
+        | "/sapi/v1/simple-earn/flexible/history/rewardsRecord" => 150,
+        "/api/v3/myTrades" | "/api/v3/exchangeInfo" => 20,
         _ => 1,
     }
 }
@@ -271,7 +274,7 @@ async fn serve(State(state): State<FakeState>, req: Request) -> Response {
         headers: parts.headers,
         auth: Ok(()),
     };
-    let public = seen.path == "/api/v3/time";
+    let public = matches!(seen.path.as_str(), "/api/v3/time" | "/api/v3/exchangeInfo");
     if !public {
         seen.auth = authenticate(&state, &seen);
     }
@@ -411,4 +414,154 @@ pub fn restrictions(trade: bool, withdraw: bool) -> String {
 "enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":true,
 "enableSpotAndMarginTrading":{trade},"enablePortfolioMarginTrading":false}}"#
     )
+}
+
+/// An account's history as Binance keeps it, answered in the documented shapes with
+/// Binance's windows and paging (wallet, convert, simple-earn and rest-api pages; values of
+/// the test's choosing): deposits and withdrawals by `startTime`/`endTime` (less than 90 days
+/// apart), newest first, `offset`/`limit`; Convert by window (at most 30 days), `limit`, with
+/// `moreData` when cut; Simple Earn rewards by window (at most 3 months), `current`/`size`;
+/// `myTrades` per symbol from `fromId`, oldest first, `limit`; `exchangeInfo`'s symbols.
+#[derive(Clone, Default)]
+pub struct BinanceHistory {
+    pub deposits: Vec<serde_json::Value>,
+    pub withdrawals: Vec<serde_json::Value>,
+    pub converts: Vec<serde_json::Value>,
+    pub rewards: Vec<serde_json::Value>,
+    /// `(symbol, baseAsset, quoteAsset)`.
+    pub symbols: Vec<(&'static str, &'static str, &'static str)>,
+    /// Trades of each symbol.
+    pub trades: Vec<(&'static str, serde_json::Value)>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn num(seen: &Seen, name: &str) -> Option<i64> {
+    seen.param(name).and_then(|v| v.parse().ok())
+}
+
+/// `2019-10-12 11:12:02` (UTC) in ms.
+fn apply_ms(v: &serde_json::Value) -> i64 {
+    chrono::NaiveDateTime::parse_from_str(v["applyTime"].as_str().unwrap(), "%Y-%m-%d %H:%M:%S")
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+}
+
+/// Binance's refusal of a window that is too long.
+fn too_long() -> Reply {
+    Reply::code(400, -1127, "More than 90 days between start and end time.")
+}
+
+impl BinanceHistory {
+    /// The answer to a history request, `None` for any other path.
+    pub fn answer(&self, seen: &Seen) -> Option<Reply> {
+        let window = || -> Result<(i64, i64), Reply> {
+            match (num(seen, "startTime"), num(seen, "endTime")) {
+                (Some(s), Some(e)) if s <= e => Ok((s, e)),
+                _ => Err(Reply::code(
+                    400,
+                    -1102,
+                    "startTime and endTime are sent by the Butler",
+                )),
+            }
+        };
+        let body = |v: serde_json::Value| Some(Reply::ok(v.to_string()));
+        match seen.path.as_str() {
+            "/sapi/v1/capital/deposit/hisrec" | "/sapi/v1/capital/withdraw/history" => {
+                let deposits = seen.path.contains("deposit");
+                let (s, e) = match window() {
+                    Ok(w) => w,
+                    Err(r) => return Some(r),
+                };
+                if e - s >= 90 * DAY_MS {
+                    return Some(too_long());
+                }
+                let time = |v: &serde_json::Value| {
+                    if deposits {
+                        v["insertTime"].as_i64().unwrap()
+                    } else {
+                        apply_ms(v)
+                    }
+                };
+                let rows = if deposits {
+                    &self.deposits
+                } else {
+                    &self.withdrawals
+                };
+                let mut rows: Vec<_> = rows
+                    .iter()
+                    .filter(|v| (s..=e).contains(&time(v)))
+                    .cloned()
+                    .collect();
+                rows.sort_by_key(|v| std::cmp::Reverse(time(v)));
+                let offset = num(seen, "offset").unwrap_or(0) as usize;
+                let limit = num(seen, "limit").unwrap_or(1000).min(1000) as usize;
+                body(rows.into_iter().skip(offset).take(limit).collect())
+            }
+            "/sapi/v1/convert/tradeFlow" => {
+                let (s, e) = match window() {
+                    Ok(w) => w,
+                    Err(r) => return Some(r),
+                };
+                if e - s > 30 * DAY_MS {
+                    return Some(too_long());
+                }
+                let limit = num(seen, "limit").unwrap_or(100).min(1000) as usize;
+                let rows: Vec<_> = self
+                    .converts
+                    .iter()
+                    .filter(|v| (s..=e).contains(&v["createTime"].as_i64().unwrap()))
+                    .cloned()
+                    .collect();
+                let more = rows.len() > limit;
+                body(
+                    serde_json::json!({"list": rows.into_iter().take(limit).collect::<Vec<_>>(),
+                    "startTime": s, "endTime": e, "limit": limit, "moreData": more}),
+                )
+            }
+            "/sapi/v1/simple-earn/flexible/history/rewardsRecord" => {
+                let (s, e) = match window() {
+                    Ok(w) => w,
+                    Err(r) => return Some(r),
+                };
+                if e - s > 92 * DAY_MS {
+                    return Some(too_long());
+                }
+                let rows: Vec<_> = self
+                    .rewards
+                    .iter()
+                    .filter(|v| (s..=e).contains(&v["time"].as_i64().unwrap()))
+                    .cloned()
+                    .collect();
+                let size = num(seen, "size").unwrap_or(10).min(100) as usize;
+                let current = num(seen, "current").unwrap_or(1).max(1) as usize;
+                let total = rows.len();
+                body(serde_json::json!({
+                    "rows": rows.into_iter().skip((current - 1) * size).take(size).collect::<Vec<_>>(),
+                    "total": total}))
+            }
+            "/api/v3/exchangeInfo" => body(serde_json::json!({
+                "timezone": "UTC", "serverTime": 0, "rateLimits": [], "exchangeFilters": [],
+                "symbols": self.symbols.iter().map(|(s, b, q)| serde_json::json!({
+                    "symbol": s, "status": "TRADING", "baseAsset": b, "baseAssetPrecision": 8,
+                    "quoteAsset": q, "quotePrecision": 8, "quoteAssetPrecision": 8,
+                    "orderTypes": ["LIMIT", "MARKET"], "isSpotTradingAllowed": true,
+                    "permissions": [], "permissionSets": [["SPOT"]]})).collect::<Vec<_>>()})),
+            "/api/v3/myTrades" => {
+                let symbol = seen.param("symbol")?;
+                let from = num(seen, "fromId").unwrap_or(0);
+                let limit = num(seen, "limit").unwrap_or(500).min(1000) as usize;
+                let mut rows: Vec<_> = self
+                    .trades
+                    .iter()
+                    .filter(|(s, t)| *s == symbol && t["id"].as_i64().unwrap() >= from)
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                rows.sort_by_key(|t| t["id"].as_i64().unwrap());
+                body(rows.into_iter().take(limit).collect())
+            }
+            _ => None,
+        }
+    }
 }

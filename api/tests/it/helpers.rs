@@ -285,6 +285,14 @@ impl TestApp {
         Self::on_db_with(fresh_db().await, &[], None, Some(exchange)).await
     }
 
+    /// [`TestApp::with_exchange`] with these settings.
+    pub async fn with_exchange_and_vars(
+        exchange: Arc<dyn api::connectors::ExchangeBalances>,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        Self::on_db_with(fresh_db().await, vars, None, Some(exchange)).await
+    }
+
     /// [`TestApp::with_chain_reader`] with these settings.
     pub async fn with_chain_reader_and_vars(
         chains: Arc<dyn api::connectors::ChainBalances>,

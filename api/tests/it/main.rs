@@ -23,6 +23,7 @@ mod discovery;
 mod duplicates;
 mod errors;
 mod evm_connector;
+mod exchange_history;
 mod exchanges;
 mod faults;
 mod health;

@@ -30,24 +30,24 @@ use sha2::Sha256;
 
 use crate::helpers::TestApp;
 
-const KEY: &str = "k-3f9a2c71-okx-key";
-const SECRET: &str = "S3CR3T-8d1e5b-okx-secret";
-const PASSPHRASE: &str = "Pa55-phrase-okx";
+pub(crate) const KEY: &str = "k-3f9a2c71-okx-key";
+pub(crate) const SECRET: &str = "S3CR3T-8d1e5b-okx-secret";
+pub(crate) const PASSPHRASE: &str = "Pa55-phrase-okx";
 
 // ---------- a fake OKX ----------
 
 /// One request as the fake saw it, and how its authentication fared (`Ok` or OKX's code).
 #[derive(Clone)]
-struct Seen {
-    method: String,
+pub(crate) struct Seen {
+    pub(crate) method: String,
     /// The request target exactly as it came on the wire.
-    path_and_query: String,
-    headers: HeaderMap,
-    auth: Result<(), &'static str>,
+    pub(crate) path_and_query: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) auth: Result<(), &'static str>,
 }
 
 impl Seen {
-    fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.path_and_query.split('?').next().unwrap()
     }
     fn key(&self) -> &str {
@@ -55,17 +55,17 @@ impl Seen {
     }
 }
 
-struct Reply {
+pub(crate) struct Reply {
     status: u16,
     body: String,
     delay: Duration,
 }
 
 impl Reply {
-    fn ok(body: impl Into<String>) -> Self {
+    pub(crate) fn ok(body: impl Into<String>) -> Self {
         Self::status(200, body)
     }
-    fn status(status: u16, body: impl Into<String>) -> Self {
+    pub(crate) fn status(status: u16, body: impl Into<String>) -> Self {
         Self {
             status,
             body: body.into(),
@@ -73,7 +73,7 @@ impl Reply {
         }
     }
     /// OKX's error envelope.
-    fn code(status: u16, code: &str, msg: &str) -> Self {
+    pub(crate) fn code(status: u16, code: &str, msg: &str) -> Self {
         Self::status(
             status,
             format!(r#"{{"code":"{code}","data":[],"msg":"{msg}"}}"#),
@@ -94,14 +94,16 @@ struct FakeOkxState {
 }
 
 /// A fake OKX on 127.0.0.1:0, stopped when dropped.
-struct FakeOkx {
-    base_url: String,
+pub(crate) struct FakeOkx {
+    pub(crate) base_url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl FakeOkx {
-    async fn start(script: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Self {
+    pub(crate) async fn start(
+        script: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         Self::with_keys(vec![(KEY.into(), SECRET.into(), PASSPHRASE.into())], script).await
     }
 
@@ -128,11 +130,11 @@ impl FakeOkx {
         }
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 
-    fn seen_on(&self, path: &str) -> Vec<Seen> {
+    pub(crate) fn seen_on(&self, path: &str) -> Vec<Seen> {
         self.seen()
             .into_iter()
             .filter(|s| s.path() == path)
@@ -323,7 +325,7 @@ fn account_config(perm: &str) -> String {
 }
 
 /// OKX answering every balance and config call successfully.
-fn okx_answers(seen: &Seen, _: usize) -> Reply {
+pub(crate) fn okx_answers(seen: &Seen, _: usize) -> Reply {
     match seen.path() {
         "/api/v5/account/balance" => Reply::ok(ACCOUNT_BALANCE_BODY),
         "/api/v5/asset/balances" => Reply::ok(ASSET_BALANCES_BODY),
@@ -356,7 +358,7 @@ fn client_with(cfg: &ProviderConfig, demo: bool, metrics: &Arc<Metrics>) -> OkxC
         .with_retry_after_cap(Duration::from_secs(5))
 }
 
-fn client(okx: &FakeOkx) -> OkxClient {
+pub(crate) fn client(okx: &FakeOkx) -> OkxClient {
     client_with(&config(okx), false, &Arc::new(Metrics::new()))
 }
 

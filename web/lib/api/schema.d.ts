@@ -102,6 +102,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{id}/history/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports an exchange account's history (deposits, withdrawals, trades, converts, earn
+         *     rewards) into the ledger, from where the last import stopped. A kind that fails stores
+         *     nothing and is named in `failed`; the others are stored. See `docs/ledger.md`.
+         */
+        post: operations["sync_history"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{id}/manual-holdings": {
         parameters: {
             query?: never;
@@ -1642,6 +1663,14 @@ export interface components {
             /** @description Always `ok` while the process serves requests. */
             status: string;
         };
+        HistoryReport: {
+            /** Format: uuid */
+            account_id: string;
+            kinds: components["schemas"]["KindReport"][];
+            /** @description `okx`, `binance`: the entries' `source`. */
+            source: string;
+            unresolved: components["schemas"]["Unresolved"][];
+        };
         /** @description One normalised holding, as stored with the account and shown to the user. */
         Holding: {
             /** Format: uuid */
@@ -1808,6 +1837,28 @@ export interface components {
          * @enum {string}
          */
         Kind: "trade" | "deposit" | "withdrawal" | "income" | "spend" | "fee";
+        /** @description What one kind of history did. */
+        KindReport: {
+            /**
+             * Format: int64
+             * @description Entries stored now (the others were stored by an earlier sync).
+             */
+            added: number;
+            /**
+             * @description Why the kind, or a part of it (`trades:BTCUSDT`), could not be read: nothing of that
+             *     part was stored and its cursor did not move.
+             */
+            failed: components["schemas"]["PartFailure"][];
+            /** @description Records the exchange sent that are final (a pending deposit is read again next time). */
+            fetched: number;
+            /** @description `deposits`, `withdrawals`, `converts`, `rewards`, `trades`. */
+            kind: string;
+            /**
+             * Format: int32
+             * @description Requests made to the exchange.
+             */
+            requests: number;
+        };
         LedgerSettings: {
             /** @description `fifo` (the default), `lifo`, `hifo` or `average_cost`. */
             method: components["schemas"]["Method"];
@@ -1991,6 +2042,10 @@ export interface components {
              * @description The oldest last good sync behind the total (`null` when an account never synced).
              */
             oldest_sync_at?: string | null;
+        };
+        PartFailure: {
+            part: string;
+            reason: string;
         };
         PerformanceResponse: {
             /** Format: uuid */
@@ -2403,6 +2458,12 @@ export interface components {
             asset_id?: string | null;
             quantity: string;
             symbol: string;
+        };
+        /** @description A record that was read but not stored, and why (an asset missing from the catalog). */
+        Unresolved: {
+            external_id: string;
+            kind: string;
+            reason: string;
         };
         UpdateAccountRequest: {
             /** @description Replace the credentials: all the exchange's credentials together. */
@@ -3101,6 +3162,100 @@ export interface operations {
             };
             /** @description No such account of this user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sync_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
+                /**
+                 * @description Where a kind read for the first time starts (RFC 3339); by default the exchange's
+                 *     launch (Binance: 2017-07-14), since no exchange API says when an account was opened.
+                 *     Kinds with a cursor go on from it.
+                 */
+                since: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What each kind of history fetched and added, and what failed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryReport"];
+                };
+            };
+            /** @description Malformed id or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local mode: the Host is not loopback with the API's port, or the Origin is not the dashboard's (`forbidden_origin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `history_not_supported`: not an exchange account, or its exchange's history cannot be read */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
