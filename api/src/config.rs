@@ -196,6 +196,8 @@ pub struct SyncConfig {
     pub eod_snapshot: JobSchedule,
     /// Accounts synced at once by the job and by sync-all.
     pub concurrency: usize,
+    /// An account just added is synced at once, in the background (`SYNC_NEW_ACCOUNTS`).
+    pub sync_new_accounts: bool,
     /// Priced holdings worth less than this (USD) are marked as dust.
     pub dust_threshold_usd: rust_decimal::Decimal,
     /// An Aave account whose health factor is below this is shown with a warning.
@@ -512,6 +514,7 @@ impl Config {
             // still run).
             eod_snapshot: r.job("EOD_SNAPSHOT", "0 30 23 * * *"),
             concurrency: r.parse_in("ACCOUNT_SYNC_CONCURRENCY", 4usize, 1..=64),
+            sync_new_accounts: r.bool("SYNC_NEW_ACCOUNTS", true),
             dust_threshold_usd: match r.get("DUST_THRESHOLD_USD") {
                 None => rust_decimal::Decimal::ONE,
                 Some(v) => match v.parse::<rust_decimal::Decimal>() {

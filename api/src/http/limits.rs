@@ -105,6 +105,15 @@ impl RequestLimits {
     }
 }
 
+impl RequestLimits {
+    /// Takes the account's sync turn for a sync the API starts itself (the first sync of an
+    /// account just added), as `POST /api/accounts/{id}/sync` would; false when it is used up.
+    pub fn take_sync(&self, user: Uuid, account_id: Uuid) -> bool {
+        self.check(Bucket::Sync(user, account_id.to_string()))
+            .is_ok()
+    }
+}
+
 fn bucket_of(user: Uuid, method: &Method, route: &str, path: &str) -> Bucket {
     let segment = |i: usize| path.split('/').nth(i).unwrap_or_default().to_string();
     match (method, route) {

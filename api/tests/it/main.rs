@@ -24,6 +24,7 @@ mod errors;
 mod evm_connector;
 mod exchanges;
 mod faults;
+mod first_sync;
 mod health;
 mod holdings_model;
 mod keycloak_real;
