@@ -87,6 +87,12 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   const nav = user.getByRole("navigation", { name: "Main" });
   await expect(nav.getByRole("link", { name: "Accounts" })).toBeVisible();
   await expect(nav.getByRole("link", { name: "Admin" })).toHaveCount(0);
+  // A new user is told every kind of account that can be added, on the dashboard and the home page.
+  for (const kind of ["OKX", "Binance", "EVM wallets", "Solana wallets", "manual accounts"]) {
+    await expect(user.getByTestId("welcome-kinds")).toContainText(kind);
+  }
+  await user.goto("/");
+  await expect(user.getByText(/Solana wallets, and manual accounts/)).toBeVisible();
 
   // Add the wallet: the API's validation error shows next to the field first.
   await user.goto("/accounts");
@@ -100,16 +106,14 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   await expect(user.locator("#wallet-address-error")).toBeVisible();
   await expect(user.getByLabel("Wallet address")).toHaveAttribute("aria-invalid", "true");
   await user.getByLabel("Wallet address").fill(ANVIL_ACCOUNT_0);
+  // The wallet is synced as it is added, with no press of "Sync": a partly failed sync, since the
+  // Flaky chain's RPC answers 503. Amber, counted as a problem, the chain named.
+  await setFlakyRpc("fail");
   await user.getByRole("button", { name: "Add wallet" }).click();
   await expectToast(user, "Account “Anvil wallet” added");
 
   const row = user.locator('[data-testid="account-row"][data-account-name="Anvil wallet"]');
-  await expect(row.getByTestId("sync-status")).toHaveText("Never synced");
-  // Never read: its value is unknown, not $0.00.
-  await expect(row.getByTestId("account-value")).toHaveText("not read yet");
-  // A partly failed sync: the Flaky chain's RPC answers 503. Amber, counted as a problem, the chain named.
-  await setFlakyRpc("fail");
-  await row.getByRole("button", { name: "Sync Anvil wallet" }).click();
+  await expect(row.getByTestId("account-kind")).toHaveText("EVM wallet");
   await expectWarningToast(user, "“Anvil wallet” partly synced: flaky: RPC answered with an error (HTTP 503)");
   await expect(user.getByTestId("toast-success")).toHaveCount(0);
   await expect(row.getByTestId("sync-status")).toHaveText("Partly synced");
@@ -126,7 +130,7 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   await setFlakyRpc("heal");
   await user.goto("/accounts");
   await user.getByRole("button", { name: "Sync all" }).click();
-  await expectToast(user, "Synced 1 account");
+  await expectToast(user, "“Anvil wallet” synced");
   await expect(row.getByTestId("sync-status")).toHaveText("Synced");
   await expect(row.getByTestId("sync-error")).toHaveCount(0);
   await expect(row.getByTestId("account-value")).toHaveText("$30,000,000.00");
@@ -334,9 +338,10 @@ test("a user adds a Binance account against the fake Binance and sees every loca
   await user.getByRole("button", { name: "Add Binance account" }).click();
   await expectToast(user, "Account “Binance main” added");
 
+  // Synced as it is added.
   const row = user.locator('[data-testid="account-row"][data-account-name="Binance main"]');
-  await row.getByRole("button", { name: "Sync Binance main" }).click();
   await expectToast(user, "“Binance main” synced");
+  await expect(row.getByTestId("account-kind")).toHaveText("Binance");
   await expect(row.getByTestId("sync-status")).toHaveText("Synced");
   // Spot ETH 1.5 + locked earn ETH 0.5 at $3000, funding USDC 250.25 + flexible earn USDC 100;
   // the spot LDUSDC row mirrors the flexible USDC and is not counted twice.

@@ -46,6 +46,11 @@ async function api<T>(method: "GET" | "POST" | "PUT", path: string, data?: unkno
   let res = await page.request.fetch(`/api/backend${path}`, { method, data });
   // A second sync of the account within RATE_LIMIT_SYNC_SECS (1 s here) is refused with
   // Retry-After, as a user's would be: wait it out once (an idle machine gets there that fast).
+  // The account's first sync, started as it was added, may still run (409): wait for it too.
+  for (let i = 0; i < 20 && res.status() === 409; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    res = await page.request.fetch(`/api/backend${path}`, { method, data });
+  }
   if (res.status() === 429) {
     const seconds = Number(res.headers()["retry-after"] ?? "1");
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 200));

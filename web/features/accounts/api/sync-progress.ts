@@ -2,6 +2,7 @@ import { useSyncExternalStore } from "react";
 import { useIsMutating, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { SyncRun } from "@/lib/api/types";
+import { plainSyncReason } from "@/lib/sync-text";
 
 export const syncProgressKey = ["sync-progress"] as const;
 
@@ -18,6 +19,12 @@ export function setSyncBatch(b: SyncBatch | null) {
   for (const l of batchListeners) l();
 }
 export const getSyncBatch = () => batch;
+
+/** Follows these accounts' syncs too (the first sync of an account just added): one toast when all are done. */
+export function followSyncs(accountIds: string[]) {
+  const ids = [...(batch?.accountIds ?? []), ...accountIds.filter((id) => !batch?.accountIds.includes(id))];
+  setSyncBatch({ accountIds: ids, startedAt: batch?.startedAt ?? Date.now() });
+}
 export const useSyncBatch = () =>
   useSyncExternalStore(
     (l) => {
@@ -63,8 +70,24 @@ export const useSyncAllAccounts = () => {
   });
 };
 
-/** The toast once every account of a batch is done: green only when all were read fully. */
+/** A run's failing locations in words: "flaky: RPC answered with an error (HTTP 503)". */
+function runProblems(r: SyncRun): string {
+  const bad = r.steps.filter((s) => s.status !== "ok");
+  if (bad.length === 0) return r.error ? plainSyncReason(r.error) : "some locations failed";
+  return bad.map((s) => `${s.location}: ${plainSyncReason(s.error, s.location)}`).join("; ");
+}
+
+/**
+ * The toast once every account of a batch is done: green only when all were read fully. One
+ * account (the first sync of an account just added) is named, as a single sync is.
+ */
 export function batchSummary(runs: SyncRun[]): { kind: "success" | "warning" | "error"; message: string } {
+  if (runs.length === 1) {
+    const r = runs[0];
+    if (r.status === "error") return { kind: "error", message: `Sync of “${r.account_name}” failed: ${runProblems(r)}` };
+    if (r.status === "partial") return { kind: "warning", message: `“${r.account_name}” partly synced: ${runProblems(r)}` };
+    return { kind: "success", message: `“${r.account_name}” synced` };
+  }
   const failed = runs.filter((r) => r.status === "error");
   const partial = runs.filter((r) => r.status === "partial");
   const n = runs.length;

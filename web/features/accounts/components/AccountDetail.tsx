@@ -1,5 +1,6 @@
 "use client";
 
+import { accountTypeLabel, exchangeName } from "@/lib/account-kinds";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -62,11 +63,7 @@ export function holdingRows(a: Account, locationLabel: (l: string) => string = (
   });
 }
 
-/** The account's type as its page names it: a wallet by its chain family. */
-export function accountTypeLabel(a: Pick<Account, "account_type" | "chain_family">): string {
-  if (a.account_type === "wallet") return a.chain_family === "solana" ? "Solana wallet" : "EVM wallet";
-  return a.account_type === "manual" ? "Manual" : "Exchange";
-}
+export { accountTypeLabel };
 
 /** Why the last sync's balances may be old; a first sync that failed has no earlier read to show. */
 export function syncProblemText(a: Pick<Account, "last_sync_status" | "last_synced_at" | "total_value_usd">): string {
@@ -150,7 +147,7 @@ export function AccountDetail({ id }: { id: string }) {
               ) : a.wallet_address ? (
                 <span className="break-all font-mono">{a.wallet_address}</span>
               ) : (
-                `${(a.exchange_name ?? "").toUpperCase()} · key ${a.api_key_hint ?? "—"}`
+                `${exchangeName(a.exchange_name)} · key ${a.api_key_hint ?? "—"}`
               )
             }
             actions={

@@ -1,5 +1,6 @@
 "use client";
 
+import { ACCOUNT_KINDS_TEXT } from "@/lib/account-kinds";
 import Link from "next/link";
 import { AllocationBar } from "@/components/portfolio/AllocationBar";
 import { DriftBadge } from "@/components/portfolio/DriftBadge";
@@ -167,7 +168,7 @@ export function Dashboard() {
       <PageHeader title="Dashboard" subtitle="Everything you hold, across all accounts" />
       {accountList.length === 0 ? (
         <EmptyState title="Welcome! Add your first account" action={<Link href="/accounts"><Button>Add an account</Button></Link>}>
-          Connect an exchange account with a read-only key or add an EVM wallet address to see your net worth here.
+          <span data-testid="welcome-kinds">Add {ACCOUNT_KINDS_TEXT} to see your net worth here.</span>
         </EmptyState>
       ) : null}
       <div className="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
