@@ -65,11 +65,32 @@ test("an admin adds the anvil chain and collects prices", async ({ browser }) =>
   await expect(admin.locator('[data-testid="chain-row"][data-chain="flaky"]')).toBeVisible();
   await screenshot(admin, "admin-evm-chains");
 
+  // A sync problem of an RPC points an admin at the chain's row, where the RPC is changed.
+  await setFlakyRpc("fail");
+  const probe = await admin.request.post("/api/backend/accounts", {
+    data: { name: "RPC probe", account_type: "wallet", wallet_address: ANVIL_ACCOUNT_0, enabled_chains: ["flaky"] },
+  });
+  expect(probe.status(), await probe.text()).toBe(201);
+  const probeId = ((await probe.json()) as { id: string }).id;
+  await admin.goto("/accounts");
+  const probeRow = admin.locator('[data-testid="account-row"][data-account-name="RPC probe"]');
+  await expect(probeRow.getByTestId("sync-status")).toHaveText("Failed");
+  await expect(probeRow.getByTestId("sync-problem")).toContainText("Flaky: RPC answered with an error (HTTP 503)");
+  await probeRow.getByTestId("rpc-fix").click();
+  await expect(admin).toHaveURL(/\/admin\/evm-chains#chain-row-flaky$/);
+  await expect(admin.locator('[data-testid="chain-row"][data-chain="flaky"]')).toHaveAttribute("data-linked", "true");
+  await screenshot(admin, "admin-evm-chains-linked");
+  expect((await admin.request.delete(`/api/backend/accounts/${probeId}`)).status()).toBe(204);
+  await setFlakyRpc("heal");
+
   await admin.goto("/admin");
   const job = admin.locator('[data-testid="job-row"][data-job="price-collection"]');
   await job.getByRole("button", { name: "Run price-collection" }).click();
   await expectToast(admin, "Started price-collection");
   await expect(job.getByTestId("job-run-status")).toHaveText("succeeded", { timeout: 30_000 });
+  // Schedules in words, the cron expression on hover.
+  await expect(job.getByTestId("job-schedule")).toHaveText("every hour at :05, :20, :35 and :50");
+  await expect(admin.locator('[data-testid="job-row"][data-job="eod-snapshot"]').getByTestId("job-schedule")).toHaveText("every day at 23:30 UTC");
   await screenshot(admin, "admin-jobs");
   // Prices exist now: the banner goes.
   await admin.goto("/dashboard");
@@ -114,16 +135,19 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
 
   const row = user.locator('[data-testid="account-row"][data-account-name="Anvil wallet"]');
   await expect(row.getByTestId("account-kind")).toHaveText("EVM wallet");
-  await expectWarningToast(user, "“Anvil wallet” partly synced: flaky: RPC answered with an error (HTTP 503)");
+  await expectWarningToast(user, "“Anvil wallet” partly synced: Flaky: RPC answered with an error (HTTP 503)");
   await expect(user.getByTestId("toast-success")).toHaveCount(0);
   await expect(row.getByTestId("sync-status")).toHaveText("Partly synced");
-  await expect(row.locator('[data-testid="location-problem"][data-location="flaky"]')).toContainText("Flaky: RPC answered with an error (HTTP 503)");
+  // One line for the one cause, the chain by its name, and who can fix it (this user is no admin).
+  await expect(row.getByTestId("sync-problem")).toHaveText("Flaky: RPC answered with an error (HTTP 503) · never read · an admin can check the RPC in Admin → Chains");
   await expect(row.getByTestId("account-value")).toHaveText("$30,000,000.00");
   await screenshot(user, "accounts-partial");
   await user.goto("/dashboard");
   await expect(user.getByTestId("sync-problems")).toHaveText("1");
   await expect(user.getByTestId("sync-problems")).toHaveClass(/text-amber-600/);
   await expect(user.getByTestId("sync-problem-list")).toContainText("Anvil wallet · Flaky: RPC answered with an error (HTTP 503)");
+  // The count is the lines shown.
+  await expect(user.getByTestId("sync-problem-list").getByTestId("sync-problem")).toHaveCount(1);
   await screenshot(user, "dashboard-partial");
 
   // The RPC is back: "Sync all" answers at once, progress follows, one toast when done.

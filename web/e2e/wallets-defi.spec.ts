@@ -133,8 +133,8 @@ test("a wallet's Aave and Uniswap positions show by protocol, with the health fa
   await expect(positions.filter({ hasText: "Out of range" })).toHaveCount(2);
   await expect(positions.first()).toContainText("fee 0.3%");
   // The location list names the protocols, each read fine.
-  await expect(page.getByTestId("locations")).toContainText("DeFi Anvil · Aave v3");
-  await expect(page.getByTestId("locations")).toContainText("DeFi Anvil · Uniswap v3");
+  await expect(page.getByTestId("locations")).toContainText("Aave v3 on DeFi Anvil");
+  await expect(page.getByTestId("locations")).toContainText("Uniswap v3 on DeFi Anvil");
   await screenshot(page, "defi-positions");
 
   // Borrowing more pushes the health factor under the warning level (1.5): the page warns.

@@ -94,7 +94,7 @@ describe("account hooks", () => {
     await waitFor(() => expect(getSyncBatch()?.accountIds).toEqual(["n1"]));
     expect(
       batchSummary([{ ...running, status: "partial", steps: [{ location: "flaky", status: "failed", error: "evm:flaky answered HTTP 503" }] }]),
-    ).toEqual({ kind: "warning", message: "“New” partly synced: flaky: RPC answered with an error (HTTP 503)" });
+    ).toEqual({ kind: "warning", message: "“New” partly synced: Flaky: RPC answered with an error (HTTP 503)" });
     expect(batchSummary([{ ...running, status: "ok", steps: [] }])).toEqual({ kind: "success", message: "“New” synced" });
     setSyncBatch(null);
   });
@@ -143,7 +143,7 @@ describe("account hooks", () => {
     const { result } = renderHook(() => useSyncAccount(), { wrapper });
     act(() => result.current.mutate("a1"));
     await waitFor(() => expect(result.current.isSuccess).toBe(true));
-    expect(currentToasts().map((t) => [t.kind, t.message])).toEqual([["warning", "“Wallet” partly synced: base: RPC timed out"]]);
+    expect(currentToasts().map((t) => [t.kind, t.message])).toEqual([["warning", "“Wallet” partly synced: Base: RPC timed out"]]);
   });
 
   it("useSyncAllAccounts answers at once and starts a batch the watcher follows", async () => {

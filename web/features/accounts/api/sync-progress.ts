@@ -2,7 +2,8 @@ import { useSyncExternalStore } from "react";
 import { useIsMutating, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { SyncRun } from "@/lib/api/types";
-import { plainSyncReason } from "@/lib/sync-text";
+import { locationName } from "@/lib/api/get-chains";
+import { problemsSentence, runProblems } from "@/lib/sync-problems";
 
 export const syncProgressKey = ["sync-progress"] as const;
 
@@ -70,22 +71,19 @@ export const useSyncAllAccounts = () => {
   });
 };
 
-/** A run's failing locations in words: "flaky: RPC answered with an error (HTTP 503)". */
-function runProblems(r: SyncRun): string {
-  const bad = r.steps.filter((s) => s.status !== "ok");
-  if (bad.length === 0) return r.error ? plainSyncReason(r.error) : "some locations failed";
-  return bad.map((s) => `${s.location}: ${plainSyncReason(s.error, s.location)}`).join("; ");
-}
-
 /**
  * The toast once every account of a batch is done: green only when all were read fully. One
  * account (the first sync of an account just added) is named, as a single sync is.
  */
-export function batchSummary(runs: SyncRun[]): { kind: "success" | "warning" | "error"; message: string } {
+export function batchSummary(
+  runs: SyncRun[],
+  displayName: (location: string) => string = (l) => locationName(undefined, l),
+): { kind: "success" | "warning" | "error"; message: string } {
   if (runs.length === 1) {
     const r = runs[0];
-    if (r.status === "error") return { kind: "error", message: `Sync of “${r.account_name}” failed: ${runProblems(r)}` };
-    if (r.status === "partial") return { kind: "warning", message: `“${r.account_name}” partly synced: ${runProblems(r)}` };
+    const problems = () => problemsSentence(runProblems(r, displayName));
+    if (r.status === "error") return { kind: "error", message: `Sync of “${r.account_name}” failed: ${problems()}` };
+    if (r.status === "partial") return { kind: "warning", message: `“${r.account_name}” partly synced: ${problems()}` };
     return { kind: "success", message: `“${r.account_name}” synced` };
   }
   const failed = runs.filter((r) => r.status === "error");

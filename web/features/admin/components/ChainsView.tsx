@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, TableWrap, td, th } from "@/components/ui";
 import { errorFor, fieldErrorsOf, mergeErrors, otherErrors, type FieldErrors } from "@/lib/api/field-errors";
@@ -130,14 +130,40 @@ function ProtocolsCell({ chain }: { chain: AdminChain }) {
   );
 }
 
-function ChainRow({ chain }: { chain: AdminChain }) {
+/** The chain a link points at (`#chain-row-<name>`, from a sync problem): its row is shown and marked. */
+function useLinkedChain(): string | null {
+  const [linked, setLinked] = useState<string | null>(null);
+  useEffect(() => {
+    const read = () => {
+      const m = /^#chain-row-(.+)$/.exec(window.location.hash);
+      setLinked(m ? decodeURIComponent(m[1]) : null);
+    };
+    read();
+    window.addEventListener("hashchange", read);
+    return () => window.removeEventListener("hashchange", read);
+  }, []);
+  return linked;
+}
+
+function ChainRow({ chain, linked }: { chain: AdminChain; linked: boolean }) {
   const update = useUpdateChain();
   const del = useDeleteChain();
   const [editing, setEditing] = useState(false);
   const [rpc, setRpc] = useState(chain.rpc_url);
   const errors = fieldErrorsOf(update.error);
+  const ref = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    if (linked) ref.current?.scrollIntoView({ block: "center" });
+  }, [linked]);
   return (
-    <tr data-testid="chain-row" data-chain={chain.chain_name}>
+    <tr
+      ref={ref}
+      id={`chain-row-${chain.chain_name}`}
+      data-testid="chain-row"
+      data-chain={chain.chain_name}
+      data-linked={linked || undefined}
+      className={linked ? "bg-amber-50 outline-2 outline-amber-400 dark:bg-amber-950" : undefined}
+    >
       <td className={td}>
         <div className="font-medium">{chain.display_name}</div>
         <div className="text-xs text-slate-500">
@@ -210,6 +236,7 @@ export function ChainsView() {
 
 function ChainsBody() {
   const chains = useAdminChains();
+  const linked = useLinkedChain();
   const [adding, setAdding] = useState(false);
   return (
     <div className="space-y-6">
@@ -241,7 +268,7 @@ function ChainsBody() {
                 </thead>
                 <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
                   {list.map((c) => (
-                    <ChainRow key={c.id} chain={c} />
+                    <ChainRow key={c.id} chain={c} linked={linked === c.chain_name} />
                   ))}
                 </tbody>
               </table>
