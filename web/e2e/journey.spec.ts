@@ -80,8 +80,36 @@ test("an admin adds the anvil chain and collects prices", async ({ browser }) =>
   await expect(admin).toHaveURL(/\/admin\/evm-chains#chain-row-flaky$/);
   await expect(admin.locator('[data-testid="chain-row"][data-chain="flaky"]')).toHaveAttribute("data-linked", "true");
   await screenshot(admin, "admin-evm-chains-linked");
-  expect((await admin.request.delete(`/api/backend/accounts/${probeId}`)).status()).toBe(204);
   await setFlakyRpc("heal");
+
+  // Deleting a wallet: the app's own dialog, which speaks of no credentials (a wallet has none).
+  await admin.goto(`/accounts/${probeId}`);
+  await admin.getByRole("button", { name: "Delete", exact: true }).click();
+  const confirm = admin.getByRole("dialog", { name: "Delete “RPC probe”?" });
+  await expect(confirm).toBeVisible();
+  await expect(confirm).toContainText("The wallet itself is not touched");
+  await expect(confirm).not.toContainText(/credential|API key/);
+  await screenshot(admin, "delete-wallet-dialog");
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirm).toBeHidden();
+  await admin.getByRole("button", { name: "Delete", exact: true }).click();
+  await confirm.getByRole("button", { name: "Delete account" }).click();
+  await expect(admin).toHaveURL(/\/accounts$/);
+  await expect(admin.locator('[data-testid="account-row"][data-account-name="RPC probe"]')).toHaveCount(0);
+
+  // Its page is gone: a way back, not "Try again", at desktop and phone width.
+  for (const size of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    await admin.setViewportSize(size);
+    await admin.goto(`/accounts/${probeId}`);
+    const missing = admin.getByTestId("not-found");
+    await expect(missing).toContainText("Not found");
+    await expect(admin.getByRole("button", { name: "Try again" })).toHaveCount(0);
+    await expect(missing.getByRole("link", { name: "← Back to accounts" })).toBeInViewport();
+    await screenshot(admin, "account-not-found");
+  }
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  await admin.getByTestId("not-found").getByRole("link", { name: "← Back to accounts" }).click();
+  await expect(admin).toHaveURL(/\/accounts$/);
 
   await admin.goto("/admin");
   const job = admin.locator('[data-testid="job-row"][data-job="price-collection"]');
@@ -234,6 +262,11 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   await user.getByRole("button", { name: "Take snapshot" }).click();
   await expectToast(user, "Snapshot taken");
   await expect(user.getByTestId("snapshot-row")).toHaveCount(1);
+  // Its lines read as a value and a quantity, each with its unit.
+  await user.getByTestId("snapshot-row").getByRole("button").first().click();
+  const snapEth = user.locator('[data-testid="snapshot-line"][data-symbol="ETH"]');
+  await expect(snapEth.getByTestId("snapshot-line-value")).toHaveText("$30,000,000.00");
+  await expect(snapEth.getByTestId("snapshot-line-quantity")).toHaveText("10,000 ETH");
   await expect(user.getByTestId("value-history-chart")).toBeVisible();
   const [snapCsv] = await Promise.all([user.waitForEvent("download"), user.getByRole("button", { name: "Export CSV" }).click()]);
   const snapText = readFileSync((await snapCsv.path())!, "utf8");
@@ -294,6 +327,12 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
       for (const tab of ["Allocation", "Settings", "Snapshots", "Recommendations"]) {
         await expect(user.getByRole("navigation", { name: "Portfolio" }).getByRole("link", { name: tab })).toBeInViewport({ ratio: 1 });
       }
+    }
+    if (name === "account-detail" || name === "portfolio-detail") {
+      // The holdings keep their value column on a phone.
+      const ethValue = user.locator('[data-testid="holding-row"][data-symbol="ETH"]').getByTestId("holding-value");
+      await expect(ethValue).toBeInViewport({ ratio: 1 });
+      await expect(ethValue).toContainText("$30,000,000.00");
     }
     if (name === "recommendations") {
       // Trades as cards on a phone, not a table that scrolls sideways.

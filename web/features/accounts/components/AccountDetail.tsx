@@ -1,5 +1,6 @@
 "use client";
 
+import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { accountTypeLabel, exchangeName } from "@/lib/account-kinds";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -65,6 +66,13 @@ export function holdingRows(a: Account, locationLabel: (l: string) => string = (
 
 export { accountTypeLabel };
 
+/** What deleting the account removes, by its kind: only an exchange account has a stored key. */
+export function deleteAccountText(a: Pick<Account, "account_type">): string {
+  if (a.account_type === "exchange") return "Its holdings, its history and its stored API key are removed. The account at the exchange is not touched.";
+  if (a.account_type === "manual") return "The holdings you entered and their history are removed.";
+  return "Its holdings and history are removed from the Butler. The wallet itself is not touched: nothing was ever stored that can move funds.";
+}
+
 /** Why the last sync's balances may be old; a first sync that failed has no earlier read to show. */
 export function syncProblemText(a: Pick<Account, "last_sync_status" | "last_synced_at" | "total_value_usd">): string {
   if (a.last_sync_status === "partial") return "The last sync was partial: these locations keep the balances of their last good read.";
@@ -127,11 +135,12 @@ export function AccountDetail({ id }: { id: string }) {
   const del = useDeleteAccount();
   const router = useRouter();
   const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
   const name = useLocationName();
   const progress = useSyncProgress();
 
   return (
-    <QueryState query={account} loadingLabel="Loading account…">
+    <QueryState query={account} loadingLabel="Loading account…" back={{ href: "/accounts", label: "Back to accounts" }}>
       {(a) => (
         <>
           <nav className="mb-2 text-sm">
@@ -156,15 +165,19 @@ export function AccountDetail({ id }: { id: string }) {
                 <Button variant="secondary" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
                   {editing ? "Close" : "Edit"}
                 </Button>
-                <Button
-                  variant="danger"
-                  busy={del.isPending}
-                  onClick={() => {
-                    if (window.confirm(`Delete “${a.name}” and its stored credentials?`)) del.mutate(a.id, { onSuccess: () => router.push("/accounts") });
-                  }}
-                >
+                <Button variant="danger" busy={del.isPending} onClick={() => setDeleting(true)}>
                   Delete
                 </Button>
+                <ConfirmDialog
+                  open={deleting}
+                  title={`Delete “${a.name}”?`}
+                  confirmLabel="Delete account"
+                  busy={del.isPending}
+                  onCancel={() => setDeleting(false)}
+                  onConfirm={() => del.mutate(a.id, { onSuccess: () => router.push("/accounts") })}
+                >
+                  {deleteAccountText(a)}
+                </ConfirmDialog>
               </>
             }
           />

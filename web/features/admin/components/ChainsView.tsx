@@ -1,5 +1,6 @@
 "use client";
 
+import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, TableWrap, td, th } from "@/components/ui";
@@ -152,6 +153,7 @@ function ChainRow({ chain, linked }: { chain: AdminChain; linked: boolean }) {
   const [rpc, setRpc] = useState(chain.rpc_url);
   const errors = fieldErrorsOf(update.error);
   const ref = useRef<HTMLTableRowElement>(null);
+  const [deleting, setDeleting] = useState(false);
   useEffect(() => {
     if (linked) ref.current?.scrollIntoView({ block: "center" });
   }, [linked]);
@@ -217,10 +219,20 @@ function ChainRow({ chain, linked }: { chain: AdminChain; linked: boolean }) {
           variant="ghost"
           busy={del.isPending}
           aria-label={`Delete ${chain.display_name}`}
-          onClick={() => window.confirm(`Delete the chain ${chain.display_name}? Wallets lose it.`) && del.mutate(chain.id)}
+          onClick={() => setDeleting(true)}
         >
           Delete
         </Button>
+        <ConfirmDialog
+          open={deleting}
+          title={`Delete the chain ${chain.display_name}?`}
+          confirmLabel="Delete chain"
+          busy={del.isPending}
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => del.mutate(chain.id, { onSettled: () => setDeleting(false) })}
+        >
+          Wallets are no longer read on it.
+        </ConfirmDialog>
       </td>
     </tr>
   );
