@@ -285,6 +285,20 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   await expect(sell).toContainText("Anvil wallet");
   await screenshot(user, "recommendations");
 
+  // The audit log: the user's own changes, in words, filtered by kind.
+  await user.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
+  await expect(user.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await expect(user.getByTestId("audit-words").filter({ hasText: "Account “Anvil wallet” added" })).toHaveCount(1);
+  await expect(user.getByTestId("audit-words").filter({ hasText: /^Snapshot .*taken$/ }).first()).toBeVisible();
+  await user.getByLabel("Kind").selectOption("account");
+  await expect(user.getByTestId("audit-row").first()).toBeVisible();
+  await expect(user.locator('[data-testid="audit-row"]:not([data-kind="account"])')).toHaveCount(0);
+  // Only the user's own: nothing the admin did (the admin's chains) shows.
+  await user.getByLabel("Kind").selectOption("evm_chain");
+  await expect(user.getByText("No changes match")).toBeVisible();
+  await expect(user.getByLabel("By")).toHaveCount(0);
+  await screenshot(user, "audit-log");
+
   // The dashboard: net worth across every account with its 24 h change, the default portfolio beside it.
   const loadStarted = Date.now();
   await user.goto("/dashboard");
@@ -314,6 +328,7 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
     [`${portfolioPath}/snapshots`, "snapshots"],
     [`${portfolioPath}/recommendations`, "recommendations"],
     ["/settings", "settings"],
+    ["/audit", "audit-log"],
   ];
   for (const [path, name] of phonePages) {
     await user.goto(path);
@@ -331,8 +346,11 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
     if (name === "account-detail" || name === "portfolio-detail") {
       // The holdings keep their value column on a phone.
       const ethValue = user.locator('[data-testid="holding-row"][data-symbol="ETH"]').getByTestId("holding-value");
-      await expect(ethValue).toBeInViewport({ ratio: 1 });
       await expect(ethValue).toContainText("$30,000,000.00");
+      // Within the screen's width without scrolling the table sideways (it may be further down the page).
+      const box = (await ethValue.boundingBox())!;
+      expect(box.x, `value column on ${path}`).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, `value column on ${path}`).toBeLessThanOrEqual(390);
     }
     if (name === "recommendations") {
       // Trades as cards on a phone, not a table that scrolls sideways.
@@ -431,6 +449,14 @@ test("an admin adds a token", async () => {
   // The list says how wallets value it, from the same identification a sync uses: no catalog coin is TST.
   await expect(admin.locator('[data-testid="token-row"][data-symbol="TST"]').getByTestId("token-valuation")).toHaveAttribute("data-state", "unknown");
   await screenshot(admin, "admin-evm-tokens");
+
+  // An admin's audit log holds everyone's changes: the token just added, and the user's wallet.
+  await admin.goto("/audit");
+  await expect(admin.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await expect(admin.getByTestId("audit-words").filter({ hasText: "Token added" }).first()).toBeVisible();
+  await admin.getByLabel("Kind").selectOption("account");
+  await expect(admin.getByTestId("audit-words").filter({ hasText: /^Account added$/ }).first()).toBeVisible();
+  await expect(admin.getByLabel("By")).toBeVisible();
 });
 
 test("tokens were refreshed during the run, and a lost session leads back to sign-in", async () => {

@@ -48,3 +48,5 @@ export type AccountLocation = NonNullable<Account["locations"]>[number];
 export type UserToken = Schemas["UserTokenResponse"];
 export type AddTokenRequest = Schemas["AddTokenRequest"];
 export type SetTokenMarkRequest = Schemas["SetTokenMarkRequest"];
+export type AuditEvent = Schemas["AuditEventResponse"];
+export type AuditPage = Schemas["AuditPage"];
