@@ -65,6 +65,25 @@ test("an admin adds the anvil chain and collects prices", async ({ browser }) =>
   await expect(admin.locator('[data-testid="chain-row"][data-chain="flaky"]')).toBeVisible();
   await screenshot(admin, "admin-evm-chains");
 
+  // The Solana RPC is changed beside the EVM chains: checked field by field, saved in place.
+  const solana = admin.getByTestId("solana-rpc");
+  const publicRpc = (await solana.getByTestId("solana-rpc-url").textContent()) ?? "";
+  expect(publicRpc).toMatch(/^https?:\/\//);
+  await solana.getByRole("button", { name: "Change" }).click();
+  await solana.getByLabel("RPC URL").fill("ftp://not-an-rpc");
+  await solana.getByLabel("Deadline (ms)").fill("5");
+  await solana.getByRole("button", { name: "Save" }).click();
+  await expect(solana.locator("#solana-rpc-url-error")).toBeVisible();
+  await expect(solana.locator("#solana-timeout-error")).toBeVisible();
+  await solana.getByLabel("RPC URL").fill(process.env.E2E_ANVIL_URL!);
+  await solana.getByLabel("Deadline (ms)").fill("5000");
+  await solana.getByRole("button", { name: "Save" }).click();
+  await expectToast(admin, /RPC saved/);
+  await expect(solana.getByTestId("solana-rpc-url")).toHaveText(process.env.E2E_ANVIL_URL!);
+  await screenshot(admin, "admin-solana-rpc");
+  const restored = await admin.request.put("/api/backend/admin/solana-rpc", { data: { rpc_url: publicRpc } });
+  expect(restored.status(), await restored.text()).toBe(200);
+
   // A sync problem of an RPC points an admin at the chain's row, where the RPC is changed.
   await setFlakyRpc("fail");
   const probe = await admin.request.post("/api/backend/accounts", {

@@ -10,7 +10,7 @@ export interface ProblemLine {
   places: string[];
   /** The cause in words: "RPC cannot be reached". */
   reason: string;
-  /** EVM chains (their `chain_name`) whose RPC is the cause: fixed in Admin → Chains. */
+  /** Chains (an EVM chain's `chain_name`, or `solana`) whose RPC is the cause: fixed in Admin → Chains. */
   rpcChains: string[];
   /** The oldest last good read of the locations; null when one was never read. */
   lastGoodRead: string | null;
@@ -23,7 +23,7 @@ type Located = Pick<AccountLocation, "location" | "status" | "error"> & { synced
  * on Ethereum, Uniswap v3 on Ethereum: RPC cannot be reached"), not one per chain and protocol.
  */
 export function groupProblems(
-  account: { id: string; name: string; evm: boolean },
+  account: { id: string; name: string; rpc: boolean },
   locations: Located[],
   displayName: (location: string) => string,
   fallbackError?: string | null,
@@ -46,22 +46,23 @@ export function groupProblems(
     const place = displayName(l.location);
     if (!g.places.includes(place)) g.places.push(place);
     const chain = l.location.split(":")[0];
-    if (account.evm && reason.startsWith("RPC") && !g.rpcChains.includes(chain)) g.rpcChains.push(chain);
+    if (account.rpc && reason.startsWith("RPC") && !g.rpcChains.includes(chain)) g.rpcChains.push(chain);
   }
   return [...groups.values()];
 }
 
-const isEvm = (a: Pick<Account, "account_type" | "chain_family">) => a.account_type === "wallet" && (a.chain_family ?? "evm") === "evm";
+/** A wallet is read through an RPC an admin sets (an EVM chain's, or the Solana one). */
+const readByRpc = (a: Pick<Account, "account_type">) => a.account_type === "wallet";
 
 /** An account's sync problems, one line per cause (none when its last sync was fine). */
 export function accountProblems(a: Account, displayName: (location: string) => string): ProblemLine[] {
   if (a.last_sync_status !== "partial" && a.last_sync_status !== "error") return [];
-  return groupProblems({ id: a.id, name: a.name, evm: isEvm(a) }, a.locations ?? [], displayName, a.last_sync_error);
+  return groupProblems({ id: a.id, name: a.name, rpc: readByRpc(a) }, a.locations ?? [], displayName, a.last_sync_error);
 }
 
 /** A sync run's problems, one line per cause (for the toast when it ends). */
 export function runProblems(r: SyncRun, displayName: (location: string) => string): ProblemLine[] {
-  return groupProblems({ id: r.account_id, name: r.account_name, evm: false }, r.steps.map((s) => ({ ...s, synced_at: null })), displayName, r.error);
+  return groupProblems({ id: r.account_id, name: r.account_name, rpc: false }, r.steps.map((s) => ({ ...s, synced_at: null })), displayName, r.error);
 }
 
 /** "Ethereum, Aave v3 on Ethereum: RPC cannot be reached". */

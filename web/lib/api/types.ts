@@ -50,3 +50,5 @@ export type AddTokenRequest = Schemas["AddTokenRequest"];
 export type SetTokenMarkRequest = Schemas["SetTokenMarkRequest"];
 export type AuditEvent = Schemas["AuditEventResponse"];
 export type AuditPage = Schemas["AuditPage"];
+export type SolanaRpc = Schemas["SolanaRpcResponse"];
+export type UpdateSolanaRpcRequest = Schemas["UpdateSolanaRpcRequest"];

@@ -12,6 +12,7 @@ import { useCreateChain } from "../api/create-evm-chain";
 import { useDeleteChain } from "../api/delete-evm-chain";
 import { useAdminChains } from "../api/get-evm-chains";
 import { useUpdateChain } from "../api/update-evm-chain";
+import { useSolanaRpc, useUpdateSolanaRpc } from "../api/solana-rpc";
 import { AdminFrame } from "./AdminFrame";
 
 function AddChainForm({ onDone }: { onDone: () => void }) {
@@ -240,9 +241,84 @@ function ChainRow({ chain, linked }: { chain: AdminChain; linked: boolean }) {
 
 export function ChainsView() {
   return (
-    <AdminFrame title="EVM chains" subtitle="The chains wallets can be read on, and their RPC endpoints">
+    <AdminFrame title="Chains" subtitle="The chains wallets can be read on (EVM chains and Solana), and their RPC endpoints">
       <ChainsBody />
     </AdminFrame>
+  );
+}
+
+/** The Solana RPC beside the EVM chains: its endpoint, rate and deadline, changed in place. */
+function SolanaRpcCard({ linked }: { linked: boolean }) {
+  const rpc = useSolanaRpc();
+  const update = useUpdateSolanaRpc();
+  const [form, setForm] = useState<{ rpc_url: string; requests_per_second: string; timeout_ms: string } | null>(null);
+  const [local, setLocal] = useState<FieldErrors>({});
+  const errors = mergeErrors(local, fieldErrorsOf(update.error));
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (linked) ref.current?.scrollIntoView({ block: "center" });
+  }, [linked, rpc.data]);
+  return (
+    <div ref={ref} id="solana-rpc" data-testid="solana-rpc" data-linked={linked || undefined} className={linked ? "rounded-lg outline-2 outline-amber-400" : undefined}>
+      <Card title="Solana">
+        <QueryState query={rpc} loadingLabel="Loading the Solana RPC…">
+          {(r) =>
+            form ? (
+              <form
+                className="grid gap-3 sm:grid-cols-3"
+                noValidate
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  const found = collect([
+                    ["rpc_url", /^https?:\/\/\S+$/i.test(form.rpc_url.trim()) ? undefined : "Enter an http:// or https:// address of a Solana JSON-RPC node."],
+                    ["requests_per_second", wholeNumberError(form.requests_per_second, 1, 1000, "requests a second")],
+                    ["timeout_ms", wholeNumberError(form.timeout_ms, 100, 600000, "the deadline in milliseconds")],
+                  ]);
+                  setLocal(found);
+                  if (Object.keys(found).length) return;
+                  update.mutate(
+                    { rpc_url: form.rpc_url.trim(), requests_per_second: wholeNumber(form.requests_per_second), timeout_ms: wholeNumber(form.timeout_ms) },
+                    { onSuccess: () => setForm(null) },
+                  );
+                }}
+              >
+                <Field label="RPC URL" htmlFor="solana-rpc-url" error={errorFor(errors, "rpc_url")} className="sm:col-span-3">
+                  <Input id="solana-rpc-url" value={form.rpc_url} onChange={(e) => setForm({ ...form, rpc_url: e.target.value })} invalid={!!errorFor(errors, "rpc_url")} />
+                </Field>
+                <Field label="Requests a second" htmlFor="solana-rps" error={errorFor(errors, "requests_per_second")}>
+                  <Input id="solana-rps" inputMode="numeric" value={form.requests_per_second} onChange={(e) => setForm({ ...form, requests_per_second: e.target.value })} />
+                </Field>
+                <Field label="Deadline (ms)" htmlFor="solana-timeout" error={errorFor(errors, "timeout_ms")}>
+                  <Input id="solana-timeout" inputMode="numeric" value={form.timeout_ms} onChange={(e) => setForm({ ...form, timeout_ms: e.target.value })} />
+                </Field>
+                <div className="flex items-end gap-2">
+                  <Button type="submit" busy={update.isPending}>Save</Button>
+                  <Button variant="ghost" onClick={() => { setForm(null); setLocal({}); update.reset(); }}>Cancel</Button>
+                </div>
+                <FieldError message={update.error && !Object.keys(fieldErrorsOf(update.error)).length ? plainMessage(update.error) : undefined} />
+              </form>
+            ) : (
+              <dl className="grid gap-2 text-sm sm:grid-cols-4">
+                <div className="sm:col-span-2">
+                  <dt className="text-xs text-slate-500">RPC URL</dt>
+                  <dd className="truncate font-mono text-xs" data-testid="solana-rpc-url">{r.rpc_url}</dd>
+                </div>
+                <div>
+                  <dt className="text-xs text-slate-500">Rate · deadline</dt>
+                  <dd>{r.requests_per_second}/s · {r.timeout_ms} ms</dd>
+                </div>
+                <div className="flex items-center justify-between gap-2">
+                  {r.is_active ? <Badge tone="green">active</Badge> : <Badge>inactive</Badge>}
+                  <Button variant="secondary" onClick={() => setForm({ rpc_url: r.rpc_url, requests_per_second: String(r.requests_per_second), timeout_ms: String(r.timeout_ms) })}>
+                    Change
+                  </Button>
+                </div>
+              </dl>
+            )
+          }
+        </QueryState>
+      </Card>
+    </div>
   );
 }
 
@@ -288,6 +364,7 @@ function ChainsBody() {
           )}
         </QueryState>
       </Card>
+      <SolanaRpcCard linked={linked === "solana"} />
     </div>
   );
 }
