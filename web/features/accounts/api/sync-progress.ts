@@ -1,7 +1,7 @@
-import { useSyncExternalStore } from "react";
+import { useEffect, useRef, useSyncExternalStore } from "react";
 import { useIsMutating, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
-import type { SyncRun } from "@/lib/api/types";
+import type { Account, SyncRun } from "@/lib/api/types";
 import { locationName } from "@/lib/api/get-chains";
 import { problemsSentence, runProblems } from "@/lib/sync-problems";
 
@@ -52,6 +52,31 @@ export function useSyncProgress({ always = false }: { always?: boolean } = {}) {
     staleTime: 0,
     refetchInterval: (q) => (single || active || (q.state.data ?? []).some(isRunning) ? 1000 : false),
   });
+}
+
+/**
+ * The accounts page's view of syncs: always asked (a sync the API started itself, such as an
+ * added account's first one, shows too), and the accounts are read again when a sync ends or
+ * a never-synced account's sync is already done.
+ */
+export function useSyncProgressOfList(accounts: Pick<Account, "id" | "last_sync_status">[]) {
+  const progress = useSyncProgress({ always: true });
+  const qc = useQueryClient();
+  const running = useRef<Set<string>>(new Set());
+  // Runs already read again for (account and end): once each, never a loop.
+  const refreshed = useRef<Set<string>>(new Set());
+  useEffect(() => {
+    const runs = progress.data ?? [];
+    const now = new Set(runs.filter(isRunning).map((r) => r.account_id));
+    const ended = [...running.current].some((id) => !now.has(id));
+    running.current = now;
+    const stale = runs.filter((r) => !isRunning(r) && accounts.some((a) => a.id === r.account_id && a.last_sync_status == null)).map((r) => `${r.account_id}@${r.finished_at ?? ""}`).filter((k) => !refreshed.current.has(k));
+    for (const k of stale) refreshed.current.add(k);
+    if (ended || stale.length > 0) {
+      void Promise.all([qc.invalidateQueries({ queryKey: ["accounts"] }), qc.invalidateQueries({ queryKey: ["portfolios"] }), qc.invalidateQueries({ queryKey: ["net-worth"] })]);
+    }
+  }, [progress.data, accounts, qc]);
+  return progress;
 }
 
 /** "Sync all" answers at once; progress follows per account, also after leaving the page. */

@@ -30,4 +30,20 @@ describe("the accounts list", () => {
     fireEvent.change(screen.getByLabelText("Show"), { target: { value: "manual" } });
     expect(screen.getAllByTestId("account-row").map((r) => r.getAttribute("data-account-name"))).toEqual(["Cold storage"]);
   });
+
+  it("shows an account's first sync, started by the API as it was added elsewhere, once it is done", async () => {
+    let reads = 0;
+    mockBackend({
+      "GET /accounts": () => {
+        reads += 1;
+        return jsonResponse([account({ id: "n", name: "New wallet", last_sync_status: reads === 1 ? null : "ok", last_synced_at: reads === 1 ? null : new Date().toISOString() })]);
+      },
+      "GET /chains": () => jsonResponse([]),
+      "GET /accounts/sync-progress": () => jsonResponse([{ account_id: "n", account_name: "New wallet", status: "ok", queued_at: "2026-01-01T00:00:00Z", finished_at: "2026-01-01T00:00:01Z", steps: [] }]),
+      "GET /me": () => jsonResponse({ is_admin: false }),
+    });
+    render(<AccountsView />, { wrapper: wrapperWithClient().wrapper });
+    await waitFor(() => expect(screen.getByTestId("sync-status").textContent).toBe("Synced"));
+    expect(reads).toBe(2);
+  });
 });

@@ -12,7 +12,7 @@ import type { Account, SyncRun } from "@/lib/api/types";
 import { accountsDataAge } from "@/lib/data-age";
 import { ACCOUNT_KINDS_TEXT, accountBadge } from "@/lib/account-kinds";
 import { useAccounts } from "@/lib/api/get-accounts";
-import { useSyncAllAccounts, useSyncProgress } from "../api/sync-progress";
+import { useSyncAllAccounts, useSyncProgressOfList } from "../api/sync-progress";
 import { AddAccountForm } from "./AddAccountForm";
 import { LastSync, LocationProblems, SyncRunProgress, SyncStatusBadge } from "./SyncStatus";
 import { SyncButton } from "./SyncButton";
@@ -83,7 +83,7 @@ export function filterAccounts(list: Account[], text: string, kind: string): Acc
 }
 
 function AccountList({ list }: { list: Account[] }) {
-  const progress = useSyncProgress();
+  const progress = useSyncProgressOfList(list);
   const [sort, setSort] = useState<SortKey>("value");
   const [text, setText] = useState("");
   const [kind, setKind] = useState("all");
