@@ -137,6 +137,7 @@ test("an admin adds the anvil chain and collects prices", async ({ browser }) =>
   await expect(job.getByTestId("job-run-status")).toHaveText("succeeded", { timeout: 30_000 });
   // Schedules in words, the cron expression on hover.
   await expect(job.getByTestId("job-schedule")).toHaveText("every hour at :05, :20, :35 and :50");
+  await expect(job.getByTestId("job-run-duration")).toHaveText(/^ · took (\d+ s|\d+ min \d+ s)$/);
   await expect(admin.locator('[data-testid="job-row"][data-job="eod-snapshot"]').getByTestId("job-schedule")).toHaveText("every day at 23:30 UTC");
   await screenshot(admin, "admin-jobs");
   // Prices exist now: the banner goes.

@@ -6,7 +6,7 @@ import { Badge, Button, Card, TableWrap, td, th } from "@/components/ui";
 import { useQueryClient } from "@tanstack/react-query";
 import type { Job, JobRun } from "@/lib/api/types";
 import { formatDateTime } from "@/lib/time";
-import { durationsInWords, scheduleWords } from "@/lib/schedule-words";
+import { durationsInWords, durationWords, scheduleWords } from "@/lib/schedule-words";
 import { toast } from "@/lib/toast";
 import { useJobRun } from "../api/get-job-run";
 import { adminKeys, useJobs } from "../api/get-jobs";
@@ -22,7 +22,10 @@ function RunStatus({ run }: { run: JobRun | null | undefined }) {
       <span>
         <Badge tone={tone} testId="job-run-status">{run.status}</Badge> <span className="text-xs text-slate-500">{run.items_processed} items</span>
       </span>
-      <span className="text-xs text-slate-500">{formatDateTime(run.finished_at ?? run.started_at)}</span>
+      <span className="text-xs text-slate-500">
+        {formatDateTime(run.finished_at ?? run.started_at)}
+        {run.finished_at && <span data-testid="job-run-duration"> · took {durationWords((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000)}</span>}
+      </span>
       {run.error && <span className="break-words text-xs text-rose-600" data-testid="job-run-error">{durationsInWords(run.error)}</span>}
     </span>
   );
