@@ -18,6 +18,10 @@ log_dir="$DATA_DIR/logs"
 mkdir -p "$log_dir"
 
 say() { echo "run.sh: $*"; }
+# The build's steps on the terminal (fd 3) while their output goes to the logs: a first build
+# takes minutes, and says which step it is on.
+exec 3>&1
+step() { echo "run.sh: [$(date -u +%H:%M:%S)] $*" >&3; echo "== $*"; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 command -v cargo >/dev/null || die "cargo is missing: install Rust (https://rustup.rs)"
@@ -52,17 +56,19 @@ lock_hash() { sha256sum web/package-lock.json web/package.json | sha256sum | cut
 build_web() {
   local stamp="web/node_modules/.butler-lock-hash"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$(lock_hash)" ]; then
-    echo "== npm install (web/)"
+    step "web: installing npm packages (first run: a few minutes)"
     (cd web && npm install --no-audit --no-fund --loglevel=error) && lock_hash >"$stamp"
   fi
   local built="web/.next/.butler-source-hash"
   if [ "$(cat "$built" 2>/dev/null)" != "$(web_hash)" ] || [ ! -f web/.next/BUILD_ID ]; then
-    echo "== next build (web/)"
+    step "web: next build (first run: 2 to 5 minutes)"
     # Hashed after the build: next may rewrite files such as next-env.d.ts.
     (cd web && npx next build) && web_hash >"$built"
   else
-    echo "web build is up to date"
+    step "web: build is up to date"
+    return 0
   fi
+  step "web: built"
 }
 
 started=$SECONDS
@@ -72,7 +78,12 @@ web_build=$!
 profile=debug
 cargo_flags=(--locked -p api)
 if [ "${RELEASE:-}" = 1 ]; then profile=release; cargo_flags+=(--release); fi
+step "API: cargo build ($profile; first run: several minutes, cargo shows its progress)"
 cargo build "${cargo_flags[@]}" || { kill "$web_build" 2>/dev/null; die "the API did not build"; }
+step "API: built"
+if kill -0 "$web_build" 2>/dev/null; then
+  say "waiting for the web build (now: $(grep '^== ' "$log_dir/web-build.log" | tail -1 | sed 's/^== //'))"
+fi
 if ! wait "$web_build"; then
   tail -30 "$log_dir/web-build.log" >&2
   die "the web did not build (log: $log_dir/web-build.log)"
@@ -88,18 +99,22 @@ wait_for() {
   done
 }
 
-BIND_ADDR="127.0.0.1:$api_port" "target/$profile/api" >"$log_dir/api.log" 2>&1 &
+# Appended, never overwritten: an earlier run's log is still there to read after a restart.
+echo "==== $(date -u +%Y-%m-%dT%H:%M:%SZ) run.sh: API starting on 127.0.0.1:$api_port" >>"$log_dir/api.log"
+BIND_ADDR="127.0.0.1:$api_port" "target/$profile/api" >>"$log_dir/api.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$api_port/health/ready" "${pids[-1]}" api
 mode=$(curl -s "http://127.0.0.1:$api_port/api/me" | sed -n 's/.*"auth_mode":"\([a-z]*\)".*/\1/p')
 [ "$mode" = local ] || die "the API did not start in local mode (KEYCLOAK_SERVER in the environment or .env?): this command runs the single-user mode; see docs/setup.md for Keycloak"
 
+# The standalone server `next build` makes (output: "standalone"), as `npm start` runs it.
+echo "==== $(date -u +%Y-%m-%dT%H:%M:%SZ) run.sh: web starting on 127.0.0.1:$web_port" >>"$log_dir/web.log"
 (
   cd web
   NODE_ENV=production API_URL="http://127.0.0.1:$api_port" BUTLER_AUTH_MODE=local \
     AUTH_URL="http://localhost:$web_port" AUTH_SECRET="$(head -c 32 /dev/urandom | base64)" \
-    exec node_modules/.bin/next start -H 127.0.0.1 -p "$web_port"
-) >"$log_dir/web.log" 2>&1 &
+    exec node scripts/start.mjs -H 127.0.0.1 -p "$web_port"
+) >>"$log_dir/web.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$web_port/" "${pids[-1]}" web
 

@@ -196,6 +196,8 @@ pub struct SyncConfig {
     pub eod_snapshot: JobSchedule,
     /// Accounts synced at once by the job and by sync-all.
     pub concurrency: usize,
+    /// An account just added is synced at once, in the background (`SYNC_NEW_ACCOUNTS`).
+    pub sync_new_accounts: bool,
     /// Priced holdings worth less than this (USD) are marked as dust.
     pub dust_threshold_usd: rust_decimal::Decimal,
     /// An Aave account whose health factor is below this is shown with a warning.
@@ -765,6 +767,7 @@ impl Reader<'_> {
             // still run).
             eod_snapshot: self.job("EOD_SNAPSHOT", "0 30 23 * * *"),
             concurrency: self.parse_in("ACCOUNT_SYNC_CONCURRENCY", 4usize, 1..=64),
+            sync_new_accounts: self.bool("SYNC_NEW_ACCOUNTS", true),
             dust_threshold_usd: self.decimal_at_least(
                 "DUST_THRESHOLD_USD",
                 rust_decimal::Decimal::ONE,

@@ -252,10 +252,13 @@ pub fn asset_ids(accounts: &[(Uuid, Vec<Holding>)], targets: &[ResolvedTarget]) 
     ids.into_iter().collect()
 }
 
-/// What completeness needs of the linked accounts.
+/// What completeness needs of the linked accounts. A manual account is left out: its holdings
+/// are what the user entered, stored as they are entered, so it has no read that can fail or
+/// be missing.
 pub fn account_states(accounts: &[accounts::Model]) -> Vec<AccountState> {
     accounts
         .iter()
+        .filter(|a| a.account_type != "manual")
         .map(|a| AccountState {
             id: a.id,
             name: a.name.clone(),

@@ -1,12 +1,13 @@
 import Link from "next/link";
 import { Logo } from "@/components/Logo";
+import { ACCOUNT_KINDS_TEXT } from "@/lib/account-kinds";
 import { auth } from "@/lib/auth/auth";
 import { getAuthMode } from "@/lib/auth/mode";
 
 export const dynamic = "force-dynamic";
 
 const features = [
-  ["All your holdings", "OKX accounts (read-only keys) and EVM wallets on every chain you enable, priced in USD."],
+  ["All your holdings", `${ACCOUNT_KINDS_TEXT.charAt(0).toUpperCase()}${ACCOUNT_KINDS_TEXT.slice(1)}, priced in USD.`],
   ["Targets and drift", "Set a target allocation, including cash, and see which assets drift out of their band."],
   ["Rebalancing ideas", "Recommendations within your guardrails: minimum trade size, turnover cap, never-sell list."],
   ["History", "Daily snapshots and a value chart, exportable as CSV."],

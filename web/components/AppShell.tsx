@@ -39,7 +39,7 @@ export function AppShell({ banners, children }: { banners?: ReactNode; children:
   const [open, setOpen] = useState(false);
   useEffect(() => setOpen(false), [pathname]);
 
-  const items = [...links, ...(me.data?.is_admin ? [{ href: "/admin", label: "Admin" }] : []), { href: "/settings", label: "Settings" }];
+  const items = [...links, ...(me.data?.is_admin ? [{ href: "/admin", label: "Admin" }] : []), { href: "/audit", label: "Audit log" }, { href: "/settings", label: "Settings" }];
   const isActive = (href: string) => pathname === href || pathname.startsWith(`${href}/`);
   const who = me.data?.username ?? me.data?.email ?? (me.data?.auth_mode === "local" ? "Local owner" : "");
 

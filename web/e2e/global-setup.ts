@@ -164,7 +164,8 @@ export default async function globalSetup() {
       AUTH_KEYCLOAK_SECRET: idp.clientSecret,
       AUTH_KEYCLOAK_ISSUER: idp.issuer,
     };
-    const next = startProcess("web", join(web, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(webPort)], { env: webEnv, cwd: web, logDir });
+    // The standalone server the build makes, started as `npm start` does (not `next start`).
+    const next = startProcess("web", process.execPath, [join(web, "scripts/start.mjs"), "-H", "127.0.0.1", "-p", String(webPort)], { env: webEnv, cwd: web, logDir });
     stops.push({ name: "web", stop: next.stop });
     await waitForHttp(`http://127.0.0.1:${webPort}/`, 60_000).catch((e) => {
       assertRunning(next);

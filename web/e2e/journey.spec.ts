@@ -65,11 +65,80 @@ test("an admin adds the anvil chain and collects prices", async ({ browser }) =>
   await expect(admin.locator('[data-testid="chain-row"][data-chain="flaky"]')).toBeVisible();
   await screenshot(admin, "admin-evm-chains");
 
+  // The Solana RPC is changed beside the EVM chains: checked field by field, saved in place.
+  const solana = admin.getByTestId("solana-rpc");
+  const publicRpc = (await solana.getByTestId("solana-rpc-url").textContent()) ?? "";
+  expect(publicRpc).toMatch(/^https?:\/\//);
+  await solana.getByRole("button", { name: "Change" }).click();
+  await solana.getByLabel("RPC URL").fill("ftp://not-an-rpc");
+  await solana.getByLabel("Deadline (ms)").fill("5");
+  await solana.getByRole("button", { name: "Save" }).click();
+  await expect(solana.locator("#solana-rpc-url-error")).toBeVisible();
+  await expect(solana.locator("#solana-timeout-error")).toBeVisible();
+  await solana.getByLabel("RPC URL").fill(process.env.E2E_ANVIL_URL!);
+  await solana.getByLabel("Deadline (ms)").fill("5000");
+  await solana.getByRole("button", { name: "Save" }).click();
+  await expectToast(admin, /RPC saved/);
+  await expect(solana.getByTestId("solana-rpc-url")).toHaveText(process.env.E2E_ANVIL_URL!);
+  await screenshot(admin, "admin-solana-rpc");
+  const restored = await admin.request.put("/api/backend/admin/solana-rpc", { data: { rpc_url: publicRpc } });
+  expect(restored.status(), await restored.text()).toBe(200);
+
+  // A sync problem of an RPC points an admin at the chain's row, where the RPC is changed.
+  await setFlakyRpc("fail");
+  const probe = await admin.request.post("/api/backend/accounts", {
+    data: { name: "RPC probe", account_type: "wallet", wallet_address: ANVIL_ACCOUNT_0, enabled_chains: ["flaky"] },
+  });
+  expect(probe.status(), await probe.text()).toBe(201);
+  const probeId = ((await probe.json()) as { id: string }).id;
+  await admin.goto("/accounts");
+  const probeRow = admin.locator('[data-testid="account-row"][data-account-name="RPC probe"]');
+  await expect(probeRow.getByTestId("sync-status")).toHaveText("Failed");
+  await expect(probeRow.getByTestId("sync-problem")).toContainText("Flaky: RPC answered with an error (HTTP 503)");
+  await probeRow.getByTestId("rpc-fix").click();
+  await expect(admin).toHaveURL(/\/admin\/evm-chains#chain-row-flaky$/);
+  await expect(admin.locator('[data-testid="chain-row"][data-chain="flaky"]')).toHaveAttribute("data-linked", "true");
+  await screenshot(admin, "admin-evm-chains-linked");
+  await setFlakyRpc("heal");
+
+  // Deleting a wallet: the app's own dialog, which speaks of no credentials (a wallet has none).
+  await admin.goto(`/accounts/${probeId}`);
+  await admin.getByRole("button", { name: "Delete", exact: true }).click();
+  const confirm = admin.getByRole("dialog", { name: "Delete “RPC probe”?" });
+  await expect(confirm).toBeVisible();
+  await expect(confirm).toContainText("The wallet itself is not touched");
+  await expect(confirm).not.toContainText(/credential|API key/);
+  await screenshot(admin, "delete-wallet-dialog");
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirm).toBeHidden();
+  await admin.getByRole("button", { name: "Delete", exact: true }).click();
+  await confirm.getByRole("button", { name: "Delete account" }).click();
+  await expect(admin).toHaveURL(/\/accounts$/);
+  await expect(admin.locator('[data-testid="account-row"][data-account-name="RPC probe"]')).toHaveCount(0);
+
+  // Its page is gone: a way back, not "Try again", at desktop and phone width.
+  for (const size of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    await admin.setViewportSize(size);
+    await admin.goto(`/accounts/${probeId}`);
+    const missing = admin.getByTestId("not-found");
+    await expect(missing).toContainText("Not found");
+    await expect(admin.getByRole("button", { name: "Try again" })).toHaveCount(0);
+    await expect(missing.getByRole("link", { name: "← Back to accounts" })).toBeInViewport();
+    await screenshot(admin, "account-not-found");
+  }
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  await admin.getByTestId("not-found").getByRole("link", { name: "← Back to accounts" }).click();
+  await expect(admin).toHaveURL(/\/accounts$/);
+
   await admin.goto("/admin");
   const job = admin.locator('[data-testid="job-row"][data-job="price-collection"]');
   await job.getByRole("button", { name: "Run price-collection" }).click();
   await expectToast(admin, "Started price-collection");
   await expect(job.getByTestId("job-run-status")).toHaveText("succeeded", { timeout: 30_000 });
+  // Schedules in words, the cron expression on hover.
+  await expect(job.getByTestId("job-schedule")).toHaveText("every hour at :05, :20, :35 and :50");
+  await expect(job.getByTestId("job-run-duration")).toHaveText(/^ · took (\d+ s|\d+ min \d+ s)$/);
+  await expect(admin.locator('[data-testid="job-row"][data-job="eod-snapshot"]').getByTestId("job-schedule")).toHaveText("every day at 23:30 UTC");
   await screenshot(admin, "admin-jobs");
   // Prices exist now: the banner goes.
   await admin.goto("/dashboard");
@@ -87,6 +156,12 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   const nav = user.getByRole("navigation", { name: "Main" });
   await expect(nav.getByRole("link", { name: "Accounts" })).toBeVisible();
   await expect(nav.getByRole("link", { name: "Admin" })).toHaveCount(0);
+  // A new user is told every kind of account that can be added, on the dashboard and the home page.
+  for (const kind of ["OKX", "Binance", "EVM wallets", "Solana wallets", "manual accounts"]) {
+    await expect(user.getByTestId("welcome-kinds")).toContainText(kind);
+  }
+  await user.goto("/");
+  await expect(user.getByText(/Solana wallets, and manual accounts/)).toBeVisible();
 
   // Add the wallet: the API's validation error shows next to the field first.
   await user.goto("/accounts");
@@ -100,33 +175,34 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   await expect(user.locator("#wallet-address-error")).toBeVisible();
   await expect(user.getByLabel("Wallet address")).toHaveAttribute("aria-invalid", "true");
   await user.getByLabel("Wallet address").fill(ANVIL_ACCOUNT_0);
+  // The wallet is synced as it is added, with no press of "Sync": a partly failed sync, since the
+  // Flaky chain's RPC answers 503. Amber, counted as a problem, the chain named.
+  await setFlakyRpc("fail");
   await user.getByRole("button", { name: "Add wallet" }).click();
   await expectToast(user, "Account “Anvil wallet” added");
 
   const row = user.locator('[data-testid="account-row"][data-account-name="Anvil wallet"]');
-  await expect(row.getByTestId("sync-status")).toHaveText("Never synced");
-  // Never read: its value is unknown, not $0.00.
-  await expect(row.getByTestId("account-value")).toHaveText("not read yet");
-  // A partly failed sync: the Flaky chain's RPC answers 503. Amber, counted as a problem, the chain named.
-  await setFlakyRpc("fail");
-  await row.getByRole("button", { name: "Sync Anvil wallet" }).click();
-  await expectWarningToast(user, "“Anvil wallet” partly synced: flaky: RPC answered with an error (HTTP 503)");
+  await expect(row.getByTestId("account-kind")).toHaveText("EVM wallet");
+  await expectWarningToast(user, "“Anvil wallet” partly synced: Flaky: RPC answered with an error (HTTP 503)");
   await expect(user.getByTestId("toast-success")).toHaveCount(0);
   await expect(row.getByTestId("sync-status")).toHaveText("Partly synced");
-  await expect(row.locator('[data-testid="location-problem"][data-location="flaky"]')).toContainText("Flaky: RPC answered with an error (HTTP 503)");
+  // One line for the one cause, the chain by its name, and who can fix it (this user is no admin).
+  await expect(row.getByTestId("sync-problem")).toHaveText("Flaky: RPC answered with an error (HTTP 503) · never read · an admin can check the RPC in Admin → Chains");
   await expect(row.getByTestId("account-value")).toHaveText("$30,000,000.00");
   await screenshot(user, "accounts-partial");
   await user.goto("/dashboard");
   await expect(user.getByTestId("sync-problems")).toHaveText("1");
   await expect(user.getByTestId("sync-problems")).toHaveClass(/text-amber-600/);
   await expect(user.getByTestId("sync-problem-list")).toContainText("Anvil wallet · Flaky: RPC answered with an error (HTTP 503)");
+  // The count is the lines shown.
+  await expect(user.getByTestId("sync-problem-list").getByTestId("sync-problem")).toHaveCount(1);
   await screenshot(user, "dashboard-partial");
 
   // The RPC is back: "Sync all" answers at once, progress follows, one toast when done.
   await setFlakyRpc("heal");
   await user.goto("/accounts");
   await user.getByRole("button", { name: "Sync all" }).click();
-  await expectToast(user, "Synced 1 account");
+  await expectToast(user, "“Anvil wallet” synced");
   await expect(row.getByTestId("sync-status")).toHaveText("Synced");
   await expect(row.getByTestId("sync-error")).toHaveCount(0);
   await expect(row.getByTestId("account-value")).toHaveText("$30,000,000.00");
@@ -206,6 +282,11 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   await user.getByRole("button", { name: "Take snapshot" }).click();
   await expectToast(user, "Snapshot taken");
   await expect(user.getByTestId("snapshot-row")).toHaveCount(1);
+  // Its lines read as a value and a quantity, each with its unit.
+  await user.getByTestId("snapshot-row").getByRole("button").first().click();
+  const snapEth = user.locator('[data-testid="snapshot-line"][data-symbol="ETH"]');
+  await expect(snapEth.getByTestId("snapshot-line-value")).toHaveText("$30,000,000.00");
+  await expect(snapEth.getByTestId("snapshot-line-quantity")).toHaveText("10,000 ETH");
   await expect(user.getByTestId("value-history-chart")).toBeVisible();
   const [snapCsv] = await Promise.all([user.waitForEvent("download"), user.getByRole("button", { name: "Export CSV" }).click()]);
   const snapText = readFileSync((await snapCsv.path())!, "utf8");
@@ -223,6 +304,20 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
   await expect(sell).toBeVisible();
   await expect(sell).toContainText("Anvil wallet");
   await screenshot(user, "recommendations");
+
+  // The audit log: the user's own changes, in words, filtered by kind.
+  await user.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
+  await expect(user.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await expect(user.getByTestId("audit-words").filter({ hasText: "Account “Anvil wallet” added" })).toHaveCount(1);
+  await expect(user.getByTestId("audit-words").filter({ hasText: /^Snapshot .*taken$/ }).first()).toBeVisible();
+  await user.getByLabel("Kind").selectOption("account");
+  await expect(user.getByTestId("audit-row").first()).toBeVisible();
+  await expect(user.locator('[data-testid="audit-row"]:not([data-kind="account"])')).toHaveCount(0);
+  // Only the user's own: nothing the admin did (the admin's chains) shows.
+  await user.getByLabel("Kind").selectOption("evm_chain");
+  await expect(user.getByText("No changes match")).toBeVisible();
+  await expect(user.getByLabel("By")).toHaveCount(0);
+  await screenshot(user, "audit-log");
 
   // The dashboard: net worth across every account with its 24 h change, the default portfolio beside it.
   const loadStarted = Date.now();
@@ -253,6 +348,7 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
     [`${portfolioPath}/snapshots`, "snapshots"],
     [`${portfolioPath}/recommendations`, "recommendations"],
     ["/settings", "settings"],
+    ["/audit", "audit-log"],
   ];
   for (const [path, name] of phonePages) {
     await user.goto(path);
@@ -266,6 +362,15 @@ test("a user adds an anvil wallet, builds a portfolio and gets recommendations",
       for (const tab of ["Allocation", "Settings", "Snapshots", "Recommendations"]) {
         await expect(user.getByRole("navigation", { name: "Portfolio" }).getByRole("link", { name: tab })).toBeInViewport({ ratio: 1 });
       }
+    }
+    if (name === "account-detail" || name === "portfolio-detail") {
+      // The holdings keep their value column on a phone.
+      const ethValue = user.locator('[data-testid="holding-row"][data-symbol="ETH"]').getByTestId("holding-value");
+      await expect(ethValue).toContainText("$30,000,000.00");
+      // Within the screen's width without scrolling the table sideways (it may be further down the page).
+      const box = (await ethValue.boundingBox())!;
+      expect(box.x, `value column on ${path}`).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, `value column on ${path}`).toBeLessThanOrEqual(390);
     }
     if (name === "recommendations") {
       // Trades as cards on a phone, not a table that scrolls sideways.
@@ -334,9 +439,10 @@ test("a user adds a Binance account against the fake Binance and sees every loca
   await user.getByRole("button", { name: "Add Binance account" }).click();
   await expectToast(user, "Account “Binance main” added");
 
+  // Synced as it is added.
   const row = user.locator('[data-testid="account-row"][data-account-name="Binance main"]');
-  await row.getByRole("button", { name: "Sync Binance main" }).click();
   await expectToast(user, "“Binance main” synced");
+  await expect(row.getByTestId("account-kind")).toHaveText("Binance");
   await expect(row.getByTestId("sync-status")).toHaveText("Synced");
   // Spot ETH 1.5 + locked earn ETH 0.5 at $3000, funding USDC 250.25 + flexible earn USDC 100;
   // the spot LDUSDC row mirrors the flexible USDC and is not counted twice.
@@ -363,6 +469,14 @@ test("an admin adds a token", async () => {
   // The list says how wallets value it, from the same identification a sync uses: no catalog coin is TST.
   await expect(admin.locator('[data-testid="token-row"][data-symbol="TST"]').getByTestId("token-valuation")).toHaveAttribute("data-state", "unknown");
   await screenshot(admin, "admin-evm-tokens");
+
+  // An admin's audit log holds everyone's changes: the token just added, and the user's wallet.
+  await admin.goto("/audit");
+  await expect(admin.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await expect(admin.getByTestId("audit-words").filter({ hasText: "Token added" }).first()).toBeVisible();
+  await admin.getByLabel("Kind").selectOption("account");
+  await expect(admin.getByTestId("audit-words").filter({ hasText: /^Account added$/ }).first()).toBeVisible();
+  await expect(admin.getByLabel("By")).toBeVisible();
 });
 
 test("tokens were refreshed during the run, and a lost session leads back to sign-in", async () => {

@@ -144,7 +144,7 @@ test("a user keeps a ledger: a trade by hand, a CSV previewed and imported, P&L 
   await page.getByRole("button", { name: "Add entry" }).click();
   await expect(rows).toHaveCount(4);
   await rows.filter({ hasText: "deposit" }).getByRole("button", { name: /^Delete/ }).click();
-  const dialog = page.getByRole("alertdialog", { name: "Delete this entry?" });
+  const dialog = page.getByRole("dialog", { name: "Delete this entry?" });
   await expect(dialog).toBeVisible();
   await dialog.getByRole("button", { name: "Delete entry" }).click();
   await expectToast(page, "Entry deleted");

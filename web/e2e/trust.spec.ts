@@ -78,21 +78,36 @@ test("a target without a price gets a warning instead of trades, and prices show
   await expect(page.getByTestId("oldest-balance")).toHaveText(/^oldest balance: anvil, (just now|\d+ min ago)$/);
   const onHold = page.getByTestId("blocking-warning");
   await expect(onHold).toContainText("Recommendations are on hold: data is missing.");
-  await expect(onHold.locator('[data-testid="blocking-item"][data-reason="no_price"][data-symbol="XYZ"]')).toContainText("XYZ has no price yet");
+  await expect(onHold.locator('[data-testid="blocking-item"][data-reason="no_price"][data-symbol="XYZ"]')).toHaveText(
+    "XYZ is a target but has no price yet: wait for the price job, or check the asset",
+  );
+  // Each cause once: one line for XYZ, and none for the wallet, which synced.
+  await expect(onHold.getByTestId("blocking-item")).toHaveCount(1);
   await screenshot(page, "portfolio-incomplete");
 
-  // The recommendation is incomplete: the warning with what to do, and no trades.
-  await page.getByRole("link", { name: "Recommendations" }).click();
-  await page.getByRole("button", { name: "Generate recommendations" }).click();
-  await expectToast(page, "No trades proposed: data is missing");
+  // The Recommendations tab says why before anything is pressed, and the button waits.
+  for (const size of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    await page.setViewportSize(size);
+    await page.goto(`/portfolios/${portfolio.id}/recommendations`);
+    const tabWarning = page.getByTestId("blocking-warning");
+    await expect(tabWarning).toContainText("Recommendations are on hold: data is missing.");
+    await expect(tabWarning.getByTestId("blocking-item")).toHaveCount(1);
+    await expect(tabWarning.locator('[data-testid="blocking-item"][data-symbol="XYZ"]')).toBeVisible();
+    await expect(page.getByRole("button", { name: "Generate recommendations" })).toBeDisabled();
+    await screenshot(page, "recommendations-on-hold");
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Asked anyway (through the API), the recommendation is incomplete: the warning with what to do, and no trades.
+  await api("POST", `/portfolios/${portfolio.id}/recommendations`);
+  await page.reload();
   const rec = page.getByTestId("recommendation").first();
   await expect(rec).toHaveAttribute("data-status", "incomplete");
   await expect(page.getByTestId("recommendation-status").first()).toHaveText("Incomplete");
   const warning = rec.getByTestId("blocking-warning");
   await expect(warning).toContainText("No trades proposed: data is missing.");
   const item = warning.locator('[data-testid="blocking-item"][data-reason="no_price"][data-symbol="XYZ"]');
-  await expect(item).toContainText("XYZ has no price yet");
-  await expect(item).toContainText("wait for the price job");
+  await expect(item).toHaveText("XYZ is a target but has no price yet: wait for the price job, or check the asset");
   await expect(page.getByTestId("trade-row")).toHaveCount(0);
   await expect(rec.getByRole("table")).toHaveCount(0);
   await screenshot(page, "recommendation-incomplete");

@@ -45,6 +45,17 @@ test("a manual account's entered holdings are valued, checked field by field, an
   await page.getByRole("radio", { name: "Manual" }).click();
   await page.getByLabel("Name").fill("Cold storage");
   await page.getByRole("button", { name: "Add manual account" }).click();
+  // Labelled "Manual" (never "EXCHANGE"), and the filter has a Manual option.
+  const manualRow = page.locator('[data-testid="account-row"][data-account-name="Cold storage"]');
+  await expect(manualRow.getByTestId("account-kind")).toHaveText("Manual");
+  // Synced as it is added: a manual account reads what was entered, so it is never "Never synced".
+  await expect(manualRow.getByTestId("sync-status")).toHaveText("Synced");
+  if ((await page.getByTestId("account-row").count()) > 1) {
+    await page.getByLabel("Show").selectOption("manual");
+    await expect(page.getByTestId("account-row")).toHaveCount(await page.locator('[data-testid="account-kind"]', { hasText: /^Manual$/ }).count());
+    await expect(page.locator('[data-testid="account-row"] [data-testid="account-kind"]').filter({ hasNotText: /^Manual$/ })).toHaveCount(0);
+    await page.getByLabel("Show").selectOption("all");
+  }
   await page.getByRole("link", { name: "Cold storage" }).first().click();
   await expect(page.getByRole("heading", { name: "Cold storage" })).toBeVisible();
 
@@ -114,7 +125,7 @@ test("a wallet shows a catalog token no admin registered, and keeps spam and unv
   await page.getByRole("link", { name: "Discovery wallet" }).first().click();
   await expect(page.getByRole("heading", { name: "Discovery wallet" })).toBeVisible();
   const walletId = new URL(page.url()).pathname.split("/").pop()!;
-  await page.getByRole("button", { name: "Sync Discovery wallet" }).click();
+  // Synced as it was added: no press of "Sync".
   await expectToast(page, "“Discovery wallet” synced");
 
   // CAT was found without any registry entry; it has no price yet (outside the top list, and

@@ -73,11 +73,21 @@ pub enum ConnectorError {
         provider: &'static str,
         reason: String,
     },
-    #[error("{provider} is paused for {retry_in:?} after repeated failures")]
+    #[error("{provider} is paused for {} after repeated failures", duration_words(*.retry_in))]
     CircuitOpen {
         provider: &'static str,
         retry_in: Duration,
     },
+}
+
+/// A wait in words, rounded to the second: "45 s", "2 min 0 s", "1 h 5 min" (not `119.999890055s`).
+pub fn duration_words(d: Duration) -> String {
+    let s = (d.as_millis() + 500) / 1000;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
 }
 
 /// A USD market quote, every number exact from the provider's text.
@@ -585,5 +595,24 @@ impl Connectors {
             )),
             solana: Arc::new(SolanaClient::new(&config.rpc_safety)),
         }
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::*;
+
+    #[test]
+    fn a_pause_is_said_in_minutes_and_seconds() {
+        let e = ConnectorError::CircuitOpen {
+            provider: "coingecko",
+            retry_in: Duration::from_nanos(119_999_890_055),
+        };
+        assert_eq!(
+            e.to_string(),
+            "coingecko is paused for 2 min 0 s after repeated failures"
+        );
+        assert_eq!(duration_words(Duration::from_secs(45)), "45 s");
+        assert_eq!(duration_words(Duration::from_secs(3900)), "1 h 5 min");
     }
 }

@@ -394,7 +394,8 @@ pub async fn get_account(
 }
 
 /// Add an exchange account (a read-only key of an exchange of `GET /api/exchanges`), an EVM
-/// wallet, or a manual account (holdings you enter).
+/// wallet, or a manual account (holdings you enter). Its first sync starts at once in the
+/// background (follow it with `GET /api/accounts/sync-progress`).
 #[utoipa::path(post, path = "/api/accounts", tag = "accounts", request_body = CreateAccountRequest,
     security(("bearer_auth" = [])),
     responses(
@@ -407,6 +408,7 @@ pub async fn get_account(
 pub async fn create_account(
     State(state): State<AppState>,
     user: AuthUser,
+    limits: Option<axum::Extension<std::sync::Arc<crate::http::limits::RequestLimits>>>,
     ApiJson(req): ApiJson<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
     crate::http::caps::room_for_account(&state, user.id).await?;
@@ -420,10 +422,46 @@ pub async fn create_account(
     }
     let created = save_account(&state, user.id, id, req.account_type, row).await?;
     tracing::info!(account_id = %created.id, user_id = %user.id, account_type = %created.account_type, "account added");
+    first_sync(
+        &state,
+        limits.as_deref().map(|l| l.as_ref()),
+        user.id,
+        &created,
+    );
     Ok((
         StatusCode::CREATED,
         Json(valued_one(&state, created).await?),
     ))
+}
+
+/// Starts the first sync of an account just added, in the background (the `201` does not wait
+/// for it): queued in the sync progress at once, so the web shows it running and reports when
+/// it ends. It takes the account's sync turn as `POST /api/accounts/{id}/sync` would, and the
+/// account's sync lock decides as for any sync (a sync already running wins).
+fn first_sync(
+    state: &AppState,
+    limits: Option<&crate::http::limits::RequestLimits>,
+    user_id: Uuid,
+    account: &store::Account,
+) {
+    if !state.config.sync.sync_new_accounts
+        || !account.is_active
+        || limits.is_some_and(|l| !l.take_sync(user_id, account.id))
+    {
+        return;
+    }
+    state.sync_progress.queue(account.id, &account.name);
+    let bg = state.sync();
+    let account = account.clone();
+    tokio::spawn(async move {
+        let id = account.id;
+        match sync::sync_account(&bg, account).await {
+            Ok(_) | Err(SyncError::InProgress) => {}
+            Err(e) => {
+                tracing::warn!(account_id = %id, error = %format!("{e:#}"), "first sync of a new account failed");
+            }
+        }
+    });
 }
 
 /// A valid create request: the account's fields so far and, for an exchange account, the key

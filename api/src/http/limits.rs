@@ -105,6 +105,15 @@ impl RequestLimits {
     }
 }
 
+impl RequestLimits {
+    /// Takes the account's sync turn for a sync the API starts itself (the first sync of an
+    /// account just added), as `POST /api/accounts/{id}/sync` would; false when it is used up.
+    pub fn take_sync(&self, user: Uuid, account_id: Uuid) -> bool {
+        self.check(Bucket::Sync(user, account_id.to_string()))
+            .is_ok()
+    }
+}
+
 fn bucket_of(user: Uuid, method: &Method, route: &str, path: &str) -> Bucket {
     let segment = |i: usize| path.split('/').nth(i).unwrap_or_default().to_string();
     match (method, route) {
@@ -122,9 +131,11 @@ fn bucket_of(user: Uuid, method: &Method, route: &str, path: &str) -> Bucket {
 /// builds the limits (one set per router) and hands them to this middleware as its state.
 pub async fn limit_requests(
     State(limits): State<Arc<RequestLimits>>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
+    // Handlers that start work themselves (an account's first sync) take its turn here too.
+    req.extensions_mut().insert(limits.clone());
     let Some(user) = req.extensions().get::<AuthUser>().map(|u| u.id) else {
         return next.run(req).await;
     };

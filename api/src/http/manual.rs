@@ -139,9 +139,18 @@ pub async fn set_manual_holding(
     )
     .await?;
     tracing::info!(account_id = %id, %asset_id, "manual holding set");
-    let synced = crate::sync::sync_account(&state.sync(), account)
-        .await
-        .map_err(crate::http::accounts::sync_error)?;
+    // The entry is stored; the sync that values it waits its turn when another sync of the
+    // account runs (its first sync just after it was added, or the hourly job), for up to 10 s.
+    let mut tries = 0;
+    let synced = loop {
+        match crate::sync::sync_account(&state.sync(), account.clone()).await {
+            Err(crate::sync::SyncError::InProgress) if tries < 100 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => break other.map_err(crate::http::accounts::sync_error)?,
+        }
+    };
     Ok(Json(valued_one(&state, synced).await?))
 }
 

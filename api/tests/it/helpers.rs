@@ -333,6 +333,10 @@ impl TestApp {
         // Tests sync one account many times in a row; the limit tests turn the limits on.
         map.entry("RATE_LIMIT_ENABLED".into())
             .or_insert_with(|| "false".into());
+        // An account added is synced in the background; tests sync when they mean to, and the
+        // first-sync tests turn it on.
+        map.entry("SYNC_NEW_ACCOUNTS".into())
+            .or_insert_with(|| "false".into());
         let config = Config::from_vars(&map).expect("test config is valid");
         let db = api::db::connect(&config).await.expect("db connects");
         api::db::migrate(&db).await.expect("migrations apply");

@@ -26,6 +26,7 @@ mod evm_connector;
 mod exchange_history;
 mod exchanges;
 mod faults;
+mod first_sync;
 mod health;
 mod holdings_model;
 mod keycloak_real;

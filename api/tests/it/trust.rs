@@ -313,6 +313,41 @@ async fn a_failed_sync_blocks_the_recommendation_and_names_the_account() {
 }
 
 #[tokio::test]
+async fn a_manual_account_never_blocks_advice_for_want_of_a_sync() {
+    let app = TestApp::local().await;
+    prices(&app, &[("bitcoin", "btc", "60000", Some(1), fresh())]).await;
+    let account = okx(&app, &[("BTC", "1")]).await;
+    let id = portfolio(
+        &app,
+        json!([{"asset": "BTC", "target_pct": "50"}]),
+        &account,
+    )
+    .await;
+    // A manual account, never synced (added before accounts were synced as they are added).
+    let r = send(
+        &app,
+        Method::POST,
+        "/api/accounts",
+        Some(json!({"name": "Cold storage", "account_type": "manual"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert!(r.json()["last_sync_status"].is_null());
+    let manual = r.json()["id"].as_str().unwrap().to_string();
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/portfolios/{id}/accounts"),
+        Some(json!({"account_id": manual})),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let rec = recommend(&app, &id).await;
+    assert_eq!(rec["status"], "proposed", "{rec}");
+    assert_eq!(reasons(&rec), vec![]);
+}
+
+#[tokio::test]
 async fn price_collection_prices_every_held_and_targeted_asset_whatever_its_rank() {
     let app = TestApp::with_vars(&[("PRICE_COLLECTION_TOP_N", "1")]).await;
     catalog(

@@ -111,10 +111,13 @@ export function AssetIcon({ symbol, url }: { symbol: string; url?: string | null
   );
 }
 
-function SortHeader({ k, label, sort, onSort, right }: { k: SortKey; label: string; sort: { key: SortKey; dir: "asc" | "desc" }; onSort: (k: SortKey) => void; right?: boolean }) {
+/** Columns a phone leaves out (said in the asset's cell instead), so the value stays on screen. */
+const WIDE = "hidden sm:table-cell";
+
+function SortHeader({ k, label, sort, onSort, right, wide }: { k: SortKey; label: string; sort: { key: SortKey; dir: "asc" | "desc" }; onSort: (k: SortKey) => void; right?: boolean; wide?: boolean }) {
   const active = sort.key === k;
   return (
-    <th scope="col" className={`${th} ${right ? "text-right" : ""}`} aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : "none"}>
+    <th scope="col" className={`${th} ${right ? "text-right" : ""} ${wide ? WIDE : ""}`} aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : "none"}>
       <button type="button" onClick={() => onSort(k)} className="inline-flex items-center gap-1 uppercase hover:text-slate-800 dark:hover:text-slate-200">
         {label}
         <span aria-hidden className={active ? "" : "opacity-30"}>{active && sort.dir === "asc" ? "▲" : "▼"}</span>
@@ -154,12 +157,12 @@ export function HoldingsTable({ rows, csvFilename, caption, now }: { rows: Holdi
           <thead>
             <tr>
               <SortHeader k="symbol" label="Asset" sort={sort} onSort={onSort} />
-              {c.location && <SortHeader k="location" label="Where" sort={sort} onSort={onSort} />}
+              {c.location && <SortHeader k="location" label="Where" sort={sort} onSort={onSort} wide />}
               <SortHeader k="quantity" label="Quantity" sort={sort} onSort={onSort} right />
-              {c.price && <SortHeader k="price" label="Price" sort={sort} onSort={onSort} right />}
+              {c.price && <SortHeader k="price" label="Price" sort={sort} onSort={onSort} right wide />}
               <SortHeader k="value" label="Value" sort={sort} onSort={onSort} right />
-              {c.share && <SortHeader k="share" label="Share" sort={sort} onSort={onSort} right />}
-              {c.target && <SortHeader k="target" label="Target" sort={sort} onSort={onSort} right />}
+              {c.share && <SortHeader k="share" label="Share" sort={sort} onSort={onSort} right wide />}
+              {c.target && <SortHeader k="target" label="Target" sort={sort} onSort={onSort} right wide />}
               {c.target && <SortHeader k="drift" label="Drift" sort={sort} onSort={onSort} />}
             </tr>
           </thead>
@@ -177,13 +180,16 @@ export function HoldingsTable({ rows, csvFilename, caption, now }: { rows: Holdi
                     <span>
                       {r.symbol}
                       {r.note && <span className="ml-2 text-xs font-normal text-slate-500">{r.note}</span>}
+                      {/* On a phone, where it is and its share go under the asset (their columns are left out). */}
+                      {c.location && (r.locationLabel ?? r.location) && <span className="block text-xs font-normal text-slate-500 sm:hidden">{r.locationLabel ?? r.location}</span>}
+                      {c.share && <span className="block text-xs font-normal text-slate-500 sm:hidden">{formatPct(r.currentPct)} share</span>}
                     </span>
                   </span>
                 </td>
-                {c.location && <td className={`${td} text-slate-500`}>{r.locationLabel ?? r.location ?? ""}</td>}
+                {c.location && <td className={`${td} ${WIDE} text-slate-500`}>{r.locationLabel ?? r.location ?? ""}</td>}
                 <td className={`${td} tabular text-right`} title={r.quantity ?? undefined}>{formatQuantity(r.quantity, r.decimals)}</td>
-                {c.price && <td className={`${td} tabular text-right`}>{formatUsd(r.priceUsd)}</td>}
-                <td className={`${td} tabular text-right`}>
+                {c.price && <td className={`${td} ${WIDE} tabular text-right`}>{formatUsd(r.priceUsd)}</td>}
+                <td className={`${td} tabular text-right`} data-testid="holding-value">
                   {r.valueUsd ? formatUsd(r.valueUsd) : <span className="text-slate-400">unpriced</span>}
                   {(r.priceAt || r.priceSource) && (
                     <div className="mt-0.5 flex justify-end">
@@ -191,8 +197,8 @@ export function HoldingsTable({ rows, csvFilename, caption, now }: { rows: Holdi
                     </div>
                   )}
                 </td>
-                {c.share && <td className={`${td} tabular text-right`}>{formatPct(r.currentPct)}</td>}
-                {c.target && <td className={`${td} tabular text-right`}>{r.targetPct !== null && r.targetPct !== undefined ? formatPct(r.targetPct) : "—"}</td>}
+                {c.share && <td className={`${td} ${WIDE} tabular text-right`}>{formatPct(r.currentPct)}</td>}
+                {c.target && <td className={`${td} ${WIDE} tabular text-right`}>{r.targetPct !== null && r.targetPct !== undefined ? formatPct(r.targetPct) : "—"}</td>}
                 {c.target && <td className={td}>{r.status && <DriftBadge status={r.status} points={r.status === "unallocated" ? null : r.driftPoints} />}</td>}
               </tr>
             ))}

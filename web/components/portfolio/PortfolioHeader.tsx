@@ -21,7 +21,7 @@ export function PortfolioFrame({ id, actions, children }: { id: string; actions?
       {portfolio.isPending ? (
         <Loading label="Loading portfolio…" />
       ) : portfolio.error || !portfolio.data ? (
-        <ErrorAlert error={portfolio.error} onRetry={() => portfolio.refetch()} />
+        <ErrorAlert error={portfolio.error} onRetry={() => portfolio.refetch()} back={{ href: "/portfolios", label: "Back to portfolios" }} />
       ) : (
         <>
           <PageHeader

@@ -2,7 +2,7 @@ import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { account } from "@/test/fixtures";
 import { accountsDataAge } from "@/lib/data-age";
-import { BlockingWarning, blockingHeadline } from "./BlockingWarning";
+import { BlockingWarning } from "./BlockingWarning";
 import { HoldingsTable } from "./HoldingsTable";
 import { DataAge, PriceAge } from "./PriceAge";
 
@@ -77,23 +77,25 @@ describe("blocking warning", () => {
     price_at,
   });
 
-  it("says each reason in plain words", () => {
-    expect(blockingHeadline(item("no_price", "XYZ"), now)).toBe("XYZ has no price yet");
-    expect(blockingHeadline(item("stale_price", "ETH", "2026-11-30T12:00:00Z"), now)).toBe("the price of ETH is 3 days old");
-    expect(blockingHeadline(item("ambiguous_symbol", "UNI"), now)).toBe("pick the asset for symbol UNI");
-    expect(blockingHeadline(item("unidentified", "NOPE"), now)).toBe("NOPE is not a known asset");
-    expect(blockingHeadline(item("sync_failed", "OKX"), now)).toBe("sync OKX again (last sync failed)");
-  });
-
-  it("lists every item with the API's message as detail, and nothing when the data is complete", () => {
-    const { rerender } = render(<BlockingWarning context="recommendation" now={now} items={[item("no_price", "XYZ"), item("sync_failed", "OKX")]} />);
+  it("lists each cause once, in one line: the API's words and what to do, and nothing when the data is complete", () => {
+    const { rerender } = render(
+      <BlockingWarning
+        context="recommendation"
+        items={[
+          { ...item("sync_failed", "Cold wallet"), message: "Cold wallet has not been synced yet: sync it, then ask again" },
+          { ...item("no_price", "XYZ"), message: "XYZ is a target but has no price yet: wait for the price job, or check the asset" },
+        ]}
+      />,
+    );
     const warning = screen.getByTestId("blocking-warning");
     expect(warning.textContent).toContain("No trades proposed: data is missing.");
     const items = screen.getAllByTestId("blocking-item");
-    expect(items.map((i) => i.getAttribute("data-reason"))).toEqual(["no_price", "sync_failed"]);
-    expect(items[0].textContent).toContain("XYZ has no price yet");
-    expect(items[0].textContent).toContain("API says: no_price");
-    expect(items[1].querySelector("a")?.getAttribute("href")).toBe("/accounts/11111111-1111-4111-8111-111111111111");
+    expect(items.map((i) => i.getAttribute("data-reason"))).toEqual(["sync_failed", "no_price"]);
+    // A never-synced account is not said to have failed.
+    expect(items[0].textContent).toBe("Cold wallet has not been synced yet: sync it, then ask again (open the account)");
+    expect(warning.textContent).not.toMatch(/failed/);
+    expect(items[1].textContent).toBe("XYZ is a target but has no price yet: wait for the price job, or check the asset");
+    expect(items[0].querySelector("a")?.getAttribute("href")).toBe("/accounts/11111111-1111-4111-8111-111111111111");
     rerender(<BlockingWarning context="allocation" items={[]} />);
     expect(screen.queryByTestId("blocking-warning")).toBeNull();
   });

@@ -29,7 +29,7 @@ export function PriceAge({ source, at, stale, now }: { source?: string | null; a
   const from = sources(source);
   return (
     <span className="inline-flex flex-wrap items-center gap-1 text-xs text-slate-500 dark:text-slate-400" data-testid="price-age" data-stale={isStale || undefined} title={at ? `Price observed ${formatDateTime(at)}` : undefined}>
-      <span className="whitespace-nowrap">
+      <span className="sm:whitespace-nowrap">
         price {at ? timeAgo(at, now) : "time unknown"}
         {from && <> · {from}</>}
       </span>

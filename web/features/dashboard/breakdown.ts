@@ -1,3 +1,4 @@
+import { exchangeName } from "@/lib/account-kinds";
 import type { Account, NetWorth } from "@/lib/api/types";
 import { compareDecimals, sumDecimals } from "@/lib/decimal";
 
@@ -19,7 +20,7 @@ export function byChainOrExchange(n: NetWorth, accounts: Account[], chainName: (
     const account = accounts.find((a) => a.id === p.account_id);
     const exchange = EXCHANGE_PARTS.has(p.location) && account?.account_type === "exchange";
     const key = exchange ? `exchange:${account?.exchange_name ?? "exchange"}` : `chain:${p.location}`;
-    const label = exchange ? (account?.exchange_name ?? "exchange").toUpperCase() : chainName(p.location);
+    const label = exchange ? exchangeName(account?.exchange_name) : chainName(p.location);
     const g = groups.get(key) ?? { label, values: [] };
     g.values.push(p.value_usd);
     groups.set(key, g);

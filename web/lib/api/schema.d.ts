@@ -16,7 +16,8 @@ export interface paths {
         put?: never;
         /**
          * Add an exchange account (a read-only key of an exchange of `GET /api/exchanges`), an EVM
-         *     wallet, or a manual account (holdings you enter).
+         *     wallet, or a manual account (holdings you enter). Its first sync starts at once in the
+         *     background (follow it with `GET /api/accounts/sync-progress`).
          */
         post: operations["create_account"];
         delete?: never;

@@ -69,3 +69,7 @@ export type LedgerPnl = Schemas["PnlResponse"];
 export type AssetPnl = Schemas["AssetPnl"];
 export type LedgerReconciliation = Schemas["ReconciliationResponse"];
 export type ReconciledAsset = Schemas["ReconciledAsset"];
+export type AuditEvent = Schemas["AuditEventResponse"];
+export type AuditPage = Schemas["AuditPage"];
+export type SolanaRpc = Schemas["SolanaRpcResponse"];
+export type UpdateSolanaRpcRequest = Schemas["UpdateSolanaRpcRequest"];

@@ -81,6 +81,38 @@ describe("account hooks", () => {
     expect(currentToasts().map((t) => t.message)).toContain("Account “New” added");
   });
 
+  it("useCreateAccount follows the first sync the API started, and one toast names the account when it ends", async () => {
+    const running = { account_id: "n1", account_name: "New", status: "running", queued_at: "2026-01-01T00:00:00Z", steps: [{ location: "flaky", status: "reading" }] };
+    mockBackend({
+      "GET /accounts": () => jsonResponse([]),
+      "POST /accounts": () => jsonResponse(account({ id: "n1", name: "New" }), 201),
+      "GET /accounts/sync-progress": () => jsonResponse([running]),
+    });
+    const { wrapper } = wrapperWithClient();
+    const { result } = renderHook(() => useCreateAccount(), { wrapper });
+    act(() => result.current.mutate({ name: "New", account_type: "wallet" }));
+    await waitFor(() => expect(getSyncBatch()?.accountIds).toEqual(["n1"]));
+    expect(
+      batchSummary([{ ...running, status: "partial", steps: [{ location: "flaky", status: "failed", error: "evm:flaky answered HTTP 503" }] }]),
+    ).toEqual({ kind: "warning", message: "“New” partly synced: Flaky: RPC answered with an error (HTTP 503)" });
+    expect(batchSummary([{ ...running, status: "ok", steps: [] }])).toEqual({ kind: "success", message: "“New” synced" });
+    setSyncBatch(null);
+  });
+
+  it("useCreateAccount follows nothing when no sync was started", async () => {
+    mockBackend({
+      "POST /accounts": () => jsonResponse(account({ id: "n2", name: "Off" }), 201),
+      "GET /accounts/sync-progress": () => jsonResponse([]),
+      "GET /accounts": () => jsonResponse([]),
+    });
+    const { wrapper } = wrapperWithClient();
+    const { result } = renderHook(() => useCreateAccount(), { wrapper });
+    act(() => result.current.mutate({ name: "Off", account_type: "manual" }));
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(getSyncBatch()).toBeNull();
+  });
+
   it("useSyncAccount replaces the account in the cached list and reports a failed sync", async () => {
     const before = account({ id: "a1", name: "OKX" });
     const after = account({ id: "a1", name: "OKX", last_sync_status: "error", last_sync_error: "OKX refused the key", last_synced_at: "2026-01-01T00:00:00Z" });
@@ -111,7 +143,7 @@ describe("account hooks", () => {
     const { result } = renderHook(() => useSyncAccount(), { wrapper });
     act(() => result.current.mutate("a1"));
     await waitFor(() => expect(result.current.isSuccess).toBe(true));
-    expect(currentToasts().map((t) => [t.kind, t.message])).toEqual([["warning", "“Wallet” partly synced: base: RPC timed out"]]);
+    expect(currentToasts().map((t) => [t.kind, t.message])).toEqual([["warning", "“Wallet” partly synced: Base: RPC timed out"]]);
   });
 
   it("useSyncAllAccounts answers at once and starts a batch the watcher follows", async () => {

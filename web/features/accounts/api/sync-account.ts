@@ -2,22 +2,23 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
 import type { Account } from "@/lib/api/types";
 import type { ToastText } from "@/lib/query-client";
-import { plainSyncReason } from "@/lib/sync-text";
+import { chainsQueryOptions, locationName } from "@/lib/api/get-chains";
+import { accountProblems, problemsSentence } from "@/lib/sync-problems";
 import { accountKeys } from "@/lib/api/get-accounts";
 
 export const syncAccount = (id: string) => apiRequest<Account>(`/accounts/${encodeURIComponent(id)}/sync`, { method: "POST" });
 
-/** The failing locations in words: "base: RPC timed out; arbitrum: RPC cannot be reached". */
-export function problemsOf(a: Account): string {
-  const bad = (a.locations ?? []).filter((l) => l.status !== "ok");
-  if (bad.length === 0) return a.last_sync_error ? plainSyncReason(a.last_sync_error) : "some locations failed";
-  return bad.map((l) => `${l.location}: ${plainSyncReason(l.error, l.location)}`).join("; ");
+const plainName = (location: string) => locationName(undefined, location);
+
+/** The failing locations in words, one part per cause: "Base, Aave v3 on Base: RPC timed out; Arbitrum: RPC cannot be reached". */
+export function problemsOf(a: Account, displayName: (location: string) => string = plainName): string {
+  return problemsSentence(accountProblems(a, displayName));
 }
 
 /** Green only when every location was read; partly failed is amber, failed red. */
-export function syncMessage(a: Account): ToastText {
-  if (a.last_sync_status === "error") return { kind: "error", message: `Sync of “${a.name}” failed: ${problemsOf(a)}` };
-  if (a.last_sync_status === "partial") return { kind: "warning", message: `“${a.name}” partly synced: ${problemsOf(a)}` };
+export function syncMessage(a: Account, displayName: (location: string) => string = plainName): ToastText {
+  if (a.last_sync_status === "error") return { kind: "error", message: `Sync of “${a.name}” failed: ${problemsOf(a, displayName)}` };
+  if (a.last_sync_status === "partial") return { kind: "warning", message: `“${a.name}” partly synced: ${problemsOf(a, displayName)}` };
   return `“${a.name}” synced`;
 }
 
@@ -27,7 +28,7 @@ export const useSyncAccount = () => {
   return useMutation({
     mutationKey: ["accounts", "sync"],
     mutationFn: syncAccount,
-    meta: { success: syncMessage, error: "Sync failed" },
+    meta: { success: (a: Account) => syncMessage(a, (l) => locationName(qc.getQueryData(chainsQueryOptions().queryKey), l)), error: "Sync failed" },
     onSuccess: (a) => {
       qc.setQueryData(accountKeys.detail(a.id), a);
       qc.setQueryData<Account[]>(accountKeys.list(), (list) => list?.map((x) => (x.id === a.id ? a : x)));

@@ -1,7 +1,9 @@
-import { useSyncExternalStore } from "react";
+import { useEffect, useRef, useSyncExternalStore } from "react";
 import { useIsMutating, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/lib/api/client";
-import type { SyncRun } from "@/lib/api/types";
+import type { Account, SyncRun } from "@/lib/api/types";
+import { locationName } from "@/lib/api/get-chains";
+import { problemsSentence, runProblems } from "@/lib/sync-problems";
 
 export const syncProgressKey = ["sync-progress"] as const;
 
@@ -18,6 +20,12 @@ export function setSyncBatch(b: SyncBatch | null) {
   for (const l of batchListeners) l();
 }
 export const getSyncBatch = () => batch;
+
+/** Follows these accounts' syncs too (the first sync of an account just added): one toast when all are done. */
+export function followSyncs(accountIds: string[]) {
+  const ids = [...(batch?.accountIds ?? []), ...accountIds.filter((id) => !batch?.accountIds.includes(id))];
+  setSyncBatch({ accountIds: ids, startedAt: batch?.startedAt ?? Date.now() });
+}
 export const useSyncBatch = () =>
   useSyncExternalStore(
     (l) => {
@@ -46,6 +54,31 @@ export function useSyncProgress({ always = false }: { always?: boolean } = {}) {
   });
 }
 
+/**
+ * The accounts page's view of syncs: always asked (a sync the API started itself, such as an
+ * added account's first one, shows too), and the accounts are read again when a sync ends or
+ * a never-synced account's sync is already done.
+ */
+export function useSyncProgressOfList(accounts: Pick<Account, "id" | "last_sync_status">[]) {
+  const progress = useSyncProgress({ always: true });
+  const qc = useQueryClient();
+  const running = useRef<Set<string>>(new Set());
+  // Runs already read again for (account and end): once each, never a loop.
+  const refreshed = useRef<Set<string>>(new Set());
+  useEffect(() => {
+    const runs = progress.data ?? [];
+    const now = new Set(runs.filter(isRunning).map((r) => r.account_id));
+    const ended = [...running.current].some((id) => !now.has(id));
+    running.current = now;
+    const stale = runs.filter((r) => !isRunning(r) && accounts.some((a) => a.id === r.account_id && a.last_sync_status == null)).map((r) => `${r.account_id}@${r.finished_at ?? ""}`).filter((k) => !refreshed.current.has(k));
+    for (const k of stale) refreshed.current.add(k);
+    if (ended || stale.length > 0) {
+      void Promise.all([qc.invalidateQueries({ queryKey: ["accounts"] }), qc.invalidateQueries({ queryKey: ["portfolios"] }), qc.invalidateQueries({ queryKey: ["net-worth"] })]);
+    }
+  }, [progress.data, accounts, qc]);
+  return progress;
+}
+
 /** "Sync all" answers at once; progress follows per account, also after leaving the page. */
 export const syncAllMutationKey = ["accounts", "sync-all"] as const;
 
@@ -63,8 +96,21 @@ export const useSyncAllAccounts = () => {
   });
 };
 
-/** The toast once every account of a batch is done: green only when all were read fully. */
-export function batchSummary(runs: SyncRun[]): { kind: "success" | "warning" | "error"; message: string } {
+/**
+ * The toast once every account of a batch is done: green only when all were read fully. One
+ * account (the first sync of an account just added) is named, as a single sync is.
+ */
+export function batchSummary(
+  runs: SyncRun[],
+  displayName: (location: string) => string = (l) => locationName(undefined, l),
+): { kind: "success" | "warning" | "error"; message: string } {
+  if (runs.length === 1) {
+    const r = runs[0];
+    const problems = () => problemsSentence(runProblems(r, displayName));
+    if (r.status === "error") return { kind: "error", message: `Sync of “${r.account_name}” failed: ${problems()}` };
+    if (r.status === "partial") return { kind: "warning", message: `“${r.account_name}” partly synced: ${problems()}` };
+    return { kind: "success", message: `“${r.account_name}” synced` };
+  }
   const failed = runs.filter((r) => r.status === "error");
   const partial = runs.filter((r) => r.status === "partial");
   const n = runs.length;

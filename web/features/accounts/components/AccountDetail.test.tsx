@@ -4,7 +4,7 @@ import { account } from "@/test/fixtures";
 import { wrapperWithClient } from "@/test/utils";
 import { accountTypeLabel, holdingRows, syncProblemText } from "./AccountDetail";
 import { accountsTotalText } from "./AccountsView";
-import { LocationList } from "./SyncStatus";
+import { LocationList, LocationProblems } from "./SyncStatus";
 
 const twoWeeksAgo = new Date(Date.now() - 14 * 24 * 3600 * 1000).toISOString();
 
@@ -39,10 +39,33 @@ describe("account faults", () => {
     expect(list.textContent).toContain("not refreshed");
     expect(list.textContent).toContain("Chain disabled: balances kept from before");
     expect(list.textContent).toContain("never read");
-    // The connector's text in plain words, the chain by its name.
+    // The chain by its name; why it failed is said once, in the alert above (LocationProblems).
     expect(list.textContent).toContain("Arbitrum");
-    expect(list.textContent).toContain("RPC timed out");
+    expect(list.textContent).toContain("failed");
+    expect(list.textContent).not.toContain("RPC timed out");
     expect(list.textContent).not.toContain("evm:arbitrum");
+  });
+
+  it("says one line per cause: a wallet with no network is one line, not one per chain and protocol", () => {
+    const a = account({
+      id: "w",
+      name: "Cold wallet",
+      account_type: "wallet",
+      chain_family: "evm",
+      last_sync_status: "error",
+      locations: [
+        { location: "ethereum", status: "failed", synced_at: null, error: "evm:ethereum cannot be reached: error sending request" },
+        { location: "ethereum:aave-v3", status: "failed", synced_at: null, error: "evm:ethereum cannot be reached: dns error" },
+        { location: "ethereum:uniswap-v3", status: "failed", synced_at: null, error: "evm:ethereum cannot be reached" },
+        { location: "base", status: "failed", synced_at: twoWeeksAgo, error: "evm:base did not answer in time" },
+      ],
+    });
+    render(<LocationProblems account={a} />, { wrapper: wrapperWithClient().wrapper });
+    const lines = screen.getAllByTestId("sync-problem");
+    expect(lines.map((l) => l.textContent)).toEqual([
+      "Ethereum, Aave v3 on Ethereum, Uniswap v3 on Ethereum: RPC cannot be reached · never read · an admin can check the RPC in Admin → Chains",
+      "Base: RPC timed out · last good read 2 weeks ago · an admin can check the RPC in Admin → Chains",
+    ]);
   });
 });
 

@@ -1,5 +1,7 @@
 "use client";
 
+import { ConfirmDialog } from "@/components/ConfirmDialog";
+import { accountTypeLabel, exchangeName } from "@/lib/account-kinds";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -62,10 +64,13 @@ export function holdingRows(a: Account, locationLabel: (l: string) => string = (
   });
 }
 
-/** The account's type as its page names it: a wallet by its chain family. */
-export function accountTypeLabel(a: Pick<Account, "account_type" | "chain_family">): string {
-  if (a.account_type === "wallet") return a.chain_family === "solana" ? "Solana wallet" : "EVM wallet";
-  return a.account_type === "manual" ? "Manual" : "Exchange";
+export { accountTypeLabel };
+
+/** What deleting the account removes, by its kind: only an exchange account has a stored key. */
+export function deleteAccountText(a: Pick<Account, "account_type">): string {
+  if (a.account_type === "exchange") return "Its holdings, its history and its stored API key are removed. The account at the exchange is not touched.";
+  if (a.account_type === "manual") return "The holdings you entered and their history are removed.";
+  return "Its holdings and history are removed from the Butler. The wallet itself is not touched: nothing was ever stored that can move funds.";
 }
 
 /** Why the last sync's balances may be old; a first sync that failed has no earlier read to show. */
@@ -130,11 +135,12 @@ export function AccountDetail({ id }: { id: string }) {
   const del = useDeleteAccount();
   const router = useRouter();
   const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
   const name = useLocationName();
   const progress = useSyncProgress();
 
   return (
-    <QueryState query={account} loadingLabel="Loading account…">
+    <QueryState query={account} loadingLabel="Loading account…" back={{ href: "/accounts", label: "Back to accounts" }}>
       {(a) => (
         <>
           <nav className="mb-2 text-sm">
@@ -150,7 +156,7 @@ export function AccountDetail({ id }: { id: string }) {
               ) : a.wallet_address ? (
                 <span className="break-all font-mono">{a.wallet_address}</span>
               ) : (
-                `${(a.exchange_name ?? "").toUpperCase()} · key ${a.api_key_hint ?? "—"}`
+                `${exchangeName(a.exchange_name)} · key ${a.api_key_hint ?? "—"}`
               )
             }
             actions={
@@ -159,15 +165,19 @@ export function AccountDetail({ id }: { id: string }) {
                 <Button variant="secondary" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
                   {editing ? "Close" : "Edit"}
                 </Button>
-                <Button
-                  variant="danger"
-                  busy={del.isPending}
-                  onClick={() => {
-                    if (window.confirm(`Delete “${a.name}” and its stored credentials?`)) del.mutate(a.id, { onSuccess: () => router.push("/accounts") });
-                  }}
-                >
+                <Button variant="danger" busy={del.isPending} onClick={() => setDeleting(true)}>
                   Delete
                 </Button>
+                <ConfirmDialog
+                  open={deleting}
+                  title={`Delete “${a.name}”?`}
+                  confirmLabel="Delete account"
+                  busy={del.isPending}
+                  onCancel={() => setDeleting(false)}
+                  onConfirm={() => del.mutate(a.id, { onSuccess: () => router.push("/accounts") })}
+                >
+                  {deleteAccountText(a)}
+                </ConfirmDialog>
               </>
             }
           />

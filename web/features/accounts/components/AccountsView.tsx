@@ -10,8 +10,9 @@ import { compareDecimals, sumDecimals } from "@/lib/decimal";
 import { formatKnownUsd, formatUsd, NOT_READ_YET } from "@/lib/format";
 import type { Account, SyncRun } from "@/lib/api/types";
 import { accountsDataAge } from "@/lib/data-age";
+import { ACCOUNT_KINDS_TEXT, accountBadge } from "@/lib/account-kinds";
 import { useAccounts } from "@/lib/api/get-accounts";
-import { useSyncAllAccounts, useSyncProgress } from "../api/sync-progress";
+import { useSyncAllAccounts, useSyncProgressOfList } from "../api/sync-progress";
 import { AddAccountForm } from "./AddAccountForm";
 import { LastSync, LocationProblems, SyncRunProgress, SyncStatusBadge } from "./SyncStatus";
 import { SyncButton } from "./SyncButton";
@@ -29,7 +30,7 @@ function AccountRow({ account, run }: { account: Account; run?: SyncRun }) {
           <Link href={`/accounts/${account.id}`} className="truncate font-semibold text-indigo-700 hover:underline dark:text-indigo-400">
             {account.name}
           </Link>
-          <Badge tone="blue">{account.account_type === "wallet" ? (account.chain_family === "solana" ? "Solana wallet" : "Wallet") : (account.exchange_name ?? "exchange").toUpperCase()}</Badge>
+          <Badge tone="blue" testId="account-kind">{accountBadge(account)}</Badge>
           {!account.is_active && <Badge>Inactive</Badge>}
           <SyncStatusBadge status={account.last_sync_status} />
         </div>
@@ -82,7 +83,7 @@ export function filterAccounts(list: Account[], text: string, kind: string): Acc
 }
 
 function AccountList({ list }: { list: Account[] }) {
-  const progress = useSyncProgress();
+  const progress = useSyncProgressOfList(list);
   const [sort, setSort] = useState<SortKey>("value");
   const [text, setText] = useState("");
   const [kind, setKind] = useState("all");
@@ -98,6 +99,7 @@ function AccountList({ list }: { list: Account[] }) {
             <option value="all">All accounts</option>
             <option value="wallet">Wallets</option>
             <option value="exchange">Exchanges</option>
+            <option value="manual">Manual</option>
             <option value="problems">Sync problems</option>
           </Select>
           <label className="sr-only" htmlFor="accounts-sort">Sort by</label>
@@ -145,7 +147,7 @@ export function AccountsView() {
               <DataAge oldestPriceAt={age.oldestPriceAt} oldestSyncAt={age.oldestSyncAt} oldestSyncLocation={age.oldestSyncLocation ? name(age.oldestSyncLocation) : null} />
             </>
           ) : (
-            "Exchange accounts and wallets"
+            "Exchange accounts, wallets and manual accounts"
           )
         }
         actions={
@@ -172,7 +174,7 @@ export function AccountsView() {
         isEmpty={(d) => d.length === 0}
         empty={
           <EmptyState title="No accounts yet" action={!adding && <Button onClick={() => setAdding(true)}>Add your first account</Button>}>
-            Add an exchange account (OKX, Binance) with a read-only API key, an EVM wallet address, or a manual account for holdings you enter.
+            You can add {ACCOUNT_KINDS_TEXT}.
           </EmptyState>
         }
       >

@@ -4,6 +4,8 @@ import { Badge, Spinner } from "@/components/ui";
 import { useLocationName } from "@/lib/api/get-chains";
 import { formatDateTime, timeAgo } from "@/lib/time";
 import { plainSyncReason } from "@/lib/sync-text";
+import { accountProblems } from "@/lib/sync-problems";
+import { SyncProblemList } from "@/components/SyncProblemList";
 import { useNow } from "@/lib/use-now";
 import type { Account, AccountLocation, SyncRun } from "@/lib/api/types";
 
@@ -37,29 +39,12 @@ const LOCATION_TONES: Record<string, "green" | "amber" | "red" | "slate"> = {
 
 const LOCATION_WORDS: Record<string, string> = { ok: "ok", partial: "partly read", failed: "failed", not_refreshed: "not refreshed" };
 
-/** The account's locations that are not fine: "Base: RPC timed out · last good read 12 min ago". */
+/** The account's sync problems, one line per cause: "Ethereum, Aave v3 on Ethereum: RPC cannot be reached · never read". */
 export function LocationProblems({ account }: { account: Account }) {
   const name = useLocationName();
-  const bad = (account.locations ?? []).filter((l) => l.status === "failed" || l.status === "partial");
-  if (account.last_sync_status !== "partial" && account.last_sync_status !== "error") return null;
+  const lines = accountProblems(account, name);
   const tone = account.last_sync_status === "error" ? "text-rose-700 dark:text-rose-400" : "text-amber-700 dark:text-amber-400";
-  if (bad.length === 0) {
-    return (
-      <p className={`mt-1 text-xs ${tone}`} data-testid="sync-error">
-        {plainSyncReason(account.last_sync_error)}
-      </p>
-    );
-  }
-  return (
-    <ul className={`mt-1 space-y-0.5 text-xs ${tone}`} data-testid="sync-error">
-      {bad.map((l) => (
-        <li key={l.location} data-testid="location-problem" data-location={l.location}>
-          <span className="font-medium">{name(l.location)}</span>: {plainSyncReason(l.error, l.location)}
-          <span className="text-slate-500 dark:text-slate-400"> · {l.synced_at ? `last good read ${timeAgo(l.synced_at)}` : "never read"}</span>
-        </li>
-      ))}
-    </ul>
-  );
+  return <SyncProblemList lines={lines} className={`mt-1 space-y-0.5 text-xs ${tone}`} />;
 }
 
 /** Each chain or exchange part with its status, the age of its last good read and why. */
@@ -74,7 +59,8 @@ export function LocationList({ locations }: { locations: AccountLocation[] }) {
           <span className="text-xs text-slate-500 dark:text-slate-400" title={formatDateTime(l.synced_at)}>
             {l.synced_at ? `read ${timeAgo(l.synced_at)}` : "never read"}
           </span>
-          {l.error && l.status !== "ok" && <span className="text-xs text-slate-600 dark:text-slate-300">{plainSyncReason(l.error, l.location)}</span>}
+          {/* Failed and partly read locations are said once, grouped by cause, in the alert above. */}
+          {l.error && l.status === "not_refreshed" && <span className="text-xs text-slate-600 dark:text-slate-300">{plainSyncReason(l.error, l.location)}</span>}
         </li>
       ))}
     </ul>

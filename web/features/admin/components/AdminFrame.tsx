@@ -9,7 +9,7 @@ import { useMe } from "@/lib/api/get-me";
 
 const tabs = [
   { href: "/admin", label: "Jobs" },
-  { href: "/admin/evm-chains", label: "EVM chains" },
+  { href: "/admin/evm-chains", label: "Chains" },
   { href: "/admin/evm-tokens", label: "EVM tokens" },
 ];
 

@@ -1,6 +1,7 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { ConfirmDialog } from "@/components/ConfirmDialog";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, TableWrap, td, th } from "@/components/ui";
 import { errorFor, fieldErrorsOf, mergeErrors, otherErrors, type FieldErrors } from "@/lib/api/field-errors";
@@ -11,6 +12,7 @@ import { useCreateChain } from "../api/create-evm-chain";
 import { useDeleteChain } from "../api/delete-evm-chain";
 import { useAdminChains } from "../api/get-evm-chains";
 import { useUpdateChain } from "../api/update-evm-chain";
+import { useSolanaRpc, useUpdateSolanaRpc } from "../api/solana-rpc";
 import { AdminFrame } from "./AdminFrame";
 
 function AddChainForm({ onDone }: { onDone: () => void }) {
@@ -130,14 +132,41 @@ function ProtocolsCell({ chain }: { chain: AdminChain }) {
   );
 }
 
-function ChainRow({ chain }: { chain: AdminChain }) {
+/** The chain a link points at (`#chain-row-<name>`, from a sync problem): its row is shown and marked. */
+function useLinkedChain(): string | null {
+  const [linked, setLinked] = useState<string | null>(null);
+  useEffect(() => {
+    const read = () => {
+      const m = /^#chain-row-(.+)$/.exec(window.location.hash);
+      setLinked(m ? decodeURIComponent(m[1]) : null);
+    };
+    read();
+    window.addEventListener("hashchange", read);
+    return () => window.removeEventListener("hashchange", read);
+  }, []);
+  return linked;
+}
+
+function ChainRow({ chain, linked }: { chain: AdminChain; linked: boolean }) {
   const update = useUpdateChain();
   const del = useDeleteChain();
   const [editing, setEditing] = useState(false);
   const [rpc, setRpc] = useState(chain.rpc_url);
   const errors = fieldErrorsOf(update.error);
+  const ref = useRef<HTMLTableRowElement>(null);
+  const [deleting, setDeleting] = useState(false);
+  useEffect(() => {
+    if (linked) ref.current?.scrollIntoView({ block: "center" });
+  }, [linked]);
   return (
-    <tr data-testid="chain-row" data-chain={chain.chain_name}>
+    <tr
+      ref={ref}
+      id={`chain-row-${chain.chain_name}`}
+      data-testid="chain-row"
+      data-chain={chain.chain_name}
+      data-linked={linked || undefined}
+      className={linked ? "bg-amber-50 outline-2 outline-amber-400 dark:bg-amber-950" : undefined}
+    >
       <td className={td}>
         <div className="font-medium">{chain.display_name}</div>
         <div className="text-xs text-slate-500">
@@ -191,10 +220,20 @@ function ChainRow({ chain }: { chain: AdminChain }) {
           variant="ghost"
           busy={del.isPending}
           aria-label={`Delete ${chain.display_name}`}
-          onClick={() => window.confirm(`Delete the chain ${chain.display_name}? Wallets lose it.`) && del.mutate(chain.id)}
+          onClick={() => setDeleting(true)}
         >
           Delete
         </Button>
+        <ConfirmDialog
+          open={deleting}
+          title={`Delete the chain ${chain.display_name}?`}
+          confirmLabel="Delete chain"
+          busy={del.isPending}
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => del.mutate(chain.id, { onSettled: () => setDeleting(false) })}
+        >
+          Wallets are no longer read on it.
+        </ConfirmDialog>
       </td>
     </tr>
   );
@@ -202,14 +241,90 @@ function ChainRow({ chain }: { chain: AdminChain }) {
 
 export function ChainsView() {
   return (
-    <AdminFrame title="EVM chains" subtitle="The chains wallets can be read on, and their RPC endpoints">
+    <AdminFrame title="Chains" subtitle="The chains wallets can be read on (EVM chains and Solana), and their RPC endpoints">
       <ChainsBody />
     </AdminFrame>
   );
 }
 
+/** The Solana RPC beside the EVM chains: its endpoint, rate and deadline, changed in place. */
+function SolanaRpcCard({ linked }: { linked: boolean }) {
+  const rpc = useSolanaRpc();
+  const update = useUpdateSolanaRpc();
+  const [form, setForm] = useState<{ rpc_url: string; requests_per_second: string; timeout_ms: string } | null>(null);
+  const [local, setLocal] = useState<FieldErrors>({});
+  const errors = mergeErrors(local, fieldErrorsOf(update.error));
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (linked) ref.current?.scrollIntoView({ block: "center" });
+  }, [linked, rpc.data]);
+  return (
+    <div ref={ref} id="solana-rpc" data-testid="solana-rpc" data-linked={linked || undefined} className={linked ? "rounded-lg outline-2 outline-amber-400" : undefined}>
+      <Card title="Solana">
+        <QueryState query={rpc} loadingLabel="Loading the Solana RPC…">
+          {(r) =>
+            form ? (
+              <form
+                className="grid gap-3 sm:grid-cols-3"
+                noValidate
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  const found = collect([
+                    ["rpc_url", /^https?:\/\/\S+$/i.test(form.rpc_url.trim()) ? undefined : "Enter an http:// or https:// address of a Solana JSON-RPC node."],
+                    ["requests_per_second", wholeNumberError(form.requests_per_second, 1, 1000, "requests a second")],
+                    ["timeout_ms", wholeNumberError(form.timeout_ms, 100, 600000, "the deadline in milliseconds")],
+                  ]);
+                  setLocal(found);
+                  if (Object.keys(found).length) return;
+                  update.mutate(
+                    { rpc_url: form.rpc_url.trim(), requests_per_second: wholeNumber(form.requests_per_second), timeout_ms: wholeNumber(form.timeout_ms) },
+                    { onSuccess: () => setForm(null) },
+                  );
+                }}
+              >
+                <Field label="RPC URL" htmlFor="solana-rpc-url" error={errorFor(errors, "rpc_url")} className="sm:col-span-3">
+                  <Input id="solana-rpc-url" value={form.rpc_url} onChange={(e) => setForm({ ...form, rpc_url: e.target.value })} invalid={!!errorFor(errors, "rpc_url")} />
+                </Field>
+                <Field label="Requests a second" htmlFor="solana-rps" error={errorFor(errors, "requests_per_second")}>
+                  <Input id="solana-rps" inputMode="numeric" value={form.requests_per_second} onChange={(e) => setForm({ ...form, requests_per_second: e.target.value })} />
+                </Field>
+                <Field label="Deadline (ms)" htmlFor="solana-timeout" error={errorFor(errors, "timeout_ms")}>
+                  <Input id="solana-timeout" inputMode="numeric" value={form.timeout_ms} onChange={(e) => setForm({ ...form, timeout_ms: e.target.value })} />
+                </Field>
+                <div className="flex items-end gap-2">
+                  <Button type="submit" busy={update.isPending}>Save</Button>
+                  <Button variant="ghost" onClick={() => { setForm(null); setLocal({}); update.reset(); }}>Cancel</Button>
+                </div>
+                <FieldError message={update.error && !Object.keys(fieldErrorsOf(update.error)).length ? plainMessage(update.error) : undefined} />
+              </form>
+            ) : (
+              <dl className="grid gap-2 text-sm sm:grid-cols-4">
+                <div className="sm:col-span-2">
+                  <dt className="text-xs text-slate-500">RPC URL</dt>
+                  <dd className="truncate font-mono text-xs" data-testid="solana-rpc-url">{r.rpc_url}</dd>
+                </div>
+                <div>
+                  <dt className="text-xs text-slate-500">Rate · deadline</dt>
+                  <dd>{r.requests_per_second}/s · {r.timeout_ms} ms</dd>
+                </div>
+                <div className="flex items-center justify-between gap-2">
+                  {r.is_active ? <Badge tone="green">active</Badge> : <Badge>inactive</Badge>}
+                  <Button variant="secondary" onClick={() => setForm({ rpc_url: r.rpc_url, requests_per_second: String(r.requests_per_second), timeout_ms: String(r.timeout_ms) })}>
+                    Change
+                  </Button>
+                </div>
+              </dl>
+            )
+          }
+        </QueryState>
+      </Card>
+    </div>
+  );
+}
+
 function ChainsBody() {
   const chains = useAdminChains();
+  const linked = useLinkedChain();
   const [adding, setAdding] = useState(false);
   return (
     <div className="space-y-6">
@@ -241,7 +356,7 @@ function ChainsBody() {
                 </thead>
                 <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
                   {list.map((c) => (
-                    <ChainRow key={c.id} chain={c} />
+                    <ChainRow key={c.id} chain={c} linked={linked === c.chain_name} />
                   ))}
                 </tbody>
               </table>
@@ -249,6 +364,7 @@ function ChainsBody() {
           )}
         </QueryState>
       </Card>
+      <SolanaRpcCard linked={linked === "solana"} />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { Badge, Button, Card, TableWrap, td, th } from "@/components/ui";
 import { useQueryClient } from "@tanstack/react-query";
 import type { Job, JobRun } from "@/lib/api/types";
 import { formatDateTime } from "@/lib/time";
+import { durationsInWords, durationWords, scheduleWords } from "@/lib/schedule-words";
 import { toast } from "@/lib/toast";
 import { useJobRun } from "../api/get-job-run";
 import { adminKeys, useJobs } from "../api/get-jobs";
@@ -21,8 +22,11 @@ function RunStatus({ run }: { run: JobRun | null | undefined }) {
       <span>
         <Badge tone={tone} testId="job-run-status">{run.status}</Badge> <span className="text-xs text-slate-500">{run.items_processed} items</span>
       </span>
-      <span className="text-xs text-slate-500">{formatDateTime(run.finished_at ?? run.started_at)}</span>
-      {run.error && <span className="break-words text-xs text-rose-600">{run.error}</span>}
+      <span className="text-xs text-slate-500">
+        {formatDateTime(run.finished_at ?? run.started_at)}
+        {run.finished_at && <span data-testid="job-run-duration"> · took {durationWords((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000)}</span>}
+      </span>
+      {run.error && <span className="break-words text-xs text-rose-600" data-testid="job-run-error">{durationsInWords(run.error)}</span>}
     </span>
   );
 }
@@ -39,7 +43,7 @@ function JobRow({ job }: { job: Job }) {
     if (!runId || !run.data || run.data.status === "running") return;
     const s = run.data.status;
     if (s === "succeeded") toast.success(`${job.name} finished: ${run.data.items_processed} items`);
-    else toast.error(`${job.name} ${s}${run.data.error ? `: ${run.data.error}` : ""}`);
+    else toast.error(`${job.name} ${s}${run.data.error ? `: ${durationsInWords(run.data.error)}` : ""}`);
     setRunId(undefined);
     qc.invalidateQueries({ queryKey: adminKeys.jobs });
   }, [run.data, runId, job.name, qc]);
@@ -47,7 +51,9 @@ function JobRow({ job }: { job: Job }) {
   return (
     <tr data-testid="job-row" data-job={job.name}>
       <td className={`${td} font-medium`}>{job.name}</td>
-      <td className={`${td} font-mono text-xs`}>{job.schedule}</td>
+      <td className={`${td} text-xs`} title={`${job.schedule} (cron, UTC)`} data-testid="job-schedule">
+        {scheduleWords(job.schedule)}
+      </td>
       <td className={td}>{job.enabled ? <Badge tone="green">on</Badge> : <Badge>off</Badge>}</td>
       <td className={td}>
         <RunStatus run={current} />

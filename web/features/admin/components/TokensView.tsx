@@ -1,5 +1,6 @@
 "use client";
 
+import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, Field, FieldError, Input, Select, TableWrap, td, th } from "@/components/ui";
@@ -108,6 +109,7 @@ export function TokenValuation({ token }: { token: EvmToken }) {
 function TokenRow({ token }: { token: EvmToken }) {
   const update = useUpdateToken();
   const del = useDeleteToken();
+  const [deleting, setDeleting] = useState(false);
   return (
     <tr data-testid="token-row" data-symbol={token.symbol}>
       <td className={td}>
@@ -133,9 +135,17 @@ function TokenRow({ token }: { token: EvmToken }) {
         </label>
       </td>
       <td className={`${td} text-right`}>
-        <Button variant="ghost" busy={del.isPending} aria-label={`Delete ${token.symbol}`} onClick={() => window.confirm(`Delete ${token.symbol} on ${token.chain_name}?`) && del.mutate(token.id)}>
+        <Button variant="ghost" busy={del.isPending} aria-label={`Delete ${token.symbol}`} onClick={() => setDeleting(true)}>
           Delete
         </Button>
+        <ConfirmDialog
+          open={deleting}
+          title={`Delete ${token.symbol} on ${token.chain_name}?`}
+          confirmLabel="Delete token"
+          busy={del.isPending}
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => del.mutate(token.id, { onSettled: () => setDeleting(false) })}
+        />
       </td>
     </tr>
   );

@@ -1,5 +1,6 @@
 "use client";
 
+import { ACCOUNT_KINDS_TEXT } from "@/lib/account-kinds";
 import Link from "next/link";
 import { AllocationBar } from "@/components/portfolio/AllocationBar";
 import { DriftBadge } from "@/components/portfolio/DriftBadge";
@@ -7,6 +8,8 @@ import { EmptyState, ErrorAlert, Loading } from "@/components/states";
 import { Button, Card, PageHeader, cx } from "@/components/ui";
 import { useAccounts } from "@/lib/api/get-accounts";
 import { syncProblems } from "@/lib/data-age";
+import { accountProblems } from "@/lib/sync-problems";
+import { SyncProblemList } from "@/components/SyncProblemList";
 import { useLocationName } from "@/lib/api/get-chains";
 import { useAllocation } from "@/lib/api/get-allocation";
 import { usePortfolios } from "@/lib/api/get-portfolios";
@@ -17,7 +20,6 @@ import { DataAge, PriceAge } from "@/components/portfolio/PriceAge";
 import { BlockingWarning } from "@/components/portfolio/BlockingWarning";
 import { clampDecimal, isNegative, isPositive, pctOf, subtractDecimals } from "@/lib/decimal";
 import { formatKnownUsd, formatPct, formatUsd, NOT_READ_YET, timeAgo } from "@/lib/format";
-import { plainSyncReason } from "@/lib/sync-text";
 import { useNetWorth } from "../api/get-net-worth";
 import { byChainOrExchange, withOther, type BreakdownLine } from "../breakdown";
 
@@ -110,30 +112,28 @@ function SyncProblemsCard({ accounts }: { accounts: Account[] }) {
   const name = useLocationName();
   const problems = syncProblems(accounts);
   const anyFailed = problems.some((a) => a.last_sync_status === "error");
-  const lines = problems.flatMap((a) => {
-    const bad = (a.locations ?? []).filter((l) => l.status === "failed" || l.status === "partial");
-    if (bad.length === 0) return [{ key: a.id, text: `${a.name}: ${plainSyncReason(a.last_sync_error)}` }];
-    return bad.map((l) => ({ key: `${a.id}-${l.location}`, text: `${a.name} · ${name(l.location)}: ${plainSyncReason(l.error, l.location)}${l.synced_at ? `, last good read ${timeAgo(l.synced_at)}` : ""}` }));
-  });
+  // One line per account and cause, and the count is the lines' (never three for one lost network).
+  const lines = problems.flatMap((a) => accountProblems(a, name));
   return (
     <Card>
       <p className="text-sm text-slate-500">Sync problems</p>
-      <p className={cx("mt-1 text-3xl font-bold", problems.length > 0 && (anyFailed ? "text-rose-600" : "text-amber-600"))} data-testid="sync-problems">
-        {problems.length}
+      <p className={cx("mt-1 text-3xl font-bold", lines.length > 0 && (anyFailed ? "text-rose-600" : "text-amber-600"))} data-testid="sync-problems">
+        {lines.length}
       </p>
       {lines.length ? (
-        <ul className={cx("mt-1 space-y-0.5 text-xs", anyFailed ? "text-rose-700 dark:text-rose-400" : "text-amber-700 dark:text-amber-400")} data-testid="sync-problem-list">
-          {lines.slice(0, 4).map((l) => (
-            <li key={l.key}>{l.text}</li>
-          ))}
+        <>
+          <SyncProblemList
+            lines={lines.slice(0, 4)}
+            withAccount
+            testId="sync-problem-list"
+            className={cx("mt-1 space-y-0.5 text-xs", anyFailed ? "text-rose-700 dark:text-rose-400" : "text-amber-700 dark:text-amber-400")}
+          />
           {lines.length > 4 && (
-            <li>
-              <Link href="/accounts" className="underline">
-                and {lines.length - 4} more
-              </Link>
-            </li>
+            <Link href="/accounts" className="mt-1 block text-xs underline">
+              and {lines.length - 4} more
+            </Link>
           )}
-        </ul>
+        </>
       ) : (
         <p className="mt-1 text-xs text-slate-500">{accounts.length ? "Every location read" : "No accounts yet"}</p>
       )}
@@ -167,7 +167,7 @@ export function Dashboard() {
       <PageHeader title="Dashboard" subtitle="Everything you hold, across all accounts" />
       {accountList.length === 0 ? (
         <EmptyState title="Welcome! Add your first account" action={<Link href="/accounts"><Button>Add an account</Button></Link>}>
-          Connect an exchange account with a read-only key or add an EVM wallet address to see your net worth here.
+          <span data-testid="welcome-kinds">Add {ACCOUNT_KINDS_TEXT} to see your net worth here.</span>
         </EmptyState>
       ) : null}
       <div className="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">

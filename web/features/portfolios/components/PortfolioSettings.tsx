@@ -1,5 +1,6 @@
 "use client";
 
+import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent } from "react";
 import { EmptyState, QueryState } from "@/components/states";
@@ -281,18 +282,23 @@ function LinkedAccounts({ portfolio }: { portfolio: Portfolio }) {
 function DangerZone({ portfolio }: { portfolio: Portfolio }) {
   const del = useDeletePortfolio();
   const router = useRouter();
+  const [deleting, setDeleting] = useState(false);
   return (
     <Card title="Delete portfolio">
       <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Deletes the portfolio, its snapshots and recommendations. Accounts are kept.</p>
-      <Button
-        variant="danger"
-        busy={del.isPending}
-        onClick={() => {
-          if (window.confirm(`Delete the portfolio “${portfolio.name}”?`)) del.mutate(portfolio.id, { onSuccess: () => router.push("/portfolios") });
-        }}
-      >
+      <Button variant="danger" busy={del.isPending} onClick={() => setDeleting(true)}>
         Delete portfolio
       </Button>
+      <ConfirmDialog
+        open={deleting}
+        title={`Delete the portfolio “${portfolio.name}”?`}
+        confirmLabel="Delete portfolio"
+        busy={del.isPending}
+        onCancel={() => setDeleting(false)}
+        onConfirm={() => del.mutate(portfolio.id, { onSuccess: () => router.push("/portfolios") })}
+      >
+        Its snapshots and recommendations go with it. Accounts are kept.
+      </ConfirmDialog>
     </Card>
   );
 }

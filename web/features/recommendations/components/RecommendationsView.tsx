@@ -5,6 +5,7 @@ import { PriceAge } from "@/components/portfolio/PriceAge";
 import { EmptyState, QueryState } from "@/components/states";
 import { Badge, Button, Card, TableWrap, td, th } from "@/components/ui";
 import { useAccounts } from "@/lib/api/get-accounts";
+import { useAllocation } from "@/lib/api/get-allocation";
 import { PortfolioFrame } from "@/components/portfolio/PortfolioHeader";
 import type { Portfolio, Recommendation } from "@/lib/api/types";
 import { formatDateTime, formatQuantity, formatUsd } from "@/lib/format";
@@ -124,18 +125,33 @@ function RecommendationsBody({ portfolio }: { portfolio: Portfolio }) {
   const recs = useRecommendations(portfolio.id);
   const generate = useCreateRecommendation();
   const accounts = useAccounts();
+  // What would hold advice back, known before the button is pressed (the allocation says it).
+  const allocation = useAllocation(portfolio.id);
+  const onHold = allocation.data?.blocking ?? [];
   const accountName = (id: string) => accounts.data?.find((a) => a.id === id)?.name ?? id.slice(0, 8);
+  const noTargets = portfolio.target_allocation.length === 0;
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-slate-600 dark:text-slate-400">
           Trades that bring out-of-band assets back to the edge of their band, within the portfolio&apos;s guardrails. Nothing is traded for you.
         </p>
-        <Button busy={generate.isPending} onClick={() => generate.mutate(portfolio.id)} disabled={portfolio.target_allocation.length === 0}>
+        <Button
+          busy={generate.isPending}
+          onClick={() => generate.mutate(portfolio.id)}
+          disabled={noTargets || onHold.length > 0}
+          title={onHold.length > 0 ? "Fix what the warning lists first" : undefined}
+          aria-describedby={onHold.length > 0 ? "recommendations-on-hold" : undefined}
+        >
           Generate recommendations
         </Button>
       </div>
-      {portfolio.target_allocation.length === 0 && <p className="text-sm text-amber-700 dark:text-amber-400">Set target allocations in the settings first.</p>}
+      {noTargets && <p className="text-sm text-amber-700 dark:text-amber-400">Set target allocations in the settings first.</p>}
+      {!noTargets && onHold.length > 0 && (
+        <div id="recommendations-on-hold">
+          <BlockingWarning items={onHold} context="allocation" />
+        </div>
+      )}
       <QueryState
         query={recs}
         loadingLabel="Loading recommendations…"

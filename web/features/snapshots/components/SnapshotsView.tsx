@@ -7,7 +7,7 @@ import { PortfolioFrame } from "@/components/portfolio/PortfolioHeader";
 import { downloadCsv, toCsv } from "@/lib/csv";
 import type { AllocationLine, Portfolio, Snapshot } from "@/lib/api/types";
 import { isPositive } from "@/lib/decimal";
-import { formatDate, formatDateTime, formatUsd } from "@/lib/format";
+import { formatDate, formatDateTime, formatQuantity, formatUsd } from "@/lib/format";
 import { useCreateSnapshot } from "../api/create-snapshot";
 import { useSnapshots, type DateRange } from "../api/get-snapshots";
 import { useTimeline } from "@/lib/api/get-timeline";
@@ -132,9 +132,15 @@ function SnapshotRow({ s, open, onToggle }: { s: Snapshot; open: boolean; onTogg
           <td colSpan={5} className="bg-slate-50 px-3 py-2 dark:bg-slate-800/50">
             <ul className="grid gap-1 text-sm sm:grid-cols-2">
               {snapshotLines(s).map((h, i) => (
-                <li key={`${h.symbol}-${i}`} className="flex justify-between gap-2">
-                  <span>{h.symbol}</span>
-                  <span className="tabular">{formatUsd(h.value_usd)}</span>
+                <li key={`${h.symbol}-${i}`} className="flex items-baseline justify-between gap-2" data-testid="snapshot-line" data-symbol={h.symbol}>
+                  <span className="font-medium">{h.symbol}</span>
+                  {/* Value and quantity apart, each with its unit: "$145,851.18" and "48.62 ETH". */}
+                  <span className="tabular text-right">
+                    <span data-testid="snapshot-line-value">{formatUsd(h.value_usd)}</span>
+                    <span className="block text-xs text-slate-500" data-testid="snapshot-line-quantity">
+                      {formatQuantity(h.quantity)} {h.symbol}
+                    </span>
+                  </span>
                 </li>
               ))}
             </ul>
