@@ -36,6 +36,7 @@ bench bench_evm BENCH_EVM_TOKENS=40 BENCH_EVM_CHUNK=20 BENCH_EVM_RUNS=1 BENCH_EV
 # The fixture needs about 10 reserves for its bench to borrow in all but one (fewer: Aave 36).
 bench bench_defi BENCH_DEFI_RESERVES=10 BENCH_DEFI_POSITIONS=2 BENCH_DEFI_RUNS=1
 bench bench_ledger BENCH_LEDGER_ENTRIES=2000 BENCH_LEDGER_ACCOUNTS=2
+bench bench_performance BENCH_PERF_DAYS=120 BENCH_PERF_ASSETS=20 BENCH_PERF_ACCOUNTS=3 BENCH_PERF_RUNS=2
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "benchmarks that failed: ${failed[*]}"
