@@ -225,7 +225,13 @@ async fn reconcile(
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
     let mut out = Vec::new();
     for a in &accounts {
-        let read = a.last_synced_at.is_some();
+        // A manual account's holdings are what its owner typed: one who never typed any has
+        // not said they hold nothing, so there is nothing to compare the ledger with.
+        let read = a.last_synced_at.is_some()
+            && (a.account_type != "manual"
+                || !crate::store::manual::history(&state.db, a.id)
+                    .await?
+                    .is_empty());
         let mut held: BTreeMap<Uuid, Decimal> = BTreeMap::new();
         for h in holdings.get(&a.id).into_iter().flatten() {
             if let (Some(asset), true) = (h.asset_id, h.kind != "borrowed") {

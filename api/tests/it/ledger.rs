@@ -87,6 +87,22 @@ async fn a_trade_typed_by_hand_is_costed_kept_with_its_history_and_reconciled() 
     assert_eq!(sale["entries"][0]["sent"]["quantity"], "0.4");
     assert_eq!(sale["entries"][0]["source"], "manual");
 
+    // Synced, but its owner never typed a holding: a manual account kept only as a ledger
+    // has not said it holds nothing, so there is nothing to reconcile and nothing incomplete.
+    let r = call(
+        &app,
+        Method::POST,
+        &format!("/api/accounts/{account}/sync"),
+        None,
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let rec = app.get("/api/ledger/reconciliation", None).await.json();
+    assert_eq!(rec["differences"], 0, "{rec}");
+    assert_eq!(rec["assets"][0]["status"], "not_read", "{rec}");
+    let g = app.get("/api/ledger/gains?year=2025", None).await.json();
+    assert_eq!(g["incomplete_assets"], json!([]), "{g}");
+
     // The account holds nothing yet by its own reading: the ledger's 0.6 BTC is missing
     // from it, so BTC's gains are not shown, and the tax CSV is refused.
     hold(&app, &account, "ETH", "1").await;
