@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::config::MarketConfig;
 use crate::domain::allocation::{self, Allocation, Guardrails, PositionInput, ResolvedTarget};
-use crate::domain::completeness::{self, AccountState, Blocking};
+use crate::domain::completeness::{self, AccountState, Blocking, BlockingReason};
 use crate::domain::holdings::{self, Holding};
 use crate::domain::identity::{AssetIndex, AssetQuery, Resolution};
 use crate::entities::{accounts, portfolios, snapshots, DbDecimal};
@@ -298,7 +298,7 @@ pub async fn allocation(
         &guardrails,
         portfolio.stablecoins_as_cash,
     );
-    let blocking = completeness::blocking(
+    let mut blocking = completeness::blocking(
         &positions,
         &targets,
         |id| prices.get(&id).map(|p| p.timestamp),
@@ -307,12 +307,29 @@ pub async fn allocation(
         rule.now,
         rule.max_age,
     );
+    mark_excludable(&mut blocking, &held);
     Ok(Valued {
         allocation: alloc,
         prices,
         guardrails,
         blocking,
     })
+}
+
+/// An account that cannot be read but holds nothing the Butler knows of may be left out of
+/// advice at the user's request: its `sync_failed` entry says so.
+fn mark_excludable(blocking: &mut [Blocking], held: &[(Uuid, Vec<Holding>)]) {
+    let holds_nothing = |id: &Uuid| {
+        held.iter()
+            .find(|(a, _)| a == id)
+            .is_none_or(|(_, h)| h.iter().all(|x| x.quantity.is_zero()))
+    };
+    for b in blocking
+        .iter_mut()
+        .filter(|b| b.reason == BlockingReason::SyncFailed)
+    {
+        b.excludable = !b.accounts.is_empty() && b.accounts.iter().all(holds_nothing);
+    }
 }
 
 /// Whether an account's content is known: a manual account always is (what the user entered,

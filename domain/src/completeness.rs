@@ -48,6 +48,11 @@ pub struct Blocking {
     pub accounts: Vec<Uuid>,
     /// The price's time, for `stale_price`.
     pub price_at: Option<DateTime<Utc>>,
+    /// For `sync_failed`: every account concerned holds nothing the Butler knows of (its last
+    /// good read found nothing, or it was never read), so the user may ask for advice that
+    /// leaves it out. Set by the caller, which knows the holdings.
+    #[serde(default)]
+    pub excludable: bool,
 }
 
 /// A linked account as far as completeness is concerned.
@@ -142,6 +147,7 @@ pub fn blocking(
                 message,
                 accounts: vec![a.id],
                 price_at: None,
+                excludable: false,
             });
         }
     }
@@ -171,6 +177,7 @@ pub fn blocking(
             message,
             accounts: Vec::new(),
             price_at,
+            excludable: false,
         });
     }
 
@@ -229,6 +236,7 @@ pub fn blocking(
             message,
             accounts: p.accounts.clone(),
             price_at,
+            excludable: false,
         });
     }
     let accounts_first = |b: &Blocking| b.reason != BlockingReason::SyncFailed;

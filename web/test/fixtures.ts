@@ -69,6 +69,7 @@ export function recommendation(over: Partial<Recommendation> = {}): Recommendati
     created_at: "2026-01-02T00:00:00Z",
     status: "proposed",
     total_value_usd: "1000",
+    excluded_accounts: [],
     trades: [],
     blocked: [],
     total_buy_usd: "0",

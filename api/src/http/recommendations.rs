@@ -4,14 +4,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::domain::completeness::Blocking;
+use crate::domain::completeness::{Blocking, BlockingReason};
 use crate::domain::rebalance::{self, Recommendation};
-use crate::error::{ApiError, ApiPath, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::http::portfolios::owned_portfolio;
 use crate::portfolio as service;
 use crate::state::AppState;
@@ -31,8 +31,73 @@ pub struct RecommendationResponse {
     /// Portfolio value the trades were computed on.
     #[schema(value_type = String)]
     pub total_value_usd: rust_decimal::Decimal,
+    /// Linked accounts this advice leaves out at the user's request: each could not be read
+    /// and held nothing the Butler knows of (empty: every linked account is in).
+    pub excluded_accounts: Vec<ExcludedAccount>,
     #[serde(flatten)]
     pub recommendation: Recommendation,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExcludedAccount {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct CreateQuery {
+    /// Comma-separated ids of linked accounts to leave out: only an account whose sync failed
+    /// and that holds nothing the Butler knows of (its `sync_failed` entry in `blocking` is
+    /// `excludable`); anything else is a `422`.
+    pub exclude_accounts: Option<String>,
+}
+
+/// The accounts the user asked to leave out, checked: each must be linked, and must be one
+/// whose failed sync holds advice back while it holds nothing known (`excludable`). An account
+/// that is not holding advice back any more (its sync has since succeeded) is simply kept.
+fn left_out(
+    q: &CreateQuery,
+    linked: &[crate::entities::accounts::Model],
+    blocking: &[Blocking],
+) -> Result<Vec<ExcludedAccount>, ApiError> {
+    let mut out: Vec<ExcludedAccount> = Vec::new();
+    let raw = q.exclude_accounts.as_deref().unwrap_or_default();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = Uuid::parse_str(part).map_err(|_| ApiError::BadRequest {
+            code: "invalid_query",
+            message: format!("exclude_accounts: '{part}' is not an account id"),
+        })?;
+        let Some(account) = linked.iter().find(|a| a.id == id) else {
+            return Err(ApiError::Unprocessable {
+                code: "account_not_linked",
+                message: format!("account {id} is not linked to this portfolio"),
+            });
+        };
+        let entry = blocking
+            .iter()
+            .find(|b| b.reason == BlockingReason::SyncFailed && b.accounts.contains(&id));
+        match entry {
+            None => continue,
+            Some(b) if !b.excludable => {
+                return Err(ApiError::Unprocessable {
+                    code: "account_not_excludable",
+                    message: format!(
+                        "{} holds assets by its last good read: advice without them would be wrong; sync it again instead",
+                        account.name
+                    ),
+                })
+            }
+            Some(_) => {
+                if !out.iter().any(|e| e.id == id) {
+                    out.push(ExcludedAccount {
+                        id,
+                        name: account.name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn response(m: store::StoredRecommendation) -> RecommendationResponse {
@@ -52,6 +117,8 @@ fn response(m: store::StoredRecommendation) -> RecommendationResponse {
         blocking: serde_json::from_value(summary["blocking"].clone()).unwrap_or_default(),
         total_value_usd: serde_json::from_value(summary["total_value_usd"].clone())
             .unwrap_or_default(),
+        excluded_accounts: serde_json::from_value(summary["excluded_accounts"].clone())
+            .unwrap_or_default(),
         recommendation,
     }
 }
@@ -60,12 +127,14 @@ fn response(m: store::StoredRecommendation) -> RecommendationResponse {
 /// guardrails; what a guardrail prevents is listed in `blocked`. When a targeted asset or a
 /// holding worth more than `min_trade_usd` has no fresh price or is not identified, or a
 /// linked account's sync failed, the recommendation is `incomplete`: no trades, and
-/// `blocking` lists each reason.
+/// `blocking` lists each reason. A failed account that holds nothing known may be left out at
+/// the user's request (`exclude_accounts`); the answer names it in `excluded_accounts`.
 #[utoipa::path(post, path = "/api/portfolios/{id}/recommendations", tag = "recommendations",
-    params(("id" = Uuid, Path, description = "Portfolio id")), security(("bearer_auth" = [])),
+    params(("id" = Uuid, Path, description = "Portfolio id"), CreateQuery), security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "The recommendation", body = RecommendationResponse),
-        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 400, description = "Malformed id or account id (`invalid_path`, `invalid_query`)", body = ErrorBody),
+        (status = 422, description = "An account to leave out is not linked (`account_not_linked`) or holds assets (`account_not_excludable`)", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such portfolio of this user", body = ErrorBody),
         (status = 409, description = "A stored document of the portfolio or an account cannot be read (`stored_data_unreadable`)", body = ErrorBody)))]
@@ -73,10 +142,16 @@ pub async fn create_recommendation(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<CreateQuery>,
 ) -> Result<(StatusCode, Json<RecommendationResponse>), ApiError> {
     let p = owned_portfolio(&state, &user, id).await?;
-    let accounts = portfolio_store::linked_accounts(&state.db, id).await?;
-    let valued = service::allocation(&state.portfolio(), &p, &accounts).await?;
+    let mut accounts = portfolio_store::linked_accounts(&state.db, id).await?;
+    let mut valued = service::allocation(&state.portfolio(), &p, &accounts).await?;
+    let excluded = left_out(&q, &accounts, &valued.blocking)?;
+    if !excluded.is_empty() {
+        accounts.retain(|a| !excluded.iter().any(|e| e.id == a.id));
+        valued = service::allocation(&state.portfolio(), &p, &accounts).await?;
+    }
     let alloc = &valued.allocation;
     let (status, rec) = if valued.blocking.is_empty() {
         ("proposed", rebalance::recommend(alloc, &valued.guardrails))
@@ -92,6 +167,7 @@ pub async fn create_recommendation(
             "blocking": valued.blocking,
             "turnover_pct": rec.turnover_pct,
             "total_value_usd": alloc.total_value_usd,
+            "excluded_accounts": excluded,
         }),
         total_buy_usd: rec.total_buy_usd,
         total_sell_usd: rec.total_sell_usd,

@@ -313,6 +313,116 @@ async fn a_failed_sync_blocks_the_recommendation_and_names_the_account() {
 }
 
 #[tokio::test]
+async fn an_unreachable_wallet_holding_nothing_can_be_left_out_of_advice_at_the_users_request() {
+    let app = TestApp::local().await;
+    prices(&app, &[("bitcoin", "btc", "60000", Some(1), fresh())]).await;
+    let account = okx(&app, &[("BTC", "1")]).await;
+    let id = portfolio(
+        &app,
+        json!([{"asset": "BTC", "target_pct": "50"}]),
+        &account,
+    )
+    .await;
+    // A wallet whose chain cannot be reached from its first sync: it holds nothing known.
+    app.fakes.chains.fail_chain(
+        "ethereum",
+        Some(api::connectors::ConnectorError::Network {
+            provider: "evm:ethereum",
+            message: "refused".into(),
+        }),
+    );
+    let body = json!({"name": "Old wallet", "account_type": "wallet",
+        "wallet_address": "0x52908400098527886E0F7030069857D2E4169EE7", "enabled_chains": ["ethereum"]});
+    let r = send(&app, Method::POST, "/api/accounts", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let wallet = r.json()["id"].as_str().unwrap().to_string();
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/accounts/{wallet}/sync"),
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["last_sync_status"], "error", "{}", r.text());
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/portfolios/{id}/accounts"),
+        Some(json!({"account_id": wallet})),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text());
+
+    // It holds advice back, and says it may be left out.
+    let rec = recommend(&app, &id).await;
+    assert_eq!(rec["status"], "incomplete");
+    assert_eq!(
+        reasons(&rec),
+        vec![("Old wallet".to_string(), "sync_failed".to_string())]
+    );
+    assert_eq!(rec["blocking"][0]["excludable"], true, "{rec}");
+    let alloc = app
+        .get(&format!("/api/portfolios/{id}/allocation"), None)
+        .await
+        .json();
+    assert_eq!(alloc["blocking"][0]["excludable"], true, "{alloc}");
+
+    // Left out at the user's request: advice on everything else, naming what it leaves out.
+    let path = format!("/api/portfolios/{id}/recommendations?exclude_accounts={wallet}");
+    let r = send(&app, Method::POST, &path, None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let rec = r.json();
+    assert_eq!(rec["status"], "proposed", "{rec}");
+    assert_eq!(
+        rec["excluded_accounts"],
+        json!([{"id": wallet, "name": "Old wallet"}])
+    );
+    let listed = app
+        .get(&format!("/api/portfolios/{id}/recommendations"), None)
+        .await
+        .json();
+    assert_eq!(listed[0]["excluded_accounts"][0]["name"], "Old wallet");
+
+    // An account that holds assets by its last good read cannot be left out.
+    app.fakes
+        .exchange
+        .fail_with(Some(api::connectors::ConnectorError::Timeout {
+            provider: "okx",
+        }));
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/api/accounts/{account}/sync"),
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["last_sync_status"], "error");
+    let rec = recommend(&app, &id).await;
+    let okx_entry = rec["blocking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["symbol"] == "OKX")
+        .unwrap()
+        .clone();
+    assert_eq!(okx_entry["excludable"], false, "{rec}");
+    let path = format!("/api/portfolios/{id}/recommendations?exclude_accounts={wallet},{account}");
+    let r = send(&app, Method::POST, &path, None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.error_code(), "account_not_excludable");
+    // Nor one that is not linked, and a malformed id is a 400.
+    let other = uuid::Uuid::new_v4();
+    let path = format!("/api/portfolios/{id}/recommendations?exclude_accounts={other}");
+    let r = send(&app, Method::POST, &path, None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.error_code(), "account_not_linked");
+    let path = format!("/api/portfolios/{id}/recommendations?exclude_accounts=nope");
+    let r = send(&app, Method::POST, &path, None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.error_code(), "invalid_query");
+}
+
+#[tokio::test]
 async fn a_manual_account_never_blocks_advice_for_want_of_a_sync() {
     let app = TestApp::local().await;
     prices(&app, &[("bitcoin", "btc", "60000", Some(1), fresh())]).await;

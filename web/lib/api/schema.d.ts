@@ -872,7 +872,8 @@ export interface paths {
          *     guardrails; what a guardrail prevents is listed in `blocked`. When a targeted asset or a
          *     holding worth more than `min_trade_usd` has no fresh price or is not identified, or a
          *     linked account's sync failed, the recommendation is `incomplete`: no trades, and
-         *     `blocking` lists each reason.
+         *     `blocking` lists each reason. A failed account that holds nothing known may be left out at
+         *     the user's request (`exclude_accounts`); the answer names it in `excluded_accounts`.
          */
         post: operations["create_recommendation"];
         delete?: never;
@@ -1299,6 +1300,12 @@ export interface components {
             accounts: string[];
             /** Format: uuid */
             asset_id?: string | null;
+            /**
+             * @description For `sync_failed`: every account concerned holds nothing the Butler knows of (its last
+             *     good read found nothing, or it was never read), so the user may ask for advice that
+             *     leaves it out. Set by the caller, which knows the holdings.
+             */
+            excludable?: boolean;
             /** @description What is wrong and what to do, in words. */
             message: string;
             /**
@@ -1588,6 +1595,11 @@ export interface components {
             /** @description The locations a sync reads (`trading`, `spot`, `funding`, `earn`, `staked`). */
             locations: string[];
             /** @description The `exchange_name` of its accounts, e.g. `binance`. */
+            name: string;
+        };
+        ExcludedAccount: {
+            /** Format: uuid */
+            id: string;
             name: string;
         };
         /** @description One invalid field of a request. */
@@ -2178,6 +2190,11 @@ export interface components {
             blocking: components["schemas"]["Blocking"][];
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description Linked accounts this advice leaves out at the user's request: each could not be read
+             *     and held nothing the Butler knows of (empty: every linked account is in).
+             */
+            excluded_accounts: components["schemas"]["ExcludedAccount"][];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -8198,6 +8215,12 @@ export interface operations {
             path: {
                 /** @description Portfolio id */
                 id: string;
+                /**
+                 * @description Comma-separated ids of linked accounts to leave out: only an account whose sync failed
+                 *     and that holds nothing the Butler knows of (its `sync_failed` entry in `blocking` is
+                 *     `excludable`); anything else is a `422`.
+                 */
+                exclude_accounts: string | null;
             };
             cookie?: never;
         };
@@ -8212,7 +8235,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecommendationResponse"];
                 };
             };
-            /** @description Malformed id */
+            /** @description Malformed id or account id (`invalid_path`, `invalid_query`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8250,6 +8273,15 @@ export interface operations {
             };
             /** @description A stored document of the portfolio or an account cannot be read (`stored_data_unreadable`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An account to leave out is not linked (`account_not_linked`) or holds assets (`account_not_excludable`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -37,6 +37,11 @@ export function RecommendationCard({ r, accountName, latest }: { r: Recommendati
       }
     >
       <div data-testid="recommendation" data-status={r.status}>
+        {r.excluded_accounts.length > 0 && (
+          <p className="mb-3 text-sm text-amber-800 dark:text-amber-300" data-testid="recommendation-left-out">
+            Leaves out, at your request: {r.excluded_accounts.map((a) => a.name).join(", ")} (could not be read, and held nothing the Butler knows of).
+          </p>
+        )}
         {incomplete ? (
           <BlockingWarning items={r.blocking ?? []} context="recommendation" />
         ) : r.trades.length === 0 ? (
@@ -121,7 +126,7 @@ export function RecommendationCard({ r, accountName, latest }: { r: Recommendati
   );
 }
 
-function RecommendationsBody({ portfolio }: { portfolio: Portfolio }) {
+export function RecommendationsBody({ portfolio }: { portfolio: Portfolio }) {
   const recs = useRecommendations(portfolio.id);
   const generate = useCreateRecommendation();
   const accounts = useAccounts();
@@ -130,6 +135,10 @@ function RecommendationsBody({ portfolio }: { portfolio: Portfolio }) {
   const onHold = allocation.data?.blocking ?? [];
   const accountName = (id: string) => accounts.data?.find((a) => a.id === id)?.name ?? id.slice(0, 8);
   const noTargets = portfolio.target_allocation.length === 0;
+  // When all that holds advice back is accounts that cannot be read and hold nothing known,
+  // the user may choose to leave them out (the API checks the same rule).
+  const leaveOut =
+    onHold.length > 0 && onHold.every((b) => b.reason === "sync_failed" && b.excludable) ? [...new Set(onHold.flatMap((b) => b.accounts))] : [];
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-3">
@@ -150,6 +159,17 @@ function RecommendationsBody({ portfolio }: { portfolio: Portfolio }) {
       {!noTargets && onHold.length > 0 && (
         <div id="recommendations-on-hold">
           <BlockingWarning items={onHold} context="allocation" />
+          {leaveOut.length > 0 && (
+            <div className="mt-3 flex flex-wrap items-center gap-3 text-sm text-slate-700 dark:text-slate-300" data-testid="leave-out">
+              <p>
+                {leaveOut.map(accountName).join(", ")} could not be read and {leaveOut.length === 1 ? "holds" : "hold"} nothing the Butler knows of. You can leave{" "}
+                {leaveOut.length === 1 ? "it" : "them"} out; the advice will say so.
+              </p>
+              <Button variant="secondary" busy={generate.isPending} onClick={() => generate.mutate({ id: portfolio.id, exclude: leaveOut })}>
+                Generate without {leaveOut.length === 1 ? accountName(leaveOut[0]) : `these ${leaveOut.length} accounts`}
+              </Button>
+            </div>
+          )}
         </div>
       )}
       <QueryState
