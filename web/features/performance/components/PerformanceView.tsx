@@ -36,7 +36,7 @@ function ScopeSelect({ scope, onChange }: { scope: Scope; onChange: (s: Scope) =
   const accounts = useAccounts();
   const portfolios = usePortfolios();
   return (
-    <Field label="Accounts" htmlFor="perf-scope" className="min-w-0 sm:w-72">
+    <Field label="Accounts" htmlFor="perf-scope" className="w-full min-w-0 sm:w-72">
       <Select id="perf-scope" value={scopeValue(scope)} onChange={(e) => onChange(parseScope(e.target.value))}>
         <option value="all">All accounts</option>
         {(accounts.data ?? []).length > 0 && (
