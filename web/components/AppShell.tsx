@@ -12,6 +12,7 @@ const links = [
   { href: "/accounts", label: "Accounts" },
   { href: "/portfolios", label: "Portfolios" },
   { href: "/ledger", label: "Ledger" },
+  { href: "/performance", label: "Performance" },
 ];
 
 function NavLink({ href, label, active, onClick }: { href: string; label: string; active: boolean; onClick?: () => void }) {

@@ -35,6 +35,10 @@ interface Market {
  * ranks (p-1)·per_page+1 … p·per_page), so a coin ranked beyond the price job's top N is not in
  * its top list; `/simple/price` answers for every priced coin by id, which is how the job prices
  * a held coin outside the top list.
+ *
+ * `/coins/{id}/market_chart/range` serves a priced coin's daily history at its current price
+ * (one point per 00:00 UTC), and answers 404 for a coin priced nowhere: the performance spec's
+ * past days are valued, and an unpriced coin's are not.
  */
 export function startFakeMarket(port: number): Promise<Server> {
   const now = new Date().toISOString();
@@ -73,6 +77,23 @@ export function startFakeMarket(port: number): Promise<Server> {
         res.writeHead(204);
         res.end();
       });
+      return;
+    }
+    const chart = /\/coins\/([^/]+)\/market_chart\/range$/.exec(url.pathname);
+    if (chart) {
+      // Daily history: a point at every 00:00 UTC in the range, at the coin's price (constant, so
+      // a spec can work its figures out); a coin priced nowhere is not found, as CoinGecko says.
+      const m = markets.find((x) => x.id === decodeURIComponent(chart[1]));
+      if (!m) {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "coin not found" }));
+        return;
+      }
+      const [from, to] = [Number(url.searchParams.get("from")), Number(url.searchParams.get("to"))];
+      const prices: [number, number][] = [];
+      for (let t = Math.ceil(from / 86400) * 86400; t <= to; t += 86400) prices.push([t * 1000, m.current_price]);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ prices, market_caps: [], total_volumes: [] }));
       return;
     }
     let body: unknown = [];

@@ -73,3 +73,29 @@ export type AuditEvent = Schemas["AuditEventResponse"];
 export type AuditPage = Schemas["AuditPage"];
 export type SolanaRpc = Schemas["SolanaRpcResponse"];
 export type UpdateSolanaRpcRequest = Schemas["UpdateSolanaRpcRequest"];
+export type Performance = Schemas["PerformanceResponse"];
+export type PerformancePoint = Schemas["PointResponse"];
+export type ReturnFigure = Schemas["ReturnFigure"];
+export type Benchmark = Schemas["BenchmarkResponse"];
+export type PerformanceIncomplete = Schemas["Incomplete"];
+
+/**
+ * One asset's line in `GET /api/performance`'s `assets` (issue 28), written by hand until the
+ * OpenAPI document has it: once `PerformanceResponse` gains `assets`, `PerformanceAsset` below
+ * becomes the generated type by itself, and this draft can be deleted.
+ */
+export interface PerformanceAssetDraft {
+  asset_id: string;
+  symbol: string;
+  start_value_usd?: string | null;
+  end_value_usd?: string | null;
+  net_flows_usd?: string | null;
+  profit_usd?: string | null;
+  contribution: ReturnFigure;
+  incomplete?: PerformanceIncomplete | null;
+}
+
+type GeneratedAsset<P> = P extends { assets?: (infer A)[] | null } ? A : never;
+export type PerformanceAsset = "assets" extends keyof Performance ? GeneratedAsset<Performance> : PerformanceAssetDraft;
+/** The answer with `assets`, which an API from before issue 28's per-asset part leaves out. */
+export type PerformanceWithAssets = Performance & { assets?: PerformanceAsset[] | null };
