@@ -76,6 +76,8 @@ pub struct OkxClient {
     clock: Clock,
     /// Rows asked for per history page (OKX's maximum, 100; tests use fewer).
     history_limit: usize,
+    /// The least time between two `bills-history` requests (OKX allows 1 a second per user).
+    bills_history_gap: Duration,
 }
 
 impl OkxClient {
@@ -87,6 +89,7 @@ impl OkxClient {
             demo_trading,
             clock: crate::clock::system(),
             history_limit: history::PAGE,
+            bills_history_gap: history::BILLS_HISTORY_GAP,
         }
     }
 

@@ -529,6 +529,8 @@ mod okx {
     const DEPOSITS: &str = "/api/v5/asset/deposit-history";
     const WITHDRAWALS: &str = "/api/v5/asset/withdrawal-history";
     const FILLS: &str = "/api/v5/trade/fills-history";
+    const BILLS: &str = "/api/v5/asset/bills";
+    const BILLS_HISTORY: &str = "/api/v5/asset/bills-history";
 
     fn query(s: &Seen, name: &str) -> Option<String> {
         s.path_and_query
@@ -560,6 +562,54 @@ mod okx {
 
     fn ms(v: i64) -> String {
         v.to_string()
+    }
+
+    /// The funding account's bills as OKX pages them: `asset/bills` only the past month (30
+    /// days), `after`/`before` by `ts`; `bills-history` everything, `after` by `billId` with
+    /// `pagingType=2` (by `ts` otherwise), `before` by `ts`; newest first, at most `limit`.
+    fn bills_page(s: &Seen, rows: &[Value], now: i64) -> Reply {
+        let field = |v: &Value, f: &str| v[f].as_str().unwrap().parse::<i64>().unwrap();
+        let num = |n: &str| query(s, n).map(|v| v.parse::<i64>().unwrap());
+        let recent = s.path() == BILLS;
+        let by_id = !recent && query(s, "pagingType").as_deref() == Some("2");
+        let after_key = if by_id { "billId" } else { "ts" };
+        let limit = num("limit").unwrap_or(100).min(100) as usize;
+        let mut out: Vec<Value> = rows
+            .iter()
+            .filter(|v| !recent || field(v, "ts") >= now - 30 * DAY_MS)
+            .filter(|v| num("after").is_none_or(|a| field(v, after_key) < a))
+            .filter(|v| num("before").is_none_or(|b| field(v, "ts") > b))
+            .cloned()
+            .collect();
+        out.sort_by_key(|v| std::cmp::Reverse((field(v, "ts"), field(v, "billId"))));
+        out.truncate(limit);
+        Reply::ok(json!({"code": "0", "msg": "", "data": out}).to_string())
+    }
+
+    /// Funding-account bills in OKX's documented shape: rewards of each mapped kind, a
+    /// violation fee, and bills that make no entry (a deposit and a withdrawal, which come
+    /// from their own endpoints, and a Simple Earn redemption). The interest of 1070 shares
+    /// its `ts` with the redemption 1080 across a page boundary; five are older than the past
+    /// month (`bills-history` only).
+    fn bills(now: i64) -> Vec<Value> {
+        let ago = |d: i64| ms(now - d * DAY_MS);
+        let bill = |id: &str, ty: &str, ccy: &str, chg: &str, ts: String| {
+            json!({"billId": id, "ccy": ccy, "clientId": "", "balChg": chg, "bal": "1",
+                   "type": ty, "ts": ts, "notes": ""})
+        };
+        vec![
+            bill("1010", "83", "ETH", "0.001", ago(200)),
+            bill("1030", "343", "USDT", "0.5", ago(120)),
+            bill("1040", "1", "BTC", "1", ago(90)),
+            bill("1050", "229", "SOL", "3", ago(60)),
+            bill("1055", "151", "USDT", "2", ago(35)),
+            bill("1060", "139", "ETH", "0.002", ago(20)),
+            bill("1070", "89", "USDT", "0.01", ago(10)),
+            bill("1080", "76", "USDT", "100", ago(10)),
+            bill("1090", "84", "USDT", "-0.1", ago(5)),
+            bill("1100", "2", "USDT", "-100", ago(3)),
+            bill("1110", "85", "BTC", "0.0001", ago(2)),
+        ]
     }
 
     /// Deposits (one credited, one pending), a withdrawal with its fee and a cancelled one,
@@ -631,7 +681,9 @@ mod okx {
                 ago(2),
             ),
         ];
+        let bills = bills(now);
         move |s: &Seen, i: usize| match s.path() {
+            BILLS | BILLS_HISTORY => bills_page(s, &bills, now),
             DEPOSITS => page(s, &deposits, "ts"),
             WITHDRAWALS => page(s, &withdrawals, "ts"),
             FILLS if query(s, "instType").as_deref() == Some("SPOT") => page(s, &fills, "billId"),
@@ -683,7 +735,8 @@ mod okx {
         assert_eq!(t["added"], 0);
         assert_eq!(t["failed"][0]["part"], "trades", "{report}");
         assert!(!report.to_string().contains(SECRET) && !report.to_string().contains(PASSPHRASE));
-        assert_eq!(entries(&app, &id).await.len(), 4);
+        assert_eq!(added(&report, "rewards"), 8, "{report}");
+        assert_eq!(entries(&app, &id).await.len(), 12);
         assert_eq!(app.count("ledger_cursors", "kind = 'trades'").await, 0);
     }
 
@@ -719,7 +772,7 @@ mod okx {
             .all(|s| query(s, "instType").as_deref() == Some("SPOT")));
 
         let list = entries(&app, &id).await;
-        assert_eq!(list.len(), 7);
+        assert_eq!(list.len(), 15);
         let buy = by_external(&list, "fill:1001");
         assert_eq!(side(buy, "sent"), pair("USDT", "400"));
         assert_eq!(side(buy, "received"), pair("BTC", "0.01"));
@@ -761,6 +814,171 @@ mod okx {
         assert_eq!(q(WITHDRAWALS, "before"), Some(ms(now - 12 * DAY_MS)));
         assert_eq!(q(FILLS, "before"), Some("1003".into()));
         assert_eq!(q(FILLS, "after"), None);
+        assert_eq!(entries(&app, &id).await.len(), 15);
+    }
+
+    #[tokio::test]
+    async fn okx_rewards_come_from_the_funding_bills_of_both_endpoints_and_a_second_run_asks_only_for_what_is_new(
+    ) {
+        let now = Utc::now().timestamp_millis();
+        let fake = FakeOkx::start(answers(now)).await;
+        let app = TestApp::with_exchange(Arc::new(client(&fake).with_history_page_size(2))).await;
+        let id = okx_account(&app).await;
+        let path = format!("/api/accounts/{id}/history/sync");
+
+        let started = std::time::Instant::now();
+        let r = app.send(Method::POST, &path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let report = r.json();
+        let rewards = kind(&report, "rewards");
+        assert_eq!(rewards["added"], 8, "{report}");
+        assert!(rewards["failed"].as_array().unwrap().is_empty(), "{report}");
+        assert!(
+            report["unresolved"].as_array().unwrap().is_empty(),
+            "{report}"
+        );
+        // The past month from `asset/bills` in pages of two by `ts`: after a full page, from
+        // just after its oldest `ts` (the two bills of one ms across a boundary are both read),
+        // then strictly older; five requests. Then `bills-history` by bill id from the oldest
+        // bill read (1060) back to the start: three pages, at most one a second.
+        assert_eq!(rewards["requests"], 8, "{report}");
+        let recent = fake.seen_on(BILLS);
+        assert_eq!(recent.len(), 5);
+        assert_eq!(query(&recent[0], "after"), None);
+        assert_eq!(query(&recent[1], "after"), Some(ms(now - 3 * DAY_MS + 1)));
+        assert_eq!(query(&recent[3], "after"), Some(ms(now - 10 * DAY_MS + 1)));
+        assert_eq!(query(&recent[4], "after"), Some(ms(now - 10 * DAY_MS)));
+        let older = fake.seen_on(BILLS_HISTORY);
+        let afters: Vec<Option<String>> = older.iter().map(|s| query(s, "after")).collect();
+        assert_eq!(
+            afters,
+            [
+                Some("1060".into()),
+                Some("1050".into()),
+                Some("1030".into())
+            ]
+        );
+        assert!(older
+            .iter()
+            .all(|s| query(s, "pagingType").as_deref() == Some("2")));
+        assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+        assert!(fake.seen().iter().all(|s| s.auth.is_ok()));
+
+        let list = entries(&app, &id).await;
+        let income = |bill: &str, income_kind: &str, symbol: &str, q: &str| {
+            let e = by_external(&list, bill);
+            assert_eq!(e["kind"], "income", "{e}");
+            assert_eq!(e["income_kind"], income_kind, "{e}");
+            assert_eq!(e["source"], "okx");
+            assert_eq!(side(e, "received"), pair(symbol, q));
+            assert!(
+                e["sent"].is_null() && e["value_usd"].is_null(),
+                "no value is guessed: {e}"
+            );
+        };
+        income("bill:1010", "staking", "ETH", "0.001");
+        income("bill:1060", "staking", "ETH", "0.002");
+        income("bill:1110", "mining", "BTC", "0.0001");
+        income("bill:1030", "interest", "USDT", "0.5");
+        income("bill:1070", "interest", "USDT", "0.01");
+        income("bill:1050", "airdrop", "SOL", "3");
+        income("bill:1055", "reward", "USDT", "2");
+        let fee = by_external(&list, "bill:1090");
+        assert_eq!(fee["kind"], "fee");
+        assert_eq!(side(fee, "sent"), pair("USDT", "0.1"));
+        // A deposit, a withdrawal and a Simple Earn redemption make no entry: the first two
+        // come from their own endpoints (once), the last moves USDT between OKX's wallets.
+        for skipped in ["bill:1040", "bill:1080", "bill:1100"] {
+            let n = app
+                .count("ledger_entries", &format!("external_id = '{skipped}'"))
+                .await;
+            assert_eq!(n, 0, "{skipped}");
+        }
+        assert_eq!(list.iter().filter(|e| e["kind"] == "deposit").count(), 3);
+
+        // Again: one request for what is newer than the newest bill read; nothing added.
+        let before = fake.seen().len();
+        let again = app.send(Method::POST, &path, None, None).await.json();
+        assert_eq!(added(&again, "rewards"), 0, "{again}");
+        assert_eq!(kind(&again, "rewards")["requests"], 1, "{again}");
+        let seen: Vec<Seen> = fake.seen().into_iter().skip(before).collect();
+        let bills: Vec<&Seen> = seen.iter().filter(|s| s.path() == BILLS).collect();
+        assert_eq!(bills.len(), 1);
+        assert_eq!(query(bills[0], "before"), Some(ms(now - 2 * DAY_MS)));
+        assert_eq!(query(bills[0], "after"), None);
+        assert!(seen.iter().all(|s| s.path() != BILLS_HISTORY));
+        assert_eq!(entries(&app, &id).await.len(), 15);
+    }
+
+    #[tokio::test]
+    async fn okx_a_rewards_cursor_older_than_the_past_month_reads_bills_history_back_to_it() {
+        use sea_orm::ConnectionTrait;
+
+        let now = Utc::now().timestamp_millis();
+        let fake = FakeOkx::start(answers(now)).await;
+        let app = TestApp::with_exchange(Arc::new(client(&fake).with_history_page_size(2))).await;
+        let id = okx_account(&app).await;
+        let path = format!("/api/accounts/{id}/history/sync");
+        let r = app.send(Method::POST, &path, None, None).await;
+        assert_eq!(added(&r.json(), "rewards"), 8);
+
+        // As if the last import was 40 days ago and the referral reward of 35 days ago came
+        // after it: the past month alone would miss it.
+        let cursor = now - 40 * DAY_MS;
+        for sql in [
+            format!("UPDATE ledger_cursors SET cursor = '{cursor}' WHERE kind = 'rewards'"),
+            "DELETE FROM ledger_entries WHERE external_id = 'bill:1055'".to_string(),
+        ] {
+            app.db.execute_unprepared(&sql).await.unwrap();
+        }
+        let before = fake.seen().len();
+        let again = app.send(Method::POST, &path, None, None).await.json();
+        assert_eq!(added(&again, "rewards"), 1, "{again}");
+        let seen: Vec<Seen> = fake.seen().into_iter().skip(before).collect();
+        let older: Vec<&Seen> = seen.iter().filter(|s| s.path() == BILLS_HISTORY).collect();
+        // From the oldest bill of the past month back to the cursor: one page reaches it.
+        assert_eq!(older.len(), 1);
+        assert_eq!(query(older[0], "after").as_deref(), Some("1060"));
+        let recent: Vec<&Seen> = seen.iter().filter(|s| s.path() == BILLS).collect();
+        assert!(recent
+            .iter()
+            .all(|s| query(s, "before") == Some(ms(cursor))));
+        assert_eq!(
+            app.count("ledger_entries", "external_id = 'bill:1050'")
+                .await,
+            1
+        );
+        assert_eq!(entries(&app, &id).await.len(), 15);
+    }
+
+    #[tokio::test]
+    async fn okx_failing_bills_leave_deposits_withdrawals_and_fills_imported() {
+        let now = Utc::now().timestamp_millis();
+        let ok = answers(now);
+        let fake = FakeOkx::start(move |s: &Seen, i| match s.path() {
+            BILLS => Reply::code(200, "50026", "System error. Try again later."),
+            _ => ok(s, i),
+        })
+        .await;
+        let app = TestApp::with_exchange(Arc::new(client(&fake).with_history_page_size(2))).await;
+        let id = okx_account(&app).await;
+        let path = format!("/api/accounts/{id}/history/sync");
+        let r = app.send(Method::POST, &path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let report = r.json();
+        let rewards = kind(&report, "rewards");
+        assert_eq!(rewards["added"], 0);
+        assert_eq!(rewards["failed"][0]["part"], "rewards", "{report}");
+        assert!(rewards["failed"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("50026"));
+        assert!(!report.to_string().contains(SECRET) && !report.to_string().contains(PASSPHRASE));
+        assert_eq!(added(&report, "deposits"), 3, "{report}");
+        assert_eq!(added(&report, "withdrawals"), 1, "{report}");
+        assert_eq!(added(&report, "trades"), 3, "{report}");
         assert_eq!(entries(&app, &id).await.len(), 7);
+        assert_eq!(app.count("ledger_cursors", "kind = 'rewards'").await, 0);
+        assert!(fake.seen_on(BILLS_HISTORY).is_empty());
     }
 }
