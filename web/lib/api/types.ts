@@ -55,6 +55,7 @@ export type LedgerSide = Schemas["SideResponse"];
 export type LedgerKind = Schemas["Kind"];
 export type LedgerRevision = Schemas["RevisionResponse"];
 export type LedgerImportReport = Schemas["ImportReport"];
+export type HistoryReport = Schemas["HistoryReport"];
 export type LedgerImportLine = Schemas["ImportLine"];
 export type LedgerImportFormat = Schemas["Format"];
 export type LedgerLineNote = Schemas["LineNote"];

@@ -3,6 +3,7 @@ import { apiDownload, apiRequest } from "@/lib/api/client";
 import type {
   CostMethod,
   CostPooling,
+  HistoryReport,
   LedgerEntries,
   LedgerEntry,
   LedgerEntryRequest,
@@ -132,3 +133,13 @@ export const downloadReport = (kind: ReportKind, year: number) =>
     query: { year },
     fallbackName: kind === "tax" ? `capital-gains-${year}.csv` : `income-${year}.csv`,
   });
+
+/** Reads an exchange account's history (deposits, withdrawals, trades, converts, rewards) into the ledger, from where the last read stopped. */
+export const useSyncHistory = () => {
+  const invalidate = useInvalidateLedger();
+  return useMutation({
+    mutationFn: (accountId: string) => apiRequest<HistoryReport>(`/accounts/${encodeURIComponent(accountId)}/history/sync`, { method: "POST" }),
+    meta: { error: "Could not read the exchange's history", inline: true },
+    onSuccess: invalidate,
+  });
+};

@@ -11,6 +11,7 @@ import { formatDateTime, formatQuantity, formatUsd } from "@/lib/format";
 import { useDeleteEntry, useEntries, useEntryHistory } from "../api/ledger";
 import { FORM_KINDS, sideText, sourceLabel } from "../entry-form";
 import { EntryForm } from "./EntryForm";
+import { ExchangeHistory } from "./ExchangeHistory";
 import { ImportCsv } from "./ImportCsv";
 import { LedgerNav } from "./LedgerNav";
 
@@ -239,8 +240,8 @@ function Entries({ accounts }: { accounts: Account[] }) {
 /** The ledger: every entry, filtered and paged; add one by hand, import a file, edit or delete. */
 export function LedgerView() {
   const accounts = useAccounts();
-  const [panel, setPanel] = useState<"add" | "import" | null>(null);
-  const toggle = (p: "add" | "import") => setPanel((cur) => (cur === p ? null : p));
+  const [panel, setPanel] = useState<"add" | "import" | "exchange" | null>(null);
+  const toggle = (p: "add" | "import" | "exchange") => setPanel((cur) => (cur === p ? null : p));
 
   return (
     <div>
@@ -254,6 +255,9 @@ export function LedgerView() {
             </Button>
             <Button variant={panel === "import" ? "primary" : "secondary"} aria-expanded={panel === "import"} onClick={() => toggle("import")}>
               Import a CSV
+            </Button>
+            <Button variant={panel === "exchange" ? "primary" : "secondary"} aria-expanded={panel === "exchange"} onClick={() => toggle("exchange")}>
+              Import from an exchange
             </Button>
           </>
         }
@@ -277,6 +281,11 @@ export function LedgerView() {
           {panel === "import" && (
             <Card title="Import a CSV" className="mb-6">
               <ImportCsv accounts={accounts.data} />
+            </Card>
+          )}
+          {panel === "exchange" && (
+            <Card title="Import from an exchange" className="mb-6">
+              <ExchangeHistory accounts={accounts.data} />
             </Card>
           )}
           <Entries accounts={accounts.data} />
