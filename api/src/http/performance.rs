@@ -300,7 +300,7 @@ pub async fn get_performance(
     user: AuthUser,
     ApiQuery(q): ApiQuery<PerformanceQuery>,
 ) -> Result<Json<PerformanceResponse>, ApiError> {
-    let in_scope = accounts_in_scope(&state, user.id, &q).await?;
+    let mut in_scope = accounts_in_scope(&state, user.id, &q).await?;
     let now = (state.clock)();
     let today = now.date_naive();
     let to = q.to.unwrap_or(today).min(today);
@@ -320,6 +320,11 @@ pub async fn get_performance(
             .entry(e.account)
             .and_modify(|f| *f = (*f).min(d))
             .or_insert(d);
+    }
+    // A paused account without a ledger is left out, as the net worth leaves it out (its
+    // days stop being stored when it is paused); one asked for by id is shown as it is.
+    if q.account_id.is_none() {
+        in_scope.retain(|a| a.is_active || first_entry.contains_key(&a.id));
     }
     let without_ledger: Vec<Uuid> = in_scope
         .iter()

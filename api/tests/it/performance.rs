@@ -550,4 +550,25 @@ async fn an_account_without_a_ledger_is_valued_from_its_daily_holdings() {
         .unwrap()
         .contains(&json!("Empty")));
     assert_eq!(all["profit_usd"], Value::Null);
+
+    // Paused, it is left out as the net worth leaves it out; asked for by id it is unknown.
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("/api/accounts/{empty}"),
+            None,
+            Some(json!({"is_active": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let (_, all) = get(&app, "/api/performance?to=2024-01-09").await;
+    assert!(all["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["account_id"] != empty.as_str()));
+    assert_eq!(all["incomplete"]["unread_accounts"], json!(["Exchange"]));
+    let (_, alone) = get(&app, &format!("/api/performance?account_id={empty}")).await;
+    assert_eq!(alone["accounts"][0]["basis"], "none");
+    assert_eq!(alone["series"], json!([]));
 }
