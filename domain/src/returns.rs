@@ -20,6 +20,9 @@
 //! 5. Simple profit: value now − (money in − money out).
 //! 6. A benchmark invests each flow in the benchmark asset at that day's price (or keeps it as
 //!    cash): its value is the units held × the day's price.
+//! 7. Simple return: the profit over the capital at work, `profit / (value at the start +
+//!    money in)`; an asset's contribution is its profit over the same capital
+//!    ([`simple_return`]), so the contributions add up to the simple return.
 //!
 //! Divisions are exact decimals to 28 significant digits; the XIRR is found by bisection in
 //! decimals (it is a rate, not an amount) to 1e-15.
@@ -100,11 +103,35 @@ pub fn simple_profit(value_now: Decimal, money_in: Decimal, money_out: Decimal) 
     value_now - (money_in - money_out)
 }
 
-/// The discounted sum of `flows` at `g = ln(1 + r)`; `None` if a term overflows.
-fn discounted(flows: &[(Decimal, Decimal)], g: Decimal) -> Option<Decimal> {
+/// Flows summed per day, as `(days since the first, amount)`, oldest first.
+fn by_day(flows: &[(NaiveDate, Decimal)], first: NaiveDate) -> Vec<(i64, Decimal)> {
+    let mut days: Vec<(i64, Decimal)> = flows
+        .iter()
+        .map(|(d, a)| ((*d - first).num_days(), *a))
+        .collect();
+    days.sort_by_key(|(d, _)| *d);
+    let mut out: Vec<(i64, Decimal)> = Vec::with_capacity(days.len());
+    for (d, a) in days {
+        match out.last_mut() {
+            Some((last, sum)) if *last == d => *sum += a,
+            _ => out.push((d, a)),
+        }
+    }
+    out
+}
+
+/// The discounted sum of `flows` at `g = ln(1 + r)`; `None` if a term overflows. One `exp`
+/// per sum: a flow `n` days in is discounted by `q^n`, `q = e^(−g/365)`, each day's factor the
+/// one before times `q` to the gap (a few multiplications where an `exp` per flow was costly).
+fn discounted(flows: &[(i64, Decimal)], g: Decimal) -> Option<Decimal> {
+    let q = (-g / Decimal::from(365)).checked_exp()?;
     let mut sum = Decimal::ZERO;
-    for (years, amount) in flows {
-        let factor = (-*years * g).checked_exp()?;
+    let (mut day, mut factor) = (0i64, Decimal::ONE);
+    for (d, amount) in flows {
+        if *d != day {
+            factor = factor.checked_mul(q.checked_powi(*d - day)?)?;
+            day = *d;
+        }
         sum = sum.checked_add(amount.checked_mul(factor)?)?;
     }
     Some(sum)
@@ -119,15 +146,7 @@ pub fn xirr(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
     {
         return None;
     }
-    let timed: Vec<(Decimal, Decimal)> = flows
-        .iter()
-        .map(|(d, a)| {
-            (
-                Decimal::from((*d - first).num_days()) / Decimal::from(365),
-                *a,
-            )
-        })
-        .collect();
+    let timed = by_day(flows, first);
     // Bisection on g = ln(1 + r): the discounted sum falls as g rises when money goes in
     // first. Widen the bracket from ±1 until the sign changes (or a term overflows).
     let mut width = Decimal::ONE;
@@ -162,24 +181,21 @@ pub fn xirr(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
     Some(g.checked_exp()? - Decimal::ONE)
 }
 
-/// Rule 6: the benchmark's value on each day of `prices` (`None` where the price is unknown,
-/// and after it until a price is known again), the flows `(day, amount in − amount out)`
-/// bought or sold at that day's price; with no prices (`None` asset) the flows are kept as
-/// cash.
+/// Rule 6: the benchmark's value on each day of `days` (`None` where the price is unknown,
+/// and after it until a price is known again), each day's net flow (`net_flows[i]`, amount in
+/// − amount out, one per day) bought or sold at that day's price; with no prices (`None`
+/// asset) the flows are kept as cash.
 pub fn benchmark_values(
     days: &[NaiveDate],
-    net_flows: &[(NaiveDate, Decimal)],
+    net_flows: &[Decimal],
     prices: Option<&dyn Fn(NaiveDate) -> Option<Decimal>>,
 ) -> Vec<Option<Decimal>> {
     let mut units = Decimal::ZERO;
     let mut known = true;
     days.iter()
-        .map(|day| {
-            let flow: Decimal = net_flows
-                .iter()
-                .filter(|(d, _)| d == day)
-                .map(|(_, a)| *a)
-                .sum();
+        .enumerate()
+        .map(|(i, day)| {
+            let flow = net_flows.get(i).copied().unwrap_or_default();
             match prices {
                 None => {
                     units += flow;
@@ -200,6 +216,14 @@ pub fn benchmark_values(
             }
         })
         .collect()
+}
+
+/// Rule 7: the simple return, profit over the capital at work (the value at the start plus
+/// the money put in); an asset's share of it is its profit over the same capital, so the
+/// shares add up to the whole. `None` when no capital was at work.
+pub fn simple_return(profit: Decimal, start_value: Decimal, money_in: Decimal) -> Option<Decimal> {
+    let capital = start_value + money_in;
+    (capital > Decimal::ZERO).then(|| profit / capital)
 }
 
 #[cfg(test)]
@@ -306,7 +330,7 @@ mod tests {
             .map(|n| NaiveDate::from_ymd_opt(2024, 1, n).unwrap())
             .collect();
         let price = |day: NaiveDate| Some(Decimal::from(40_000 + 1_000 * day.day0() as i64));
-        let flows = [(days[0], d("1000"))];
+        let flows = [d("1000"), d("0"), d("0")];
         let values = benchmark_values(&days, &flows, Some(&price));
         let series: Vec<Day> = days
             .iter()
@@ -326,5 +350,12 @@ mod tests {
         assert_eq!(r12(twr(&series).cumulative), Some(d("0.05")));
         let cash = benchmark_values(&days, &flows, None);
         assert_eq!(cash, vec![Some(d("1000")); 3]);
+    }
+
+    #[test]
+    fn the_simple_return_is_profit_over_the_capital_at_work() {
+        // 1,000 at the start, 500 put in, 150 profit: 10 %; nothing at work: no return.
+        assert_eq!(simple_return(d("150"), d("1000"), d("500")), Some(d("0.1")));
+        assert_eq!(simple_return(d("0"), d("0"), d("0")), None);
     }
 }

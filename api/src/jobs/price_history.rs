@@ -58,8 +58,11 @@ pub async fn backfill(
     now: DateTime<Utc>,
 ) -> Result<Backfill, DbErr> {
     let mut out = Backfill::default();
+    // Coverage of every asset in one query: a warm answer asks nothing more.
+    let ids: Vec<Uuid> = assets.iter().map(|a| a.id).collect();
+    let coverage = daily_prices::coverage_of(db, &ids).await?;
     for asset in assets {
-        let covered = daily_prices::coverage(db, asset.id).await?;
+        let covered = coverage.get(&asset.id).copied();
         for (start, end) in missing_ranges(from, to, covered) {
             let mut sources: Vec<(&dyn PriceHistory, &str)> = Vec::new();
             if let Some(id) = &asset.coingecko_id {

@@ -1,8 +1,12 @@
 //! Daily balances per account and asset (written by the end-of-day job).
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -103,4 +107,73 @@ pub async fn history(
             },
         })
         .collect())
+}
+
+/// The first day stored for each of `accounts` that has any.
+pub async fn first_days(
+    db: &impl ConnectionTrait,
+    accounts: &[Uuid],
+) -> Result<HashMap<Uuid, NaiveDate>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in accounts.chunks(500) {
+        let rows: Vec<(Uuid, Option<NaiveDate>)> = daily_balances::Entity::find()
+            .select_only()
+            .column(daily_balances::Column::AccountId)
+            .column_as(daily_balances::Column::Day.min(), "first_day")
+            .filter(daily_balances::Column::AccountId.is_in(chunk.iter().copied()))
+            .group_by(daily_balances::Column::AccountId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().filter_map(|(a, d)| Some((a, d?))));
+    }
+    Ok(out)
+}
+
+/// One stored line as the value history reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldLine {
+    pub account_id: Uuid,
+    pub day: NaiveDate,
+    pub asset_id: Option<Uuid>,
+    pub quantity: Decimal,
+    pub flags: Vec<String>,
+}
+
+/// The lines of `accounts` from `from` to `to` (inclusive), oldest day first.
+pub async fn lines_between(
+    db: &impl ConnectionTrait,
+    accounts: &[Uuid],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<HeldLine>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in accounts.chunks(500) {
+        let rows: Vec<(Uuid, NaiveDate, Option<Uuid>, DbDecimal, serde_json::Value)> =
+            daily_balances::Entity::find()
+                .select_only()
+                .column(daily_balances::Column::AccountId)
+                .column(daily_balances::Column::Day)
+                .column(daily_balances::Column::AssetId)
+                .column(daily_balances::Column::Quantity)
+                .column(daily_balances::Column::Flags)
+                .filter(daily_balances::Column::AccountId.is_in(chunk.iter().copied()))
+                .filter(daily_balances::Column::Day.gte(from))
+                .filter(daily_balances::Column::Day.lte(to))
+                .into_tuple()
+                .all(db)
+                .await?;
+        out.extend(
+            rows.into_iter()
+                .map(|(account_id, day, asset_id, quantity, flags)| HeldLine {
+                    account_id,
+                    day,
+                    asset_id,
+                    quantity: quantity.0,
+                    flags: serde_json::from_value(flags).unwrap_or_default(),
+                }),
+        );
+    }
+    out.sort_by_key(|l| (l.day, l.account_id));
+    Ok(out)
 }
