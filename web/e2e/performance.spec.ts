@@ -5,8 +5,8 @@ import { ADMIN } from "./users";
 // Issue 28, the web side of performance: a ledger seeded through the API (a deposit and a
 // purchase of ETH in one account, an asset no provider prices in another), the value chart and
 // its range presets, a custom range, the scope selector, a benchmark line toggled, the return
-// cards (known, and unknown with the reason when a price is missing), the per-asset table or
-// its "not available" note, and all of it at phone width. The market stand-in serves ETH's and
+// cards (known, and unknown with the reason when a price is missing), the per-asset table (known
+// and unknown rows), and all of it at phone width. The market stand-in serves ETH's and
 // BTC's daily history at their current prices (ETH $3000), so the figures can be worked out:
 // 1 ETH deposited 40 days ago, 1 ETH bought 10 days ago for $2,500, worth $6,000 today.
 
@@ -87,7 +87,10 @@ test("a user sees the value history, the returns against BTC, ETH and cash, and 
     await expect(card(f).getByTestId("figure-why")).toContainText("no daily price for XYZ");
     await expect(card(f).getByTestId("figure-why")).toContainText("6 days have no value");
   }
-  await expect(page.getByTestId("asset-table").or(page.getByTestId("assets-unavailable"))).toBeVisible();
+  // Per asset: XYZ, priced nowhere, is unknown with its reason; never 0.
+  const xyz = page.getByTestId("asset-table").locator('[data-testid="asset-row"][data-asset="XYZ"]');
+  await expect(xyz.getByTestId("asset-profit")).toHaveText("unknown");
+  await expect(xyz.getByTestId("asset-why")).toContainText("no daily price for XYZ");
   await screenshot(page, "performance-unknown");
 
   // One account: every day is valued. Time-weighted: the purchase day 6000 / (3000 + 2500) − 1;
@@ -108,13 +111,11 @@ test("a user sees the value history, the returns against BTC, ETH and cash, and 
   await expect(page.getByTestId("performance-prices")).toContainText("daily closes from CoinGecko");
   await expect(page.getByTestId("performance-range")).toBeVisible();
 
-  // Per asset: the table when the API sends `assets`, else a note (not a crash, not zeros).
-  const table = page.getByTestId("asset-table");
-  if ((await table.count()) > 0) {
-    await expect(table.locator('[data-testid="asset-row"][data-asset="ETH"]').getByTestId("asset-profit")).toHaveText("$500.00");
-  } else {
-    await expect(page.getByTestId("assets-unavailable")).toContainText("not available");
-  }
+  // Per asset: ETH made all of the profit, 500 of the 5,500 put in: +9.09 points.
+  const eth = page.getByTestId("asset-table").locator('[data-testid="asset-row"][data-asset="ETH"]');
+  await expect(eth.getByTestId("asset-profit")).toHaveText("$500.00");
+  await expect(eth.getByTestId("asset-contribution")).toHaveText("+9.09 pts");
+  await expect(page.getByTestId("assets-unavailable")).toHaveCount(0);
 
   // Benchmarks: the same money held as cash is worth what went in; BTC and ETH lines toggle on.
   await expect(page.locator('[data-testid="benchmark"][data-benchmark="cash"]').getByTestId("benchmark-value")).toHaveText("$5,500.00");

@@ -35,13 +35,14 @@ describe("returns as percentages", () => {
 
 describe("why figures are unknown", () => {
   it("lists the days, the unpriced assets and the failed fetches", () => {
-    const r = unknownReasons({ day_count: 5, days: ["2026-12-03", "2026-12-04", "2026-12-05", "2026-12-06", "2026-12-07"], unpriced_assets: ["XYZ"], failed_backfills: ["XYZ: not found"] });
-    expect(r).toHaveLength(3);
+    const r = unknownReasons({ day_count: 5, days: ["2026-12-03", "2026-12-04", "2026-12-05", "2026-12-06", "2026-12-07"], unpriced_assets: ["XYZ"], failed_backfills: ["XYZ: not found"], unread_accounts: ["Old exchange"] });
+    expect(r).toHaveLength(4);
     expect(r[0]).toMatch(/^5 days have no value \(.+, and 2 more\)$/);
     expect(r[1]).toBe("no daily price for XYZ");
-    expect(r[2]).toBe("price history could not be fetched: XYZ: not found");
+    expect(r[2]).toBe("holdings not known on those days for Old exchange (no ledger, and no stored daily balances)");
+    expect(r[3]).toBe("price history could not be fetched: XYZ: not found");
     expect(unknownReasons(null)).toEqual([]);
-    expect(unknownReasons({ day_count: 1, days: ["2026-12-07"], unpriced_assets: [], failed_backfills: [] })[0]).toMatch(/^1 day has no value/);
+    expect(unknownReasons({ day_count: 1, days: ["2026-12-07"], unpriced_assets: [], failed_backfills: [], unread_accounts: [] })[0]).toMatch(/^1 day has no value/);
   });
 });
 

@@ -48,6 +48,7 @@ export function unknownReasons(inc: PerformanceIncomplete | null | undefined): s
     out.push(`${inc.day_count} ${inc.day_count === 1 ? "day has" : "days have"} no value (${shown.join(", ")}${more})`);
   }
   if (inc.unpriced_assets.length > 0) out.push(`no daily price for ${inc.unpriced_assets.join(", ")}`);
+  if (inc.unread_accounts.length > 0) out.push(`holdings not known on those days for ${inc.unread_accounts.join(", ")} (no ledger, and no stored daily balances)`);
   for (const f of inc.failed_backfills) out.push(`price history could not be fetched: ${f}`);
   return out;
 }

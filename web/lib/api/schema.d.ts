@@ -759,7 +759,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Value history, returns and benchmarks of your accounts (or one of them), from the ledger. */
+        /**
+         * Value history, returns, benchmarks and each asset's part, of your accounts (one of them, or
+         *     a portfolio's).
+         */
         get: operations["get_performance"];
         put?: never;
         post?: never;
@@ -1004,6 +1007,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description How each account in scope is valued. */
+        AccountBasis: {
+            /** Format: uuid */
+            account_id: string;
+            /**
+             * @description `ledger` (its entries), `holdings-based` (its stored daily holdings: changes in
+             *     quantity are money in or out, so its income is not told apart from deposits), or `none`
+             *     (neither: its days are unknown).
+             */
+            basis: string;
+            name: string;
+        };
         AccountResponse: {
             account_type: components["schemas"]["AccountType"];
             /** @description A masked hint of the API key (e.g. `ab12…yz89`); the key itself is never returned. */
@@ -1177,6 +1192,30 @@ export interface components {
             oldest_sync_location?: string | null;
             /** Format: uuid */
             portfolio_id: string;
+        };
+        /** @description One asset's part in the range. */
+        AssetContribution: {
+            /** Format: uuid */
+            asset_id: string;
+            /**
+             * @description Its profit over the capital at work: the assets' contributions add up to
+             *     `simple_return`.
+             */
+            contribution: components["schemas"]["ReturnFigure"];
+            /** @description Held at the range's last close; `null` when incomplete. */
+            end_value_usd?: string | null;
+            /** @description A price (or a value) it needed is missing: its figures are `null`, never 0. */
+            incomplete: boolean;
+            /**
+             * @description Money put into this asset in the range: buys and deposits in, minus sales and
+             *     withdrawals out, at the ledger's values; `null` when incomplete.
+             */
+            net_flows_usd?: string | null;
+            /** @description End − start − net flows; `null` when incomplete. */
+            profit_usd?: string | null;
+            /** @description Held at the close of the day before the range; `null` when incomplete. */
+            start_value_usd?: string | null;
+            symbol: string;
         };
         AssetDetailResponse: components["schemas"]["AssetResponse"] & {
             contracts: components["schemas"]["ContractResponse"][];
@@ -1794,6 +1833,11 @@ export interface components {
             failed_backfills: string[];
             /** @description Assets without a price on one of those days. */
             unpriced_assets: string[];
+            /**
+             * @description Accounts whose holdings on one of those days are not known: no ledger and no stored
+             *     daily holdings, or a day missing from their stored holdings.
+             */
+            unread_accounts: string[];
         };
         IncompleteAsset: {
             /** Format: uuid */
@@ -2063,6 +2107,10 @@ export interface components {
         PerformanceResponse: {
             /** Format: uuid */
             account_id?: string | null;
+            /** @description The accounts in scope and how each one's history is known. */
+            accounts: components["schemas"]["AccountBasis"][];
+            /** @description One row per asset held or moved in the range, by symbol. */
+            assets: components["schemas"]["AssetContribution"][];
             benchmarks: components["schemas"]["BenchmarkResponse"][];
             /** Format: date */
             from?: string | null;
@@ -2070,11 +2118,15 @@ export interface components {
             money_in_usd: string;
             money_out_usd: string;
             money_weighted: components["schemas"]["ReturnFigure"];
+            /** Format: uuid */
+            portfolio_id?: string | null;
             /** @description Where the daily prices come from, and how many were fetched for this answer. */
             prices: string;
             /** @description Value now − value at the start − (money in − money out); `null` when incomplete. */
             profit_usd?: string | null;
             series: components["schemas"]["PointResponse"][];
+            /** @description Profit over the capital at work (the value at the start plus the money put in). */
+            simple_return: components["schemas"]["ReturnFigure"];
             time_weighted: components["schemas"]["ReturnFigure"];
             /** Format: date */
             to: string;
@@ -7359,8 +7411,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description One account; all your accounts when absent. */
+                /** @description One account; all your accounts when absent (not with `portfolio_id`). */
                 account_id: string | null;
+                /** @description The accounts linked to one portfolio (not with `account_id`). */
+                portfolio_id: string | null;
                 /** @description `1D`, `1W`, `1M`, `YTD`, `1Y` or `ALL` (the default: since the first entry). */
                 range: string | null;
                 /** @description A range's first day (UTC), instead of `range`. */
@@ -7408,8 +7462,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such account of yours */
+            /** @description No such account or portfolio of yours */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `account_and_portfolio`: both asked for */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

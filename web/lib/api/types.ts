@@ -80,23 +80,8 @@ export type ReturnFigure = Schemas["ReturnFigure"];
 export type Benchmark = Schemas["BenchmarkResponse"];
 export type PerformanceIncomplete = Schemas["Incomplete"];
 
-/**
- * One asset's line in `GET /api/performance`'s `assets` (issue 28), written by hand until the
- * OpenAPI document has it: once `PerformanceResponse` gains `assets`, `PerformanceAsset` below
- * becomes the generated type by itself, and this draft can be deleted.
- */
-export interface PerformanceAssetDraft {
-  asset_id: string;
-  symbol: string;
-  start_value_usd?: string | null;
-  end_value_usd?: string | null;
-  net_flows_usd?: string | null;
-  profit_usd?: string | null;
-  contribution: ReturnFigure;
-  incomplete?: PerformanceIncomplete | null;
-}
-
-type GeneratedAsset<P> = P extends { assets?: (infer A)[] | null } ? A : never;
-export type PerformanceAsset = "assets" extends keyof Performance ? GeneratedAsset<Performance> : PerformanceAssetDraft;
-/** The answer with `assets`, which an API from before issue 28's per-asset part leaves out. */
-export type PerformanceWithAssets = Performance & { assets?: PerformanceAsset[] | null };
+/** One asset's part of the answer: its start and end values, net flows, profit and contribution. */
+export type PerformanceAsset = Schemas["AssetContribution"];
+/** How each account in scope is valued: `ledger`, `holdings-based` or `none`. */
+export type PerformanceAccountBasis = Schemas["AccountBasis"];
+export type PerformanceWithAssets = Performance;

@@ -33,7 +33,7 @@ const unknown = {
   time_weighted: twr(null),
   money_weighted: mwr(null),
   profit_usd: null,
-  incomplete: { day_count: 1, days: ["2026-12-07"], unpriced_assets: ["XYZ"], failed_backfills: ["XYZ: no price provider knows this asset"] },
+  incomplete: { day_count: 1, days: ["2026-12-07"], unpriced_assets: ["XYZ"], failed_backfills: ["XYZ: no price provider knows this asset"], unread_accounts: [] },
 };
 
 function backend(answer: (url: URL) => unknown) {
@@ -96,10 +96,10 @@ describe("PerformanceView", () => {
 
   it("lists each asset's profit and contribution when the API sends them, unknown where it has none", async () => {
     backend(() => ({
-      ...known,
+      ...unknown,
       assets: [
-        { asset_id: "eth", symbol: "ETH", start_value_usd: "0", end_value_usd: "6000", net_flows_usd: "5500", profit_usd: "500", contribution: { value: "0.0909", basis: "cumulative", definition: "The asset's part of the return" }, incomplete: null },
-        { asset_id: "xyz", symbol: "XYZ", start_value_usd: null, end_value_usd: null, net_flows_usd: "0", profit_usd: null, contribution: { value: null, basis: "cumulative", definition: "The asset's part of the return" }, incomplete: { day_count: 2, days: ["2026-12-06", "2026-12-07"], unpriced_assets: ["XYZ"], failed_backfills: [] } },
+        { asset_id: "eth", symbol: "ETH", start_value_usd: "0", end_value_usd: "6000", net_flows_usd: "5500", profit_usd: "500", contribution: { value: "0.0909", basis: "cumulative", definition: "The asset's part of the return" }, incomplete: false },
+        { asset_id: "xyz", symbol: "XYZ", start_value_usd: null, end_value_usd: null, net_flows_usd: "0", profit_usd: null, contribution: { value: null, basis: "cumulative", definition: "The asset's part of the return" }, incomplete: true },
       ],
     }));
     renderView();

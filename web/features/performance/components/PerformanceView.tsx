@@ -8,7 +8,7 @@ import { Badge, Button, Card, Field, Input, PageHeader, Select, TableWrap, cx, t
 import { ApiError } from "@/lib/api/client";
 import { useAccounts } from "@/lib/api/get-accounts";
 import { usePortfolios } from "@/lib/api/get-portfolios";
-import type { Benchmark, PerformanceAsset, PerformanceWithAssets, ReturnFigure } from "@/lib/api/types";
+import type { Benchmark, PerformanceAsset, PerformanceIncomplete, PerformanceWithAssets, ReturnFigure } from "@/lib/api/types";
 import { formatDate, formatUsd } from "@/lib/format";
 import { usePerformance } from "../api/get-performance";
 import { UNKNOWN, asOfText, basisLabel, chartRows, formatPoints, formatReturn, gapCount, tone, unknownReasons, usdOrUnknown } from "../figures";
@@ -290,7 +290,7 @@ function AssetTable({ p, age }: { p: PerformanceWithAssets; age: string }) {
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {assets.map((a) => (
-                <AssetRow key={a.asset_id} a={a} />
+                <AssetRow key={a.asset_id} a={a} inc={p.incomplete} />
               ))}
             </tbody>
           </table>
@@ -315,8 +315,15 @@ function Usd({ v, testId }: { v: string | null | undefined; testId: string }) {
   );
 }
 
-function AssetRow({ a }: { a: PerformanceAsset }) {
-  const reasons = unknownReasons(a.incomplete);
+/** Why an asset's figures are unknown: its own missing price when the answer names it, else the days the totals lack. */
+function assetReasons(a: PerformanceAsset, inc: PerformanceIncomplete | null | undefined): string[] {
+  if (!a.incomplete) return [];
+  if (inc?.unpriced_assets.includes(a.symbol)) return [`no daily price for ${a.symbol}`];
+  return ["a day this range needs has no value (see the reasons above)"];
+}
+
+function AssetRow({ a, inc }: { a: PerformanceAsset; inc: PerformanceIncomplete | null | undefined }) {
+  const reasons = assetReasons(a, inc);
   return (
     <tr data-testid="asset-row" data-asset={a.symbol}>
       <td className={cx(td, "font-medium")}>
