@@ -335,7 +335,9 @@ fn the_realm_offers_totp_that_users_turn_on_themselves_and_the_browser_flow_asks
     assert_eq!(realm["otpPolicyLookAheadWindow"], 1);
     assert_eq!(realm["otpPolicyCodeReusable"], false);
 
-    let actions = realm["requiredActions"].as_array().expect("requiredActions");
+    let actions = realm["requiredActions"]
+        .as_array()
+        .expect("requiredActions");
     let action = |alias: &str| {
         actions
             .iter()
