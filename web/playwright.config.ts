@@ -4,6 +4,8 @@ const webUrl = process.env.E2E_WEB_URL ?? `http://localhost:${process.env.E2E_WE
 
 export default defineConfig({
   testDir: "./e2e",
+  // e2e/support/*.test.ts are vitest unit checks of the helpers.
+  testMatch: "*.spec.ts",
   outputDir: "./test-results/playwright",
   globalSetup: "./e2e/global-setup.ts",
   fullyParallel: false,

@@ -7,7 +7,8 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["**/*.test.{ts,tsx}"],
-    exclude: ["node_modules/**", ".next/**", "e2e/**"],
+    // e2e/**/*.spec.ts are Playwright's; unit checks of its helpers (e2e/support/*.test.ts) run here.
+    exclude: ["node_modules/**", ".next/**", "e2e/**/*.spec.ts"],
     setupFiles: ["./test/setup.ts"],
     restoreMocks: true,
   },

@@ -323,3 +323,46 @@ fn every_variable_the_api_reads_is_in_env_example_and_the_configuration_referenc
         "not in docs/configuration.md: {missing_doc:?}"
     );
 }
+
+#[test]
+fn the_realm_offers_totp_that_users_turn_on_themselves_and_the_browser_flow_asks_for() {
+    let realm = realm();
+    // What an authenticator app assumes when it is not told (Google Authenticator ignores the rest).
+    assert_eq!(realm["otpPolicyType"], "totp");
+    assert_eq!(realm["otpPolicyAlgorithm"], "HmacSHA1");
+    assert_eq!(realm["otpPolicyDigits"], 6);
+    assert_eq!(realm["otpPolicyPeriod"], 30);
+    assert_eq!(realm["otpPolicyLookAheadWindow"], 1);
+    assert_eq!(realm["otpPolicyCodeReusable"], false);
+
+    let actions = realm["requiredActions"]
+        .as_array()
+        .expect("requiredActions");
+    let action = |alias: &str| {
+        actions
+            .iter()
+            .find(|a| a["alias"] == alias && a["providerId"] == alias)
+            .unwrap_or_else(|| panic!("required action {alias} is missing"))
+    };
+    let totp = action("CONFIGURE_TOTP");
+    assert_eq!(totp["enabled"], true, "{totp}");
+    assert_eq!(
+        totp["defaultAction"], false,
+        "OTP is each user's choice; docs/auth.md says how an admin requires it"
+    );
+    // A realm file that lists required actions gets only those (Keycloak 26.7.3 adds
+    // delete_account alone): keep the defaults the realm relies on.
+    for alias in [
+        "UPDATE_PASSWORD",
+        "UPDATE_PROFILE",
+        "VERIFY_EMAIL",
+        "VERIFY_PROFILE",
+        "delete_credential",
+    ] {
+        assert_eq!(action(alias)["enabled"], true, "{alias}");
+    }
+    // Keycloak's built-in "browser" flow asks for the OTP of a user who has one ("Browser -
+    // Conditional 2FA"); the realm neither replaces it nor defines flows of its own.
+    assert_eq!(realm["browserFlow"], "browser");
+    assert!(realm.get("authenticationFlows").is_none());
+}

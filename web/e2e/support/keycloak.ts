@@ -31,6 +31,62 @@ export interface PreparedRealm {
   close: () => Promise<void>;
 }
 
+/** A call to the realm `butler`'s admin REST API: the parsed JSON answer, or throws with the status. */
+export type KeycloakAdmin = (method: string, path: string, body?: unknown) => Promise<unknown>;
+
+/** The admin REST API of the realm `butler`, as the master realm's admin (logs in again when the token expired). */
+export function keycloakAdmin(kc: KeycloakEnv): KeycloakAdmin {
+  let token: string | undefined;
+  const login = async (): Promise<string> => {
+    const res = await fetch(`${kc.url}/realms/master/protocol/openid-connect/token`, {
+      method: "POST",
+      body: new URLSearchParams({ grant_type: "password", client_id: "admin-cli", username: kc.admin, password: kc.adminPassword }),
+    });
+    const body = (await res.json()) as { access_token?: string };
+    if (!body.access_token) throw new Error(`Keycloak admin login failed: ${res.status}`);
+    return body.access_token;
+  };
+  const call = async (method: string, path: string, body: unknown, fresh: boolean): Promise<unknown> => {
+    if (!token || fresh) token = await login();
+    const res = await fetch(`${kc.url}/admin/realms/butler${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status === 401 && !fresh) return call(method, path, body, true);
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  return (method, path, body) => call(method, path, body, false);
+}
+
+/**
+ * (Re)creates a user of the realm `butler` with a permanent password, as an admin does in the
+ * console; `requiredActions` (e.g. CONFIGURE_TOTP) run at their next sign-in. Returns its id.
+ */
+export async function createUser(admin: KeycloakAdmin, u: TestUser, o: { requiredActions?: string[] } = {}): Promise<string> {
+  const byName = `/users?username=${encodeURIComponent(u.username)}&exact=true`;
+  for (const old of (await admin("GET", byName)) as { id: string }[]) await admin("DELETE", `/users/${old.id}`);
+  const [first, ...rest] = u.name.split(" ");
+  await admin("POST", "/users", {
+    username: u.username,
+    email: u.email,
+    firstName: first,
+    lastName: rest.join(" ") || first,
+    enabled: true,
+    emailVerified: true,
+    requiredActions: o.requiredActions ?? [],
+    credentials: [{ type: "password", value: u.password, temporary: false }],
+  });
+  const [created] = (await admin("GET", byName)) as { id: string }[];
+  if (u.roles.includes("admin")) {
+    const adminRole = await admin("GET", "/roles/admin");
+    await admin("POST", `/users/${created.id}/role-mappings/realm`, [adminRole]);
+  }
+  return created.id;
+}
+
 /**
  * Fits the realm of a real Keycloak to this run, as a deployment would: keycloak/init.sh (kcadm)
  * sets the web client's secret and URLs; the admin REST API sets a short access-token lifespan,
@@ -45,26 +101,7 @@ export async function prepareKeycloak(
   const issuer = `${browserBase}/realms/butler`;
   const started = Date.now();
 
-  const adminToken = async (): Promise<string> => {
-    const res = await fetch(`${kc.url}/realms/master/protocol/openid-connect/token`, {
-      method: "POST",
-      body: new URLSearchParams({ grant_type: "password", client_id: "admin-cli", username: kc.admin, password: kc.adminPassword }),
-    });
-    const body = (await res.json()) as { access_token?: string };
-    if (!body.access_token) throw new Error(`Keycloak admin login failed: ${res.status}`);
-    return body.access_token;
-  };
-  let token = await adminToken();
-  const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(`${kc.url}/admin/realms/butler${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
+  const admin = keycloakAdmin(kc);
 
   const clientSecret = randomBytes(32).toString("hex");
   execFileSync("bash", [`${o.root}/keycloak/init.sh`], {
@@ -91,29 +128,10 @@ export async function prepareKeycloak(
     enabledEventTypes: ["REFRESH_TOKEN", "REFRESH_TOKEN_ERROR", "CODE_TO_TOKEN", "CODE_TO_TOKEN_ERROR", "LOGIN", "LOGOUT"],
   });
 
-  const adminRole = await admin("GET", "/roles/admin");
-  for (const u of o.users) {
-    const found = (await admin("GET", `/users?username=${encodeURIComponent(u.username)}&exact=true`)) as { id: string }[];
-    for (const old of found) await admin("DELETE", `/users/${old.id}`);
-    const [first, ...rest] = u.name.split(" ");
-    await admin("POST", "/users", {
-      username: u.username,
-      email: u.email,
-      firstName: first,
-      lastName: rest.join(" ") || first,
-      enabled: true,
-      emailVerified: true,
-      credentials: [{ type: "password", value: u.password, temporary: false }],
-    });
-    if (u.roles.includes("admin")) {
-      const [created] = (await admin("GET", `/users?username=${encodeURIComponent(u.username)}&exact=true`)) as { id: string }[];
-      await admin("POST", `/users/${created.id}/role-mappings/realm`, [adminRole]);
-    }
-  }
+  for (const u of o.users) await createUser(admin, u);
 
   const stats: Server = createServer(async (_req, res) => {
     try {
-      token = await adminToken();
       const events = (await admin("GET", `/events?client=butler-web&max=10000`)) as { type: string; time: number }[];
       const recent = events.filter((e) => e.time >= started);
       const count = (types: string[]) => recent.filter((e) => types.includes(e.type)).length;

@@ -11,6 +11,20 @@ export function keycloakIssuer(): string | undefined {
   return process.env.AUTH_KEYCLOAK_ISSUER?.replace(/\/+$/, "") || undefined;
 }
 
+/**
+ * Keycloak's account console at "Signing in", where a user sets up an authenticator app (the path
+ * the console of Keycloak 26.7.3 serves; older ones used `#/security/signingin`). `referrer`
+ * makes it show a link back to the web client's base URL.
+ */
+export function keycloakAccountSecurityUrl(): string | undefined {
+  const issuer = keycloakIssuer();
+  if (!issuer) return undefined;
+  const u = new URL(`${issuer}/account/account-security/signing-in`);
+  const client = keycloakClient().id;
+  if (client) u.searchParams.set("referrer", client);
+  return u.toString();
+}
+
 export function keycloakClient(): { id: string; secret: string } {
   return { id: process.env.AUTH_KEYCLOAK_ID ?? "", secret: process.env.AUTH_KEYCLOAK_SECRET ?? "" };
 }

@@ -41,7 +41,33 @@ function ThemePicker() {
   );
 }
 
-export function SettingsView() {
+/** Keycloak asks for a one-time code after the password once the user has set up an authenticator app. */
+function TwoFactorCard({ accountSecurityUrl }: { accountSecurityUrl?: string }) {
+  return (
+    <Card title="Two-factor sign-in">
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        Sign in with a one-time code from an authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP…) as well as your password. You set it up, and remove it, in your
+        Keycloak account under Signing in; from then on Keycloak asks for a code after your password.
+      </p>
+      {accountSecurityUrl ? (
+        <a
+          href={accountSecurityUrl}
+          data-testid="two-factor-link"
+          className="mt-4 inline-block rounded-md border border-slate-300 px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-slate-50 dark:border-slate-600 dark:text-indigo-300 dark:hover:bg-slate-800"
+        >
+          Set up two-factor sign-in in Keycloak
+        </a>
+      ) : (
+        <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">
+          This web server does not know the Keycloak address (<code>AUTH_KEYCLOAK_ISSUER</code>): open your Keycloak account page from your administrator.
+        </p>
+      )}
+    </Card>
+  );
+}
+
+/** `accountSecurityUrl`: Keycloak's account console at "Signing in", when the web knows the issuer. */
+export function SettingsView({ accountSecurityUrl }: { accountSecurityUrl?: string }) {
   const me = useMe();
   return (
     <>
@@ -72,6 +98,7 @@ export function SettingsView() {
             </form>
           )}
         </Card>
+        {me.data?.auth_mode === "keycloak" && <TwoFactorCard accountSecurityUrl={accountSecurityUrl} />}
         <Card title="Appearance">
           <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Saved in this browser.</p>
           <ThemePicker />
