@@ -361,6 +361,7 @@ pub async fn create_entry(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub account_id: Option<Uuid>,
@@ -546,6 +547,7 @@ pub async fn entry_history(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// The account the file's entries belong to.
@@ -746,6 +748,7 @@ pub async fn import(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistorySyncQuery {
     /// Where a kind read for the first time starts (RFC 3339); by default the exchange's

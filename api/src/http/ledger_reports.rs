@@ -300,6 +300,7 @@ pub async fn reconciliation(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GainsQuery {
     /// A UTC calendar year; all years when absent.
@@ -607,6 +608,7 @@ pub async fn get_pnl(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// The UTC calendar year.

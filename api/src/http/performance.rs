@@ -29,6 +29,7 @@ use crate::store::{daily_balances, daily_prices, ledger as ledger_store};
 const BENCHMARKS: [(&str, &str); 2] = [("BTC", "bitcoin"), ("ETH", "ethereum")];
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PerformanceQuery {
     /// One account; all your accounts when absent (not with `portfolio_id`).

@@ -45,6 +45,7 @@ pub struct ExcludedAccount {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CreateQuery {
     /// Comma-separated ids of linked accounts to leave out: only an account whose sync failed
     /// and that holds nothing the Butler knows of (its `sync_failed` entry in `blocking` is

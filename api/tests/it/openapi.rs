@@ -39,3 +39,24 @@ fn every_protected_operation_declares_bearer_security_and_error_bodies() {
         }
     }
 }
+
+/// A parameter documented as `in: path` must be a `{name}` of its path: a query struct derived
+/// with `IntoParams` but without `parameter_in = Query` is listed as a path parameter, and
+/// clients generated from the document (the web's types, schemathesis) then send it wrong.
+#[test]
+fn every_path_parameter_is_in_its_path_and_query_parameters_say_query() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&api::openapi::ApiDoc::openapi().to_json().unwrap()).unwrap();
+    let mut wrong = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap_or_default();
+                if p["in"] == "path" && !path.contains(&format!("{{{name}}}")) {
+                    wrong.push(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "documented as path parameters: {wrong:?}");
+}

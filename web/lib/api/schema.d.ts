@@ -3263,17 +3263,18 @@ export interface operations {
     };
     sync_history: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Account id */
-                id: string;
+            query?: {
                 /**
                  * @description Where a kind read for the first time starts (RFC 3339); by default the exchange's
                  *     launch (Binance: 2017-07-14), since no exchange API says when an account was opened.
                  *     Kinds with a cursor go on from it.
                  */
-                since: string | null;
+                since?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
             };
             cookie?: never;
         };
@@ -5996,22 +5997,22 @@ export interface operations {
     };
     list_entries: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                account_id: string | null;
+            query?: {
+                account_id?: string;
                 /** @description `trade`, `deposit`, `withdrawal`, `income`, `spend` or `fee`. */
-                kind: string | null;
+                kind?: string;
                 /** @description Entries that move this asset (sent, received or fee). */
-                asset_id: string | null;
+                asset_id?: string;
                 /** @description From this time (inclusive). */
-                from: string | null;
+                from?: string;
                 /** @description Before this time. */
-                to: string | null;
+                to?: string;
                 /** @description 1 to 500; 100 by default. */
-                limit: number | null;
-                offset: number | null;
+                limit?: number;
+                offset?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6519,16 +6520,16 @@ export interface operations {
     };
     get_gains: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description A UTC calendar year; all years when absent. */
-                year: number | null;
+                year?: number;
                 /** @description Overrides your saved method for this answer. */
-                method: null | components["schemas"]["Method"];
+                method?: components["schemas"]["Method"];
                 /** @description Overrides your saved pooling for this answer. */
-                pooling: null | components["schemas"]["Pooling"];
+                pooling?: components["schemas"]["Pooling"];
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6593,16 +6594,16 @@ export interface operations {
     };
     import: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query: {
                 /** @description The account the file's entries belong to. */
                 account_id: string;
                 /** @description `generic`, `koinly` or `binance`. */
                 format: components["schemas"]["Format"];
                 /** @description `false` (the default) previews; `true` stores, and only when no line has an error. */
-                commit: boolean;
+                commit?: boolean;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         /** @description The file */
@@ -6708,14 +6709,14 @@ export interface operations {
     };
     income_report: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query: {
                 /** @description The UTC calendar year. */
                 year: number;
-                method: null | components["schemas"]["Method"];
-                pooling: null | components["schemas"]["Pooling"];
+                method?: components["schemas"]["Method"];
+                pooling?: components["schemas"]["Pooling"];
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6789,16 +6790,16 @@ export interface operations {
     };
     get_pnl: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description A UTC calendar year; all years when absent. */
-                year: number | null;
+                year?: number;
                 /** @description Overrides your saved method for this answer. */
-                method: null | components["schemas"]["Method"];
+                method?: components["schemas"]["Method"];
                 /** @description Overrides your saved pooling for this answer. */
-                pooling: null | components["schemas"]["Pooling"];
+                pooling?: components["schemas"]["Pooling"];
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7077,14 +7078,14 @@ export interface operations {
     };
     tax_report: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query: {
                 /** @description The UTC calendar year. */
                 year: number;
-                method: null | components["schemas"]["Method"];
-                pooling: null | components["schemas"]["Pooling"];
+                method?: components["schemas"]["Method"];
+                pooling?: components["schemas"]["Pooling"];
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7408,20 +7409,20 @@ export interface operations {
     };
     get_performance: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description One account; all your accounts when absent (not with `portfolio_id`). */
-                account_id: string | null;
+                account_id?: string;
                 /** @description The accounts linked to one portfolio (not with `account_id`). */
-                portfolio_id: string | null;
+                portfolio_id?: string;
                 /** @description `1D`, `1W`, `1M`, `YTD`, `1Y` or `ALL` (the default: since the first entry). */
-                range: string | null;
+                range?: string;
                 /** @description A range's first day (UTC), instead of `range`. */
-                from: string | null;
+                from?: string;
                 /** @description A range's last day (UTC); today by default. */
-                to: string | null;
+                to?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -8273,17 +8274,18 @@ export interface operations {
     };
     create_recommendation: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Portfolio id */
-                id: string;
+            query?: {
                 /**
                  * @description Comma-separated ids of linked accounts to leave out: only an account whose sync failed
                  *     and that holds nothing the Butler knows of (its `sync_failed` entry in `blocking` is
                  *     `excludable`); anything else is a `422`.
                  */
-                exclude_accounts: string | null;
+                exclude_accounts?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Portfolio id */
+                id: string;
             };
             cookie?: never;
         };
