@@ -510,6 +510,52 @@ async fn coingecko_simple_prices_are_fetched_in_batches_of_100_ids() {
     assert_eq!((one.symbol.as_str(), one.name.as_str()), ("", ""));
 }
 
+/// `/coins/{id}/market_chart/range` as CoinGecko documents it (`prices`, `market_caps`,
+/// `total_volumes`, each a list of `[unix ms, number]`): one request for the whole range, its
+/// `from`/`to` in unix seconds (the close of the last day is the point at 00:00 after it), the
+/// points reduced to one close per UTC day, exactly; a null price is no price.
+#[tokio::test]
+async fn coingecko_market_chart_range_is_one_request_reduced_to_exact_daily_closes() {
+    let stub = Stub::start(|hit, _| {
+        if hit.path != "/coins/bitcoin/market_chart/range" {
+            return Reply::status(404, r#"{"error":"coin not found"}"#);
+        }
+        Reply::ok(
+            r#"{"prices":[[1704067200000,100.5],[1704153600000,42261.04061981323],[1704196800000,42500],
+                [1704240000000,44950.123456789012345],[1704304800000,1.04e2],[1704312000000,null]],
+              "market_caps":[[1704067200000,826000000000.1],[1704153600000,827000000000]],
+              "total_volumes":[[1704067200000,15000000000],[1704153600000,16000000000]]}"#,
+        )
+    })
+    .await;
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2024, 1, d).unwrap();
+    let got = api::connectors::PriceHistory::daily_prices(&gecko(&stub), "bitcoin", day(1), day(3))
+        .await
+        .unwrap();
+    // 00:00 on the 1st closes the 31st (outside the range); 00:00 on the 2nd closes the 1st;
+    // the 2nd's last point is 00:00 on the 3rd; the 3rd's last priced point is 18:00.
+    assert_eq!(
+        got,
+        vec![
+            (day(1), dec("42261.04061981323")),
+            (day(2), dec("44950.123456789012345")),
+            (day(3), dec("104")),
+        ]
+    );
+    let hits = stub.hits();
+    assert_eq!(hits.len(), 1, "one request for the whole range");
+    let q = &hits[0].query;
+    assert_eq!(q["vs_currency"], "usd");
+    assert_eq!(q["from"], "1704067200");
+    assert_eq!(q["to"], "1704326400");
+
+    // An unknown coin is an error of the provider, not an empty history.
+    let err = api::connectors::PriceHistory::daily_prices(&gecko(&stub), "nope", day(1), day(3))
+        .await
+        .unwrap_err();
+    assert!(!matches!(err, ConnectorError::Decode { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn coinpaprika_coin_list_treats_rank_zero_as_unranked() {
     let stub = Stub::start(|_, _| Reply::ok(PAPRIKA_COINS)).await;
