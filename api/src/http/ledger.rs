@@ -375,6 +375,8 @@ pub struct ListQuery {
     pub to: Option<DateTime<Utc>>,
     /// 1 to 500; 100 by default.
     pub limit: Option<u64>,
+    /// Entries to skip; past the last one the page is empty (a database integer holds at most
+    /// 2^63 − 1, so a larger offset is read as that).
     pub offset: Option<u64>,
 }
 
@@ -411,8 +413,14 @@ pub async fn list_entries(
         from: q.from,
         to: q.to,
     };
-    let (rows, total) =
-        store::page(&state.db, user.id, &filter, limit, q.offset.unwrap_or(0)).await?;
+    let (rows, total) = store::page(
+        &state.db,
+        user.id,
+        &filter,
+        limit,
+        q.offset.unwrap_or(0).min(i64::MAX as u64),
+    )
+    .await?;
     Ok(Json(EntriesResponse {
         entries: rows.into_iter().map(EntryResponse::from).collect(),
         total,

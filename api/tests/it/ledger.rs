@@ -207,6 +207,17 @@ async fn a_trade_typed_by_hand_is_costed_kept_with_its_history_and_reconciled() 
 
 #[tokio::test]
 async fn bad_entries_get_a_reason_per_field_and_nothing_is_stored() {
+    // An offset past what a database integer holds is an empty page, not a 500 (schemathesis
+    // found 2^63 once the parameter was documented as a query parameter).
+    let app0 = TestApp::local().await;
+    let r = app0
+        .get("/api/ledger/entries?offset=9223372036854775808", None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["entries"], json!([]));
+    let r = app0.get("/api/ledger/entries?offset=-1", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+
     let app = TestApp::local().await;
     let account = manual_account(&app, "Cold").await;
     for (body, field) in [

@@ -6009,6 +6009,10 @@ export interface operations {
                 to?: string;
                 /** @description 1 to 500; 100 by default. */
                 limit?: number;
+                /**
+                 * @description Entries to skip; past the last one the page is empty (a database integer holds at most
+                 *     2^63 − 1, so a larger offset is read as that).
+                 */
                 offset?: number;
             };
             header?: never;
