@@ -204,6 +204,22 @@ pub struct SyncConfig {
     pub health_factor_warning: rust_decimal::Decimal,
 }
 
+/// Alert deliveries (docs/alerts.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertsConfig {
+    /// Attempts per alert and channel (`ALERT_DELIVERY_ATTEMPTS`).
+    pub delivery_attempts: u32,
+    /// Wait before the first retry, doubled each time (`ALERT_RETRY_BASE_MS`).
+    pub retry_base: Duration,
+    /// Deadline of one delivery request (`ALERT_HTTP_TIMEOUT_SECS`).
+    pub http_timeout: Duration,
+    /// Alerts in a row a channel fails to take before it is marked failing and skipped
+    /// (`ALERT_CHANNEL_FAIL_AFTER`).
+    pub channel_fail_after: u32,
+    /// Where alert links point (`ALERT_LINK_BASE_URL`; default the first of `WEB_ORIGINS`).
+    pub link_base_url: String,
+}
+
 /// Per-user request limits and size caps (see docs/operations.md#limits).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitsConfig {
@@ -278,6 +294,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Local mode: the origins of the dashboard, the only ones allowed to change state.
     pub web_origins: Vec<String>,
+    pub alerts: AlertsConfig,
 }
 
 /// Every problem found in the environment.
@@ -336,6 +353,7 @@ impl Config {
         let sync = r.sync();
         let limits = r.limits();
         let web_origins = r.web_origins();
+        let alerts = r.alerts(&web_origins);
 
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
@@ -361,6 +379,7 @@ impl Config {
             sync,
             limits,
             web_origins,
+            alerts,
         })
     }
 
@@ -853,6 +872,30 @@ impl Reader<'_> {
                 1..=100_000,
             ),
             max_target_items: self.parse_in("MAX_TARGET_ITEMS", d.max_target_items, 1..=10_000),
+        }
+    }
+
+    /// Alert deliveries: attempts, backoff, timeout, when a channel counts as failing.
+    fn alerts(&mut self, web_origins: &[String]) -> AlertsConfig {
+        AlertsConfig {
+            delivery_attempts: self.parse_in("ALERT_DELIVERY_ATTEMPTS", 5u32, 1..=20),
+            retry_base: Duration::from_millis(self.parse_in(
+                "ALERT_RETRY_BASE_MS",
+                2_000u64,
+                1..=600_000,
+            )),
+            http_timeout: Duration::from_secs(self.parse_in(
+                "ALERT_HTTP_TIMEOUT_SECS",
+                10u64,
+                1..=120,
+            )),
+            channel_fail_after: self.parse_in("ALERT_CHANNEL_FAIL_AFTER", 3u32, 1..=100),
+            link_base_url: self
+                .get("ALERT_LINK_BASE_URL")
+                .or_else(|| web_origins.first().cloned())
+                .unwrap_or_else(|| "http://localhost:3001".into())
+                .trim_end_matches('/')
+                .to_string(),
         }
     }
 

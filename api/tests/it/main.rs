@@ -8,6 +8,7 @@ mod issuer;
 mod ledger;
 
 mod accounts;
+mod alerts;
 mod audit;
 mod auth;
 mod binance_ccxt;
