@@ -1,5 +1,6 @@
-//! Channel kinds: a `webhook` (JSON, signed with the channel's secret) and `ntfy` (an HTTP push
-//! to a topic URL, self-hostable). Both URLs pass the SSRF policy of RPC URLs.
+//! Channel kinds: a `webhook` (JSON, signed with the channel's secret), `ntfy` (an HTTP push
+//! to a topic URL, self-hostable), both passing the SSRF policy of RPC URLs, and `email`
+//! (`mailto:` through the admin's SMTP server, `email.rs`).
 
 use std::net::IpAddr;
 
@@ -12,7 +13,8 @@ use crate::connectors::rpc_guard::check_ip;
 
 pub const WEBHOOK: &str = "webhook";
 pub const NTFY: &str = "ntfy";
-pub const KINDS: [&str; 2] = [WEBHOOK, NTFY];
+pub const EMAIL: &str = "email";
+pub const KINDS: [&str; 3] = [WEBHOOK, NTFY, EMAIL];
 
 /// The field name binding a channel's sealed secret (AES-GCM associated data).
 pub const SECRET_FIELD: &str = "alert_channel_secret";

@@ -162,6 +162,21 @@ pub async fn send_once(
     rule_name: Option<&str>,
     attempt: i32,
 ) -> Attempt {
+    let link = link(inner, alert);
+    if channel.kind == channels::EMAIL {
+        let Some(smtp) = &inner.settings.smtp else {
+            return Attempt::failed("e-mail is not configured on this server (SMTP_HOST)", false);
+        };
+        let Some(to) = super::email::recipient(&channel.target) else {
+            return Attempt::failed("the channel's address is not valid", false);
+        };
+        let private = channel
+            .is_private
+            .then_some(alert.private_details.as_ref())
+            .flatten();
+        let text = super::email::text(&alert.message, &link, private);
+        return super::email::send(smtp, inner.settings.http_timeout, to, &alert.title, text).await;
+    }
     let url = match channels::check_url(&channel.target, inner.allow) {
         Ok(u) => u,
         Err(why) => return Attempt::failed(format!("the URL {why}"), false),
@@ -177,7 +192,6 @@ pub async fn send_once(
         _ => None,
     };
     let idempotency_key = format!("{}-{}", alert.id.simple(), channel.id.simple());
-    let link = link(inner, alert);
     let request = match channel.kind.as_str() {
         channels::WEBHOOK => {
             let Some(secret) = secret else {

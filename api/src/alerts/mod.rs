@@ -7,6 +7,7 @@
 
 pub mod channels;
 pub mod deliver;
+pub mod email;
 pub mod rules;
 
 use std::sync::Arc;

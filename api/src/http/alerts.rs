@@ -1,4 +1,4 @@
-//! Alerts: a user's channels (webhook, ntfy) with a "send a test", rules, and the history of
+//! Alerts: a user's channels (webhook, ntfy, e-mail) with a "send a test", rules, and the history of
 //! every alert and delivery attempt. Everything is the owner's only; another user gets 404.
 //! A webhook's signing secret is shown once, in the answer that creates it.
 
@@ -28,7 +28,7 @@ const DEFAULT_COOLDOWN_SECS: i32 = 3600;
 pub struct ChannelResponse {
     pub id: Uuid,
     pub name: String,
-    /// `webhook` or `ntfy`.
+    /// `webhook`, `ntfy` or `email`.
     pub kind: String,
     pub url: String,
     /// Alerts sent here may carry holdings details (quantities, values).
@@ -80,9 +80,10 @@ pub struct CreatedChannelResponse {
 pub struct CreateChannelRequest {
     /// 1-100 characters.
     pub name: String,
-    /// `webhook` or `ntfy`.
+    /// `webhook`, `ntfy` or `email`.
     pub kind: String,
-    /// The webhook's URL, or the ntfy topic URL (`https://ntfy.sh/my-topic`).
+    /// The webhook's URL, the ntfy topic URL (`https://ntfy.sh/my-topic`), or
+    /// `mailto:someone@example.com`.
     pub url: String,
     /// Allow holdings details in alerts sent here (default `false`).
     #[serde(default)]
@@ -241,6 +242,17 @@ fn check_name(name: &str, errors: &mut Vec<FieldError>) {
 }
 
 fn check_url(state: &AppState, kind: &str, url: &str, errors: &mut Vec<FieldError>) {
+    if kind == channels::EMAIL {
+        if state.config.alerts.smtp.is_none() {
+            errors.push(FieldError::new(
+                "kind",
+                "e-mail is not configured on this server (ask the admin to set SMTP_HOST)",
+            ));
+        } else if crate::alerts::email::recipient(url).is_none() {
+            errors.push(FieldError::new("url", "must be mailto: and one address"));
+        }
+        return;
+    }
     match channels::check_url(url, state.config.rpc_safety.allow) {
         Err(why) => errors.push(FieldError::new("url", why)),
         Ok(u) if kind == channels::NTFY && channels::ntfy_parts(&u).is_none() => {
@@ -303,7 +315,7 @@ pub async fn create_alert_channel(
     let mut errors = Vec::new();
     check_name(&req.name, &mut errors);
     if !channels::KINDS.contains(&req.kind.as_str()) {
-        errors.push(FieldError::new("kind", "must be webhook or ntfy"));
+        errors.push(FieldError::new("kind", "must be webhook, ntfy or email"));
     } else {
         check_url(&state, &req.kind, &req.url, &mut errors);
     }
@@ -312,10 +324,10 @@ pub async fn create_alert_channel(
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    if req.kind == channels::WEBHOOK && token.is_some() {
+    if req.kind != channels::NTFY && token.is_some() {
         errors.push(FieldError::new(
             "token",
-            "a webhook gets a generated secret instead",
+            "only an ntfy channel takes a token (a webhook gets a generated secret)",
         ));
     }
     if token.is_some_and(|t| t.len() > 500) {
@@ -409,10 +421,10 @@ pub async fn update_alert_channel(
     let mut errors = Vec::new();
     check_name(&req.name, &mut errors);
     check_url(&state, &channel.kind, &req.url, &mut errors);
-    if channel.kind == channels::WEBHOOK && req.token.is_some() {
+    if channel.kind != channels::NTFY && req.token.is_some() {
         errors.push(FieldError::new(
             "token",
-            "a webhook keeps its generated secret",
+            "only an ntfy channel takes a token",
         ));
     }
     if !errors.is_empty() {

@@ -111,7 +111,7 @@ impl Receiver {
     }
 }
 
-async fn post(app: &TestApp, path: &str, body: Value) -> TestResponse {
+pub(crate) async fn post(app: &TestApp, path: &str, body: Value) -> TestResponse {
     app.send(Method::POST, path, None, Some(body)).await
 }
 
@@ -131,7 +131,7 @@ async fn webhook(app: &TestApp, private: bool) -> (Receiver, String) {
     (receiver, v["id"].as_str().unwrap().to_string())
 }
 
-async fn rule(app: &TestApp, kind: &str, params: Value, channels: &[&str]) -> String {
+pub(crate) async fn rule(app: &TestApp, kind: &str, params: Value, channels: &[&str]) -> String {
     let r = post(
         app,
         "/api/alerts/rules",
@@ -142,7 +142,7 @@ async fn rule(app: &TestApp, kind: &str, params: Value, channels: &[&str]) -> St
     r.json()["id"].as_str().unwrap().to_string()
 }
 
-async fn history(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn history(app: &TestApp) -> Vec<Value> {
     app.state.alerts.settled().await;
     let r = app.get("/api/alerts/history", None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -159,7 +159,7 @@ fn statuses(alert: &Value) -> Vec<String> {
 }
 
 /// An OKX account holding 2 BTC, failing to sync from its first sync on.
-async fn okx_account(app: &TestApp) -> String {
+pub(crate) async fn okx_account(app: &TestApp) -> String {
     app.fakes.exchange.set_balances(vec![balance(
         "BTC",
         ExchangeLocation::Trading,
@@ -177,13 +177,13 @@ async fn okx_account(app: &TestApp) -> String {
     r.json()["id"].as_str().unwrap().to_string()
 }
 
-async fn sync(app: &TestApp, account: &str) -> Value {
+pub(crate) async fn sync(app: &TestApp, account: &str) -> Value {
     let r = post(app, &format!("/api/accounts/{account}/sync"), json!({})).await;
     r.json()
 }
 
 /// Dates the account's creation `hours` back (it has never synced well since).
-async fn age_account(app: &TestApp, account: &str, hours: i64) {
+pub(crate) async fn age_account(app: &TestApp, account: &str, hours: i64) {
     let id: uuid::Uuid = account.parse().unwrap();
     let a = api::entities::accounts::Entity::find_by_id(id)
         .one(&app.db)

@@ -9,6 +9,7 @@ mod ledger;
 
 mod accounts;
 mod alerts;
+mod alerts_email;
 mod audit;
 mod auth;
 mod binance_ccxt;

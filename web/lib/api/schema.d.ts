@@ -1475,7 +1475,7 @@ export interface components {
             has_secret: boolean;
             /** Format: uuid */
             id: string;
-            /** @description `webhook` or `ntfy`. */
+            /** @description `webhook`, `ntfy` or `email`. */
             kind: string;
             last_error?: string | null;
             name: string;
@@ -1540,7 +1540,7 @@ export interface components {
             uniswap_v3_position_manager?: string | null;
         };
         CreateChannelRequest: {
-            /** @description `webhook` or `ntfy`. */
+            /** @description `webhook`, `ntfy` or `email`. */
             kind: string;
             /** @description 1-100 characters. */
             name: string;
@@ -1548,7 +1548,10 @@ export interface components {
             private?: boolean;
             /** @description ntfy only: an access token, stored encrypted and never shown again. */
             token?: string | null;
-            /** @description The webhook's URL, or the ntfy topic URL (`https://ntfy.sh/my-topic`). */
+            /**
+             * @description The webhook's URL, the ntfy topic URL (`https://ntfy.sh/my-topic`), or
+             *     `mailto:someone@example.com`.
+             */
             url: string;
         };
         CreateCustomAssetRequest: {
