@@ -699,3 +699,48 @@ async fn a_portfolio_drifting_out_of_band_alerts_after_a_price_run_and_clears() 
     assert_eq!(h.len(), 2);
     assert_eq!(h[0]["state"], "cleared");
 }
+
+#[tokio::test]
+async fn an_ntfy_channel_publishes_the_alert_as_json_with_its_token() {
+    let app = TestApp::local().await;
+    let seen: Arc<Mutex<Vec<(HeaderMap, Value)>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = axum::Router::new()
+        .route(
+            "/",
+            axum::routing::post(
+                |State(seen): State<Arc<Mutex<Vec<(HeaderMap, Value)>>>>,
+                 headers: HeaderMap,
+                 axum::Json(body): axum::Json<Value>| async move {
+                    seen.lock().unwrap().push((headers, body));
+                    StatusCode::OK
+                },
+            ),
+        )
+        .with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
+    let r = post(
+        &app,
+        "/api/alerts/channels",
+        json!({"name": "Phone", "kind": "ntfy", "url": format!("http://{addr}/butler-alerts"), "token": "tk_secret_1"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert!(!r.text().contains("tk_secret_1"));
+    let channel = r.json()["id"].as_str().unwrap().to_string();
+    let r = post(
+        &app,
+        &format!("/api/alerts/channels/{channel}/test"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.json()["delivered"], true, "{}", r.text());
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    let (headers, body) = &seen[0];
+    assert_eq!(headers["authorization"], "Bearer tk_secret_1");
+    assert_eq!(body["topic"], "butler-alerts");
+    assert_eq!(body["title"], "Test alert for Phone");
+    assert!(body["click"].as_str().unwrap().contains("/alerts?alert="));
+}
