@@ -1,6 +1,6 @@
 //! Alerts (docs/alerts.md). Rules are evaluated where the work they watch ends, never by
-//! polling: after each account sync (`sync_failing`, `drift`) and after each price run
-//! (`price_move`, `drift`).
+//! polling: after each account sync (`sync_failing`, `drift`), after each price run
+//! (`price_move`, `drift`) and after each end-of-day snapshot run (`snapshot_failed`).
 //! Each rule keeps a state per subject, so a condition that stays true alerts once and a
 //! `cleared` alert says when it stops. Alerts go to the rule's channels (`channels`), each with
 //! bounded retries and backoff (`deliver`); every attempt is recorded.
@@ -17,6 +17,15 @@ use sea_orm::DatabaseConnection;
 use crate::config::{AlertsConfig, Config, RpcNetworks};
 use crate::crypto::Cipher;
 use crate::entities::accounts;
+
+/// Which portfolios an end-of-day snapshot run recorded.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotRun {
+    pub date: chrono::NaiveDate,
+    pub taken: std::collections::HashSet<uuid::Uuid>,
+    /// Skipped because no linked account has been read yet.
+    pub nothing_read: std::collections::HashSet<uuid::Uuid>,
+}
 
 /// What evaluating and delivering alerts needs. `Alerts::default()` does nothing (a context
 /// built without alerts, e.g. a bare sync context in tests).
@@ -82,6 +91,15 @@ impl Alerts {
         let Some(inner) = &self.0 else { return };
         if let Err(e) = rules::after_price_run(inner).await {
             tracing::warn!(error = %e, "alert rules after a price run could not be evaluated");
+        }
+    }
+
+    /// Evaluates every `snapshot_failed` rule after an end-of-day snapshot run (`Err`: the run
+    /// failed as a whole).
+    pub async fn after_snapshot_run(&self, run: Result<&SnapshotRun, ()>) {
+        let Some(inner) = &self.0 else { return };
+        if let Err(e) = rules::after_snapshot_run(inner, run).await {
+            tracing::warn!(error = %e, "alert rules after a snapshot run could not be evaluated");
         }
     }
 

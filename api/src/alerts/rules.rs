@@ -9,6 +9,8 @@
 //!    some line of the portfolio is out of its band (the allocation's `over` / `under`). A
 //!    portfolio whose allocation is incomplete (anything `blocking`: a price missing or stale,
 //!    an account not read) is unknown: no figure is computed from incomplete data.
+//! 4. `snapshot_failed` (after each end-of-day snapshot run): the portfolio has no snapshot from
+//!    that run (nothing of it could be read, or the run failed as a whole).
 //!
 //! A subject's state changes only on news (`store::alerts::transition`): a condition starting
 //! to hold raises a `triggered` alert unless the rule triggered for that subject within its
@@ -32,7 +34,16 @@ use crate::store::alerts::{self as store, Transition};
 pub const SYNC_FAILING: &str = "sync_failing";
 pub const PRICE_MOVE: &str = "price_move";
 pub const DRIFT: &str = "drift";
-pub const KINDS: [&str; 3] = [SYNC_FAILING, PRICE_MOVE, DRIFT];
+pub const SNAPSHOT_FAILED: &str = "snapshot_failed";
+pub const KINDS: [&str; 4] = [SYNC_FAILING, PRICE_MOVE, DRIFT, SNAPSHOT_FAILED];
+
+/// `snapshot_failed`: a portfolio (or any of the user's) missing from an end-of-day snapshot run.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotFailedParams {
+    #[serde(default)]
+    pub portfolio_id: Option<Uuid>,
+}
 
 /// `drift`: a portfolio with a line out of its band.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -71,6 +82,7 @@ pub enum Params {
     SyncFailing(SyncFailingParams),
     PriceMove(PriceMoveParams),
     Drift(DriftParams),
+    SnapshotFailed(SnapshotFailedParams),
 }
 
 impl Params {
@@ -100,6 +112,9 @@ impl Params {
             DRIFT => serde_json::from_value(params.clone())
                 .map(Params::Drift)
                 .map_err(|e| bad(e.to_string())),
+            SNAPSHOT_FAILED => serde_json::from_value(params.clone())
+                .map(Params::SnapshotFailed)
+                .map_err(|e| bad(e.to_string())),
             _ => Err(vec![FieldError::new(
                 "kind",
                 format!("must be one of {}", KINDS.join(", ")),
@@ -112,6 +127,7 @@ impl Params {
             Params::SyncFailing(p) => serde_json::to_value(p),
             Params::PriceMove(p) => serde_json::to_value(p),
             Params::Drift(p) => serde_json::to_value(p),
+            Params::SnapshotFailed(p) => serde_json::to_value(p),
         }
         .expect("params serialize")
     }
@@ -502,5 +518,83 @@ pub fn drift_finding(
                 "value_usd": l.value_usd.round_dp(2).to_string(),
             })).collect::<Vec<_>>(),
         })),
+    }
+}
+
+// 4. snapshot_failed
+
+pub(super) async fn after_snapshot_run(
+    inner: &Arc<Inner>,
+    run: Result<&super::SnapshotRun, ()>,
+) -> Result<(), sea_orm::DbErr> {
+    for rule in store::enabled_rules(&inner.db, None, &[SNAPSHOT_FAILED]).await? {
+        let Ok(Params::SnapshotFailed(p)) = Params::parse(&rule.kind, &rule.params) else {
+            continue;
+        };
+        let portfolios = match p.portfolio_id {
+            Some(id) => crate::store::portfolios::get_for_user(&inner.db, rule.user_id, id)
+                .await?
+                .into_iter()
+                .collect(),
+            None => crate::store::portfolios::list_for_user(&inner.db, rule.user_id).await?,
+        };
+        let findings = portfolios
+            .iter()
+            .map(|portfolio| snapshot_finding(portfolio, run))
+            .collect();
+        apply(inner, &rule, findings).await?;
+    }
+    Ok(())
+}
+
+/// Whether `portfolio` is missing from the snapshot run.
+pub fn snapshot_finding(
+    portfolio: &crate::entities::portfolios::Model,
+    run: Result<&super::SnapshotRun, ()>,
+) -> Finding {
+    let (holds, detail, date) = match run {
+        Err(()) => (
+            true,
+            format!(
+                "The end-of-day snapshot run failed: {} has no snapshot from it.",
+                portfolio.name
+            ),
+            None,
+        ),
+        Ok(r) if r.taken.contains(&portfolio.id) => (
+            false,
+            format!(
+                "The end-of-day snapshot of {} for {} was taken.",
+                portfolio.name, r.date
+            ),
+            Some(r.date),
+        ),
+        Ok(r) => {
+            let why = if r.nothing_read.contains(&portfolio.id) {
+                "none of its accounts has been read yet"
+            } else {
+                "part of its data could not be read (see the eod-snapshot run)"
+            };
+            (
+                true,
+                format!(
+                    "The end-of-day snapshot of {} for {} was not taken: {why}.",
+                    portfolio.name, r.date
+                ),
+                Some(r.date),
+            )
+        }
+    };
+    Finding {
+        subject: portfolio.id.to_string(),
+        holds,
+        label: format!("the snapshot of {} failed", portfolio.name),
+        detail,
+        payload: json!({
+            "portfolio_id": portfolio.id,
+            "portfolio_name": portfolio.name,
+            "date": date,
+        }),
+        private: None,
     }
 }

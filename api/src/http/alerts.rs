@@ -110,10 +110,10 @@ pub struct UpdateChannelRequest {
 pub struct RuleResponse {
     pub id: Uuid,
     pub name: String,
-    /// `sync_failing`, `price_move` or `drift`.
+    /// `sync_failing`, `price_move`, `drift` or `snapshot_failed`.
     pub kind: String,
     /// `{"hours": 6, "account_id": null}`, `{"threshold_pct": "10"}` or
-    /// `{"portfolio_id": "…"}`.
+    /// `{"portfolio_id": "…"}` (`snapshot_failed`: or `null`, every portfolio).
     #[schema(value_type = Object)]
     pub params: Value,
     pub channel_ids: Vec<Uuid>,
@@ -142,7 +142,7 @@ impl From<alert_rules::Model> for RuleResponse {
 pub struct RuleRequest {
     /// 1-100 characters.
     pub name: String,
-    /// `sync_failing`, `price_move` or `drift` (see docs/alerts.md).
+    /// `sync_failing`, `price_move`, `drift` or `snapshot_failed` (see docs/alerts.md).
     pub kind: String,
     #[schema(value_type = Object)]
     pub params: Value,
@@ -555,8 +555,13 @@ async fn check_rule(
             }
         }
     }
-    if let Some(rules::Params::Drift(p)) = &params {
-        if crate::store::portfolios::get_for_user(&state.db, user.id, p.portfolio_id)
+    let portfolio = match &params {
+        Some(rules::Params::Drift(p)) => Some(p.portfolio_id),
+        Some(rules::Params::SnapshotFailed(p)) => p.portfolio_id,
+        _ => None,
+    };
+    if let Some(portfolio) = portfolio {
+        if crate::store::portfolios::get_for_user(&state.db, user.id, portfolio)
             .await?
             .is_none()
         {

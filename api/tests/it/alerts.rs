@@ -700,17 +700,20 @@ async fn a_portfolio_drifting_out_of_band_alerts_after_a_price_run_and_clears() 
     assert_eq!(h[0]["state"], "cleared");
 }
 
+/// What an ntfy stand-in received: headers and JSON body of each publish.
+type Published = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
+
 #[tokio::test]
 async fn an_ntfy_channel_publishes_the_alert_as_json_with_its_token() {
     let app = TestApp::local().await;
-    let seen: Arc<Mutex<Vec<(HeaderMap, Value)>>> = Arc::default();
+    let seen: Published = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = axum::Router::new()
         .route(
             "/",
             axum::routing::post(
-                |State(seen): State<Arc<Mutex<Vec<(HeaderMap, Value)>>>>,
+                |State(seen): State<Published>,
                  headers: HeaderMap,
                  axum::Json(body): axum::Json<Value>| async move {
                     seen.lock().unwrap().push((headers, body));
@@ -743,4 +746,55 @@ async fn an_ntfy_channel_publishes_the_alert_as_json_with_its_token() {
     assert_eq!(body["topic"], "butler-alerts");
     assert_eq!(body["title"], "Test alert for Phone");
     assert!(body["click"].as_str().unwrap().contains("/alerts?alert="));
+}
+
+#[tokio::test]
+async fn a_portfolio_missing_from_the_end_of_day_snapshot_alerts_and_clears_when_it_is_taken() {
+    let app = TestApp::local().await;
+    let (receiver, channel) = webhook(&app, false).await;
+    let account = okx_account(&app).await;
+    let r = post(&app, "/api/portfolios", json!({"name": "Main"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let portfolio = r.json()["id"].as_str().unwrap().to_string();
+    let r = post(
+        &app,
+        &format!("/api/portfolios/{portfolio}/accounts"),
+        json!({"account_id": account}),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    rule(
+        &app,
+        "snapshot_failed",
+        json!({"portfolio_id": null}),
+        &[&channel],
+    )
+    .await;
+    let eod = || jobs::run_to_end(&app.state, "eod-snapshot", Trigger::Manual);
+
+    // Its only account was never read: no snapshot, one alert.
+    assert_eq!(eod().await.unwrap().status, "succeeded");
+    let h = history(&app).await;
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["state"], "triggered");
+    assert_eq!(h[0]["data"]["portfolio_id"], portfolio.as_str());
+    assert!(h[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("none of its accounts has been read"));
+    assert_eq!(eod().await.unwrap().status, "succeeded");
+    assert_eq!(
+        history(&app).await.len(),
+        1,
+        "a snapshot that keeps failing alerts once"
+    );
+
+    // Read now: the next snapshot is taken, and the alert clears.
+    btc_at(&app, "100").await;
+    assert_eq!(sync(&app, &account).await["last_sync_status"], "ok");
+    assert_eq!(eod().await.unwrap().status, "succeeded");
+    let h = history(&app).await;
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[0]["state"], "cleared");
+    assert_eq!(receiver.accepted()[1]["type"], "alert.cleared");
 }

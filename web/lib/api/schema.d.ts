@@ -2439,7 +2439,7 @@ export interface components {
              */
             cooldown_secs?: number | null;
             enabled?: boolean | null;
-            /** @description `sync_failing`, `price_move` or `drift` (see docs/alerts.md). */
+            /** @description `sync_failing`, `price_move`, `drift` or `snapshot_failed` (see docs/alerts.md). */
             kind: string;
             /** @description 1-100 characters. */
             name: string;
@@ -2455,12 +2455,12 @@ export interface components {
             enabled: boolean;
             /** Format: uuid */
             id: string;
-            /** @description `sync_failing`, `price_move` or `drift`. */
+            /** @description `sync_failing`, `price_move`, `drift` or `snapshot_failed`. */
             kind: string;
             name: string;
             /**
              * @description `{"hours": 6, "account_id": null}`, `{"threshold_pct": "10"}` or
-             *     `{"portfolio_id": "…"}`.
+             *     `{"portfolio_id": "…"}` (`snapshot_failed`: or `null`, every portfolio).
              */
             params: Record<string, never>;
         };
