@@ -231,7 +231,8 @@ pub fn sync_finding(account: &accounts::Model, hours: u32, now: DateTime<Utc>) -
     let status = account.last_sync_status.as_deref();
     let failing = matches!(
         status,
-        Some(crate::sync::STATUS_ERROR | crate::sync::STATUS_PARTIAL)
+        // `sync::STATUS_ERROR` and `STATUS_PARTIAL` (`sync` calls this module, not the reverse).
+        Some("error" | "partial")
     );
     let good_since = account.last_synced_at.unwrap_or(account.created_at);
     let hours_failing = (now - good_since).num_minutes() / 60;

@@ -798,3 +798,74 @@ async fn a_portfolio_missing_from_the_end_of_day_snapshot_alerts_and_clears_when
     assert_eq!(h[0]["state"], "cleared");
     assert_eq!(receiver.accepted()[1]["type"], "alert.cleared");
 }
+
+#[tokio::test]
+async fn channels_and_rules_can_be_edited_and_deleted() {
+    let app = TestApp::local().await;
+    let (_receiver, channel) = webhook(&app, false).await;
+    let rule_id = rule(
+        &app,
+        "price_move",
+        json!({"threshold_pct": "10"}),
+        &[&channel],
+    )
+    .await;
+    let path = format!("/api/alerts/rules/{rule_id}");
+    let r = app
+        .send(
+            Method::PUT,
+            &path,
+            None,
+            Some(
+                json!({"name": "Big", "kind": "price_move", "params": {"threshold_pct": "20.5"},
+                        "channel_ids": [channel], "cooldown_secs": 60, "enabled": false}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let got = app.get(&path, None).await.json();
+    assert_eq!(got["params"]["threshold_pct"], "20.5");
+    assert_eq!(got["cooldown_secs"], 60);
+    assert_eq!(got["enabled"], false);
+
+    let cpath = format!("/api/alerts/channels/{channel}");
+    let r = app
+        .send(
+            Method::PUT,
+            &cpath,
+            None,
+            Some(json!({"name": "Renamed", "url": "ftp://x/", "private": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let url = app.get(&cpath, None).await.json()["url"].clone();
+    let r = app
+        .send(
+            Method::PUT,
+            &cpath,
+            None,
+            Some(json!({"name": "Renamed", "url": url, "private": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["private"], true);
+    assert_eq!(
+        r.json()["has_secret"],
+        true,
+        "an edit keeps the webhook's secret"
+    );
+
+    assert_eq!(
+        app.send(Method::DELETE, &path, None, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.send(Method::DELETE, &cpath, None, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get("/api/alerts/channels", None).await.json(),
+        json!([])
+    );
+}
