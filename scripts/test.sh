@@ -32,6 +32,9 @@ export RP2_REQUIRED=1
 phase "pyxirr (PyPI, pinned: the money-weighted-return oracle of the returns tests)"
 bash scripts/install-pyxirr.sh
 export PYXIRR_REQUIRED=1
+phase "aiosmtpd (PyPI, pinned: the real SMTP server of the alert e-mail tests)"
+bash scripts/install-aiosmtpd.sh
+export AIOSMTPD_REQUIRED=1
 phase "DeFi fixture (npm: the real Aave v3 / Uniswap v3 artifacts, deployed on anvil by the DeFi tests)"
 bash scripts/install-defi-fixture.sh
 export DEFI_TEST_REQUIRED=1

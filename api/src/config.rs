@@ -204,6 +204,40 @@ pub struct SyncConfig {
     pub health_factor_warning: rust_decimal::Decimal,
 }
 
+/// Alert deliveries (docs/alerts.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertsConfig {
+    /// Attempts per alert and channel (`ALERT_DELIVERY_ATTEMPTS`).
+    pub delivery_attempts: u32,
+    /// Wait before the first retry, doubled each time (`ALERT_RETRY_BASE_MS`).
+    pub retry_base: Duration,
+    /// Deadline of one delivery request (`ALERT_HTTP_TIMEOUT_SECS`).
+    pub http_timeout: Duration,
+    /// Alerts in a row a channel fails to take before it is marked failing and skipped
+    /// (`ALERT_CHANNEL_FAIL_AFTER`).
+    pub channel_fail_after: u32,
+    /// Where alert links point (`ALERT_LINK_BASE_URL`; default the first of `WEB_ORIGINS`).
+    pub link_base_url: String,
+    /// The admin's mail server for e-mail channels (`SMTP_HOST` unset: no e-mail channels).
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// The SMTP server alert e-mails go through. TLS always: STARTTLS or implicit, certificates
+/// checked against the public roots plus an optional private CA; never "accept any".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// `SMTP_SECURITY=tls`: TLS from the first byte (port 465); otherwise STARTTLS, required.
+    pub implicit_tls: bool,
+    pub username: Option<String>,
+    pub password: Option<Secret<String>>,
+    /// The sender, e.g. `Butler <butler@example.com>`.
+    pub from: String,
+    /// PEM of a private CA (`SMTP_CA_CERT_FILE`), trusted besides the public roots.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
 /// Per-user request limits and size caps (see docs/operations.md#limits).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitsConfig {
@@ -278,6 +312,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Local mode: the origins of the dashboard, the only ones allowed to change state.
     pub web_origins: Vec<String>,
+    pub alerts: AlertsConfig,
 }
 
 /// Every problem found in the environment.
@@ -336,6 +371,7 @@ impl Config {
         let sync = r.sync();
         let limits = r.limits();
         let web_origins = r.web_origins();
+        let alerts = r.alerts(&web_origins);
 
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
@@ -361,6 +397,7 @@ impl Config {
             sync,
             limits,
             web_origins,
+            alerts,
         })
     }
 
@@ -854,6 +891,88 @@ impl Reader<'_> {
             ),
             max_target_items: self.parse_in("MAX_TARGET_ITEMS", d.max_target_items, 1..=10_000),
         }
+    }
+
+    /// Alert deliveries: attempts, backoff, timeout, when a channel counts as failing.
+    fn alerts(&mut self, web_origins: &[String]) -> AlertsConfig {
+        AlertsConfig {
+            delivery_attempts: self.parse_in("ALERT_DELIVERY_ATTEMPTS", 5u32, 1..=20),
+            retry_base: Duration::from_millis(self.parse_in(
+                "ALERT_RETRY_BASE_MS",
+                2_000u64,
+                1..=600_000,
+            )),
+            http_timeout: Duration::from_secs(self.parse_in(
+                "ALERT_HTTP_TIMEOUT_SECS",
+                10u64,
+                1..=120,
+            )),
+            channel_fail_after: self.parse_in("ALERT_CHANNEL_FAIL_AFTER", 3u32, 1..=100),
+            link_base_url: self
+                .get("ALERT_LINK_BASE_URL")
+                .or_else(|| web_origins.first().cloned())
+                .unwrap_or_else(|| "http://localhost:3001".into())
+                .trim_end_matches('/')
+                .to_string(),
+            smtp: self.smtp(),
+        }
+    }
+
+    /// `SMTP_*`: the mail server of e-mail alerts, all or nothing.
+    fn smtp(&mut self) -> Option<SmtpConfig> {
+        let host = self.get("SMTP_HOST")?;
+        let implicit_tls = match self.get("SMTP_SECURITY").as_deref() {
+            None | Some("starttls") => false,
+            Some("tls") => true,
+            Some(other) => {
+                self.errors.push(format!(
+                    "SMTP_SECURITY takes starttls or tls (implicit TLS), got {other:?}"
+                ));
+                false
+            }
+        };
+        let port = self.parse_in(
+            "SMTP_PORT",
+            if implicit_tls { 465u16 } else { 587 },
+            1..=65_535,
+        );
+        let from = self.get("SMTP_FROM").unwrap_or_default();
+        if from.parse::<lettre::message::Mailbox>().is_err() {
+            self.errors.push(format!(
+                "SMTP_FROM must be a sender address such as Butler <butler@example.com> when SMTP_HOST is set, got {from:?}"
+            ));
+        }
+        let username = self.get("SMTP_USERNAME");
+        let password = self.get("SMTP_PASSWORD").map(Secret::new);
+        if username.is_some() != password.is_some() {
+            self.errors
+                .push("SMTP_USERNAME and SMTP_PASSWORD go together".to_string());
+        }
+        let ca_pem = self
+            .get("SMTP_CA_CERT_FILE")
+            .and_then(|path| match std::fs::read(&path) {
+                Ok(pem) if String::from_utf8_lossy(&pem).contains("BEGIN CERTIFICATE") => Some(pem),
+                Ok(_) => {
+                    self.errors.push(format!(
+                        "SMTP_CA_CERT_FILE {path:?} holds no PEM certificate"
+                    ));
+                    None
+                }
+                Err(e) => {
+                    self.errors
+                        .push(format!("SMTP_CA_CERT_FILE {path:?} cannot be read: {e}"));
+                    None
+                }
+            });
+        Some(SmtpConfig {
+            host,
+            port,
+            implicit_tls,
+            username,
+            password,
+            from,
+            ca_pem,
+        })
     }
 
     /// `WEB_ORIGINS`: the dashboard's origins (scheme, host, optional port).

@@ -1,5 +1,6 @@
 //! Crypto Pocket Butler's API: a self-hosted crypto portfolio manager.
 
+pub mod alerts;
 pub mod auth;
 pub mod clock;
 pub mod config;

@@ -55,6 +55,8 @@ pub struct AppState {
     pub jobs: Arc<JobRegistry>,
     /// What jobs date their work by (tests stop it at a time of day).
     pub clock: crate::clock::Clock,
+    /// Alert rules and deliveries (`alerts/`).
+    pub alerts: crate::alerts::Alerts,
 }
 
 impl AppState {
@@ -74,8 +76,22 @@ impl AppState {
         cipher: Cipher,
     ) -> Self {
         let auth = Authenticator::of(&config.auth);
+        let cipher = Arc::new(cipher);
+        let price_cache = PriceCache::new(config.market.price_cache_ttl);
+        let asset_index = AssetIndexCache::new(std::time::Duration::from_secs(600));
+        let alerts = crate::alerts::Alerts::new(
+            &config,
+            db.clone(),
+            cipher.clone(),
+            Some(PortfolioContext {
+                db: db.clone(),
+                asset_index: asset_index.clone(),
+                price_cache: price_cache.clone(),
+                price_max_age: config.market.price_max_age,
+            }),
+        );
         Self {
-            price_cache: PriceCache::new(config.market.price_cache_ttl),
+            price_cache,
             allocation_cache: moka::future::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(config.market.price_cache_ttl)
@@ -84,7 +100,7 @@ impl AppState {
                 .max_capacity(100_000)
                 .time_to_live(std::time::Duration::from_secs(300))
                 .build(),
-            asset_index: AssetIndexCache::new(std::time::Duration::from_secs(600)),
+            asset_index,
             syncing: SyncGuard::default(),
             sync_progress: Default::default(),
             db,
@@ -95,7 +111,8 @@ impl AppState {
             exchanges: connectors.exchanges,
             chains: connectors.chains,
             solana: connectors.solana,
-            cipher: Arc::new(cipher),
+            cipher,
+            alerts,
             jobs: Arc::new(JobRegistry::standard()),
             clock: crate::clock::system(),
         }
@@ -121,6 +138,7 @@ impl FromRef<AppState> for SyncContext {
             settings: SyncSettings::of(&state.config),
             guard: state.syncing.clone(),
             progress: state.sync_progress.clone(),
+            alerts: state.alerts.clone(),
         }
     }
 }

@@ -4,6 +4,11 @@ pub mod decimal;
 pub mod prelude;
 
 pub mod accounts;
+pub mod alert_channels;
+pub mod alert_deliveries;
+pub mod alert_rules;
+pub mod alert_states;
+pub mod alerts;
 pub mod asset_contracts;
 pub mod asset_prices;
 pub mod assets;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin_tokens;
+pub mod alerts;
 pub mod assets;
 pub mod audit;
 pub mod balances;
@@ -213,6 +214,31 @@ pub fn router(state: AppState) -> Router {
             "/api/ledger/income-report.csv",
             get(ledger_reports::income_report),
         )
+        .route(
+            "/api/alerts/channels",
+            get(alerts::list_alert_channels).post(alerts::create_alert_channel),
+        )
+        .route(
+            "/api/alerts/channels/{id}",
+            get(alerts::get_alert_channel)
+                .put(alerts::update_alert_channel)
+                .delete(alerts::delete_alert_channel),
+        )
+        .route(
+            "/api/alerts/channels/{id}/test",
+            post(alerts::test_alert_channel),
+        )
+        .route(
+            "/api/alerts/rules",
+            get(alerts::list_alert_rules).post(alerts::create_alert_rule),
+        )
+        .route(
+            "/api/alerts/rules/{id}",
+            get(alerts::get_alert_rule)
+                .put(alerts::update_alert_rule)
+                .delete(alerts::delete_alert_rule),
+        )
+        .route("/api/alerts/history", get(alerts::list_alert_history))
         .merge(admin)
         .route_layer(from_fn_with_state(state.clone(), audit::record_changes))
         .route_layer(from_fn_with_state(

@@ -89,6 +89,18 @@ use crate::http;
         http::ledger_reports::tax_report,
         http::ledger_reports::income_report,
         http::performance::get_performance,
+        http::alerts::create_alert_channel,
+        http::alerts::list_alert_channels,
+        http::alerts::get_alert_channel,
+        http::alerts::update_alert_channel,
+        http::alerts::delete_alert_channel,
+        http::alerts::test_alert_channel,
+        http::alerts::create_alert_rule,
+        http::alerts::list_alert_rules,
+        http::alerts::get_alert_rule,
+        http::alerts::update_alert_rule,
+        http::alerts::delete_alert_rule,
+        http::alerts::list_alert_history,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError, http::chains::ChainStatus)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -107,6 +119,7 @@ use crate::http;
         (name = "recommendations", description = "Rebalancing trades"),
         (name = "audit", description = "The append-only record of changes"),
         (name = "ledger", description = "Trades, deposits, withdrawals and income; cost basis, gains, P&L and reconciliation"),
+        (name = "alerts", description = "Alert channels (webhook, ntfy), rules and the history of alerts and deliveries"),
     )
 )]
 pub struct ApiDoc;

@@ -41,6 +41,26 @@ impl Job for EodSnapshot {
     }
 
     async fn run(&self, ctx: &JobContext, trigger: super::Trigger) -> anyhow::Result<Outcome> {
+        // Alert rules on failed snapshots see every end, a failed run included.
+        match self.snapshot_all(ctx, trigger).await {
+            Ok((outcome, run)) => {
+                ctx.sync.alerts.after_snapshot_run(Ok(&run)).await;
+                Ok(outcome)
+            }
+            Err(e) => {
+                ctx.sync.alerts.after_snapshot_run(Err(())).await;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl EodSnapshot {
+    async fn snapshot_all(
+        &self,
+        ctx: &JobContext,
+        trigger: super::Trigger,
+    ) -> anyhow::Result<(Outcome, crate::alerts::SnapshotRun)> {
         // The snapshot must see this hour's balances and prices: wait while either job runs.
         let waited = wait_for(
             ctx,
@@ -54,6 +74,10 @@ impl Job for EodSnapshot {
         let index = ctx.asset_index.get(&ctx.db).await?;
         let (mut done, mut statements, mut after) = (0i64, 0usize, None);
         let mut nothing_read = 0usize;
+        let mut report = crate::alerts::SnapshotRun {
+            date,
+            ..Default::default()
+        };
         loop {
             let page = portfolio_store::page(&ctx.db, after, PAGE).await?;
             let Some(last) = page.last() else { break };
@@ -113,6 +137,7 @@ impl Job for EodSnapshot {
                 plans.remove(p);
             }
             nothing_read += unread.len();
+            report.nothing_read.extend(unread.iter().copied());
             // The pure part runs off the async workers, so requests keep their latency.
             let index = index.clone();
             let rows = tokio::task::spawn_blocking(move || {
@@ -141,11 +166,14 @@ impl Job for EodSnapshot {
             })
             .await?;
             done += rows.len() as i64;
+            report
+                .taken
+                .extend(rows.iter().filter_map(|r| r.portfolio_id.clone().take()));
             statements += snapshots::upsert_many(&ctx.db, rows).await?;
         }
         let balances = daily_balances(ctx, date, &mut failures).await?;
         statements += balances.statements;
-        Ok(Outcome {
+        let outcome = Outcome {
             items_processed: done,
             failures,
             details: json!({
@@ -159,7 +187,8 @@ impl Job for EodSnapshot {
                 "write_statements": statements,
                 "waited_for_other_jobs_secs": waited.as_secs(),
             }),
-        })
+        };
+        Ok((outcome, report))
     }
 }
 

@@ -176,6 +176,7 @@ impl Job for PriceCollection {
         let reranked = update_ranks(ctx, &ranks).await?;
         let logos_updated = update_logos(ctx, logos).await?;
         ctx.price_cache.invalidate_all();
+        ctx.sync.alerts.after_price_run().await;
 
         Ok(Outcome {
             items_processed: rows.len() as i64,

@@ -1,6 +1,7 @@
 //! SeaORM queries, one module per aggregate. Functions take `&impl ConnectionTrait`.
 
 pub mod accounts;
+pub mod alerts;
 pub mod assets;
 pub mod audit;
 pub mod counts;

@@ -63,6 +63,8 @@ pub struct SyncContext {
     pub settings: SyncSettings,
     pub guard: SyncGuard,
     pub progress: progress::SyncProgress,
+    /// Alert rules evaluated after each sync (`alerts::Alerts::default()`: none).
+    pub alerts: crate::alerts::Alerts,
 }
 
 /// The settings a sync reads.
@@ -354,5 +356,6 @@ pub async fn sync_prefetched(
     )
     .await?;
     run.finish(status, error.as_deref(), &locations);
+    ctx.alerts.after_account_sync(&saved).await;
     Ok(saved)
 }

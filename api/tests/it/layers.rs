@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     // Adapters: the database's queries and the upstream clients.
     &["store", "connectors"],
     // Concerns, each with its own context.
-    &["sync", "auth", "portfolio"],
+    &["sync", "auth", "portfolio", "alerts"],
     // Background work.
     &["jobs"],
     // The top floor: the router and its handlers, the app state, the request middleware.

@@ -8,6 +8,8 @@ mod issuer;
 mod ledger;
 
 mod accounts;
+mod alerts;
+mod alerts_email;
 mod audit;
 mod auth;
 mod binance_ccxt;

@@ -45,6 +45,7 @@ fn context(db: DatabaseConnection, chains: Arc<FakeChains>) -> SyncContext {
         },
         guard: Default::default(),
         progress: Default::default(),
+        alerts: Default::default(),
     }
 }
 

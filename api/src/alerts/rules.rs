@@ -1,0 +1,601 @@
+//! Rule kinds, their parameters, and how each is evaluated.
+//!
+//! 1. `sync_failing` (after each sync of an account): the account's last sync did not read
+//!    everything (`error` or `partial`) and its last good read is at least `hours` old.
+//! 2. `price_move` (after each price run): a held asset's price moved by at least
+//!    `threshold_pct` against its price 24 hours before the newest one (the newest stored at
+//!    or before then, at most 2 hours older). No price 24 hours back: unknown, no change.
+//! 3. `drift` (after each sync of an account the portfolio links, and after each price run):
+//!    some line of the portfolio is out of its band (the allocation's `over` / `under`). A
+//!    portfolio whose allocation is incomplete (anything `blocking`: a price missing or stale,
+//!    an account not read) is unknown: no figure is computed from incomplete data.
+//! 4. `snapshot_failed` (after each end-of-day snapshot run): the portfolio has no snapshot from
+//!    that run (nothing of it could be read, or the run failed as a whole).
+//!
+//! A subject's state changes only on news (`store::alerts::transition`): a condition starting
+//! to hold raises a `triggered` alert unless the rule triggered for that subject within its
+//! cooldown; a condition stopping raises a `cleared` alert.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{deliver, Inner};
+use crate::entities::{accounts, alert_rules, alerts};
+use crate::error::FieldError;
+use crate::store::alerts::{self as store, Transition};
+
+pub const SYNC_FAILING: &str = "sync_failing";
+pub const PRICE_MOVE: &str = "price_move";
+pub const DRIFT: &str = "drift";
+pub const SNAPSHOT_FAILED: &str = "snapshot_failed";
+pub const KINDS: [&str; 4] = [SYNC_FAILING, PRICE_MOVE, DRIFT, SNAPSHOT_FAILED];
+
+/// `snapshot_failed`: a portfolio (or any of the user's) missing from an end-of-day snapshot run.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotFailedParams {
+    #[serde(default)]
+    pub portfolio_id: Option<Uuid>,
+}
+
+/// `drift`: a portfolio with a line out of its band.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DriftParams {
+    pub portfolio_id: Uuid,
+}
+
+/// `sync_failing`: an account (or any of the user's accounts) failing to sync for `hours`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncFailingParams {
+    /// One account; absent or `null`: every account of the user.
+    #[serde(default)]
+    pub account_id: Option<Uuid>,
+    /// 1 to 720.
+    pub hours: u32,
+}
+
+/// `price_move`: a held asset's 24 h price move of at least `threshold_pct` percent (either way).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceMoveParams {
+    /// A decimal string above 0 and at most 1000.
+    #[serde(
+        serialize_with = "rust_decimal::serde::str::serialize",
+        deserialize_with = "crate::domain::exact::decimal"
+    )]
+    #[schema(value_type = String)]
+    pub threshold_pct: Decimal,
+}
+
+/// A rule's parameters, by kind.
+#[derive(Debug, Clone)]
+pub enum Params {
+    SyncFailing(SyncFailingParams),
+    PriceMove(PriceMoveParams),
+    Drift(DriftParams),
+    SnapshotFailed(SnapshotFailedParams),
+}
+
+impl Params {
+    /// Reads and checks `params` for `kind`; errors name fields under `params`.
+    pub fn parse(kind: &str, params: &Value) -> Result<Self, Vec<FieldError>> {
+        let bad = |m: String| vec![FieldError::new("params", m)];
+        match kind {
+            SYNC_FAILING => {
+                let p: SyncFailingParams =
+                    serde_json::from_value(params.clone()).map_err(|e| bad(e.to_string()))?;
+                if !(1..=720).contains(&p.hours) {
+                    return Err(vec![FieldError::new("params.hours", "must be 1 to 720")]);
+                }
+                Ok(Params::SyncFailing(p))
+            }
+            PRICE_MOVE => {
+                let p: PriceMoveParams =
+                    serde_json::from_value(params.clone()).map_err(|e| bad(e.to_string()))?;
+                if p.threshold_pct <= Decimal::ZERO || p.threshold_pct > Decimal::from(1000) {
+                    return Err(vec![FieldError::new(
+                        "params.threshold_pct",
+                        "must be above 0 and at most 1000",
+                    )]);
+                }
+                Ok(Params::PriceMove(p))
+            }
+            DRIFT => serde_json::from_value(params.clone())
+                .map(Params::Drift)
+                .map_err(|e| bad(e.to_string())),
+            SNAPSHOT_FAILED => serde_json::from_value(params.clone())
+                .map(Params::SnapshotFailed)
+                .map_err(|e| bad(e.to_string())),
+            _ => Err(vec![FieldError::new(
+                "kind",
+                format!("must be one of {}", KINDS.join(", ")),
+            )]),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Params::SyncFailing(p) => serde_json::to_value(p),
+            Params::PriceMove(p) => serde_json::to_value(p),
+            Params::Drift(p) => serde_json::to_value(p),
+            Params::SnapshotFailed(p) => serde_json::to_value(p),
+        }
+        .expect("params serialize")
+    }
+}
+
+/// What an evaluation found for one subject.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub subject: String,
+    pub holds: bool,
+    /// What the subject is, for people (`My OKX`, `BTC`).
+    pub label: String,
+    /// What was measured, in plain words.
+    pub detail: String,
+    /// What every channel may receive.
+    pub payload: Value,
+    /// Holdings details, for private channels only.
+    pub private: Option<Value>,
+}
+
+/// The rule's channel ids (unknown or malformed entries are dropped).
+pub fn channel_ids(rule: &alert_rules::Model) -> Vec<Uuid> {
+    serde_json::from_value(rule.channel_ids.clone()).unwrap_or_default()
+}
+
+/// Records the news in `findings` for `rule` and sends it on.
+async fn apply(
+    inner: &Arc<Inner>,
+    rule: &alert_rules::Model,
+    findings: Vec<Finding>,
+) -> Result<(), sea_orm::DbErr> {
+    let cooldown = chrono::Duration::seconds(i64::from(rule.cooldown_secs.max(0)));
+    for f in findings {
+        let Some(t) = store::transition(&inner.db, rule.id, &f.subject, f.holds, cooldown).await?
+        else {
+            continue;
+        };
+        let (state, title, message) = match t {
+            Transition::Triggered => ("triggered", format!("{}: {}", rule.name, f.label), f.detail),
+            Transition::Cleared => (
+                "cleared",
+                format!("Cleared: {}: {}", rule.name, f.label),
+                format!("No longer true. {}", f.detail),
+            ),
+        };
+        let alert = store::insert_alert(
+            &inner.db,
+            alerts::Model {
+                id: Uuid::new_v4(),
+                user_id: rule.user_id,
+                rule_id: Some(rule.id),
+                kind: rule.kind.clone(),
+                state: state.into(),
+                subject: f.subject,
+                title,
+                message,
+                payload: f.payload,
+                private_details: f.private,
+                created_at: store::now(),
+            },
+        )
+        .await?;
+        tracing::info!(alert_id = %alert.id, rule_id = %rule.id, state, "alert raised");
+        deliver::spawn(inner, alert, rule.name.clone(), channel_ids(rule));
+    }
+    Ok(())
+}
+
+// 1. sync_failing
+
+pub(super) async fn after_account_sync(
+    inner: &Arc<Inner>,
+    account: &accounts::Model,
+) -> Result<(), sea_orm::DbErr> {
+    let rules = store::enabled_rules(&inner.db, Some(account.user_id), &[SYNC_FAILING]).await?;
+    let now = Utc::now();
+    for rule in rules {
+        let Ok(Params::SyncFailing(p)) = Params::parse(&rule.kind, &rule.params) else {
+            continue;
+        };
+        if p.account_id.is_some_and(|id| id != account.id) {
+            continue;
+        }
+        apply(inner, &rule, vec![sync_finding(account, p.hours, now)]).await?;
+    }
+    let drift = store::enabled_rules(&inner.db, Some(account.user_id), &[DRIFT]).await?;
+    for rule in drift {
+        let Ok(Params::Drift(p)) = Params::parse(&rule.kind, &rule.params) else {
+            continue;
+        };
+        let linked = crate::store::portfolios::account_ids(&inner.db, p.portfolio_id).await?;
+        if linked.contains(&account.id) {
+            evaluate_drift(inner, &rule, p.portfolio_id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `account` has been failing to sync for `hours` at `now`.
+pub fn sync_finding(account: &accounts::Model, hours: u32, now: DateTime<Utc>) -> Finding {
+    let status = account.last_sync_status.as_deref();
+    let failing = matches!(
+        status,
+        // `sync::STATUS_ERROR` and `STATUS_PARTIAL` (`sync` calls this module, not the reverse).
+        Some("error" | "partial")
+    );
+    let good_since = account.last_synced_at.unwrap_or(account.created_at);
+    let hours_failing = (now - good_since).num_minutes() / 60;
+    let holds = account.is_active
+        && failing
+        && now - good_since >= chrono::Duration::hours(i64::from(hours));
+    let detail = if failing {
+        format!(
+            "{} has not synced completely since {} ({} h): {}",
+            account.name,
+            good_since.format("%Y-%m-%d %H:%M UTC"),
+            hours_failing,
+            account
+                .last_sync_error
+                .as_deref()
+                .unwrap_or("no reason given")
+        )
+    } else {
+        format!(
+            "{} synced at {}.",
+            account.name,
+            good_since.format("%Y-%m-%d %H:%M UTC")
+        )
+    };
+    Finding {
+        subject: account.id.to_string(),
+        holds,
+        label: format!("{} is failing to sync", account.name),
+        detail,
+        payload: json!({
+            "account_id": account.id,
+            "account_name": account.name,
+            "sync_status": status,
+            "last_good_sync_at": account.last_synced_at,
+            "hours_without_good_sync": hours_failing,
+            "error": if failing { account.last_sync_error.clone() } else { None },
+        }),
+        private: None,
+    }
+}
+
+// 2. price_move
+
+pub(super) async fn after_price_run(inner: &Arc<Inner>) -> Result<(), sea_orm::DbErr> {
+    for rule in store::enabled_rules(&inner.db, None, &[DRIFT]).await? {
+        if let Ok(Params::Drift(p)) = Params::parse(&rule.kind, &rule.params) {
+            evaluate_drift(inner, &rule, p.portfolio_id).await?;
+        }
+    }
+    let rules = store::enabled_rules(&inner.db, None, &[PRICE_MOVE]).await?;
+    let mut by_user: BTreeMap<Uuid, Vec<alert_rules::Model>> = BTreeMap::new();
+    for r in rules {
+        by_user.entry(r.user_id).or_default().push(r);
+    }
+    for (user_id, rules) in by_user {
+        let moves = held_moves(inner, user_id).await?;
+        for rule in rules {
+            let Ok(Params::PriceMove(p)) = Params::parse(&rule.kind, &rule.params) else {
+                continue;
+            };
+            let mut findings: Vec<Finding> =
+                moves.iter().map(|m| m.finding(p.threshold_pct)).collect();
+            // A subject no longer held clears.
+            for subject in store::firing_subjects(&inner.db, rule.id).await? {
+                if !moves.iter().any(|m| m.asset_id.to_string() == subject) {
+                    findings.push(Finding {
+                        subject,
+                        holds: false,
+                        label: "an asset no longer held".into(),
+                        detail: "The asset is no longer held.".into(),
+                        payload: json!({}),
+                        private: None,
+                    });
+                }
+            }
+            apply(inner, &rule, findings).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One held asset's 24 h move.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub asset_id: Uuid,
+    pub symbol: String,
+    pub price: Decimal,
+    pub price_at: DateTime<Utc>,
+    pub before: Decimal,
+    /// Percent, rounded to 2 decimals (trailing zeros dropped).
+    pub change_pct: Decimal,
+    pub quantity: Decimal,
+}
+
+impl Move {
+    fn finding(&self, threshold: Decimal) -> Finding {
+        let sign = if self.change_pct > Decimal::ZERO {
+            "+"
+        } else {
+            ""
+        };
+        Finding {
+            subject: self.asset_id.to_string(),
+            holds: self.change_pct.abs() >= threshold,
+            label: format!("{} moved {sign}{}% in 24 h", self.symbol, self.change_pct),
+            detail: format!(
+                "{} is at {} USD, {} USD 24 hours earlier ({sign}{}%; the rule's threshold is {}%).",
+                self.symbol,
+                self.price.normalize(),
+                self.before.normalize(),
+                self.change_pct,
+                threshold.normalize()
+            ),
+            payload: json!({
+                "asset_id": self.asset_id,
+                "symbol": self.symbol,
+                "change_pct": self.change_pct.to_string(),
+                "threshold_pct": threshold.normalize().to_string(),
+                "price_usd": self.price.normalize().to_string(),
+                "price_24h_ago_usd": self.before.normalize().to_string(),
+                "price_at": self.price_at,
+            }),
+            private: Some(json!({
+                "quantity": self.quantity.normalize().to_string(),
+                "value_usd": (self.quantity * self.price).round_dp(2).to_string(),
+            })),
+        }
+    }
+}
+
+/// The 24 h moves of the assets `user_id` holds in active accounts (spam and unidentified
+/// holdings aside); assets with no price 24 hours back are left out (unknown).
+pub async fn held_moves(inner: &Inner, user_id: Uuid) -> Result<Vec<Move>, sea_orm::DbErr> {
+    let accounts: Vec<accounts::Model> = crate::store::accounts::list_for_user(&inner.db, user_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.is_active)
+        .collect();
+    let holdings = match crate::store::holdings::of_accounts(&inner.db, &accounts).await {
+        Ok(h) => h,
+        Err(crate::store::holdings::LoadError::Db(e)) => return Err(e),
+        Err(crate::store::holdings::LoadError::Unreadable(e)) => {
+            tracing::warn!(error = %e, "holdings unreadable; price-move rules skip this user");
+            return Ok(Vec::new());
+        }
+    };
+    let mut held: HashMap<Uuid, (String, Decimal)> = HashMap::new();
+    for h in holdings.values().flatten() {
+        let Some(id) = h.asset_id else { continue };
+        if h.flags.iter().any(|f| f == "spam") || h.quantity.is_zero() {
+            continue;
+        }
+        let e = held
+            .entry(id)
+            .or_insert_with(|| (h.symbol.clone(), Decimal::ZERO));
+        e.1 += h.quantity;
+    }
+    let ids: Vec<Uuid> = held.keys().copied().collect();
+    let latest = crate::store::prices::latest_for_assets(&inner.db, &ids).await?;
+    let mut by_time: BTreeMap<DateTime<Utc>, Vec<Uuid>> = BTreeMap::new();
+    for (id, p) in &latest {
+        by_time.entry(p.timestamp).or_default().push(*id);
+    }
+    let mut out = Vec::new();
+    for (at, ids) in by_time {
+        let before = crate::store::prices::prices_at(
+            &inner.db,
+            &ids,
+            at - chrono::Duration::hours(24),
+            chrono::Duration::hours(2),
+        )
+        .await?;
+        for id in ids {
+            let (Some(now), Some(&then)) = (latest.get(&id), before.get(&id)) else {
+                continue;
+            };
+            if then <= Decimal::ZERO {
+                continue;
+            }
+            let (symbol, quantity) = held[&id].clone();
+            let price = now.price_usd.0;
+            out.push(Move {
+                asset_id: id,
+                symbol,
+                price,
+                price_at: now.timestamp,
+                before: then,
+                change_pct: ((price - then) / then * Decimal::from(100))
+                    .round_dp(2)
+                    .normalize(),
+                quantity,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+    Ok(out)
+}
+
+// 3. drift
+
+async fn evaluate_drift(
+    inner: &Arc<Inner>,
+    rule: &alert_rules::Model,
+    portfolio_id: Uuid,
+) -> Result<(), sea_orm::DbErr> {
+    let Some(ctx) = &inner.portfolio else {
+        return Ok(());
+    };
+    let Some(portfolio) =
+        crate::store::portfolios::get_for_user(&inner.db, rule.user_id, portfolio_id).await?
+    else {
+        return Ok(());
+    };
+    let accounts = crate::store::portfolios::linked_accounts(&inner.db, portfolio_id).await?;
+    let valued = match crate::portfolio::allocation(ctx, &portfolio, &accounts).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(%portfolio_id, error = %e, "drift rule: the allocation could not be computed");
+            return Ok(());
+        }
+    };
+    if !valued.blocking.is_empty() {
+        return Ok(());
+    }
+    let finding = drift_finding(&portfolio, &valued.allocation);
+    apply(inner, rule, vec![finding]).await
+}
+
+/// Whether a line of `portfolio` is out of its band.
+pub fn drift_finding(
+    portfolio: &crate::entities::portfolios::Model,
+    allocation: &crate::domain::allocation::Allocation,
+) -> Finding {
+    use crate::domain::allocation::LineStatus;
+    let out: Vec<&crate::domain::allocation::AllocationLine> = allocation
+        .lines
+        .iter()
+        .filter(|l| matches!(l.status, LineStatus::Over | LineStatus::Under))
+        .collect();
+    let describe = |l: &crate::domain::allocation::AllocationLine| {
+        format!(
+            "{} at {}% (target {}%)",
+            l.symbol,
+            l.current_pct.round_dp(2),
+            l.target_pct
+                .map(|t| t.normalize().to_string())
+                .unwrap_or_default()
+        )
+    };
+    let detail = if out.is_empty() {
+        format!("Every line of {} is within its band.", portfolio.name)
+    } else {
+        format!(
+            "{} is out of band: {}.",
+            portfolio.name,
+            out.iter()
+                .map(|l| describe(l))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Finding {
+        subject: portfolio.id.to_string(),
+        holds: !out.is_empty(),
+        label: format!("{} drifted out of band", portfolio.name),
+        detail,
+        payload: json!({
+            "portfolio_id": portfolio.id,
+            "portfolio_name": portfolio.name,
+            "lines": out.iter().map(|l| json!({
+                "asset_id": l.asset_id,
+                "symbol": l.symbol,
+                "status": l.status,
+                "current_pct": l.current_pct.round_dp(2).to_string(),
+                "target_pct": l.target_pct.map(|t| t.normalize().to_string()),
+                "drift_pct_points": l.drift_pct_points.map(|d| d.round_dp(2).to_string()),
+            })).collect::<Vec<_>>(),
+        }),
+        private: Some(json!({
+            "total_value_usd": allocation.total_value_usd.round_dp(2).to_string(),
+            "lines": out.iter().map(|l| json!({
+                "symbol": l.symbol,
+                "quantity": l.quantity.normalize().to_string(),
+                "value_usd": l.value_usd.round_dp(2).to_string(),
+            })).collect::<Vec<_>>(),
+        })),
+    }
+}
+
+// 4. snapshot_failed
+
+pub(super) async fn after_snapshot_run(
+    inner: &Arc<Inner>,
+    run: Result<&super::SnapshotRun, ()>,
+) -> Result<(), sea_orm::DbErr> {
+    for rule in store::enabled_rules(&inner.db, None, &[SNAPSHOT_FAILED]).await? {
+        let Ok(Params::SnapshotFailed(p)) = Params::parse(&rule.kind, &rule.params) else {
+            continue;
+        };
+        let portfolios = match p.portfolio_id {
+            Some(id) => crate::store::portfolios::get_for_user(&inner.db, rule.user_id, id)
+                .await?
+                .into_iter()
+                .collect(),
+            None => crate::store::portfolios::list_for_user(&inner.db, rule.user_id).await?,
+        };
+        let findings = portfolios
+            .iter()
+            .map(|portfolio| snapshot_finding(portfolio, run))
+            .collect();
+        apply(inner, &rule, findings).await?;
+    }
+    Ok(())
+}
+
+/// Whether `portfolio` is missing from the snapshot run.
+pub fn snapshot_finding(
+    portfolio: &crate::entities::portfolios::Model,
+    run: Result<&super::SnapshotRun, ()>,
+) -> Finding {
+    let (holds, detail, date) = match run {
+        Err(()) => (
+            true,
+            format!(
+                "The end-of-day snapshot run failed: {} has no snapshot from it.",
+                portfolio.name
+            ),
+            None,
+        ),
+        Ok(r) if r.taken.contains(&portfolio.id) => (
+            false,
+            format!(
+                "The end-of-day snapshot of {} for {} was taken.",
+                portfolio.name, r.date
+            ),
+            Some(r.date),
+        ),
+        Ok(r) => {
+            let why = if r.nothing_read.contains(&portfolio.id) {
+                "none of its accounts has been read yet"
+            } else {
+                "part of its data could not be read (see the eod-snapshot run)"
+            };
+            (
+                true,
+                format!(
+                    "The end-of-day snapshot of {} for {} was not taken: {why}.",
+                    portfolio.name, r.date
+                ),
+                Some(r.date),
+            )
+        }
+    };
+    Finding {
+        subject: portfolio.id.to_string(),
+        holds,
+        label: format!("the snapshot of {} failed", portfolio.name),
+        detail,
+        payload: json!({
+            "portfolio_id": portfolio.id,
+            "portfolio_name": portfolio.name,
+            "date": date,
+        }),
+        private: None,
+    }
+}
