@@ -219,6 +219,7 @@ impl AlertResponse {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// 1-500, default 100.
     pub limit: Option<u64>,
