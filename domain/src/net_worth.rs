@@ -67,7 +67,7 @@ pub struct UnpricedHolding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NetWorth {
     /// Assets minus liabilities of the accounts read; `null` when accounts exist and none has
-    /// been read yet (unknown, not 0).
+    /// been read yet, or when holdings are known and not one has a price (unknown, not 0).
     #[schema(value_type = Option<String>)]
     pub net_worth_usd: Option<Decimal>,
     /// Accounts left out because they have not been read yet (their first sync has not
@@ -193,8 +193,12 @@ pub fn compute(accounts: &[AccountHoldings], then: impl Fn(Uuid) -> Option<Decim
             .then_with(|| a.location.cmp(&b.location))
     });
     let change = any_then.then(|| now_covered - then_covered);
+    // Unknown, not 0: no account read yet, or holdings of which not one has a price (a fresh
+    // install before its first price run reads "$0" otherwise).
+    let nothing_priced = by_asset.is_empty() && !unpriced.is_empty();
     NetWorth {
-        net_worth_usd: (accounts.is_empty() || accounts.iter().any(|a| a.read))
+        net_worth_usd: ((accounts.is_empty() || accounts.iter().any(|a| a.read))
+            && !nothing_priced)
             .then(|| assets - liabilities),
         accounts_not_read: accounts.iter().filter(|a| !a.read).count(),
         assets_usd: assets,
@@ -321,5 +325,32 @@ mod tests {
             (Some(d("60000")), 1)
         );
         assert_eq!(compute(&[], |_| None).net_worth_usd, Some(Decimal::ZERO));
+    }
+
+    #[test]
+    fn holdings_of_which_none_has_a_price_are_an_unknown_worth_not_zero() {
+        let unpriced = [h(Some(BTC), "BTC", "1.5", None, "trading")];
+        let acc = |holdings| AccountHoldings {
+            id: Uuid::from_u128(1),
+            name: "Cold",
+            holdings,
+            read: true,
+        };
+        let n = compute(&[acc(&unpriced)], |_| None);
+        assert_eq!(n.net_worth_usd, None);
+        assert_eq!(n.unpriced.len(), 1);
+        // One priced holding beside it: the total of what is priced, the rest listed apart.
+        let mixed = [
+            h(Some(BTC), "BTC", "1.5", None, "trading"),
+            h(Some(USDT), "USDT", "6000", Some("1"), "trading"),
+        ];
+        let n = compute(&[acc(&mixed)], |_| None);
+        assert_eq!(n.net_worth_usd, Some(d("6000")));
+        assert_eq!(n.unpriced.len(), 1);
+        // A read account that holds nothing is worth a known 0.
+        assert_eq!(
+            compute(&[acc(&[])], |_| None).net_worth_usd,
+            Some(Decimal::ZERO)
+        );
     }
 }

@@ -2260,7 +2260,7 @@ export interface components {
             liabilities_usd: string;
             /**
              * @description Assets minus liabilities of the accounts read; `null` when accounts exist and none has
-             *     been read yet (unknown, not 0).
+             *     been read yet, or when holdings are known and not one has a price (unknown, not 0).
              */
             net_worth_usd?: string | null;
             /**

@@ -51,6 +51,15 @@ function lastSync(accounts: Account[]): string | null {
 }
 
 /** "+$1,234.56 (+2.10 %) in 24 h", or why it is not known. */
+/** The net worth as read: a sum, "not read yet" before any account is read, or "unknown" with why when holdings are read and not one has a price (never $0). */
+export function netWorthText(n: NetWorth): { text: string; why: string | null } {
+  if (n.net_worth_usd == null && n.accounts_not_read === 0 && n.unpriced.length > 0) {
+    const symbols = n.unpriced.map((u) => u.symbol).join(", ");
+    return { text: "unknown", why: `No price yet for ${symbols}: the worth is unknown until prices arrive, not $0.` };
+  }
+  return { text: formatKnownUsd(n.net_worth_usd), why: null };
+}
+
 export function Change24h({ n }: { n: NetWorth }) {
   if (n.change_24h_usd === null || n.change_24h_usd === undefined) {
     return (
@@ -180,8 +189,13 @@ export function Dashboard() {
           ) : (
             <>
               <p className="tabular mt-1 text-3xl font-bold" data-testid="total-value">
-                {formatKnownUsd(n.net_worth_usd)}
+                {netWorthText(n).text}
               </p>
+              {netWorthText(n).why && (
+                <p className="mt-1 text-sm text-amber-800 dark:text-amber-300" data-testid="net-worth-unpriced">
+                  {netWorthText(n).why}
+                </p>
+              )}
               <Change24h n={n} />
               <p className="mt-1 text-xs text-slate-500">
                 {accountList.length} account{accountList.length === 1 ? "" : "s"}
