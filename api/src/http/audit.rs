@@ -51,6 +51,14 @@ fn kind_of(route: &str) -> &'static str {
         "migration"
     } else if r.starts_with("/api/ledger") {
         "ledger"
+    } else if r.starts_with("/api/alerts/channels") {
+        "alert_channel"
+    } else if r.starts_with("/api/alerts/rules") {
+        "alert_rule"
+    } else if r.starts_with("/api/assets/custom") {
+        "custom_asset"
+    } else if r.starts_with("/api/admin/solana-rpc") {
+        "solana_rpc"
     } else {
         "other"
     }
@@ -66,6 +74,7 @@ fn summary_of(method: &Method, route: &str, path: &str, fields: &[String]) -> St
             path.rsplit('/').next().unwrap_or_default()
         ),
         (_, "/api/migrations") => "migrations run".to_string(),
+        (_, "/api/alerts/channels/{id}/test") => "test sent".to_string(),
         (&Method::POST, "/api/portfolios/{id}/accounts") => "account linked".to_string(),
         (&Method::DELETE, _) if kind == "portfolio_link" => "account unlinked".to_string(),
         (&Method::POST, _) => "created".to_string(),
@@ -202,8 +211,9 @@ pub struct AuditEventResponse {
     /// The user who made the change.
     pub actor_user_id: Option<Uuid>,
     pub actor_subject: String,
-    /// `account`, `portfolio`, `portfolio_link`, `snapshot`, `recommendation`, `evm_chain`,
-    /// `evm_token`, `job`, `migration`.
+    /// `account`, `portfolio`, `portfolio_link`, `snapshot`, `recommendation`, `user_token`,
+    /// `token_mark`, `evm_chain`, `evm_token`, `job`, `migration`, `ledger`, `alert_channel`,
+    /// `alert_rule`, `custom_asset`, `solana_rpc`, else `other`.
     pub kind: String,
     /// Method and route, e.g. `PUT /api/accounts/{id}`.
     pub action: String,

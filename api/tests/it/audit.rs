@@ -21,6 +21,46 @@ async fn events(app: &TestApp, query: &str, token: Option<&str>) -> Vec<Value> {
     r.json()["events"].as_array().unwrap().clone()
 }
 
+/// Alert channels and rules are named as such (they read "other" when the alerts arrived).
+#[tokio::test]
+async fn alert_channels_and_rules_are_recorded_by_their_own_kind_without_the_secret() {
+    let app = TestApp::local().await;
+    let r = app
+        .send(
+            Method::POST,
+            "/api/alerts/channels",
+            None,
+            Some(json!({"name": "Hook", "kind": "webhook", "url": "http://127.0.0.1:9/hook"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let channel = r.json()["id"].as_str().unwrap().to_string();
+    let secret = r.json()["secret"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .send(
+            Method::POST,
+            "/api/alerts/rules",
+            None,
+            Some(json!({"name": "Stale", "kind": "sync_failing", "params": {"hours": 6}, "channel_ids": [channel]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let ch = events(&app, "?kind=alert_channel", None).await;
+    assert_eq!(ch.len(), 1, "{ch:?}");
+    assert_eq!(
+        ch[0]["summary"],
+        "alert_channel created; fields: kind, name, url"
+    );
+    assert_eq!(ch[0]["target_id"], channel);
+    let rules = events(&app, "?kind=alert_rule", None).await;
+    assert_eq!(rules.len(), 1, "{rules:?}");
+    assert!(events(&app, "?kind=other", None).await.is_empty());
+    if !secret.is_empty() {
+        let all = app.get("/api/audit", None).await.text();
+        assert!(!all.contains(&secret));
+    }
+}
+
 #[tokio::test]
 async fn every_kind_of_change_is_recorded_with_its_target_and_no_secret() {
     let app = TestApp::local().await;

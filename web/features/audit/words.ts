@@ -12,6 +12,11 @@ export const AUDIT_KINDS: Record<string, string> = {
   evm_token: "Token",
   job: "Job",
   migration: "Migrations",
+  ledger: "Ledger entry",
+  alert_channel: "Alert channel",
+  alert_rule: "Alert rule",
+  custom_asset: "Custom asset",
+  solana_rpc: "Solana RPC",
 };
 
 const FIELD_WORDS: Record<string, string> = {

@@ -1414,8 +1414,9 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description `account`, `portfolio`, `portfolio_link`, `snapshot`, `recommendation`, `evm_chain`,
-             *     `evm_token`, `job`, `migration`.
+             * @description `account`, `portfolio`, `portfolio_link`, `snapshot`, `recommendation`, `user_token`,
+             *     `token_mark`, `evm_chain`, `evm_token`, `job`, `migration`, `ledger`, `alert_channel`,
+             *     `alert_rule`, `custom_asset`, `solana_rpc`, else `other`.
              */
             kind: string;
             /** Format: date-time */
