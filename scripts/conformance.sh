@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=4.32.5
-venv=.tools/schemathesis
+# The resolved path: .tools may be a link to a cache (.ci/run), and a venv's scripts name it.
+venv="$(realpath -m .tools)/schemathesis"
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$version"; then
   echo "== installing schemathesis $version into $venv"
   python3 -m venv "$venv"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the Butler: the whole Rust suite on SQLite, the OpenAPI conformance run
-# (schemathesis), then the Rust suite again on PostgreSQL, every benchmark once at a small size
+# Runs every test of the Butler: the whole Rust suite on SQLite, then the Rust suite again on
+# PostgreSQL with the OpenAPI conformance run (schemathesis) beside it, every benchmark once at a small size
 # (scripts/bench-smoke.sh), then the web's checks.
 # Safe to rerun. Uses TEST_DATABASE_URL when set (that server is never touched), else the local
 # server at 127.0.0.1:5432, which scripts/ensure-postgres.sh installs and starts when missing.
@@ -58,16 +58,31 @@ export SOLANA_TEST_REQUIRED=1
 phase "tests on SQLite"
 env -u TEST_DATABASE_URL cargo test --workspace --locked
 
-phase "OpenAPI conformance: schemathesis against the running API (about 2.5 minutes)"
-bash scripts/conformance.sh
+# The conformance run (its own API on a SQLite file, about 3 minutes, mostly one core) and the
+# suite on PostgreSQL share nothing, so they run side by side; its log is printed when both end.
+phase "OpenAPI conformance: schemathesis against the running API, beside the PostgreSQL suite"
+conformance_log="$(mktemp)"
+bash scripts/conformance.sh >"$conformance_log" 2>&1 &
+conformance=$!
+trap 'pkill -TERM -P "$conformance" 2>/dev/null || true; kill "$conformance" 2>/dev/null || true; bash scripts/keycloak.sh stop' EXIT
 
 phase "PostgreSQL"
 bash scripts/ensure-postgres.sh
 phase "tests on PostgreSQL"
-TEST_DATABASE_URL="$pg_url" cargo test --workspace --locked
+pg_status=0
+TEST_DATABASE_URL="$pg_url" cargo test --workspace --locked || pg_status=$?
+[ "$pg_status" -eq 0 ] || { echo "== failed: tests on PostgreSQL (exit $pg_status)"; exit 1; }
 
+# Still beside the conformance run's last stretch.
 phase "benchmarks, each once at a small size (debug build; full sizes: docs/benchmarks.md)"
 BENCH_DATABASE_URL="$pg_url" bash scripts/bench-smoke.sh
+
+conformance_status=0
+wait "$conformance" || conformance_status=$?
+phase "OpenAPI conformance ended (exit $conformance_status); its log:"
+cat "$conformance_log"
+rm -f "$conformance_log"
+[ "$conformance_status" -eq 0 ] || { echo "== failed: OpenAPI conformance (exit $conformance_status)"; exit 1; }
 
 phase "web: typecheck, API types, unit tests, production build, end-to-end in Chromium"
 bash scripts/test-web.sh
