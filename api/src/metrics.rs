@@ -1,7 +1,8 @@
 //! Prometheus metrics, one registry per application state.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 pub struct Metrics {
@@ -19,6 +20,16 @@ pub struct Metrics {
     /// Token balances a chain read could not give, by chain and reason (`failed`: the call
     /// failed and the previous balance was kept; `not_a_token`: no contract, left out).
     pub token_read_failures: IntCounterVec,
+    /// Seconds spent waiting before calling an upstream, by provider and reason (`limiter`:
+    /// our own request rate; `weight`: the upstream's per-minute weight budget; `retry`:
+    /// `Retry-After` or backoff before a retry).
+    pub upstream_wait: CounterVec,
+    /// Finished account syncs by source (`okx`, `binance`, `evm`, `solana`, `manual`, …) and
+    /// outcome (`ok`, `partial`, `failed`).
+    pub sync_outcomes: IntCounterVec,
+    /// The database pool's connections (`in_use`, `idle`, `max`), set when metrics are read.
+    pub db_pool: IntGaugeVec,
+    exported: Vec<String>,
 }
 
 impl Default for Metrics {
@@ -84,16 +95,51 @@ impl Metrics {
             &["chain", "reason"],
         )
         .expect("valid metric");
-        for c in [
-            Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(http_duration.clone()),
-            Box::new(upstream_requests.clone()),
-            Box::new(upstream_duration.clone()),
-            Box::new(job_runs.clone()),
-            Box::new(job_duration.clone()),
-            Box::new(job_items.clone()),
-            Box::new(token_read_failures.clone()),
+        let upstream_wait = CounterVec::new(
+            Opts::new(
+                "upstream_wait_seconds_total",
+                "Seconds waited before calling upstream providers",
+            ),
+            &["provider", "reason"],
+        )
+        .expect("valid metric");
+        let sync_outcomes = IntCounterVec::new(
+            Opts::new("account_syncs_total", "Finished account syncs"),
+            &["source", "outcome"],
+        )
+        .expect("valid metric");
+        let db_pool = IntGaugeVec::new(
+            Opts::new("db_pool_connections", "Database pool connections"),
+            &["state"],
+        )
+        .expect("valid metric");
+        // (collector, is a histogram): a histogram exports three series per name.
+        let mut exported = Vec::new();
+        for (c, histogram) in [
+            (
+                Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+                false,
+            ),
+            (Box::new(http_duration.clone()), true),
+            (Box::new(upstream_requests.clone()), false),
+            (Box::new(upstream_duration.clone()), true),
+            (Box::new(job_runs.clone()), false),
+            (Box::new(job_duration.clone()), true),
+            (Box::new(job_items.clone()), false),
+            (Box::new(token_read_failures.clone()), false),
+            (Box::new(upstream_wait.clone()), false),
+            (Box::new(sync_outcomes.clone()), false),
+            (Box::new(db_pool.clone()), false),
         ] {
+            for d in c.desc() {
+                if histogram {
+                    for suffix in ["_bucket", "_sum", "_count"] {
+                        exported.push(format!("{}{suffix}", d.fq_name));
+                    }
+                } else {
+                    exported.push(d.fq_name.clone());
+                }
+            }
             registry.register(c).expect("registers once");
         }
         Self {
@@ -106,7 +152,18 @@ impl Metrics {
             job_duration,
             job_items,
             token_read_failures,
+            upstream_wait,
+            sync_outcomes,
+            db_pool,
+            exported,
         }
+    }
+
+    /// Every series name these metrics export once they have a sample: counters and gauges by
+    /// their name, histograms as `_bucket`, `_sum` and `_count` (the operator's dashboard
+    /// queries only these: `api/tests/it/dashboard.rs`).
+    pub fn exported_names(&self) -> Vec<String> {
+        self.exported.clone()
     }
 
     /// Registers a collector added by a later part of the application.

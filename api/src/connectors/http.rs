@@ -506,10 +506,12 @@ impl UpstreamClient {
         let mut resynced = false;
         loop {
             self.wait_for_weight(path, call.weight).await?;
+            let queued = Instant::now();
             if let Some(lane) = lane {
                 lane.limiter.acquire().await;
             }
             self.limiter.acquire().await;
+            self.waited("limiter", queued.elapsed());
             let started = Instant::now();
             let result = self.attempt(call).await;
             self.metrics
@@ -548,6 +550,7 @@ impl UpstreamClient {
                 "upstream call failed; retrying"
             );
             tokio::time::sleep(wait).await;
+            self.waited("retry", wait);
             attempt += 1;
         }
     }
@@ -711,6 +714,7 @@ impl UpstreamClient {
             "waiting for the upstream's next weight minute"
         );
         tokio::time::sleep(wait).await;
+        self.waited("weight", wait);
         Ok(())
     }
 
@@ -817,6 +821,16 @@ impl UpstreamClient {
             .saturating_mul(2u32.saturating_pow(attempt))
             .min(self.backoff_max);
         ceiling.mul_f64(rand::thread_rng().gen::<f64>())
+    }
+
+    /// Adds a wait before a call to `upstream_wait_seconds_total` (nothing when there was none).
+    fn waited(&self, reason: &str, wait: Duration) {
+        if !wait.is_zero() {
+            self.metrics
+                .upstream_wait
+                .with_label_values(&[self.name, reason])
+                .inc_by(wait.as_secs_f64());
+        }
     }
 
     fn count(&self, outcome: &str) {

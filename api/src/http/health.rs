@@ -100,6 +100,7 @@ pub async fn metrics(
             );
         }
     }
+    record_pool(&state.db, &state.metrics);
     (
         [(
             header::CONTENT_TYPE,
@@ -108,6 +109,38 @@ pub async fn metrics(
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// The pool's connections at this moment: open and lent out, open and idle, and the most it opens.
+fn record_pool(db: &sea_orm::DatabaseConnection, metrics: &crate::metrics::Metrics) {
+    use sea_orm::ConnectionTrait;
+    let (size, idle, max) = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        sea_orm::DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        _ => return,
+    };
+    let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+    let in_use = i64::from(size).saturating_sub(idle).max(0);
+    metrics.db_pool.with_label_values(&["in_use"]).set(in_use);
+    metrics.db_pool.with_label_values(&["idle"]).set(idle);
+    metrics
+        .db_pool
+        .with_label_values(&["max"])
+        .set(i64::from(max));
 }
 
 /// Compares without an early exit, so timing tells nothing about the token.

@@ -355,6 +355,16 @@ pub async fn sync_prefetched(
         },
     )
     .await?;
+    // An exchange by its own name (okx, binance): their outages are not each other's.
+    let source_name = match (&source, account.exchange_name.as_deref()) {
+        (Ok(s), Some(exchange)) if s.name() == "exchange" => exchange,
+        (Ok(s), _) => s.name(),
+        (Err(_), _) => "unknown",
+    };
+    ctx.metrics
+        .sync_outcomes
+        .with_label_values(&[source_name, status])
+        .inc();
     run.finish(status, error.as_deref(), &locations);
     ctx.alerts.after_account_sync(&saved).await;
     Ok(saved)

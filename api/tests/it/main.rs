@@ -20,6 +20,7 @@ mod concurrency;
 mod core_assets;
 mod crypto;
 mod custom_assets;
+mod dashboard;
 mod defi;
 mod discovery;
 mod duplicates;

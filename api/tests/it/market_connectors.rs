@@ -682,6 +682,12 @@ async fn a_429_with_retry_after_is_waited_out_then_retried() {
     assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
     assert_eq!(upstream_count(&metrics, "coingecko", "rate_limited"), 1);
     assert_eq!(upstream_count(&metrics, "coingecko", "ok"), 1);
+    // The wait shows on the operator's dashboard as seconds waited before a retry.
+    let retry_wait = metrics
+        .upstream_wait
+        .with_label_values(&["coingecko", "retry"])
+        .get();
+    assert_eq!(retry_wait, 1.0, "{retry_wait}");
 }
 
 // A paused clock: waiting out the 120 s would show as 120 s however busy the machine is.
