@@ -427,7 +427,8 @@ pub async fn create_account(
         limits.as_deref().map(|l| l.as_ref()),
         user.id,
         &created,
-    );
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
         Json(valued_one(&state, created).await?),
@@ -438,17 +439,19 @@ pub async fn create_account(
 /// for it): queued in the sync progress at once, so the web shows it running and reports when
 /// it ends. It takes the account's sync turn as `POST /api/accounts/{id}/sync` would, and the
 /// account's sync lock decides as for any sync (a sync already running wins).
-fn first_sync(
+async fn first_sync(
     state: &AppState,
     limits: Option<&crate::http::limits::RequestLimits>,
     user_id: Uuid,
     account: &store::Account,
 ) {
-    if !state.config.sync.sync_new_accounts
-        || !account.is_active
-        || limits.is_some_and(|l| !l.take_sync(user_id, account.id))
-    {
+    if !state.config.sync.sync_new_accounts || !account.is_active {
         return;
+    }
+    if let Some(l) = limits {
+        if !l.take_sync(user_id, account.id).await {
+            return;
+        }
     }
     state.sync_progress.queue(account.id, &account.name);
     let bg = state.sync();

@@ -242,7 +242,10 @@ pub fn router(state: AppState) -> Router {
         .merge(admin)
         .route_layer(from_fn_with_state(state.clone(), audit::record_changes))
         .route_layer(from_fn_with_state(
-            std::sync::Arc::new(limits::RequestLimits::new(&state.config.limits)),
+            std::sync::Arc::new(limits::RequestLimits::on_database(
+                &state.config.limits,
+                &state.db,
+            )),
             limits::limit_requests,
         ))
         .route_layer(from_fn_with_state(state.clone(), require_user));

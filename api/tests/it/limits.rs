@@ -130,3 +130,73 @@ async fn one_users_burst_leaves_another_users_requests_alone() {
     assert_rate_limited(&app.get("/api/me", Some(&alice)).await);
     assert_eq!(app.get("/api/me", Some(&bob)).await.status, StatusCode::OK);
 }
+
+/// Issue 32: three replicas on one PostgreSQL draw from one bucket per user, so three
+/// replicas do not give a user three times the rate. (SQLite runs one process: nothing to
+/// share, and this test says so and stops.)
+#[tokio::test]
+async fn replicas_on_one_postgresql_share_each_users_buckets() {
+    if crate::helpers::postgres_admin_url().is_none() {
+        eprintln!("PostgreSQL only: SQLite installations run one process");
+        return;
+    }
+    let vars = [
+        ("RATE_LIMIT_ENABLED", "true"),
+        ("RATE_LIMIT_WRITES_PER_MIN", "1"),
+        ("RATE_LIMIT_WRITES_BURST", "3"),
+    ];
+    let a = TestApp::with_vars(&vars).await;
+    let b = a.replica(&vars).await;
+    let c = a.replica(&vars).await;
+
+    // Write 1 of 3, on replica a.
+    let r = a
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(json!({"name": "Cold", "account_type": "manual"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    // An account's sync turn, taken on a, is gone on b and c.
+    let sync = format!("/api/accounts/{id}/sync");
+    let r = a.send(Method::POST, &sync, None, None).await;
+    assert!(r.status.is_success(), "{}", r.text());
+    for other in [&b, &c] {
+        let secs = assert_rate_limited(&other.send(Method::POST, &sync, None, None).await);
+        assert!((25..=30).contains(&secs), "the 30 s turn: {secs}");
+    }
+    // Writes 2 and 3 on b and c; the fourth is refused on every replica.
+    for (i, app) in [&b, &c].into_iter().enumerate() {
+        let r = app
+            .send(
+                Method::POST,
+                "/api/portfolios",
+                None,
+                Some(json!({"name": format!("P{i}")})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    for app in [&a, &b, &c] {
+        let r = app
+            .send(
+                Method::POST,
+                "/api/portfolios",
+                None,
+                Some(json!({"name": "one too many"})),
+            )
+            .await;
+        let secs = assert_rate_limited(&r);
+        assert!(secs <= 60, "one write a minute refills within 60 s: {secs}");
+    }
+    // Reads are a bucket of their own.
+    assert_eq!(b.get("/api/portfolios", None).await.status, StatusCode::OK);
+    assert_eq!(
+        a.count("request_limits", "key LIKE 'write:%'").await,
+        1,
+        "one row per bucket"
+    );
+}
