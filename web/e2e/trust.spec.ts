@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { expectToast, runJob, screenshot, signIn } from "./helpers";
+import { expectToast, runJob, screenshot, setFlakyRpc, signIn } from "./helpers";
 import { ADMIN } from "./users";
 
 // Issue 12: no advice on incomplete data, and every valued number shows its price's age.
@@ -117,4 +117,48 @@ test("a target without a price gets a warning instead of trades, and prices show
   expect(stored[0].status).toBe("incomplete");
   expect(stored[0].trades).toEqual([]);
   expect(stored[0].blocking.map((b) => [b.symbol, b.reason])).toContainEqual(["XYZ", "no_price"]);
+});
+
+// Issue 29 item 2: a wallet that cannot be reached and holds nothing known does not hold advice
+// back for good: the tab says so and offers to leave it out, and the advice names what it left out.
+test("an unreachable wallet holding nothing can be left out of the advice", async () => {
+  // The chain behind the RPC the tests can break (the journey adds it; alone, this test does).
+  const chains = await api<{ chain_name: string }[]>("GET", "/admin/evm-chains");
+  if (!chains.some((c) => c.chain_name === "flaky")) {
+    await api("POST", "/admin/evm-chains", { chain_name: "flaky", chain_id: 31338, display_name: "Flaky", rpc_url: process.env.E2E_FLAKY_RPC_URL, native_symbol: "ETH", native_decimals: 18 });
+  }
+  await runJob(page, "price-collection");
+  const kept = await api<{ id: string }>("POST", "/accounts", { name: "Kept", account_type: "manual" });
+  await api("PUT", `/accounts/${kept.id}/manual-holdings`, { asset: "ETH", quantity: "2" });
+  const portfolio = await api<{ id: string }>("POST", "/portfolios", { name: "With a dead wallet", target_allocation: [{ asset: "ETH", target_pct: "100" }] });
+  await api("POST", `/portfolios/${portfolio.id}/accounts`, { account_id: kept.id });
+
+  await setFlakyRpc("fail");
+  try {
+    const dead = await api<{ id: string }>("POST", "/accounts", { name: "Old wallet", account_type: "wallet", wallet_address: "0x000000000000000000000000000000000000dEaD", enabled_chains: ["flaky"] });
+    await api("POST", `/portfolios/${portfolio.id}/accounts`, { account_id: dead.id });
+    // Its first sync runs as it is added, and fails.
+    await expect
+      .poll(async () => (await api<{ last_sync_status: string | null }>("GET", `/accounts/${dead.id}`)).last_sync_status, { timeout: 30_000 })
+      .toBe("error");
+
+    for (const size of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(size);
+      await page.goto(`/portfolios/${portfolio.id}/recommendations`);
+      const onHold = page.getByTestId("blocking-warning");
+      await expect(onHold.locator('[data-testid="blocking-item"][data-reason="sync_failed"]')).toHaveCount(1);
+      await expect(page.getByRole("button", { name: "Generate recommendations" })).toBeDisabled();
+      await expect(page.getByTestId("leave-out")).toContainText("Old wallet could not be read and holds nothing the Butler knows of.");
+      await screenshot(page, `recommendations-leave-out-${size.width}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole("button", { name: "Generate without Old wallet" }).click();
+    const rec = page.getByTestId("recommendation").first();
+    await expect(rec).toHaveAttribute("data-status", "proposed");
+    await expect(rec.getByTestId("recommendation-left-out")).toContainText("Leaves out, at your request: Old wallet");
+    const stored = await api<{ status: string; excluded_accounts: { id: string; name: string }[] }[]>("GET", `/portfolios/${portfolio.id}/recommendations`);
+    expect(stored[0].excluded_accounts).toEqual([{ id: dead.id, name: "Old wallet" }]);
+  } finally {
+    await setFlakyRpc("heal");
+  }
 });
