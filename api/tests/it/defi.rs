@@ -817,3 +817,62 @@ async fn an_aave_health_factor_below_the_rule_alerts_once_and_clears_after_a_rep
     assert_eq!(h[0]["state"], "cleared");
     assert_eq!(receiver.accepted()[1]["type"], "alert.cleared");
 }
+
+#[tokio::test]
+async fn positions_of_a_protocol_the_sync_no_longer_reads_are_no_outflow() {
+    use crate::alerts::{history, rule, webhook};
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let app = app_on(&anvil, &[]).await;
+    for r in deploy["aave"]["reserves"].as_array().unwrap() {
+        let (symbol, price) = if r["symbol"] == "WETH" {
+            ("WETH", "2000")
+        } else {
+            ("USDC", "1")
+        };
+        catalog_asset(&app, symbol, symbol, 2, &s(&r["asset"]), price).await;
+    }
+    configure(&app, deploy, None).await;
+    let id = wallet(&app, USER, None).await;
+    let (_receiver, channel) = webhook(&app, true).await;
+    rule(
+        &app,
+        "outflow",
+        json!({"account_id": id, "min_amount_usd": "100"}),
+        &[&channel],
+    )
+    .await;
+    let account = sync(&app, &id).await;
+    assert_eq!(account["last_sync_status"], "ok", "{account:#}");
+    let lp: Decimal = holdings_where(&account, |h| h["kind"] == "lp")
+        .iter()
+        .map(|h| s(&h["value_usd"]).parse::<Decimal>().unwrap())
+        .sum();
+    assert!(lp > Decimal::from(10_000), "{lp}");
+
+    // The admin removes Uniswap from the chain: its positions are no longer read, and leave
+    // the account's holdings, but no money left the wallet.
+    let chain = app.chain_row_id("ethereum").await;
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("/api/admin/evm-chains/{chain}"),
+            None,
+            Some(json!({
+                "aave_v3_addresses_provider": deploy["aave"]["addresses_provider"],
+                "uniswap_v3_position_manager": "",
+                "uniswap_v3_factory": "",
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let account = sync(&app, &id).await;
+    assert!(
+        holdings_where(&account, |h| h["kind"] == "lp").is_empty(),
+        "{account:#}"
+    );
+    assert!(history(&app).await.is_empty(), "no outflow");
+}
