@@ -823,7 +823,12 @@ impl HealthReading {
             .to_string();
         let shown = self
             .health_factor
-            .map(|hf| hf.round_dp(4).normalize().to_string());
+            // Cut, never rounded up into safety (1.49996 is not "1.5").
+            .map(|hf| {
+                hf.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::ToZero)
+                    .normalize()
+                    .to_string()
+            });
         let threshold = threshold.normalize();
         let (label, detail) = match &shown {
             Some(hf) => (
@@ -1137,6 +1142,51 @@ mod tests {
             h(b, "ethereum", "spot", 0, &[flag::OUT_OF_RANGE]),
         ];
         assert!(falls(&read, &before, &after).is_empty());
+    }
+
+    #[test]
+    fn a_health_factor_just_under_the_threshold_is_shown_cut_not_rounded_up() {
+        let account = accounts::Model {
+            id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            name: "Vault".into(),
+            account_type: "wallet".into(),
+            exchange_name: None,
+            api_key_encrypted: None,
+            api_secret_encrypted: None,
+            passphrase_encrypted: None,
+            encryption_key_version: None,
+            api_key_hint: None,
+            wallet_address: None,
+            enabled_chains: None,
+            holdings: None,
+            last_synced_at: None,
+            last_sync_started_at: None,
+            last_sync_status: None,
+            last_sync_error: None,
+            permission_warning: None,
+            location_syncs: None,
+            exchange_uid: None,
+            chain_family: None,
+            is_active: true,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let reading = HealthReading {
+            location: "ethereum:aave-v3".into(),
+            health_factor: Some("1.499996".parse().unwrap()),
+            positions: Vec::new(),
+        };
+        let f = reading.finding(&account, Decimal::new(15, 1));
+        assert!(f.holds);
+        assert!(f.detail.contains("is 1.4999 "), "{}", f.detail);
+        assert_eq!(f.payload["health_factor"], "1.499996");
+        assert_eq!(f.subject, format!("{}:ethereum:aave-v3", Uuid::nil()));
+        let none = HealthReading {
+            health_factor: None,
+            ..reading
+        };
+        assert!(!none.finding(&account, Decimal::TEN).holds);
     }
 
     #[test]
