@@ -1,8 +1,9 @@
 //! Alerts (docs/alerts.md). Rules are evaluated where the work they watch ends, never by
-//! polling: after each account sync (`sync_failing`, `drift`), after each price run
-//! (`price_move`, `drift`) and after each end-of-day snapshot run (`snapshot_failed`).
-//! Each rule keeps a state per subject, so a condition that stays true alerts once and a
-//! `cleared` alert says when it stops. Alerts go to the rule's channels (`channels`), each with
+//! polling: after each account sync (`sync_failing`, `drift`, `health_factor`, `outflow`),
+//! after each price run (`price_move`, `drift`) and after each snapshot, end-of-day or taken
+//! by hand (`snapshot_failed`). Each rule but `outflow` keeps a state per subject, so a
+//! condition that stays true alerts once and a `cleared` alert says when it stops; an outflow
+//! is an event, raised once. Alerts go to the rule's channels (`channels`), each with
 //! bounded retries and backoff (`deliver`); every attempt is recorded.
 
 pub mod channels;
@@ -16,12 +17,24 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::{AlertsConfig, Config, RpcNetworks};
 use crate::crypto::Cipher;
+use crate::domain::holdings::Holding;
 use crate::entities::accounts;
 
-/// Which portfolios an end-of-day snapshot run recorded.
+/// What one sync changed: the account's holdings before it and as it stored them.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncChange<'a> {
+    pub before: &'a [Holding],
+    pub after: &'a [Holding],
+    /// When the sync read them.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Which portfolios a snapshot run recorded (the end-of-day run, or one taken by hand).
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotRun {
     pub date: chrono::NaiveDate,
+    /// A snapshot taken by hand (`POST /api/portfolios/{id}/snapshots`): one portfolio.
+    pub manual: bool,
     pub taken: std::collections::HashSet<uuid::Uuid>,
     /// Skipped because no linked account has been read yet.
     pub nothing_read: std::collections::HashSet<uuid::Uuid>,
@@ -77,11 +90,11 @@ impl Alerts {
         self.0.as_ref()
     }
 
-    /// Evaluates the `sync_failing` rules watching this account, as its sync left it. Never
-    /// fails the sync: a problem is logged.
-    pub async fn after_account_sync(&self, account: &accounts::Model) {
+    /// Evaluates the rules watching this account, as its sync left it (`change`: its holdings
+    /// before and after). Never fails the sync: a problem is logged.
+    pub async fn after_account_sync(&self, account: &accounts::Model, change: SyncChange<'_>) {
         let Some(inner) = &self.0 else { return };
-        if let Err(e) = rules::after_account_sync(inner, account).await {
+        if let Err(e) = rules::after_account_sync(inner, account, change).await {
             tracing::warn!(account_id = %account.id, error = %e, "alert rules after a sync could not be evaluated");
         }
     }
@@ -100,6 +113,19 @@ impl Alerts {
         let Some(inner) = &self.0 else { return };
         if let Err(e) = rules::after_snapshot_run(inner, run).await {
             tracing::warn!(error = %e, "alert rules after a snapshot run could not be evaluated");
+        }
+    }
+
+    /// Evaluates the `snapshot_failed` rules watching `portfolio` after a snapshot taken by
+    /// hand (`run.manual`; `run.taken` holds the portfolio when it was taken).
+    pub async fn after_manual_snapshot(
+        &self,
+        portfolio: &crate::entities::portfolios::Model,
+        run: &SnapshotRun,
+    ) {
+        let Some(inner) = &self.0 else { return };
+        if let Err(e) = rules::after_manual_snapshot(inner, portfolio, run).await {
+            tracing::warn!(portfolio_id = %portfolio.id, error = %e, "alert rules after a manual snapshot could not be evaluated");
         }
     }
 

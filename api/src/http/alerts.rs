@@ -110,10 +110,12 @@ pub struct UpdateChannelRequest {
 pub struct RuleResponse {
     pub id: Uuid,
     pub name: String,
-    /// `sync_failing`, `price_move`, `drift` or `snapshot_failed`.
+    /// `sync_failing`, `price_move`, `drift`, `snapshot_failed`, `health_factor` or `outflow`.
     pub kind: String,
-    /// `{"hours": 6, "account_id": null}`, `{"threshold_pct": "10"}` or
-    /// `{"portfolio_id": "…"}` (`snapshot_failed`: or `null`, every portfolio).
+    /// `{"hours": 6, "account_id": null}`, `{"threshold_pct": "10"}`,
+    /// `{"portfolio_id": "…"}` (`snapshot_failed`: or `null`, every portfolio),
+    /// `{"threshold": "1.5", "account_id": null}` (`health_factor`) or
+    /// `{"account_id": "…", "min_amount_usd": "1000"}` (`outflow`).
     #[schema(value_type = Object)]
     pub params: Value,
     pub channel_ids: Vec<Uuid>,
@@ -142,7 +144,8 @@ impl From<alert_rules::Model> for RuleResponse {
 pub struct RuleRequest {
     /// 1-100 characters.
     pub name: String,
-    /// `sync_failing`, `price_move`, `drift` or `snapshot_failed` (see docs/alerts.md).
+    /// `sync_failing`, `price_move`, `drift`, `snapshot_failed`, `health_factor` or `outflow`
+    /// (see docs/alerts.md).
     pub kind: String,
     #[schema(value_type = Object)]
     pub params: Value,
@@ -543,17 +546,26 @@ async fn check_rule(
             None
         }
     };
-    if let Some(rules::Params::SyncFailing(p)) = &params {
-        if let Some(account) = p.account_id {
-            if crate::store::accounts::get_for_user(&state.db, user.id, account)
-                .await?
-                .is_none()
-            {
-                errors.push(FieldError::new(
+    // The account a rule watches, and the types of account it may be (empty: any).
+    let account: Option<(Uuid, &[&str])> = match &params {
+        Some(rules::Params::SyncFailing(p)) => p.account_id.map(|a| (a, &[][..])),
+        Some(rules::Params::HealthFactor(p)) => p.account_id.map(|a| (a, &["wallet"][..])),
+        Some(rules::Params::Outflow(p)) => Some((p.account_id, &["wallet", "exchange"][..])),
+        _ => None,
+    };
+    if let Some((id, types)) = account {
+        let found = crate::store::accounts::get_for_user(&state.db, user.id, id).await?;
+        match found {
+            None => errors.push(FieldError::new(
+                "params.account_id",
+                "no such account of yours",
+            )),
+            Some(a) if !types.is_empty() && !types.contains(&a.account_type.as_str()) => errors
+                .push(FieldError::new(
                     "params.account_id",
-                    "no such account of yours",
-                ));
-            }
+                    format!("must be a {} account", types.join(" or ")),
+                )),
+            Some(_) => {}
         }
     }
     let portfolio = match &params {

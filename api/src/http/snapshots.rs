@@ -124,8 +124,31 @@ pub async fn create_snapshot(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<(StatusCode, Json<SnapshotResponse>), ApiError> {
     let p = owned_portfolio(&state, &user, id).await?;
+    let now = Utc::now();
+    let today = now.date_naive();
+    // `snapshot_failed` rules see this snapshot too, taken or not.
+    let mut run = crate::alerts::SnapshotRun {
+        date: today,
+        manual: true,
+        ..Default::default()
+    };
+    let taken = take_snapshot(&state, &p, now, &mut run).await;
+    state.alerts.after_manual_snapshot(&p, &run).await;
+    let saved = taken?;
+    Ok((StatusCode::CREATED, Json(saved.into())))
+}
+
+/// Takes the manual snapshot of `p` and records in `run` whether it was taken.
+async fn take_snapshot(
+    state: &AppState,
+    p: &crate::entities::portfolios::Model,
+    now: chrono::DateTime<Utc>,
+    run: &mut crate::alerts::SnapshotRun,
+) -> Result<crate::entities::snapshots::Model, ApiError> {
+    let (id, today) = (p.id, run.date);
     let accounts = portfolio_store::linked_accounts(&state.db, id).await?;
     if service::nothing_valued(&accounts) {
+        run.nothing_read.insert(id);
         return Err(ApiError::Unprocessable {
             code: "nothing_valued",
             message: "none of the portfolio's accounts has been read yet: sync them first, \
@@ -133,9 +156,7 @@ pub async fn create_snapshot(
                 .to_string(),
         });
     }
-    let valued = service::allocation(&state.portfolio(), &p, &accounts).await?;
-    let now = Utc::now();
-    let today = now.date_naive();
+    let valued = service::allocation(&state.portfolio(), p, &accounts).await?;
     let row = service::snapshot_row(
         id,
         today,
@@ -149,7 +170,8 @@ pub async fn create_snapshot(
     let saved = store::find(&state.db, id, today, "manual")
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("snapshot vanished after upsert")))?;
-    Ok((StatusCode::CREATED, Json(saved.into())))
+    run.taken.insert(id);
+    Ok(saved)
 }
 
 /// Snapshots between two dates, newest first.

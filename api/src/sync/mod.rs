@@ -342,6 +342,8 @@ pub async fn sync_prefetched(
     if status != STATUS_OK {
         tracing::warn!(account_id = %account.id, status, error = error.as_deref().unwrap_or(""), "account sync incomplete");
     }
+    // The alert rules compare what the account held before this sync with what it stores.
+    let after = merged.clone();
     let saved = account_store::record_sync(
         &ctx.db,
         account.id,
@@ -366,6 +368,11 @@ pub async fn sync_prefetched(
         .with_label_values(&[source_name, status])
         .inc();
     run.finish(status, error.as_deref(), &locations);
-    ctx.alerts.after_account_sync(&saved).await;
+    let change = crate::alerts::SyncChange {
+        before: &previous,
+        after: &after,
+        at: now,
+    };
+    ctx.alerts.after_account_sync(&saved, change).await;
     Ok(saved)
 }

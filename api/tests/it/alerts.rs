@@ -21,7 +21,7 @@ use crate::issuer::{TestIssuer, AUDIENCE, REALM};
 
 /// One request a receiver saw.
 #[derive(Clone, Debug)]
-struct Seen {
+pub(crate) struct Seen {
     headers: HeaderMap,
     body: Vec<u8>,
     accepted: bool,
@@ -31,7 +31,7 @@ struct Seen {
 /// secret, refuses a timestamp more than 5 minutes off and a signature it has seen (a replay),
 /// and answers 503 to its first `fail_first` valid requests.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     secret: Arc<Mutex<String>>,
     fail_first: Arc<Mutex<usize>>,
     seen: Arc<Mutex<Vec<Seen>>>,
@@ -98,11 +98,11 @@ impl Receiver {
         format!("http://{addr}/hook")
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 
-    fn accepted(&self) -> Vec<Value> {
+    pub(crate) fn accepted(&self) -> Vec<Value> {
         self.seen()
             .into_iter()
             .filter(|s| s.accepted)
@@ -116,7 +116,7 @@ pub(crate) async fn post(app: &TestApp, path: &str, body: Value) -> TestResponse
 }
 
 /// A webhook channel on a fresh receiver; returns the receiver and the channel's id.
-async fn webhook(app: &TestApp, private: bool) -> (Receiver, String) {
+pub(crate) async fn webhook(app: &TestApp, private: bool) -> (Receiver, String) {
     let receiver = Receiver::default();
     let url = receiver.start().await;
     let r = post(
@@ -868,4 +868,298 @@ async fn channels_and_rules_can_be_edited_and_deleted() {
         app.get("/api/alerts/channels", None).await.json(),
         json!([])
     );
+}
+
+#[tokio::test]
+async fn health_factor_and_outflow_rules_get_field_errors() {
+    let app = TestApp::local().await;
+    let (_receiver, ch) = webhook(&app, false).await;
+    let exchange = okx_account(&app).await;
+    let r = post(
+        &app,
+        "/api/accounts",
+        json!({"name": "Cold", "account_type": "manual"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let manual = r.json()["id"].as_str().unwrap().to_string();
+    let nobody = uuid::Uuid::new_v4().to_string();
+    for (kind, params, field) in [
+        (
+            "health_factor",
+            json!({"threshold": "0"}),
+            "params.threshold",
+        ),
+        (
+            "health_factor",
+            json!({"threshold": "-1.5"}),
+            "params.threshold",
+        ),
+        ("health_factor", json!({"threshold": "abc"}), "params"),
+        ("health_factor", json!({}), "params"),
+        (
+            "health_factor",
+            json!({"threshold": "1.5", "account_id": exchange}),
+            "params.account_id",
+        ),
+        (
+            "health_factor",
+            json!({"threshold": "1.5", "account_id": nobody}),
+            "params.account_id",
+        ),
+        ("outflow", json!({"min_amount_usd": "100"}), "params"),
+        (
+            "outflow",
+            json!({"account_id": exchange, "min_amount_usd": "0"}),
+            "params.min_amount_usd",
+        ),
+        (
+            "outflow",
+            json!({"account_id": nobody, "min_amount_usd": "100"}),
+            "params.account_id",
+        ),
+        (
+            "outflow",
+            json!({"account_id": manual, "min_amount_usd": "100"}),
+            "params.account_id",
+        ),
+    ] {
+        let r = post(
+            &app,
+            "/api/alerts/rules",
+            json!({"name": "r", "kind": kind, "params": params, "channel_ids": [ch]}),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind} {params}"
+        );
+        assert_eq!(r.error_code(), "validation_failed");
+        assert_eq!(
+            r.json()["error"]["fields"][0]["field"],
+            field,
+            "{kind} {params}: {}",
+            r.text()
+        );
+    }
+    // Well-formed: stored as given, decimals as strings.
+    let id = rule(
+        &app,
+        "outflow",
+        json!({"account_id": exchange, "min_amount_usd": "250.50"}),
+        &[&ch],
+    )
+    .await;
+    let got = app
+        .get(&format!("/api/alerts/rules/{id}"), None)
+        .await
+        .json();
+    assert_eq!(got["params"]["min_amount_usd"], "250.50");
+    let id = rule(&app, "health_factor", json!({"threshold": "1.5"}), &[&ch]).await;
+    let got = app
+        .get(&format!("/api/alerts/rules/{id}"), None)
+        .await
+        .json();
+    assert_eq!(
+        got["params"],
+        json!({"threshold": "1.5", "account_id": null})
+    );
+}
+
+#[tokio::test]
+async fn a_manual_snapshot_alerts_when_it_cannot_be_taken_and_clears_when_it_is() {
+    let app = TestApp::local().await;
+    let (receiver, channel) = webhook(&app, false).await;
+    let account = okx_account(&app).await;
+    let mut portfolios = Vec::new();
+    for name in ["Main", "Other"] {
+        let r = post(&app, "/api/portfolios", json!({"name": name})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        portfolios.push(r.json()["id"].as_str().unwrap().to_string());
+    }
+    let portfolio = portfolios[0].clone();
+    let r = post(
+        &app,
+        &format!("/api/portfolios/{portfolio}/accounts"),
+        json!({"account_id": account}),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    rule(
+        &app,
+        "snapshot_failed",
+        json!({"portfolio_id": null}),
+        &[&channel],
+    )
+    .await;
+    let path = format!("/api/portfolios/{portfolio}/snapshots");
+    let snapshot = || post(&app, &path, json!({}));
+
+    // Its only account was never read: refused, and one alert about this portfolio only.
+    let r = snapshot().await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.error_code(), "nothing_valued");
+    let h = history(&app).await;
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["kind"], "snapshot_failed");
+    assert_eq!(h[0]["state"], "triggered");
+    assert_eq!(h[0]["data"]["portfolio_id"], portfolio.as_str());
+    assert_eq!(h[0]["data"]["manual"], true);
+    let message = h[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("manual snapshot") && message.contains("none of its accounts"),
+        "{message}"
+    );
+    assert_eq!(snapshot().await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        history(&app).await.len(),
+        1,
+        "a refusal that repeats alerts once"
+    );
+
+    // Read now: taken, and the alert clears.
+    btc_at(&app, "100").await;
+    assert_eq!(sync(&app, &account).await["last_sync_status"], "ok");
+    assert_eq!(snapshot().await.status, StatusCode::CREATED);
+    let h = history(&app).await;
+    assert_eq!(h.len(), 2, "{h:?}");
+    assert_eq!(h[0]["state"], "cleared");
+    assert_eq!(h[0]["subject"], portfolio.as_str());
+    let types: Vec<Value> = receiver
+        .accepted()
+        .iter()
+        .map(|b| b["type"].clone())
+        .collect();
+    assert_eq!(types, [json!("alert.triggered"), json!("alert.cleared")]);
+}
+
+/// ERC-20 `transfer(to, amount)` calldata.
+fn transfer_call(to: &str, amount: alloy::primitives::U256) -> String {
+    let to: alloy::primitives::Address = to.parse().unwrap();
+    let mut data = vec![0xa9, 0x05, 0x9c, 0xbb];
+    data.extend_from_slice(&[0u8; 12]);
+    data.extend_from_slice(to.as_slice());
+    data.extend_from_slice(&amount.to_be_bytes::<32>());
+    alloy::hex::encode_prefixed(data)
+}
+
+/// `n` whole tokens of 18 decimals.
+fn tokens(n: u64) -> alloy::primitives::U256 {
+    alloy::primitives::U256::from(n)
+        * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18))
+}
+
+/// Points the `ethereum` chain at `url`.
+async fn chain_rpc(app: &TestApp, url: &str) {
+    use sea_orm::sea_query::Expr;
+    api::entities::evm_chains::Entity::update_many()
+        .col_expr(api::entities::evm_chains::Column::RpcUrl, Expr::value(url))
+        .filter(api::entities::evm_chains::Column::ChainName.eq("ethereum"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_token_transfer_out_of_an_anvil_wallet_alerts_once_with_the_amount_only_to_private_channels(
+) {
+    use crate::anvil::{Anvil, DEV_ACCOUNT};
+    let anvil = Anvil::start().await;
+    anvil.deploy_multicall3().await;
+    let token = anvil
+        .deploy_named_token(18, "Butler Test Token", "BTT")
+        .await;
+    anvil.mint(&token, DEV_ACCOUNT, tokens(1000)).await;
+    let app = crate::discovery::app_on(&anvil, &[]).await;
+    crate::discovery::catalog_asset(&app, "BTT", "Butler Test Token", 50, &token, "2").await;
+    let (private_rx, private_ch) = webhook(&app, true).await;
+    let (public_rx, public_ch) = webhook(&app, false).await;
+    let account = crate::discovery::wallet(&app, DEV_ACCOUNT, None).await;
+    rule(
+        &app,
+        "outflow",
+        json!({"account_id": account, "min_amount_usd": "100"}),
+        &[&private_ch, &public_ch],
+    )
+    .await;
+    let thief = "0x000000000000000000000000000000000000dead";
+
+    // The first read has nothing to compare with.
+    let a = sync(&app, &account).await;
+    assert_eq!(a["last_sync_status"], "ok", "{a:#}");
+    assert!(
+        a["holdings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["symbol"] == "BTT" && h["quantity"] == "1000"),
+        "{a:#}"
+    );
+    assert!(history(&app).await.is_empty());
+
+    // 60 BTT ($120) leave: one alert; the amount only to the private channel.
+    anvil
+        .send(Some(&token), &transfer_call(thief, tokens(60)))
+        .await;
+    assert_eq!(sync(&app, &account).await["last_sync_status"], "ok");
+    let h = history(&app).await;
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["kind"], "outflow");
+    assert_eq!(h[0]["state"], "triggered");
+    assert_eq!(h[0]["data"]["account_id"], account.as_str());
+    assert_eq!(h[0]["data"]["min_amount_usd"], "100");
+    let private = private_rx.accepted();
+    assert_eq!(private.len(), 1);
+    let assets = private[0]["private"]["assets"].as_array().unwrap();
+    assert_eq!(
+        assets.len(),
+        1,
+        "the gas paid in unpriced ETH is not counted: {assets:?}"
+    );
+    assert_eq!(assets[0]["symbol"], "BTT");
+    assert_eq!(assets[0]["quantity"], "60");
+    assert_eq!(assets[0]["quantity_after"], "940");
+    assert_eq!(assets[0]["value_usd"], "120");
+    assert_eq!(private[0]["private"]["total_value_usd"], "120");
+    let public = public_rx.seen();
+    assert_eq!(public.len(), 1);
+    let text = String::from_utf8(public[0].body.clone()).unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert!(body.get("private").is_none(), "{text}");
+    assert!(!text.contains("BTT") && !text.contains("940"), "{text}");
+    assert!(
+        body["title"]
+            .as_str()
+            .unwrap()
+            .contains("an outflow above your threshold from"),
+        "{text}"
+    );
+
+    // Syncing again sees no new fall; 10 BTT ($20) is below the threshold.
+    assert_eq!(sync(&app, &account).await["last_sync_status"], "ok");
+    anvil
+        .send(Some(&token), &transfer_call(thief, tokens(10)))
+        .await;
+    assert_eq!(sync(&app, &account).await["last_sync_status"], "ok");
+    assert_eq!(history(&app).await.len(), 1, "no alert below the threshold");
+
+    // 200 BTT leave while the RPC is down: a failed read is no outflow...
+    anvil
+        .send(Some(&token), &transfer_call(thief, tokens(200)))
+        .await;
+    let dead = format!("http://127.0.0.1:{}", crate::anvil::free_port());
+    chain_rpc(&app, &dead).await;
+    assert_eq!(sync(&app, &account).await["last_sync_status"], "error");
+    assert_eq!(history(&app).await.len(), 1, "a failed read raises nothing");
+    // ...and the next good read sees the fall since the last good one.
+    chain_rpc(&app, &anvil.url).await;
+    assert_eq!(sync(&app, &account).await["last_sync_status"], "ok");
+    let h = history(&app).await;
+    assert_eq!(h.len(), 2, "{h:?}");
+    let private = private_rx.accepted();
+    assert_eq!(private[1]["private"]["assets"][0]["quantity"], "200");
+    assert_eq!(private[1]["private"]["assets"][0]["quantity_before"], "930");
+    assert_eq!(private[1]["private"]["total_value_usd"], "400");
+    assert_eq!(public_rx.accepted().len(), 2);
 }

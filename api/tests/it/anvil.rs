@@ -211,7 +211,13 @@ impl Anvil {
 
     /// Sends a transaction from the dev account and waits for its successful receipt.
     pub async fn send(&self, to: Option<&str>, data: &str) -> Value {
-        let mut tx = json!({"from": DEV_ACCOUNT, "data": data, "gas": "0x1000000"});
+        self.send_from(DEV_ACCOUNT, to, data).await
+    }
+
+    /// Sends a transaction from `from` (one of anvil's unlocked dev accounts) and waits for its
+    /// successful receipt.
+    pub async fn send_from(&self, from: &str, to: Option<&str>, data: &str) -> Value {
+        let mut tx = json!({"from": from, "data": data, "gas": "0x1000000"});
         if let Some(to) = to {
             tx["to"] = json!(to);
         }

@@ -701,3 +701,178 @@ async fn the_account_sync_job_reads_the_defi_of_a_chains_wallets_together() {
         assert!(other["defi"].as_array().unwrap().is_empty(), "{other:#}");
     }
 }
+
+alloy::sol! {
+    function repay(address asset, uint256 amount, uint256 interestRateMode, address onBehalfOf)
+        external returns (uint256);
+}
+
+#[tokio::test]
+async fn an_aave_health_factor_below_the_rule_alerts_once_and_clears_after_a_repay() {
+    use crate::alerts::{history, rule, webhook};
+    use alloy::sol_types::SolCall;
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let usdc = deploy["aave"]["reserves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["symbol"] == "USDC")
+        .unwrap()
+        .clone();
+    let weth = deploy["aave"]["reserves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["symbol"] == "WETH")
+        .unwrap()
+        .clone();
+    let app = app_on(&anvil, &[]).await;
+    catalog_asset(&app, "WETH", "Wrapped Ether", 2, &s(&weth["asset"]), "2000").await;
+    catalog_asset(&app, "USDC", "USD Coin", 3, &s(&usdc["asset"]), "1").await;
+    configure(&app, deploy, None).await;
+    let id = wallet(&app, USER, None).await;
+    let (receiver, channel) = webhook(&app, false).await;
+    rule(
+        &app,
+        "health_factor",
+        json!({"threshold": "2", "account_id": id}),
+        &[&channel],
+    )
+    .await;
+    let pool_hf = |anvil: &Anvil| {
+        let o = fixture(anvil, "aave-oracle", json!({"user": USER}));
+        s(&o["account_data"]["health_factor"])
+            .parse::<Decimal>()
+            .unwrap()
+            / Decimal::from(10u64.pow(18))
+    };
+
+    // 3.34 after the scenario: above 2, nothing.
+    assert_eq!(sync(&app, &id).await["last_sync_status"], "ok");
+    assert!(pool_hf(&anvil) > Decimal::TWO);
+    assert!(history(&app).await.is_empty());
+
+    // Borrowing 4,000 USDC more on the pool takes it below 2: one alert, the pool's figure.
+    fixture(
+        &anvil,
+        "aave-position",
+        json!({"user": USER, "borrow": [{"asset": "USDC", "amount": "4000000000"}]}),
+    );
+    let hf = pool_hf(&anvil);
+    assert!(hf < Decimal::TWO && hf > Decimal::ONE, "{hf}");
+    assert_eq!(sync(&app, &id).await["last_sync_status"], "ok");
+    let h = history(&app).await;
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["kind"], "health_factor");
+    assert_eq!(h[0]["state"], "triggered");
+    assert_eq!(h[0]["data"]["chain"], "ethereum");
+    let shown: Decimal = s(&h[0]["data"]["health_factor"]).parse().unwrap();
+    // The chain moved on by a block or two of interest since the oracle read: within 1e-6.
+    assert!((shown - hf).abs() < Decimal::new(1, 6), "{shown} vs {hf}");
+    let body = &receiver.accepted()[0];
+    assert!(
+        body.get("private").is_none(),
+        "not a private channel: {body}"
+    );
+
+    // Still below on the next sync: no second alert.
+    assert_eq!(sync(&app, &id).await["last_sync_status"], "ok");
+    assert_eq!(
+        history(&app).await.len(),
+        1,
+        "a condition that stays true alerts once"
+    );
+
+    // Repaying 3,000 USDC but the Aave read failing: unknown, nothing clears.
+    let pool = s(&deploy["aave"]["pool"]);
+    let data = repayCall {
+        asset: s(&usdc["asset"]).parse().unwrap(),
+        amount: alloy::primitives::U256::from(3_000_000_000u64),
+        interestRateMode: alloy::primitives::U256::from(2u8),
+        onBehalfOf: USER.parse().unwrap(),
+    }
+    .abi_encode();
+    anvil
+        .send_from(USER, Some(&pool), &alloy::hex::encode_prefixed(data))
+        .await;
+    assert!(pool_hf(&anvil) > Decimal::TWO);
+    configure(&app, deploy, Some(NO_CODE)).await;
+    let account = sync(&app, &id).await;
+    assert_eq!(location(&account, "ethereum:aave-v3")["status"], "failed");
+    assert_eq!(
+        history(&app).await.len(),
+        1,
+        "an unread health factor changes nothing"
+    );
+
+    // Read again: above 2, cleared.
+    configure(&app, deploy, None).await;
+    assert_eq!(sync(&app, &id).await["last_sync_status"], "ok");
+    let h = history(&app).await;
+    assert_eq!(h.len(), 2, "{h:?}");
+    assert_eq!(h[0]["state"], "cleared");
+    assert_eq!(receiver.accepted()[1]["type"], "alert.cleared");
+}
+
+#[tokio::test]
+async fn positions_of_a_protocol_the_sync_no_longer_reads_are_no_outflow() {
+    use crate::alerts::{history, rule, webhook};
+    if !fixture_ready() {
+        return;
+    }
+    let (anvil, scenario) = scenario().await;
+    let deploy = &scenario["deploy"];
+    let app = app_on(&anvil, &[]).await;
+    for r in deploy["aave"]["reserves"].as_array().unwrap() {
+        let (symbol, price) = if r["symbol"] == "WETH" {
+            ("WETH", "2000")
+        } else {
+            ("USDC", "1")
+        };
+        catalog_asset(&app, symbol, symbol, 2, &s(&r["asset"]), price).await;
+    }
+    configure(&app, deploy, None).await;
+    let id = wallet(&app, USER, None).await;
+    let (_receiver, channel) = webhook(&app, true).await;
+    rule(
+        &app,
+        "outflow",
+        json!({"account_id": id, "min_amount_usd": "100"}),
+        &[&channel],
+    )
+    .await;
+    let account = sync(&app, &id).await;
+    assert_eq!(account["last_sync_status"], "ok", "{account:#}");
+    let lp: Decimal = holdings_where(&account, |h| h["kind"] == "lp")
+        .iter()
+        .map(|h| s(&h["value_usd"]).parse::<Decimal>().unwrap())
+        .sum();
+    assert!(lp > Decimal::from(10_000), "{lp}");
+
+    // The admin removes Uniswap from the chain: its positions are no longer read, and leave
+    // the account's holdings, but no money left the wallet.
+    let chain = app.chain_row_id("ethereum").await;
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("/api/admin/evm-chains/{chain}"),
+            None,
+            Some(json!({
+                "aave_v3_addresses_provider": deploy["aave"]["addresses_provider"],
+                "uniswap_v3_position_manager": "",
+                "uniswap_v3_factory": "",
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let account = sync(&app, &id).await;
+    assert!(
+        holdings_where(&account, |h| h["kind"] == "lp").is_empty(),
+        "{account:#}"
+    );
+    assert!(history(&app).await.is_empty(), "no outflow");
+}
