@@ -13,6 +13,7 @@ const links = [
   { href: "/portfolios", label: "Portfolios" },
   { href: "/ledger", label: "Ledger" },
   { href: "/performance", label: "Performance" },
+  { href: "/alerts", label: "Alerts" },
 ];
 
 function NavLink({ href, label, active, onClick }: { href: string; label: string; active: boolean; onClick?: () => void }) {

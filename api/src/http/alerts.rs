@@ -23,12 +23,42 @@ pub const MAX_CHANNELS: usize = 20;
 pub const MAX_RULES: usize = 100;
 const DEFAULT_COOLDOWN_SECS: i32 = 3600;
 
+/// Names a string schema whose values are a list the API keeps in one place (the kinds of rules
+/// and channels), so the web's generated types list them and a new kind shows up there.
+macro_rules! kinds_schema {
+    ($name:ident, $kinds:expr, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $name;
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($kinds))
+                    .description(Some($doc))
+                    .into()
+            }
+        }
+        impl ToSchema for $name {}
+    };
+}
+
+kinds_schema!(
+    AlertRuleKind,
+    rules::KINDS,
+    "What a rule watches (see docs/alerts.md)."
+);
+kinds_schema!(
+    AlertChannelKind,
+    channels::KINDS,
+    "Where a channel's alerts go."
+);
+
 /// A channel as its owner sees it (never its secret).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChannelResponse {
     pub id: Uuid,
     pub name: String,
-    /// `webhook`, `ntfy` or `email`.
+    #[schema(value_type = AlertChannelKind)]
     pub kind: String,
     pub url: String,
     /// Alerts sent here may carry holdings details (quantities, values).
@@ -80,7 +110,7 @@ pub struct CreatedChannelResponse {
 pub struct CreateChannelRequest {
     /// 1-100 characters.
     pub name: String,
-    /// `webhook`, `ntfy` or `email`.
+    #[schema(value_type = AlertChannelKind)]
     pub kind: String,
     /// The webhook's URL, the ntfy topic URL (`https://ntfy.sh/my-topic`), or
     /// `mailto:someone@example.com`.
@@ -111,6 +141,7 @@ pub struct RuleResponse {
     pub id: Uuid,
     pub name: String,
     /// `sync_failing`, `price_move`, `drift`, `snapshot_failed`, `health_factor` or `outflow`.
+    #[schema(value_type = AlertRuleKind)]
     pub kind: String,
     /// `{"hours": 6, "account_id": null}`, `{"threshold_pct": "10"}`,
     /// `{"portfolio_id": "…"}` (`snapshot_failed`: or `null`, every portfolio),
@@ -146,6 +177,7 @@ pub struct RuleRequest {
     pub name: String,
     /// `sync_failing`, `price_move`, `drift`, `snapshot_failed`, `health_factor` or `outflow`
     /// (see docs/alerts.md).
+    #[schema(value_type = AlertRuleKind)]
     pub kind: String,
     #[schema(value_type = Object)]
     pub params: Value,

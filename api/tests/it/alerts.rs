@@ -1163,3 +1163,27 @@ async fn a_token_transfer_out_of_an_anvil_wallet_alerts_once_with_the_amount_onl
     assert_eq!(private[1]["private"]["total_value_usd"], "400");
     assert_eq!(public_rx.accepted().len(), 2);
 }
+
+/// The web's form offers the rule and channel kinds the OpenAPI document lists: they are the
+/// kinds the API accepts, so a kind added to the API reaches the web's generated types.
+#[test]
+fn the_openapi_document_lists_the_rule_and_channel_kinds_the_api_accepts() {
+    use utoipa::OpenApi;
+    let doc: Value =
+        serde_json::from_str(&api::openapi::ApiDoc::openapi().to_json().unwrap()).unwrap();
+    let listed = |schema: &str| -> Vec<String> {
+        doc["components"]["schemas"][schema]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema} lists no values"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(listed("AlertRuleKind"), api::alerts::rules::KINDS);
+    assert_eq!(listed("AlertChannelKind"), api::alerts::channels::KINDS);
+    let rule = &doc["components"]["schemas"]["RuleRequest"]["properties"]["kind"]["$ref"];
+    assert_eq!(rule, "#/components/schemas/AlertRuleKind");
+    let channel =
+        &doc["components"]["schemas"]["CreateChannelRequest"]["properties"]["kind"]["$ref"];
+    assert_eq!(channel, "#/components/schemas/AlertChannelKind");
+}

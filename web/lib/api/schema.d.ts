@@ -1216,6 +1216,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description Where a channel's alerts go.
+         * @enum {string}
+         */
+        AlertChannelKind: "webhook" | "ntfy" | "email";
         /** @description An alert with its delivery attempts. */
         AlertResponse: {
             /** Format: date-time */
@@ -1235,6 +1240,11 @@ export interface components {
             subject: string;
             title: string;
         };
+        /**
+         * @description What a rule watches (see docs/alerts.md).
+         * @enum {string}
+         */
+        AlertRuleKind: "sync_failing" | "price_move" | "drift" | "snapshot_failed" | "health_factor" | "outflow";
         /** @description A portfolio against its targets. */
         Allocation: {
             /** @description Borrowed positions, by symbol. */
@@ -1522,8 +1532,7 @@ export interface components {
             has_secret: boolean;
             /** Format: uuid */
             id: string;
-            /** @description `webhook`, `ntfy` or `email`. */
-            kind: string;
+            kind: components["schemas"]["AlertChannelKind"];
             last_error?: string | null;
             name: string;
             /** @description Alerts sent here may carry holdings details (quantities, values). */
@@ -1587,8 +1596,7 @@ export interface components {
             uniswap_v3_position_manager?: string | null;
         };
         CreateChannelRequest: {
-            /** @description `webhook`, `ntfy` or `email`. */
-            kind: string;
+            kind: components["schemas"]["AlertChannelKind"];
             /** @description 1-100 characters. */
             name: string;
             /** @description Allow holdings details in alerts sent here (default `false`). */
@@ -2509,8 +2517,11 @@ export interface components {
              */
             cooldown_secs?: number | null;
             enabled?: boolean | null;
-            /** @description `sync_failing`, `price_move`, `drift` or `snapshot_failed` (see docs/alerts.md). */
-            kind: string;
+            /**
+             * @description `sync_failing`, `price_move`, `drift`, `snapshot_failed`, `health_factor` or `outflow`
+             *     (see docs/alerts.md).
+             */
+            kind: components["schemas"]["AlertRuleKind"];
             /** @description 1-100 characters. */
             name: string;
             params: Record<string, never>;
@@ -2525,12 +2536,14 @@ export interface components {
             enabled: boolean;
             /** Format: uuid */
             id: string;
-            /** @description `sync_failing`, `price_move`, `drift` or `snapshot_failed`. */
-            kind: string;
+            /** @description `sync_failing`, `price_move`, `drift`, `snapshot_failed`, `health_factor` or `outflow`. */
+            kind: components["schemas"]["AlertRuleKind"];
             name: string;
             /**
-             * @description `{"hours": 6, "account_id": null}`, `{"threshold_pct": "10"}` or
-             *     `{"portfolio_id": "…"}` (`snapshot_failed`: or `null`, every portfolio).
+             * @description `{"hours": 6, "account_id": null}`, `{"threshold_pct": "10"}`,
+             *     `{"portfolio_id": "…"}` (`snapshot_failed`: or `null`, every portfolio),
+             *     `{"threshold": "1.5", "account_id": null}` (`health_factor`) or
+             *     `{"account_id": "…", "min_amount_usd": "1000"}` (`outflow`).
              */
             params: Record<string, never>;
         };

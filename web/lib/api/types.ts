@@ -85,3 +85,15 @@ export type PerformanceAsset = Schemas["AssetContribution"];
 /** How each account in scope is valued: `ledger`, `holdings-based` or `none`. */
 export type PerformanceAccountBasis = Schemas["AccountBasis"];
 export type PerformanceWithAssets = Performance;
+export type AlertChannel = Schemas["ChannelResponse"];
+/** The answer to creating a channel: the only one carrying a webhook's secret. */
+export type CreatedAlertChannel = Schemas["CreatedChannelResponse"];
+export type CreateAlertChannelRequest = Schemas["CreateChannelRequest"];
+export type AlertChannelKind = Schemas["AlertChannelKind"];
+export type AlertRule = Schemas["RuleResponse"];
+export type AlertRuleRequest = Schemas["RuleRequest"];
+/** The rule kinds the API offers (its OpenAPI document lists them). */
+export type AlertRuleKind = Schemas["AlertRuleKind"];
+export type AlertTestResult = Schemas["TestResultResponse"];
+export type AlertHistoryItem = Schemas["AlertResponse"];
+export type AlertDelivery = Schemas["DeliveryResponse"];
