@@ -17,7 +17,35 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::Value;
 use tower::ServiceExt;
 
-const TEMPLATE_DB: &str = "butler_test_tpl";
+/// This run's databases carry its process id (`butler_test_<pid>_<uuid>`, template
+/// `butler_tpl_<pid>`), so two test runs on one server never drop each other's databases.
+fn template_db() -> String {
+    format!("butler_tpl_{}", std::process::id())
+}
+
+/// The process id a test database's name carries, if it has one (older runs named theirs
+/// `butler_test_<uuid>` and `butler_test_tpl`).
+fn owner_pid(datname: &str) -> Option<u32> {
+    let rest = datname
+        .strip_prefix("butler_tpl_")
+        .or_else(|| datname.strip_prefix("butler_test_"))?;
+    rest.split('_')
+        .next()?
+        .parse()
+        .ok()
+        .filter(|_| datname.starts_with("butler_tpl_") || rest.contains('_'))
+}
+
+/// A database left by a run that is over: its process is gone (or, for the old unnamed kind,
+/// nobody is connected to it).
+fn left_behind(datname: &str, connections: i64) -> bool {
+    match owner_pid(datname) {
+        Some(pid) => {
+            pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        }
+        None => connections == 0,
+    }
+}
 static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 static CREATE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -84,30 +112,39 @@ async fn template(admin_url: &str) -> String {
             let admin = Database::connect(admin_url)
                 .await
                 .expect("TEST_DATABASE_URL connects");
+            // Databases of runs that crashed or were stopped; never those of a run still going.
             let stale = admin
                 .query_all(Statement::from_string(
                     admin.get_database_backend(),
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'butler_test_%'",
+                    "SELECT d.datname, (SELECT count(*) FROM pg_stat_activity a \
+                       WHERE a.datname = d.datname) AS connections \
+                     FROM pg_database d \
+                     WHERE d.datname LIKE 'butler_test_%' OR d.datname LIKE 'butler_tpl_%'",
                 ))
                 .await
                 .expect("list databases");
             for row in stale {
                 let name: String = row.try_get("", "datname").expect("datname");
-                admin_exec(
-                    &admin,
-                    &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-                )
-                .await;
+                let connections: i64 = row.try_get("", "connections").expect("connections");
+                if left_behind(&name, connections) {
+                    admin_exec(
+                        &admin,
+                        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                    )
+                    .await;
+                }
             }
-            admin_exec(&admin, &format!("CREATE DATABASE \"{TEMPLATE_DB}\"")).await;
-            let tpl_url = with_database(admin_url, TEMPLATE_DB);
+            let template = template_db();
+            admin_exec(&admin, &format!("DROP DATABASE IF EXISTS \"{template}\"")).await;
+            admin_exec(&admin, &format!("CREATE DATABASE \"{template}\"")).await;
+            let tpl_url = with_database(admin_url, &template);
             let tpl = Database::connect(&tpl_url)
                 .await
                 .expect("template connects");
             api::db::migrate(&tpl).await.expect("template migrates");
             tpl.close().await.expect("close template");
             let _ = admin.close().await;
-            TEMPLATE_DB.to_string()
+            template
         })
         .await
         .clone()
@@ -117,7 +154,11 @@ pub async fn fresh_db() -> TestDb {
     match postgres_admin_url() {
         Some(admin_url) => {
             let tpl = template(&admin_url).await;
-            let name = format!("butler_test_{}", uuid::Uuid::new_v4().simple());
+            let name = format!(
+                "butler_test_{}_{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            );
             {
                 let _guard = CREATE_LOCK.lock().await;
                 let admin = Database::connect(&admin_url).await.expect("admin connects");
@@ -431,4 +472,27 @@ impl TestApp {
             .expect("a row");
         row.try_get::<i64>("", "n").expect("n")
     }
+}
+
+#[test]
+fn a_test_database_names_the_run_that_owns_it_and_only_finished_runs_lose_theirs() {
+    assert_eq!(
+        owner_pid("butler_test_4242_0123456789abcdef0123456789abcdef"),
+        Some(4242)
+    );
+    assert_eq!(owner_pid("butler_tpl_4242"), Some(4242));
+    assert_eq!(
+        owner_pid("butler_test_0123456789abcdef0123456789abcdef"),
+        None
+    );
+    assert_eq!(owner_pid("butler_test_tpl"), None);
+    // This run's own, and those of a process that is still running (pid 1), are kept.
+    let mine = format!("butler_test_{}_x", std::process::id());
+    assert!(!left_behind(&mine, 0));
+    assert!(!left_behind("butler_test_1_x", 0));
+    // A process id no process has (above the kernel's limit) is a run that is over.
+    assert!(left_behind("butler_test_4294967295_x", 3));
+    // The old unnamed kind: only when nobody is connected.
+    assert!(left_behind("butler_test_tpl", 0));
+    assert!(!left_behind("butler_test_tpl", 1));
 }
