@@ -1,0 +1,392 @@
+//! Bitcoin wallets read from a stand-in Esplora on 127.0.0.1 serving `GET /address/:addr` in
+//! Esplora's documented shape (`chain_stats` / `mempool_stats`), counting its requests: the
+//! gap-limit scan of an extended key on a first and a later sync, a single address, faults,
+//! pacing and the SSRF guard.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use api::config::{RpcNetworks, RpcSafetyConfig};
+use api::connectors::esplora::{read_wallet, EsploraClient, EsploraTarget};
+use api::connectors::ConnectorError;
+use api::domain::bitcoin_wallet::{parse, Chain, UsedIndices, Wallet, DEFAULT_GAP_LIMIT};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+/// BIP-84's account key of the test mnemonic ("abandon … about").
+const ZPUB: &str = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs";
+const SECRET_TEXT: &str = "internal-detail-hunter2";
+
+#[derive(Clone, Copy, Default)]
+struct Figures {
+    funded: u64,
+    spent: u64,
+    txs: u64,
+    mempool_funded: u64,
+    mempool_spent: u64,
+    mempool_txs: u64,
+}
+
+#[derive(Default)]
+struct Chainstate {
+    addresses: Mutex<HashMap<String, Figures>>,
+    /// Addresses answered with this status instead.
+    failing: Mutex<HashMap<String, u16>>,
+    hits: AtomicUsize,
+    delay: Mutex<Duration>,
+    /// Answer every request for this address instead (a wrong server).
+    answer_as: Mutex<Option<String>>,
+}
+
+async fn address(State(s): State<Arc<Chainstate>>, Path(addr): Path<String>) -> Response {
+    s.hits.fetch_add(1, Ordering::SeqCst);
+    let delay = *s.delay.lock().unwrap();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(status) = s.failing.lock().unwrap().get(&addr) {
+        let status = StatusCode::from_u16(*status).unwrap();
+        return (status, SECRET_TEXT).into_response();
+    }
+    // Esplora answers an address it never saw with zeros.
+    let f = s
+        .addresses
+        .lock()
+        .unwrap()
+        .get(&addr)
+        .copied()
+        .unwrap_or_default();
+    let shown = s.answer_as.lock().unwrap().clone().unwrap_or(addr);
+    Json(json!({
+        "address": shown,
+        "chain_stats": {
+            "funded_txo_count": f.txs, "funded_txo_sum": f.funded,
+            "spent_txo_count": 0, "spent_txo_sum": f.spent, "tx_count": f.txs
+        },
+        "mempool_stats": {
+            "funded_txo_count": f.mempool_txs, "funded_txo_sum": f.mempool_funded,
+            "spent_txo_count": 0, "spent_txo_sum": f.mempool_spent, "tx_count": f.mempool_txs
+        }
+    }))
+    .into_response()
+}
+
+async fn esplora() -> (String, Arc<Chainstate>, tokio::task::JoinHandle<()>) {
+    let state = Arc::new(Chainstate::default());
+    let app = Router::new()
+        .route("/api/address/{addr}", get(address))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (format!("http://{addr}/api"), state, task)
+}
+
+fn target(url: &str, rps: u32) -> EsploraTarget {
+    EsploraTarget {
+        base_url: url.into(),
+        requests_per_second: rps,
+        timeout: Duration::from_secs(5),
+    }
+}
+
+fn zpub() -> Wallet {
+    parse(ZPUB).unwrap()
+}
+
+fn key_addresses(chain: Chain, n: u32) -> Vec<String> {
+    match zpub() {
+        Wallet::Extended(k) => k.addresses(chain, 0, n),
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn a_200_address_zpub_is_scanned_to_the_gap_limit_and_a_later_sync_starts_from_what_it_remembered(
+) {
+    let (url, chain, task) = esplora().await;
+    // 150 receive addresses used (each received 1,000 sats and spent 400 of them; 100..115 never
+    // used), 50 change addresses used (each holds 10,000 sats), one waiting deposit of 7 sats
+    // and one waiting spend of 3 sats.
+    let receive = key_addresses(Chain::Receive, 200);
+    let change = key_addresses(Chain::Change, 100);
+    let mut expected_used = 0;
+    {
+        let mut a = chain.addresses.lock().unwrap();
+        for (i, r) in receive.iter().enumerate().take(150) {
+            if (100..115).contains(&i) {
+                continue;
+            }
+            a.insert(
+                r.clone(),
+                Figures {
+                    funded: 1_000,
+                    spent: 400,
+                    txs: 2,
+                    ..Default::default()
+                },
+            );
+            expected_used += 1;
+        }
+        for c in change.iter().take(50) {
+            a.insert(
+                c.clone(),
+                Figures {
+                    funded: 10_000,
+                    txs: 1,
+                    ..Default::default()
+                },
+            );
+            expected_used += 1;
+        }
+        a.get_mut(&receive[3]).unwrap().mempool_funded = 7;
+        a.get_mut(&receive[3]).unwrap().mempool_txs = 1;
+        a.get_mut(&change[0]).unwrap().mempool_spent = 3;
+        a.get_mut(&change[0]).unwrap().mempool_txs = 1;
+    }
+    let client = EsploraClient::new(&RpcSafetyConfig::default());
+    let t = target(&url, 1_000);
+
+    let started = Instant::now();
+    let first = read_wallet(
+        &client,
+        &t,
+        &zpub(),
+        DEFAULT_GAP_LIMIT,
+        UsedIndices::default(),
+    )
+    .await
+    .unwrap();
+    let first_took = started.elapsed();
+    assert_eq!(first.confirmed_sats, 135 * 600 + 50 * 10_000);
+    assert_eq!(first.unconfirmed_sats, 7 - 3);
+    assert_eq!(first.used_addresses, expected_used);
+    let remembered = first.used.unwrap();
+    assert_eq!(
+        remembered,
+        UsedIndices {
+            receive: Some(149),
+            change: Some(49)
+        }
+    );
+    // Every address up to the last used one plus 20 per chain: (150 + 20) + (50 + 20).
+    assert_eq!((first.http_requests, first.waves), (240, 9));
+    assert_eq!(chain.hits.load(Ordering::SeqCst), 240);
+    assert_eq!(client.requests_sent(), 240);
+
+    let started = Instant::now();
+    let later = read_wallet(&client, &t, &zpub(), DEFAULT_GAP_LIMIT, remembered)
+        .await
+        .unwrap();
+    let later_took = started.elapsed();
+    assert_eq!((later.http_requests, later.waves), (240, 1));
+    assert_eq!(later.confirmed_sats, first.confirmed_sats);
+    assert_eq!(chain.hits.load(Ordering::SeqCst), 480);
+
+    // A payment to the 10th address after the last used one is found, and remembered.
+    chain.addresses.lock().unwrap().insert(
+        receive[159].clone(),
+        Figures {
+            funded: 5,
+            txs: 1,
+            ..Default::default()
+        },
+    );
+    let grown = read_wallet(&client, &t, &zpub(), DEFAULT_GAP_LIMIT, remembered)
+        .await
+        .unwrap();
+    assert_eq!(grown.confirmed_sats, first.confirmed_sats + 5);
+    assert_eq!(grown.used.unwrap().receive, Some(159));
+    assert_eq!((grown.http_requests, grown.waves), (250, 2));
+
+    // A smaller gap limit misses a payment beyond it: the limit is the user's to raise.
+    let narrow = read_wallet(&client, &t, &zpub(), 5, UsedIndices::default())
+        .await
+        .unwrap();
+    assert_eq!(narrow.used.unwrap().receive, Some(99));
+    eprintln!(
+        "200-address zpub: first sync {} requests in {} waves ({first_took:?}), later sync {} requests in {} wave ({later_took:?})",
+        first.http_requests, first.waves, later.http_requests, later.waves
+    );
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_single_address_costs_one_request_with_unconfirmed_apart() {
+    let (url, chain, task) = esplora().await;
+    let a = "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr";
+    chain.addresses.lock().unwrap().insert(
+        a.into(),
+        Figures {
+            funded: 250_000_000,
+            spent: 100_000_001,
+            txs: 3,
+            mempool_funded: 0,
+            mempool_spent: 20_000,
+            mempool_txs: 1,
+        },
+    );
+    let client = EsploraClient::new(&RpcSafetyConfig::default());
+    let r = read_wallet(
+        &client,
+        &target(&url, 10),
+        &parse(a).unwrap(),
+        DEFAULT_GAP_LIMIT,
+        UsedIndices::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.confirmed_sats, 149_999_999);
+    assert_eq!(r.unconfirmed_sats, -20_000);
+    assert_eq!(
+        api::domain::bitcoin_wallet::sats_to_btc(r.confirmed_sats).to_string(),
+        "1.49999999"
+    );
+    assert_eq!((r.http_requests, r.used), (1, None));
+    assert_eq!(chain.hits.load(Ordering::SeqCst), 1);
+    task.abort();
+}
+
+async fn read_error(client: &EsploraClient, t: &EsploraTarget) -> ConnectorError {
+    read_wallet(
+        client,
+        t,
+        &zpub(),
+        DEFAULT_GAP_LIMIT,
+        UsedIndices::default(),
+    )
+    .await
+    .unwrap_err()
+}
+
+#[tokio::test]
+async fn one_failed_address_fails_the_whole_reading_without_upstream_text_or_addresses() {
+    let (url, chain, task) = esplora().await;
+    let receive = key_addresses(Chain::Receive, 20);
+    chain.addresses.lock().unwrap().insert(
+        receive[0].clone(),
+        Figures {
+            funded: 9,
+            txs: 1,
+            ..Default::default()
+        },
+    );
+    let client = EsploraClient::new(&RpcSafetyConfig::default());
+    let t = target(&url, 1_000);
+    let leaks = |e: &ConnectorError| {
+        let text = format!("{e} {e:?}");
+        text.contains(SECRET_TEXT) || receive.iter().any(|a| text.contains(a.as_str()))
+    };
+
+    chain
+        .failing
+        .lock()
+        .unwrap()
+        .insert(receive[7].clone(), 500);
+    let e = read_error(&client, &t).await;
+    assert!(
+        matches!(e, ConnectorError::Upstream { status: 500, .. }),
+        "{e:?}"
+    );
+    assert!(!leaks(&e), "{e}");
+
+    chain
+        .failing
+        .lock()
+        .unwrap()
+        .insert(receive[7].clone(), 429);
+    let e = read_error(&client, &t).await;
+    assert!(matches!(e, ConnectorError::RateLimited { .. }), "{e:?}");
+
+    chain.failing.lock().unwrap().clear();
+    *chain.answer_as.lock().unwrap() = Some(receive[0].clone());
+    let e = read_error(&client, &t).await;
+    assert!(matches!(e, ConnectorError::Decode { .. }), "{e:?}");
+    assert!(!leaks(&e), "{e}");
+    *chain.answer_as.lock().unwrap() = None;
+
+    // Spent above funded is not a balance.
+    chain.addresses.lock().unwrap().insert(
+        receive[1].clone(),
+        Figures {
+            funded: 1,
+            spent: 2,
+            txs: 1,
+            ..Default::default()
+        },
+    );
+    let e = read_error(&client, &t).await;
+    assert!(matches!(e, ConnectorError::Decode { .. }), "{e:?}");
+    chain.addresses.lock().unwrap().remove(&receive[1]);
+
+    *chain.delay.lock().unwrap() = Duration::from_millis(800);
+    let slow = EsploraTarget {
+        timeout: Duration::from_millis(200),
+        ..t.clone()
+    };
+    let e = read_error(&client, &slow).await;
+    assert!(matches!(e, ConnectorError::Timeout { .. }), "{e:?}");
+    *chain.delay.lock().unwrap() = Duration::ZERO;
+
+    // And with the server healthy again, the same client reads it.
+    let ok = read_wallet(
+        &client,
+        &t,
+        &zpub(),
+        DEFAULT_GAP_LIMIT,
+        UsedIndices::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.confirmed_sats, 9);
+    task.abort();
+}
+
+#[tokio::test]
+async fn requests_are_paced_by_the_endpoints_rate() {
+    let (url, chain, task) = esplora().await;
+    let client = EsploraClient::new(&RpcSafetyConfig::default());
+    // An empty wallet: 20 addresses per chain, 40 requests at 50 a second.
+    let started = Instant::now();
+    let r = read_wallet(
+        &client,
+        &target(&url, 50),
+        &zpub(),
+        20,
+        UsedIndices::default(),
+    )
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    assert_eq!(r.http_requests, 40);
+    assert_eq!(chain.hits.load(Ordering::SeqCst), 40);
+    assert!(took >= Duration::from_millis(760), "{took:?}");
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_loopback_esplora_is_refused_without_a_request_when_only_public_addresses_are_allowed() {
+    let (url, chain, task) = esplora().await;
+    let client = EsploraClient::new(&RpcSafetyConfig {
+        allow: RpcNetworks::PUBLIC_ONLY,
+        ..RpcSafetyConfig::default()
+    });
+    let e = read_error(&client, &target(&url, 1_000)).await;
+    assert!(matches!(e, ConnectorError::Refused { .. }), "{e:?}");
+    assert!(e.to_string().contains("loopback"), "{e}");
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let e = read_error(&client, &target(&by_name, 1_000)).await;
+    assert!(e.to_string().contains("EVM_RPC_ALLOW_NETWORKS"), "{e}");
+    assert_eq!(chain.hits.load(Ordering::SeqCst), 0);
+    let seen: HashSet<_> = [e.to_string()].into_iter().collect();
+    assert!(!seen.iter().any(|t| t.contains("bc1q")));
+    task.abort();
+}
