@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod assets;
 pub mod audit;
+pub mod bitcoin_esplora;
 pub mod counts;
 pub mod credentials;
 pub mod custom_assets;

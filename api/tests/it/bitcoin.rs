@@ -13,11 +13,13 @@ use api::connectors::esplora::{read_wallet, EsploraClient, EsploraTarget};
 use api::connectors::ConnectorError;
 use api::domain::bitcoin_wallet::{parse, Chain, UsedIndices, Wallet, DEFAULT_GAP_LIMIT};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+
+use crate::helpers::TestApp;
 
 /// BIP-84's account key of the test mnemonic ("abandon … about").
 const ZPUB: &str = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs";
@@ -389,4 +391,85 @@ async fn a_loopback_esplora_is_refused_without_a_request_when_only_public_addres
     let seen: HashSet<_> = [e.to_string()].into_iter().collect();
     assert!(!seen.iter().any(|t| t.contains("bc1q")));
     task.abort();
+}
+
+#[tokio::test]
+async fn the_admin_sets_the_esplora_endpoint_and_the_ssrf_guard_applies() {
+    let app = TestApp::with_vars(&[("EVM_RPC_ALLOW_NETWORKS", "none")]).await;
+    let seeded = app.get("/api/admin/bitcoin-esplora", None).await.json();
+    assert_eq!(seeded["network"], "bitcoin");
+    assert_eq!(seeded["base_url"], "https://blockstream.info/api");
+    assert_eq!(seeded["requests_per_second"], 5);
+    assert_eq!(seeded["timeout_ms"], 15000);
+    assert_eq!(seeded["is_active"], true);
+    for (body, field) in [
+        (
+            json!({"base_url": "http://169.254.169.254/api"}),
+            "base_url",
+        ),
+        (json!({"base_url": "http://127.0.0.1:3002"}), "base_url"),
+        (json!({"base_url": "http://[::1]:3002"}), "base_url"),
+        (json!({"base_url": "ftp://x"}), "base_url"),
+        (
+            json!({"base_url": "https://mempool.space/api?key=1"}),
+            "base_url",
+        ),
+        (json!({"requests_per_second": 0}), "requests_per_second"),
+        (json!({"requests_per_second": 1001}), "requests_per_second"),
+        (json!({"timeout_ms": 5}), "timeout_ms"),
+        (json!({"display_name": ""}), "display_name"),
+    ] {
+        let r = app
+            .send(
+                Method::PUT,
+                "/api/admin/bitcoin-esplora",
+                None,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text()
+        );
+        assert_eq!(r.error_code(), "validation_failed");
+        assert!(r.text().contains(field), "{}", r.text());
+    }
+    let r = app
+        .send(
+            Method::PUT,
+            "/api/admin/bitcoin-esplora",
+            None,
+            Some(json!({"rps": 3})),
+        )
+        .await;
+    assert_eq!(r.status.as_u16() / 100, 4, "{}", r.text());
+    let r = app
+        .send(
+            Method::PUT,
+            "/api/admin/bitcoin-esplora",
+            None,
+            Some(json!({"base_url": " https://mempool.space/api/ ", "requests_per_second": 20, "timeout_ms": 5000, "is_active": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = app.get("/api/admin/bitcoin-esplora", None).await.json();
+    assert_eq!(v["base_url"], "https://mempool.space/api");
+    assert_eq!(v["requests_per_second"], 20);
+    assert_eq!(v["timeout_ms"], 5000);
+    assert_eq!(v["is_active"], false);
+    // The change is audited by its own kind.
+    let r = app.get("/api/audit?kind=bitcoin_esplora", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        r.json()["events"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.text()
+    );
+    // The client refuses a loopback literal too (a row changed in the database directly).
+    let client = EsploraClient::new(&app.state.config.rpc_safety);
+    let e = read_error(&client, &target("http://127.0.0.1:9/api", 10)).await;
+    assert!(e.to_string().contains("EVM_RPC_ALLOW_NETWORKS"), "{e}");
 }
