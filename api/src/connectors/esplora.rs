@@ -112,11 +112,16 @@ pub async fn read_wallet(
             .iter()
             .map(|&(chain, index)| key.address(&secp, chain, index))
             .collect();
-        let answers: Vec<Result<AddressStats, ConnectorError>> =
-            stream::iter(addresses.iter().map(|a| source.address_stats(target, a)))
-                .buffered(MAX_IN_FLIGHT)
-                .collect()
-                .await;
+        // Owned addresses moved into each future: a closure over `&String` would make the
+        // future's type higher-ranked, which async_trait's `Send` bound cannot prove.
+        let answers: Vec<Result<AddressStats, ConnectorError>> = stream::iter(
+            addresses
+                .into_iter()
+                .map(|a| async move { source.address_stats(target, &a).await }),
+        )
+        .buffered(MAX_IN_FLIGHT)
+        .collect()
+        .await;
         reading.http_requests += answers.len() as u32;
         reading.waves += 1;
         let mut stats = Vec::with_capacity(answers.len());

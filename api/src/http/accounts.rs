@@ -617,14 +617,9 @@ async fn validate_wallet(
             None
         }
     };
-    // Solana wallets have one location (the Solana RPC the admin sets): no chain list.
-    let chains = if family.is_some_and(|f| f.name == "solana") {
-        forbidden(
-            req.enabled_chains.is_some(),
-            "enabled_chains",
-            "Solana wallet",
-            errors,
-        );
+    // Solana and Bitcoin wallets have one location (the endpoint the admin sets): no chain list.
+    let chains = if let Some(kind) = single_location_wallet(family.map(|f| f.name)) {
+        forbidden(req.enabled_chains.is_some(), "enabled_chains", kind, errors);
         None
     } else {
         Some(check_chains(state, req.enabled_chains.as_ref(), errors).await?)
@@ -634,6 +629,15 @@ async fn validate_wallet(
     row.chain_family = family.map(|f| f.name.to_string());
     row.enabled_chains = chains;
     Ok(())
+}
+
+/// The wallet families with one location (no `enabled_chains`), named for messages.
+fn single_location_wallet(family: Option<&str>) -> Option<&'static str> {
+    match family {
+        Some("solana") => Some("Solana wallet"),
+        Some("bitcoin") => Some("Bitcoin wallet"),
+        _ => None,
+    }
 }
 
 /// A manual account: nothing of an exchange or a wallet.
@@ -748,9 +752,13 @@ pub async fn update_account(
                 kind,
                 &mut errors,
             );
-        } else if req.enabled_chains.is_some() && account.chain_family.as_deref() == Some("solana")
+        } else if let Some(kind) = req
+            .enabled_chains
+            .is_some()
+            .then(|| single_location_wallet(account.chain_family.as_deref()))
+            .flatten()
         {
-            forbidden(true, "enabled_chains", "Solana wallet", &mut errors);
+            forbidden(true, "enabled_chains", kind, &mut errors);
         } else if req.enabled_chains.is_some() {
             let chains = check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?;
             row.enabled_chains = Some(chains);

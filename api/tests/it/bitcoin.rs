@@ -473,3 +473,205 @@ async fn the_admin_sets_the_esplora_endpoint_and_the_ssrf_guard_applies() {
     let e = read_error(&client, &target("http://127.0.0.1:9/api", 10)).await;
     assert!(e.to_string().contains("EVM_RPC_ALLOW_NETWORKS"), "{e}");
 }
+
+/// An app reading Bitcoin wallets from the stand-in Esplora at `url`.
+async fn app_on(url: &str) -> TestApp {
+    let app = TestApp::with_vars(&[("EVM_RPC_ALLOW_NETWORKS", "loopback")]).await;
+    let r = app
+        .send(
+            Method::PUT,
+            "/api/admin/bitcoin-esplora",
+            None,
+            Some(json!({"base_url": url, "requests_per_second": 100, "timeout_ms": 2000})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    app
+}
+
+async fn add_wallet(app: &TestApp, address: &str) -> axum::response::Result<String, String> {
+    let r = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(json!({"name": "Cold storage", "account_type": "wallet",
+                        "chain_family": "bitcoin", "wallet_address": address})),
+        )
+        .await;
+    if r.status != StatusCode::CREATED {
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(r.error_code(), "validation_failed");
+        return Err(r.text());
+    }
+    let v = r.json();
+    assert_eq!(v["chain_family"], "bitcoin");
+    Ok(v["id"].as_str().unwrap().to_string())
+}
+
+async fn sync(app: &TestApp, id: &str) -> serde_json::Value {
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/accounts/{id}/sync"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+const ADDRESS: &str = "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu";
+
+#[tokio::test]
+async fn a_bitcoin_address_account_says_why_an_input_is_refused() {
+    let app = TestApp::local().await;
+    for (input, why) in [
+        ("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyv", "bad checksum"),
+        ("1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabB", "bad checksum"),
+        (
+            "tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7",
+            "not Bitcoin mainnet",
+        ),
+        (
+            "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3",
+            "P2WSH",
+        ),
+        ("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "not a Bitcoin address"),
+        (ZPUB, "not accepted yet"),
+        (
+            "xprv9xpXFhFpqdQK3TmytPBqXtGSwS3DLjojFhTGht8gwAAii8py5X6pxeBnQ6ehJiyJ6nDjWGJfZ95WxByFXVkDxHXrqu53WCRGypk2ttuqncb",
+            "private key",
+        ),
+    ] {
+        let text = add_wallet(&app, input).await.unwrap_err();
+        assert!(text.contains("wallet_address") && text.contains(why), "{input}: {text}");
+        // A refused key is not echoed back.
+        assert!(!text.contains(&input[4..30]), "{text}");
+    }
+    let r = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(
+                json!({"name": "w", "account_type": "wallet", "chain_family": "bitcoin",
+                        "wallet_address": ADDRESS, "enabled_chains": ["ethereum"]}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("enabled_chains"), "{}", r.text());
+    // Upper-case bech32 is stored in its canonical lower case.
+    let id = add_wallet(&app, &ADDRESS.to_uppercase()).await.unwrap();
+    let v = app.get(&format!("/api/accounts/{id}"), None).await.json();
+    assert_eq!(v["wallet_address"], ADDRESS);
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("/api/accounts/{id}"),
+            None,
+            Some(json!({"enabled_chains": ["ethereum"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_bitcoin_address_syncs_its_confirmed_balance_with_unconfirmed_apart_and_faults_keep_it() {
+    let (url, chain, task) = esplora().await;
+    chain.addresses.lock().unwrap().insert(
+        ADDRESS.into(),
+        Figures {
+            funded: 150_000_000,
+            spent: 25_000_000,
+            txs: 4,
+            mempool_funded: 10_000,
+            mempool_spent: 0,
+            mempool_txs: 1,
+        },
+    );
+    let app = app_on(&url).await;
+    let id = add_wallet(&app, ADDRESS).await.unwrap();
+    let v = sync(&app, &id).await;
+    assert_eq!(v["last_sync_status"], "ok", "{v}");
+    let holdings = v["holdings"].as_array().unwrap().clone();
+    assert_eq!(holdings.len(), 1, "{v}");
+    let btc = &holdings[0];
+    assert_eq!(btc["symbol"], "BTC");
+    assert_eq!(btc["quantity"], "1.25");
+    assert_eq!(btc["raw_amount"], "125000000");
+    assert_eq!(btc["details"]["unconfirmed_sats"], 10_000);
+    assert_eq!(btc["details"]["unconfirmed_btc"], "0.00010000");
+    assert_eq!(btc["details"]["address_type"], "p2wpkh");
+    assert!(btc["asset_id"].is_string(), "the seeded BTC asset: {btc}");
+    assert_eq!(chain.hits.load(Ordering::SeqCst), 1);
+
+    // Faults keep the last good read, flagged, and say what failed.
+    chain.failing.lock().unwrap().insert(ADDRESS.into(), 502);
+    let v = sync(&app, &id).await;
+    assert_eq!(v["last_sync_status"], "error", "{v}");
+    let err = v["last_sync_error"].as_str().unwrap();
+    assert!(
+        err.contains("HTTP 502") && !err.contains(SECRET_TEXT),
+        "{err}"
+    );
+    let kept = &v["holdings"].as_array().unwrap()[0];
+    assert_eq!(kept["quantity"], "1.25");
+    assert!(
+        kept["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("not_refreshed")),
+        "{kept}"
+    );
+    chain.failing.lock().unwrap().clear();
+
+    // Disabled by the admin: not read, kept.
+    let r = app
+        .send(
+            Method::PUT,
+            "/api/admin/bitcoin-esplora",
+            None,
+            Some(json!({"is_active": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let hits = chain.hits.load(Ordering::SeqCst);
+    let v = sync(&app, &id).await;
+    assert_eq!(v["last_sync_status"], "error", "{v}");
+    assert!(
+        v["last_sync_error"].as_str().unwrap().contains("disabled"),
+        "{v}"
+    );
+    assert_eq!(chain.hits.load(Ordering::SeqCst), hits);
+    assert_eq!(v["holdings"].as_array().unwrap()[0]["quantity"], "1.25");
+
+    // Back on, spent: read fresh.
+    app.send(
+        Method::PUT,
+        "/api/admin/bitcoin-esplora",
+        None,
+        Some(json!({"is_active": true})),
+    )
+    .await;
+    chain
+        .addresses
+        .lock()
+        .unwrap()
+        .get_mut(ADDRESS)
+        .unwrap()
+        .spent = 150_000_000;
+    chain
+        .addresses
+        .lock()
+        .unwrap()
+        .get_mut(ADDRESS)
+        .unwrap()
+        .mempool_funded = 0;
+    let v = sync(&app, &id).await;
+    assert_eq!(v["last_sync_status"], "ok", "{v}");
+    assert!(v["holdings"].as_array().unwrap().is_empty(), "{v}");
+    task.abort();
+}
