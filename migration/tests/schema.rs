@@ -6,7 +6,7 @@ use migration::sea_orm::{
 use migration::{Alias, Expr, Migrator, MigratorTrait, Query, SchemaManager, SimpleExpr};
 use uuid::Uuid;
 
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 19] = [
     "users",
     "assets",
     "asset_contracts",
@@ -25,6 +25,7 @@ const TABLES: [&str; 18] = [
     "manual_entries",
     "custom_assets",
     "bitcoin_esplora",
+    "bitcoin_wallet_scans",
 ];
 
 async fn insert(

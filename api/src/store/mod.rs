@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod assets;
 pub mod audit;
 pub mod bitcoin_esplora;
+pub mod bitcoin_wallet_scans;
 pub mod counts;
 pub mod credentials;
 pub mod custom_assets;

@@ -538,8 +538,7 @@ async fn a_bitcoin_address_account_says_why_an_input_is_refused() {
             "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3",
             "P2WSH",
         ),
-        ("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "not a Bitcoin address"),
-        (ZPUB, "not accepted yet"),
+        ("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "not a Bitcoin mainnet address"),
         (
             "xprv9xpXFhFpqdQK3TmytPBqXtGSwS3DLjojFhTGht8gwAAii8py5X6pxeBnQ6ehJiyJ6nDjWGJfZ95WxByFXVkDxHXrqu53WCRGypk2ttuqncb",
             "private key",
@@ -673,5 +672,169 @@ async fn a_bitcoin_address_syncs_its_confirmed_balance_with_unconfirmed_apart_an
     let v = sync(&app, &id).await;
     assert_eq!(v["last_sync_status"], "ok", "{v}");
     assert!(v["holdings"].as_array().unwrap().is_empty(), "{v}");
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_zpub_account_is_sealed_shown_as_a_hint_and_scanned_from_where_it_left_off() {
+    let (url, chain, task) = esplora().await;
+    // Receive 0..30 used (1,000 sats each), change 0..5 (50 sats each).
+    let receive = key_addresses(Chain::Receive, 60);
+    let change = key_addresses(Chain::Change, 20);
+    {
+        let mut a = chain.addresses.lock().unwrap();
+        for r in &receive[..30] {
+            a.insert(
+                r.clone(),
+                Figures {
+                    funded: 1_000,
+                    txs: 1,
+                    ..Default::default()
+                },
+            );
+        }
+        for c in &change[..5] {
+            a.insert(
+                c.clone(),
+                Figures {
+                    funded: 50,
+                    txs: 1,
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    let app = app_on(&url).await;
+    let secret_part = &ZPUB[10..60];
+
+    // gap_limit: only for extended keys, 1-200.
+    for (body, why) in [
+        (
+            json!({"wallet_address": ADDRESS, "gap_limit": 10}),
+            "only to Bitcoin wallets of an extended",
+        ),
+        (json!({"wallet_address": ZPUB, "gap_limit": 0}), "1-200"),
+        (json!({"wallet_address": ZPUB, "gap_limit": 201}), "1-200"),
+    ] {
+        let mut body = body;
+        body["name"] = json!("w");
+        body["account_type"] = json!("wallet");
+        body["chain_family"] = json!("bitcoin");
+        let r = app
+            .send(Method::POST, "/api/accounts", None, Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert!(
+            r.text().contains("gap_limit") && r.text().contains(why),
+            "{}",
+            r.text()
+        );
+        assert!(!r.text().contains(secret_part), "{}", r.text());
+    }
+
+    let r = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(json!({"name": "Hardware wallet", "account_type": "wallet",
+                        "chain_family": "bitcoin", "wallet_address": ZPUB, "gap_limit": 10})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert!(
+        !r.text().contains(secret_part),
+        "the key came back: {}",
+        r.text()
+    );
+    let created = r.json();
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["api_key_hint"], "zpub…tZYs");
+    let stand_in = created["wallet_address"].as_str().unwrap();
+    assert!(stand_in.starts_with("zpub…tZYs "), "{stand_in}");
+    // Stored sealed: nowhere in the row in clear.
+    assert_eq!(
+        app.count("accounts", "api_key_encrypted IS NOT NULL").await,
+        1
+    );
+    let clear = format!(
+        "wallet_address LIKE '%{secret_part}%' OR api_key_encrypted LIKE '%{secret_part}%'"
+    );
+    assert_eq!(app.count("accounts", &clear).await, 0);
+    // The same key again is the same wallet.
+    let r = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(json!({"name": "Again", "account_type": "wallet",
+                        "chain_family": "bitcoin", "wallet_address": format!(" {ZPUB} ")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+
+    // First sync: (30 + 10) receive + (5 + 10) change requests, in 10-address waves.
+    let v = sync(&app, &id).await;
+    assert_eq!(v["last_sync_status"], "ok", "{v}");
+    assert!(!v.to_string().contains(secret_part));
+    let btc = &v["holdings"].as_array().unwrap()[0];
+    assert_eq!(btc["quantity"], "0.0003025");
+    assert_eq!(btc["details"]["addresses_used"], 35);
+    assert_eq!(btc["details"]["http_requests"], 55);
+    assert_eq!(btc["details"]["address_type"], "p2wpkh");
+    assert_eq!(chain.hits.load(Ordering::SeqCst), 55);
+    assert_eq!(
+        app.count(
+            "bitcoin_wallet_scans",
+            "receive_used = 29 AND change_used = 4 AND gap_limit = 10"
+        )
+        .await,
+        1
+    );
+
+    // A later sync asks the same 55 addresses at once; a payment to receive 35 is found.
+    chain.addresses.lock().unwrap().insert(
+        receive[35].clone(),
+        Figures {
+            funded: 7,
+            txs: 1,
+            ..Default::default()
+        },
+    );
+    let v = sync(&app, &id).await;
+    let btc = &v["holdings"].as_array().unwrap()[0];
+    assert_eq!(btc["quantity"], "0.00030257");
+    assert_eq!(btc["details"]["http_requests"], 55 + 6);
+    assert_eq!(
+        app.count("bitcoin_wallet_scans", "receive_used = 35").await,
+        1
+    );
+
+    // A fault keeps the last good read and the remembered indices.
+    chain.failing.lock().unwrap().insert(change[2].clone(), 503);
+    let v = sync(&app, &id).await;
+    assert_eq!(v["last_sync_status"], "error", "{v}");
+    let err = v["last_sync_error"].as_str().unwrap();
+    assert!(
+        !err.contains(&change[2]) && !err.contains(secret_part),
+        "{err}"
+    );
+    let kept = &v["holdings"].as_array().unwrap()[0];
+    assert_eq!(kept["quantity"], "0.00030257");
+    assert!(
+        kept["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("not_refreshed")),
+        "{kept}"
+    );
+    assert_eq!(
+        app.count("bitcoin_wallet_scans", "receive_used = 35").await,
+        1
+    );
+
+    // Nor does the list carry the key.
+    let list = app.get("/api/accounts", None).await;
+    assert!(!list.text().contains(secret_part));
     task.abort();
 }
