@@ -175,6 +175,9 @@ pub struct UpdateAccountRequest {
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub passphrase: Option<String>,
+    /// Bitcoin wallets of an extended public key: the scan's gap limit, 1-200 (the used
+    /// addresses found so far stay remembered).
+    pub gap_limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -812,8 +815,31 @@ pub async fn update_account(
             row.enabled_chains = Some(chains);
         }
     }
+    let extended_key =
+        account.chain_family.as_deref() == Some("bitcoin") && account.api_key_encrypted.is_some();
+    match req.gap_limit {
+        Some(_) if !extended_key => errors.push(FieldError::new(
+            "gap_limit",
+            "applies only to Bitcoin wallets of an extended public key",
+        )),
+        Some(g) if !(1..=bitcoin_wallet::MAX_GAP_LIMIT).contains(&g) => {
+            errors.push(FieldError::new(
+                "gap_limit",
+                format!("must be 1-{}", bitcoin_wallet::MAX_GAP_LIMIT),
+            ))
+        }
+        _ => {}
+    }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
+    }
+    if let Some(gap) = req.gap_limit {
+        let scans = crate::store::bitcoin_wallet_scans::get(&state.db, id).await?;
+        let used = scans
+            .as_ref()
+            .map(crate::store::bitcoin_wallet_scans::used)
+            .unwrap_or_default();
+        crate::store::bitcoin_wallet_scans::save(&state.db, id, gap, used).await?;
     }
     if let (true, Some(exchange)) = (creds_given, &exchange) {
         let creds = ExchangeCredentials {

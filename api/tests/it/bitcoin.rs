@@ -833,6 +833,55 @@ async fn a_zpub_account_is_sealed_shown_as_a_hint_and_scanned_from_where_it_left
         1
     );
 
+    // The gap limit can be changed; the remembered indices stay. Not on an address wallet.
+    chain.failing.lock().unwrap().clear();
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("/api/accounts/{id}"),
+            None,
+            Some(json!({"gap_limit": 25})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        app.count(
+            "bitcoin_wallet_scans",
+            "gap_limit = 25 AND receive_used = 35 AND change_used = 4"
+        )
+        .await,
+        1
+    );
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("/api/accounts/{id}"),
+            None,
+            Some(json!({"gap_limit": 500})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let hits = chain.hits.load(Ordering::SeqCst);
+    let v = sync(&app, &id).await;
+    assert_eq!(v["last_sync_status"], "ok", "{v}");
+    // (35 + 1 + 25) receive + (4 + 1 + 25) change, one wave.
+    assert_eq!(chain.hits.load(Ordering::SeqCst) - hits, 61 + 30);
+    let single = add_wallet(&app, ADDRESS).await.unwrap();
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("/api/accounts/{single}"),
+            None,
+            Some(json!({"gap_limit": 25})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text().contains("only to Bitcoin wallets of an extended"),
+        "{}",
+        r.text()
+    );
+
     // Nor does the list carry the key.
     let list = app.get("/api/accounts", None).await;
     assert!(!list.text().contains(secret_part));
