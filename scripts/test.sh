@@ -35,6 +35,9 @@ export PYXIRR_REQUIRED=1
 phase "aiosmtpd (PyPI, pinned: the real SMTP server of the alert e-mail tests)"
 bash scripts/install-aiosmtpd.sh
 export AIOSMTPD_REQUIRED=1
+phase "bitcoinjs oracle (npm, pinned: the Bitcoin derivation cross-check of domain/tests/bitcoinjs_oracle.rs)"
+bash scripts/install-bitcoinjs-oracle.sh
+export BITCOINJS_REQUIRED=1
 phase "DeFi fixture (npm: the real Aave v3 / Uniswap v3 artifacts, deployed on anvil by the DeFi tests)"
 bash scripts/install-defi-fixture.sh
 export DEFI_TEST_REQUIRED=1

@@ -42,6 +42,8 @@ pub struct AppState {
     pub exchanges: ExchangeRegistry,
     pub chains: Arc<dyn ChainBalances>,
     pub solana: Arc<dyn SolanaBalances>,
+    /// Bitcoin wallets' Esplora reader (one client, its rate limiters shared by all wallets).
+    pub esplora: Arc<dyn crate::connectors::esplora::AddressStatsSource>,
     pub cipher: Arc<Cipher>,
     pub price_cache: PriceCache,
     /// Computed allocations (serialized), keyed by everything they depend on.
@@ -104,6 +106,9 @@ impl AppState {
             syncing: SyncGuard::default(),
             sync_progress: Default::default(),
             db,
+            esplora: Arc::new(crate::connectors::esplora::EsploraClient::new(
+                &config.rpc_safety,
+            )),
             config: Arc::new(config),
             auth,
             metrics,
@@ -132,6 +137,7 @@ impl FromRef<AppState> for SyncContext {
             exchanges: state.exchanges.clone(),
             chains: state.chains.clone(),
             solana: state.solana.clone(),
+            esplora: state.esplora.clone(),
             cipher: state.cipher.clone(),
             asset_index: state.asset_index.clone(),
             metrics: state.metrics.clone(),

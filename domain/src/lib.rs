@@ -3,6 +3,7 @@
 
 pub mod allocation;
 pub mod amounts;
+pub mod bitcoin_wallet;
 pub mod catalog;
 pub mod chains;
 pub mod completeness;

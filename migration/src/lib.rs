@@ -34,6 +34,8 @@ mod m20261207_001002_create_daily_prices;
 mod m20261207_001101_create_ledger_cursors;
 mod m20261207_001201_create_alerts;
 mod m20261207_001301_create_request_limits;
+mod m20261207_001401_create_bitcoin_esplora;
+mod m20261207_001402_create_bitcoin_wallet_scans;
 pub mod util;
 
 pub use m20261122_000008_create_portfolios::ONE_DEFAULT_INDEX;
@@ -84,6 +86,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_001101_create_ledger_cursors::Migration),
             Box::new(m20261207_001201_create_alerts::Migration),
             Box::new(m20261207_001301_create_request_limits::Migration),
+            Box::new(m20261207_001401_create_bitcoin_esplora::Migration),
+            Box::new(m20261207_001402_create_bitcoin_wallet_scans::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use migration::sea_orm::{
 use migration::{Alias, Expr, Migrator, MigratorTrait, Query, SchemaManager, SimpleExpr};
 use uuid::Uuid;
 
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 19] = [
     "users",
     "assets",
     "asset_contracts",
@@ -24,6 +24,8 @@ const TABLES: [&str; 17] = [
     "daily_balances",
     "manual_entries",
     "custom_assets",
+    "bitcoin_esplora",
+    "bitcoin_wallet_scans",
 ];
 
 async fn insert(

@@ -7,6 +7,7 @@ pub mod binance;
 pub mod coingecko;
 pub mod coinpaprika;
 pub mod defi;
+pub mod esplora;
 pub mod evm;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fake;

@@ -13,6 +13,8 @@ pub mod asset_contracts;
 pub mod asset_prices;
 pub mod assets;
 pub mod audit_events;
+pub mod bitcoin_esplora;
+pub mod bitcoin_wallet_scans;
 pub mod custom_assets;
 pub mod daily_balances;
 pub mod daily_prices;

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::config::Secret;
 use crate::connectors::{ConnectorError, ExchangeBalances, ExchangeCredentials};
+use crate::domain::bitcoin_wallet;
 use crate::domain::holdings::{self, Holding};
 use crate::domain::locations::LocationSync;
 use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody, FieldError};
@@ -150,13 +151,18 @@ pub struct CreateAccountRequest {
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub passphrase: Option<String>,
-    /// The wallet's chain family: `evm` (the default) or `solana`.
+    /// The wallet's chain family: `evm` (the default), `solana` or `bitcoin`.
     pub chain_family: Option<String>,
     /// EVM wallets: `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum. Solana
-    /// wallets: the base58 public key (32 bytes).
+    /// wallets: the base58 public key (32 bytes). Bitcoin wallets: a mainnet address, or an
+    /// account extended public key (xpub/ypub/zpub) or descriptor, stored encrypted and shown
+    /// only as a hint (docs/bitcoin.md).
     pub wallet_address: Option<String>,
     /// Active chain names, e.g. `["ethereum", "base"]` (EVM wallets; not for Solana wallets).
     pub enabled_chains: Option<Vec<String>>,
+    /// Bitcoin wallets of an extended public key: consecutive unused addresses that end each
+    /// chain's scan, 1-200 (default 20).
+    pub gap_limit: Option<u32>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -169,6 +175,9 @@ pub struct UpdateAccountRequest {
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub passphrase: Option<String>,
+    /// Bitcoin wallets of an extended public key: the scan's gap limit, 1-200 (the used
+    /// addresses found so far stay remembered).
+    pub gap_limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -414,6 +423,19 @@ pub async fn create_account(
     crate::http::caps::room_for_account(&state, user.id).await?;
     let NewAccount { mut row, key } = validate_new_account(&state, &req).await?;
     let id = Uuid::new_v4();
+    // A Bitcoin extended key is a secret: sealed, shown as its hint, a stand-in as the address.
+    let mut bitcoin_gap = None;
+    if row.chain_family.as_deref() == Some("bitcoin") {
+        if let Some(text) = row
+            .wallet_address
+            .take_if(|t| sync::bitcoin::is_extended(t))
+        {
+            let (sealed, hint, stand_in) = sync::bitcoin::seal_extended(&state.cipher, id, &text);
+            row.wallet_address = Some(stand_in);
+            row.credentials = Some((sealed, hint));
+            bitcoin_gap = Some(req.gap_limit.unwrap_or(bitcoin_wallet::DEFAULT_GAP_LIMIT));
+        }
+    }
     if let Some(key) = key {
         let vetted = vet_key(key.exchange.as_ref(), &key.creds).await?;
         row.permission_warning = Some(vetted.warning);
@@ -421,6 +443,11 @@ pub async fn create_account(
         row.credentials = Some(seal_credentials(&state, id, &key.creds));
     }
     let created = save_account(&state, user.id, id, req.account_type, row).await?;
+    if let Some(gap) = bitcoin_gap {
+        // Before the first sync starts, so that it scans with this gap.
+        crate::store::bitcoin_wallet_scans::save(&state.db, created.id, gap, Default::default())
+            .await?;
+    }
     tracing::info!(account_id = %created.id, user_id = %user.id, account_type = %created.account_type, "account added");
     first_sync(
         &state,
@@ -486,6 +513,14 @@ async fn validate_new_account(
 ) -> Result<NewAccount, ApiError> {
     let mut errors = Vec::new();
     check_name(&req.name, &mut errors);
+    if !matches!(req.account_type, AccountType::Wallet) {
+        forbidden(
+            req.gap_limit.is_some(),
+            "gap_limit",
+            "non-wallet",
+            &mut errors,
+        );
+    }
     let mut row = store::AccountFields {
         name: Some(req.name.trim().to_string()),
         ..Default::default()
@@ -620,23 +655,43 @@ async fn validate_wallet(
             None
         }
     };
-    // Solana wallets have one location (the Solana RPC the admin sets): no chain list.
-    let chains = if family.is_some_and(|f| f.name == "solana") {
-        forbidden(
-            req.enabled_chains.is_some(),
-            "enabled_chains",
-            "Solana wallet",
-            errors,
-        );
+    // Solana and Bitcoin wallets have one location (the endpoint the admin sets): no chain list.
+    let chains = if let Some(kind) = single_location_wallet(family.map(|f| f.name)) {
+        forbidden(req.enabled_chains.is_some(), "enabled_chains", kind, errors);
         None
     } else {
         Some(check_chains(state, req.enabled_chains.as_ref(), errors).await?)
     };
-    // Without errors the address is there (the caller refuses the request otherwise).
+    let extended = family.is_some_and(|f| f.name == "bitcoin")
+        && address.as_deref().is_some_and(sync::bitcoin::is_extended);
+    if let Some(g) = req.gap_limit {
+        if !extended {
+            errors.push(FieldError::new(
+                "gap_limit",
+                "applies only to Bitcoin wallets of an extended public key",
+            ));
+        } else if !(1..=bitcoin_wallet::MAX_GAP_LIMIT).contains(&g) {
+            errors.push(FieldError::new(
+                "gap_limit",
+                format!("must be 1-{}", bitcoin_wallet::MAX_GAP_LIMIT),
+            ));
+        }
+    }
+    // Without errors the address is there (the caller refuses the request otherwise). A
+    // Bitcoin extended key is sealed by `create_account` before anything stores it.
     row.wallet_address = address;
     row.chain_family = family.map(|f| f.name.to_string());
     row.enabled_chains = chains;
     Ok(())
+}
+
+/// The wallet families with one location (no `enabled_chains`), named for messages.
+fn single_location_wallet(family: Option<&str>) -> Option<&'static str> {
+    match family {
+        Some("solana") => Some("Solana wallet"),
+        Some("bitcoin") => Some("Bitcoin wallet"),
+        _ => None,
+    }
 }
 
 /// A manual account: nothing of an exchange or a wallet.
@@ -751,16 +806,43 @@ pub async fn update_account(
                 kind,
                 &mut errors,
             );
-        } else if req.enabled_chains.is_some() && account.chain_family.as_deref() == Some("solana")
+        } else if let Some(kind) = req
+            .enabled_chains
+            .is_some()
+            .then(|| single_location_wallet(account.chain_family.as_deref()))
+            .flatten()
         {
-            forbidden(true, "enabled_chains", "Solana wallet", &mut errors);
+            forbidden(true, "enabled_chains", kind, &mut errors);
         } else if req.enabled_chains.is_some() {
             let chains = check_chains(&state, req.enabled_chains.as_ref(), &mut errors).await?;
             row.enabled_chains = Some(chains);
         }
     }
+    let extended_key =
+        account.chain_family.as_deref() == Some("bitcoin") && account.api_key_encrypted.is_some();
+    match req.gap_limit {
+        Some(_) if !extended_key => errors.push(FieldError::new(
+            "gap_limit",
+            "applies only to Bitcoin wallets of an extended public key",
+        )),
+        Some(g) if !(1..=bitcoin_wallet::MAX_GAP_LIMIT).contains(&g) => {
+            errors.push(FieldError::new(
+                "gap_limit",
+                format!("must be 1-{}", bitcoin_wallet::MAX_GAP_LIMIT),
+            ))
+        }
+        _ => {}
+    }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
+    }
+    if let Some(gap) = req.gap_limit {
+        let scans = crate::store::bitcoin_wallet_scans::get(&state.db, id).await?;
+        let used = scans
+            .as_ref()
+            .map(crate::store::bitcoin_wallet_scans::used)
+            .unwrap_or_default();
+        crate::store::bitcoin_wallet_scans::save(&state.db, id, gap, used).await?;
     }
     if let (true, Some(exchange)) = (creds_given, &exchange) {
         let creds = ExchangeCredentials {

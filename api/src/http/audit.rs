@@ -59,6 +59,8 @@ fn kind_of(route: &str) -> &'static str {
         "custom_asset"
     } else if r.starts_with("/api/admin/solana-rpc") {
         "solana_rpc"
+    } else if r.starts_with("/api/admin/bitcoin-esplora") {
+        "bitcoin_esplora"
     } else {
         "other"
     }
@@ -213,7 +215,7 @@ pub struct AuditEventResponse {
     pub actor_subject: String,
     /// `account`, `portfolio`, `portfolio_link`, `snapshot`, `recommendation`, `user_token`,
     /// `token_mark`, `evm_chain`, `evm_token`, `job`, `migration`, `ledger`, `alert_channel`,
-    /// `alert_rule`, `custom_asset`, `solana_rpc`, else `other`.
+    /// `alert_rule`, `custom_asset`, `solana_rpc`, `bitcoin_esplora`, else `other`.
     pub kind: String,
     /// Method and route, e.g. `PUT /api/accounts/{id}`.
     pub action: String,

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod assets;
 pub mod audit;
 pub mod balances;
+pub mod bitcoin;
 pub mod caps;
 pub mod chains;
 pub mod custom_assets;
@@ -75,6 +76,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/admin/solana-rpc",
             get(solana::get_solana_rpc).put(solana::update_solana_rpc),
+        )
+        .route(
+            "/api/admin/bitcoin-esplora",
+            get(bitcoin::get_bitcoin_esplora).put(bitcoin::update_bitcoin_esplora),
         )
         .route("/api/migrations", post(migrations::run_migrations))
         .route("/api/jobs", get(jobs::list_jobs))

@@ -25,6 +25,8 @@ use crate::http;
         http::chains::delete_evm_chain,
         http::solana::get_solana_rpc,
         http::solana::update_solana_rpc,
+        http::bitcoin::get_bitcoin_esplora,
+        http::bitcoin::update_bitcoin_esplora,
         http::admin_tokens::list_evm_tokens,
         http::admin_tokens::get_evm_token,
         http::admin_tokens::create_evm_token,

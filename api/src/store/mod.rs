@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod alerts;
 pub mod assets;
 pub mod audit;
+pub mod bitcoin_esplora;
+pub mod bitcoin_wallet_scans;
 pub mod counts;
 pub mod credentials;
 pub mod custom_assets;

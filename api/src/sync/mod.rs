@@ -7,6 +7,7 @@
 //! on EVM chains, with their DeFi positions from `defi`), `solana` (Solana wallets), `manual`
 //! (what the user entered); `progress` reports a sync-all as it runs.
 
+pub mod bitcoin;
 mod defi;
 mod evm;
 mod exchange;
@@ -57,6 +58,7 @@ pub struct SyncContext {
     pub exchanges: ExchangeRegistry,
     pub chains: Arc<dyn ChainBalances>,
     pub solana: Arc<dyn SolanaBalances>,
+    pub esplora: Arc<dyn crate::connectors::esplora::AddressStatsSource>,
     pub cipher: Arc<Cipher>,
     pub asset_index: AssetIndexCache,
     pub metrics: Arc<Metrics>,

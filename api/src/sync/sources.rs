@@ -8,7 +8,7 @@ use crate::domain::evm_address::{self, AddressError};
 use crate::entities::accounts;
 use crate::sync::SyncContext;
 
-use super::{evm, exchange, manual, solana, Prefetched, Reading};
+use super::{bitcoin, evm, exchange, manual, solana, Prefetched, Reading};
 
 /// One kind of account source.
 #[async_trait::async_trait]
@@ -49,7 +49,7 @@ fn solana_address(s: &str) -> Result<String, String> {
 }
 
 /// Wallet families the Butler reads.
-pub const WALLET_FAMILIES: [WalletFamily; 2] = [
+pub const WALLET_FAMILIES: [WalletFamily; 3] = [
     WalletFamily {
         name: "evm",
         normalize_address: evm_address,
@@ -57,6 +57,10 @@ pub const WALLET_FAMILIES: [WalletFamily; 2] = [
     WalletFamily {
         name: "solana",
         normalize_address: solana_address,
+    },
+    WalletFamily {
+        name: "bitcoin",
+        normalize_address: bitcoin::normalize_address,
     },
 ];
 
@@ -71,6 +75,7 @@ pub const DEFAULT_WALLET_FAMILY: &str = "evm";
 struct Exchange;
 struct Evm;
 struct Solana;
+struct Bitcoin;
 struct Manual;
 
 #[async_trait::async_trait]
@@ -128,6 +133,24 @@ impl Source for Solana {
 }
 
 #[async_trait::async_trait]
+impl Source for Bitcoin {
+    fn name(&self) -> &'static str {
+        "bitcoin"
+    }
+    fn locations(&self, _: &SyncContext, _: &accounts::Model) -> Vec<String> {
+        vec![bitcoin::LOCATION.to_string()]
+    }
+    async fn read(
+        &self,
+        ctx: &SyncContext,
+        account: &accounts::Model,
+        _: &Prefetched,
+    ) -> anyhow::Result<Reading> {
+        bitcoin::read(ctx, account).await
+    }
+}
+
+#[async_trait::async_trait]
 impl Source for Manual {
     fn name(&self) -> &'static str {
         "manual"
@@ -157,6 +180,7 @@ pub fn source_of(account: &accounts::Model) -> Result<&'static dyn Source, Strin
         {
             "evm" => Ok(&Evm),
             "solana" => Ok(&Solana),
+            "bitcoin" => Ok(&Bitcoin),
             other => Err(format!(
                 "wallets of the chain family {other:?} cannot be read"
             )),
@@ -228,5 +252,26 @@ mod tests {
         assert!(why.contains("base58"), "{why}");
         let why = (f.normalize_address)(&a[..40]).unwrap_err();
         assert!(why.contains("not the 32"), "{why}");
+    }
+
+    #[test]
+    fn bitcoin_wallets_take_a_mainnet_address_or_an_extended_key() {
+        let f = wallet_family("bitcoin").unwrap();
+        let a = "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu";
+        assert_eq!(
+            (f.normalize_address)(&format!(" {} ", a.to_uppercase())).unwrap(),
+            a
+        );
+        let why = (f.normalize_address)("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyv").unwrap_err();
+        assert!(why.contains("bad checksum"), "{why}");
+        let zpub = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs";
+        // Returned as typed: the account handler seals it before anything stores it.
+        assert_eq!((f.normalize_address)(&format!(" {zpub} ")).unwrap(), zpub);
+        let bad = format!("{}X", &zpub[..zpub.len() - 1]);
+        let why = (f.normalize_address)(&bad).unwrap_err();
+        assert!(
+            why.contains("bad checksum") && !why.contains(&zpub[4..40]),
+            "{why}"
+        );
     }
 }

@@ -14,6 +14,7 @@ mod audit;
 mod auth;
 mod binance_ccxt;
 mod binance_connector;
+mod bitcoin;
 mod caps;
 mod chains;
 mod concurrency;

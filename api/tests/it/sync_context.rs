@@ -35,6 +35,9 @@ fn context(db: DatabaseConnection, chains: Arc<FakeChains>) -> SyncContext {
         exchanges: ExchangeRegistry::default(),
         chains,
         solana: Arc::new(FakeSolana::new()),
+        esplora: Arc::new(api::connectors::esplora::EsploraClient::new(
+            &api::config::RpcSafetyConfig::default(),
+        )),
         cipher: Arc::new(api::crypto::Cipher::new(test_key(), Vec::new())),
         asset_index: AssetIndexCache::new(Duration::from_secs(600)),
         metrics: Arc::new(api::metrics::Metrics::new()),
