@@ -216,6 +216,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/bitcoin-esplora": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Esplora settings of Bitcoin wallets (admin). */
+        get: operations["get_bitcoin_esplora"];
+        /** Change the Esplora settings of Bitcoin wallets (admin). */
+        put: operations["update_bitcoin_esplora"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/evm-chains": {
         parameters: {
             query?: never;
@@ -1426,7 +1444,7 @@ export interface components {
             /**
              * @description `account`, `portfolio`, `portfolio_link`, `snapshot`, `recommendation`, `user_token`,
              *     `token_mark`, `evm_chain`, `evm_token`, `job`, `migration`, `ledger`, `alert_channel`,
-             *     `alert_rule`, `custom_asset`, `solana_rpc`, else `other`.
+             *     `alert_rule`, `custom_asset`, `solana_rpc`, `bitcoin_esplora`, else `other`.
              */
             kind: string;
             /** Format: date-time */
@@ -1460,6 +1478,37 @@ export interface components {
             time_weighted: components["schemas"]["ReturnFigure"];
             /** @description What the same money in and out would be worth at the range's end. */
             value_usd?: string | null;
+        };
+        /** @description The Esplora settings as the admin sees them. */
+        BitcoinEsploraResponse: {
+            /**
+             * @description The Esplora API root (`https://blockstream.info/api`, `https://mempool.space/api`, a
+             *     self-hosted electrs); `/address/:addr` is appended. It learns every address the Butler
+             *     asks about: a self-hosted one keeps that private.
+             */
+            base_url: string;
+            /** Format: date-time */
+            created_at: string;
+            display_name: string;
+            /** Format: uuid */
+            id: string;
+            is_active: boolean;
+            /** @description `bitcoin` (mainnet). */
+            network: string;
+            /**
+             * Format: int32
+             * @description HTTP requests a second sent to it, all wallets together (a single address costs one per
+             *     sync; an extended key one per address up to its last used one, plus the gap limit, per
+             *     chain).
+             */
+            requests_per_second: number;
+            /**
+             * Format: int32
+             * @description Deadline of one HTTP request, in milliseconds.
+             */
+            timeout_ms: number;
+            /** Format: date-time */
+            updated_at: string;
         };
         /**
          * @description What kept a line outside its band.
@@ -1557,17 +1606,25 @@ export interface components {
              */
             api_key?: string | null;
             api_secret?: string | null;
-            /** @description The wallet's chain family: `evm` (the default) or `solana`. */
+            /** @description The wallet's chain family: `evm` (the default), `solana` or `bitcoin`. */
             chain_family?: string | null;
             /** @description Active chain names, e.g. `["ethereum", "base"]` (EVM wallets; not for Solana wallets). */
             enabled_chains?: string[] | null;
             /** @description An exchange of `GET /api/exchanges` (`okx`, `binance`) for exchange accounts. */
             exchange_name?: string | null;
+            /**
+             * Format: int32
+             * @description Bitcoin wallets of an extended public key: consecutive unused addresses that end each
+             *     chain's scan, 1-200 (default 20).
+             */
+            gap_limit?: number | null;
             name: string;
             passphrase?: string | null;
             /**
              * @description EVM wallets: `0x` + 40 hex; mixed case must carry a valid EIP-55 checksum. Solana
-             *     wallets: the base58 public key (32 bytes).
+             *     wallets: the base58 public key (32 bytes). Bitcoin wallets: a mainnet address, or an
+             *     account extended public key (xpub/ypub/zpub) or descriptor, stored encrypted and shown
+             *     only as a hint (docs/bitcoin.md).
              */
             wallet_address?: string | null;
         };
@@ -2788,9 +2845,35 @@ export interface components {
             api_key?: string | null;
             api_secret?: string | null;
             enabled_chains?: string[] | null;
+            /**
+             * Format: int32
+             * @description Bitcoin wallets of an extended public key: the scan's gap limit, 1-200 (the used
+             *     addresses found so far stay remembered).
+             */
+            gap_limit?: number | null;
             is_active?: boolean | null;
             name?: string | null;
             passphrase?: string | null;
+        };
+        /** @description Changes to the Esplora settings; absent fields keep their value. */
+        UpdateBitcoinEsploraRequest: {
+            /**
+             * @description http:// or https:// API root without query or fragment (its address must be one
+             *     `EVM_RPC_ALLOW_NETWORKS` allows).
+             */
+            base_url?: string | null;
+            display_name?: string | null;
+            is_active?: boolean | null;
+            /**
+             * Format: int32
+             * @description 1-1000.
+             */
+            requests_per_second?: number | null;
+            /**
+             * Format: int32
+             * @description 100-600000.
+             */
+            timeout_ms?: number | null;
         };
         UpdateChainRequest: {
             /** @description A new address (0x + 40 hex), or `""` to stop reading Aave on this chain. */
@@ -4145,6 +4228,180 @@ export interface operations {
             };
             /** @description No such account of this user, or no such token on it */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bitcoin_esplora: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BitcoinEsploraResponse"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The row was removed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the caller's request limit (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until a request can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_bitcoin_esplora: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBitcoinEsploraRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BitcoinEsploraResponse"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The row was removed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `content-type: application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description validation_failed: invalid fields (a base_url whose address EVM_RPC_ALLOW_NETWORKS does not allow, among others) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
