@@ -1127,7 +1127,12 @@ async fn a_token_transfer_out_of_an_anvil_wallet_alerts_once_with_the_amount_onl
     let text = String::from_utf8(public[0].body.clone()).unwrap();
     let body: Value = serde_json::from_str(&text).unwrap();
     assert!(body.get("private").is_none(), "{text}");
-    assert!(!text.contains("BTT") && !text.contains("940"), "{text}");
+    // (Not a bare substring: "940" turns up in random ids and times, e.g. "16:34:53.940015Z".)
+    assert!(!text.contains("BTT") && !text.contains("\"940\""), "{text}");
+    for field in ["title", "message"] {
+        let words = body[field].as_str().unwrap();
+        assert!(!words.contains("940"), "{field}: {words}");
+    }
     assert!(
         body["title"]
             .as_str()
