@@ -19,17 +19,7 @@ trap 'rm -rf "$reports"' EXIT
 pass() { passed=$((passed + ${2:-1})); }
 fail() { failed=$((failed + ${2:-1})); failures+=("$1"); }
 
-# WEB_STAGE: `all` (the default), or its two halves for scripts/test.sh, which runs `static`
-# (the checks and the production build) beside the Rust suites and `e2e` (Playwright on that
-# build) after them. Each half ends with its own "web: N passed, M failed".
-stage="${WEB_STAGE:-all}"
-case "$stage" in all | static | e2e) ;; *) echo "WEB_STAGE must be all, static or e2e" >&2; exit 2 ;; esac
-
 setup() {
-  if [ "$stage" = e2e ]; then
-    setup_e2e
-    return
-  fi
   if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
     echo "== installing chromium (Debian)"
     export DEBIAN_FRONTEND=noninteractive
@@ -37,11 +27,6 @@ setup() {
   fi
   echo "== npm install (web/)"
   (cd web && npm install --no-audit --no-fund --loglevel=error) || return 1
-  # (The static half leaves cargo alone: the Rust suites beside it hold its lock.)
-  [ "$stage" = static ] || setup_e2e
-}
-
-setup_e2e() {
   bash scripts/install-anvil.sh || return 1
   bash scripts/install-defi-fixture.sh || return 1
   echo "== cargo build -p api (for the end-to-end tests)"
@@ -71,31 +56,6 @@ if ! setup; then
 fi
 
 cd web
-e2e() {
-  echo "== end-to-end (Playwright, Debian Chromium)"
-  if ensure_postgres; then
-    PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/e2e.json" npx playwright test --reporter=list,json
-    e2e_rc=$?
-    read -r p f < <(count "$reports/e2e.json")
-    pass e2e "$p"
-    [ "$f" -gt 0 ] && fail "end-to-end tests" "$f"
-    [ "$e2e_rc" -ne 0 ] && [ "$f" -eq 0 ] && fail "playwright (exit $e2e_rc; see web/test-results/logs)"
-    [ -f test-results/e2e-metrics.json ] && echo "e2e metrics: $(tr -d '\n ' < test-results/e2e-metrics.json)"
-  else
-    echo "PostgreSQL is not reachable (E2E_PG_ADMIN_URL or 127.0.0.1:5432)" >&2
-    fail "end-to-end (no PostgreSQL)"
-  fi
-}
-
-if [ "$stage" = e2e ]; then
-  if [ -f .next/BUILD_ID ]; then e2e; else fail "end-to-end (no build: run WEB_STAGE=static first)"; fi
-  cd "$root"
-  if [ "$failed" -gt 0 ]; then echo "web: failed: ${failures[*]}"; fi
-  echo "web: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit
-fi
-
 echo "== typecheck (tsc --noEmit)"
 if npx tsc --noEmit; then pass; else fail typecheck; fi
 echo "== lint (eslint: TypeScript, hooks, feature boundaries)"
@@ -116,10 +76,22 @@ echo "== production build (next build)"
 if npx next build; then
   pass
   node scripts/route-sizes.mjs || true
-  [ "$stage" = static ] || e2e
+  echo "== end-to-end (Playwright, Debian Chromium)"
+  if ensure_postgres; then
+    PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/e2e.json" npx playwright test --reporter=list,json
+    e2e_rc=$?
+    read -r p f < <(count "$reports/e2e.json")
+    pass e2e "$p"
+    [ "$f" -gt 0 ] && fail "end-to-end tests" "$f"
+    [ "$e2e_rc" -ne 0 ] && [ "$f" -eq 0 ] && fail "playwright (exit $e2e_rc; see web/test-results/logs)"
+    [ -f test-results/e2e-metrics.json ] && echo "e2e metrics: $(tr -d '\n ' < test-results/e2e-metrics.json)"
+  else
+    echo "PostgreSQL is not reachable (E2E_PG_ADMIN_URL or 127.0.0.1:5432)" >&2
+    fail "end-to-end (no PostgreSQL)"
+  fi
 else
   fail build
-  [ "$stage" = static ] || fail "end-to-end (no build)"
+  fail "end-to-end (no build)"
 fi
 
 cd "$root"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the Butler: the whole Rust suite on SQLite, then the Rust suite again on
-# PostgreSQL, with the OpenAPI conformance run (schemathesis) and the web's checks and build
-# beside both, every benchmark once at a small size (scripts/bench-smoke.sh), then the web's
-# end-to-end tests.
+# PostgreSQL, with the OpenAPI conformance run (schemathesis) beside both, every benchmark once at a small size
+# (scripts/bench-smoke.sh), then the web's checks.
 # Safe to rerun. Uses TEST_DATABASE_URL when set (that server is never touched), else the local
 # server at 127.0.0.1:5432, which scripts/ensure-postgres.sh installs and starts when missing.
 # Starts a real Keycloak (scripts/keycloak.sh) for the Keycloak-mode API tests and the browser
@@ -63,26 +62,9 @@ export SOLANA_TEST_REQUIRED=1
 # shares nothing with the Rust suites, so it runs beside them; its log is printed after them.
 phase "OpenAPI conformance: schemathesis against the running API, beside the Rust suites"
 conformance_log="$(mktemp)"
-# It stops at its time bound with what it covered; sharing the cores it covers less per second
-# (15,024 cases in 150 s here against 24,019 in 120 s alone), and the suites leave it about
-# 4 minutes, so it gets 200 s.
-SCHEMATHESIS_MAX_TIME="${SCHEMATHESIS_MAX_TIME:-200}" bash scripts/conformance.sh >"$conformance_log" 2>&1 &
+bash scripts/conformance.sh >"$conformance_log" 2>&1 &
 conformance=$!
-
-# The web's checks and production build (npm, tsc, eslint, vitest, next: about 70 s, no cargo)
-# also run beside the suites; its end-to-end half runs after them, on that build.
-phase "web, first half beside the Rust suites: typecheck, lint, API types, unit tests, production build"
-web_static_log="$(mktemp)"
-WEB_STAGE=static bash scripts/test-web.sh >"$web_static_log" 2>&1 &
-web_static=$!
-stop_beside() {
-  for pid in "$conformance" "$web_static"; do
-    pkill -TERM -P "$pid" 2>/dev/null || true
-    kill "$pid" 2>/dev/null || true
-  done
-  bash scripts/keycloak.sh stop
-}
-trap stop_beside EXIT
+trap 'pkill -TERM -P "$conformance" 2>/dev/null || true; kill "$conformance" 2>/dev/null || true; bash scripts/keycloak.sh stop' EXIT
 
 # Many integration tests wait (on anvil, Keycloak, a retry's Retry-After, an alert's delivery),
 # so more test threads than the 2 cores finish sooner: 81 s with 2 threads, 56 s with 6, on
@@ -110,16 +92,6 @@ cat "$conformance_log"
 rm -f "$conformance_log"
 [ "$conformance_status" -eq 0 ] || { echo "== failed: OpenAPI conformance (exit $conformance_status)"; exit 1; }
 
-web_static_status=0
-wait "$web_static" || web_static_status=$?
-phase "web, first half ended (exit $web_static_status); its log:"
-cat "$web_static_log"
-rm -f "$web_static_log"
-phase "web, second half: end-to-end in Chromium"
-web_e2e_status=0
-WEB_STAGE=e2e bash scripts/test-web.sh || web_e2e_status=$?
-if [ "$web_static_status" -ne 0 ] || [ "$web_e2e_status" -ne 0 ]; then
-  echo "== failed: web checks exit $web_static_status, web end-to-end exit $web_e2e_status"
-  exit 1
-fi
+phase "web: typecheck, API types, unit tests, production build, end-to-end in Chromium"
+bash scripts/test-web.sh
 phase "done"

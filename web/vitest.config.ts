@@ -11,7 +11,5 @@ export default defineConfig({
     exclude: ["node_modules/**", ".next/**", "e2e/**/*.spec.ts"],
     setupFiles: ["./test/setup.ts"],
     restoreMocks: true,
-    // Run beside the Rust suites in CI (scripts/test.sh): time for a busy machine, not a limit.
-    testTimeout: 20_000,
   },
 });
