@@ -26,7 +26,7 @@ use futures_util::stream::{self, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 
-use super::rpc_guard::{check_ip, read_capped, GuardedResolver, TooLarge};
+use super::rpc_guard::{check_ip, checked_body, GuardedResolver};
 use super::ConnectorError;
 use crate::config::RpcSafetyConfig;
 use crate::domain::bitcoin_wallet::{self, AddressStats, GapScan, UsedIndices, Wallet};
@@ -274,36 +274,14 @@ impl AddressStatsSource for EsploraClient {
             .send()
             .await
             .map_err(|e| transport_error(WHAT, e))?;
-        let status = sent.status().as_u16();
-        if status == 429 {
-            let retry_after = sent
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            return Err(ConnectorError::RateLimited {
-                provider: PROVIDER,
-                retry_after,
-            });
-        }
-        if !(200..300).contains(&status) {
-            return Err(ConnectorError::Upstream {
-                provider: PROVIDER,
-                status,
-                message: format!("{WHAT}: Esplora answered with an error"),
-            });
-        }
-        let bytes = match read_capped(sent, self.safety.max_response_bytes).await {
-            Ok(Ok(b)) => b,
-            Ok(Err(TooLarge)) => {
-                return Err(ConnectorError::Network {
-                    provider: PROVIDER,
-                    message: "the answer exceeded EVM_RPC_MAX_RESPONSE_BYTES".into(),
-                })
-            }
-            Err(e) => return Err(transport_error(WHAT, e)),
-        };
+        let bytes = checked_body(
+            sent,
+            PROVIDER,
+            self.safety.max_response_bytes,
+            format!("{WHAT}: Esplora answered with an error"),
+            |e| transport_error(WHAT, e),
+        )
+        .await?;
         let answer: AddressAnswer =
             serde_json::from_slice(&bytes).map_err(|_| ConnectorError::Decode {
                 provider: PROVIDER,

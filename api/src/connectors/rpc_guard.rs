@@ -152,6 +152,46 @@ pub async fn read_capped(
     Ok(Ok(body))
 }
 
+/// The body of a guarded endpoint's answer (Solana RPC, Esplora): 429 is `RateLimited` with its
+/// `Retry-After` in seconds, another non-2xx is `Upstream` saying `refused`, a body over `max`
+/// bytes is `Network`, and `transport` words a failed read in the caller's own terms.
+pub async fn checked_body(
+    sent: reqwest::Response,
+    provider: &'static str,
+    max: usize,
+    refused: String,
+    transport: impl FnOnce(reqwest::Error) -> ConnectorError,
+) -> Result<Vec<u8>, ConnectorError> {
+    let status = sent.status().as_u16();
+    if status == 429 {
+        let retry_after = sent
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(std::time::Duration::from_secs);
+        return Err(ConnectorError::RateLimited {
+            provider,
+            retry_after,
+        });
+    }
+    if !(200..300).contains(&status) {
+        return Err(ConnectorError::Upstream {
+            provider,
+            status,
+            message: refused,
+        });
+    }
+    match read_capped(sent, max).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(TooLarge)) => Err(ConnectorError::Network {
+            provider,
+            message: "the answer exceeded EVM_RPC_MAX_RESPONSE_BYTES".into(),
+        }),
+        Err(e) => Err(transport(e)),
+    }
+}
+
 /// `ChainBalances` over another, refusing URLs whose IP literal the policy refuses and
 /// replacing upstream text in errors by a fixed message.
 pub struct GuardedChains {

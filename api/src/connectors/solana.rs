@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde_json::{json, Value};
 
-use super::rpc_guard::{check_ip, read_capped, sanitize, GuardedResolver, TooLarge};
+use super::rpc_guard::{check_ip, checked_body, sanitize, GuardedResolver};
 use super::ConnectorError;
 use crate::config::RpcSafetyConfig;
 
@@ -252,36 +252,14 @@ impl SolanaClient {
             .send()
             .await
             .map_err(|e| transport_error(what, e))?;
-        let status = sent.status().as_u16();
-        if status == 429 {
-            let retry_after = sent
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            return Err(ConnectorError::RateLimited {
-                provider: PROVIDER,
-                retry_after,
-            });
-        }
-        if !(200..300).contains(&status) {
-            return Err(ConnectorError::Upstream {
-                provider: PROVIDER,
-                status,
-                message: format!("{what}: the RPC answered with an error"),
-            });
-        }
-        let bytes = match read_capped(sent, self.safety.max_response_bytes).await {
-            Ok(Ok(b)) => b,
-            Ok(Err(TooLarge)) => {
-                return Err(ConnectorError::Network {
-                    provider: PROVIDER,
-                    message: "the answer exceeded EVM_RPC_MAX_RESPONSE_BYTES".into(),
-                })
-            }
-            Err(e) => return Err(transport_error(what, e)),
-        };
+        let bytes = checked_body(
+            sent,
+            PROVIDER,
+            self.safety.max_response_bytes,
+            format!("{what}: the RPC answered with an error"),
+            |e| transport_error(what, e),
+        )
+        .await?;
         serde_json::from_slice(&bytes).map_err(|_| decode(what))
     }
 }
